@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything isoforge and its tests need on Debian 12: apt packages, then npm packages.
+# Idempotent: a second run checks and installs nothing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(
+  xorriso squashfs-tools gnupg mtools dosfstools fdisk debootstrap
+  qemu-system-x86 qemu-utils ovmf seabios
+  grub-pc-bin grub-efi-amd64-bin grub-common
+  cpio zstd xz-utils busybox-static rsync
+  ipxe grub-rescue-pc
+)
+
+missing=()
+for pkg in "${APT_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+done
+if ((${#missing[@]})); then
+  echo "setup: installing apt packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi

@@ -1,0 +1,50 @@
+import { Command, CommanderError } from 'commander';
+import { ExitCode, isIsoforgeError, IsoforgeError } from '../errors.ts';
+import { closeLogFile, log, setVerbose } from '../ui/log.ts';
+import { COMMANDS } from './commands/index.ts';
+import { makeInterruptContext } from './context.ts';
+
+/**
+ * The one place that decides exit codes and prints errors: commands throw, main reports.
+ */
+async function main(argv: string[]): Promise<number> {
+  const context = makeInterruptContext((line) => process.stderr.write(`${line}\n`));
+  const program = new Command('isoforge')
+    .description('Remaster Ubuntu and Debian live installer ISOs from a recipe')
+    .version(process.env.npm_package_version ?? '0.1.0')
+    .option('-v, --verbose', 'print debug logs (every command run) on stderr')
+    .showHelpAfterError()
+    .exitOverride();
+  program.hook('preAction', (command) => setVerbose(Boolean(command.optsWithGlobals().verbose)));
+  for (const register of COMMANDS) register(program, context);
+  try {
+    await program.parseAsync(argv);
+    return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
+  } catch (error) {
+    return reportError(error);
+  } finally {
+    await closeLogFile();
+  }
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // commander already printed help or the usage problem.
+    return error.exitCode === 0 ? ExitCode.ok : ExitCode.badInput;
+  }
+  if (isIsoforgeError(error)) {
+    printError(error);
+    return error.exitCode;
+  }
+  log.error({ err: error }, 'unexpected error');
+  process.stderr.write(`isoforge: internal error: ${(error as Error)?.stack ?? String(error)}\n`);
+  return ExitCode.failure;
+}
+
+function printError(error: IsoforgeError): void {
+  const hint = error.hint ? ` (${error.hint})` : '';
+  log.error({ err: error, code: error.code }, error.message);
+  process.stderr.write(`isoforge: error: ${error.message}${hint}\n`);
+}
+
+process.exitCode = await main(process.argv);

@@ -1,0 +1,114 @@
+import { execa, type Options, type ResultPromise } from 'execa';
+import { CommandFailedError, MissingToolError } from '../errors.ts';
+import { log } from '../ui/log.ts';
+import { aptPackageOf } from './programs.ts';
+
+/**
+ * The only place isoforge starts a process. Argument arrays only, LANG=C.UTF-8, one AbortSignal
+ * for cancellation, a "+ argv" debug line for every command, and one error type for failures.
+ */
+export interface RunOptions {
+  cwd?: string;
+  env?: Record<string, string>;
+  /** Replaces the inherited environment instead of extending it (used for chroots). */
+  cleanEnv?: boolean;
+  signal?: AbortSignal;
+  input?: string | Uint8Array;
+  /** Called with every line the program prints on stdout or stderr, e.g. for progress or streaming. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Exit codes that count as success besides 0. */
+  okExitCodes?: readonly number[];
+  /** Extra file descriptors for the child: index 3 onwards (used to pass secrets without argv/env). */
+  extraFds?: readonly (string | Uint8Array)[];
+  /** Put the child in its own process group so the whole tree is killed on abort. */
+  detached?: boolean;
+  timeoutMs?: number;
+}
+
+export interface RunResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+const STDERR_TAIL_LINES = 20;
+
+export async function runCommand(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const [file, ...args] = argv;
+  if (!file) throw new Error('runCommand needs a program name');
+  log.debug({ cwd: options.cwd }, `+ ${argv.map(quoteForLog).join(' ')}`);
+  const child = startChild(file, args, options);
+  if (options.onLine) forwardLines(child, options.onLine);
+  const result = await child;
+  const exitCode = result.exitCode ?? -1;
+  const ok = exitCode === 0 || (options.okExitCodes ?? []).includes(exitCode);
+  if (!ok || result.exitCode === undefined) throw toCommandError(argv, result, options.signal);
+  return { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode };
+}
+
+function startChild(file: string, args: string[], options: RunOptions): ResultPromise {
+  const extra = (options.extraFds ?? []).map(toBytes);
+  const stdin = options.input === undefined ? 'ignore' : 'pipe';
+  const execaOptions: Options = {
+    cwd: options.cwd,
+    env: { LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', ...options.env },
+    extendEnv: !options.cleanEnv,
+    cancelSignal: options.signal,
+    forceKillAfterDelay: 5_000,
+    cleanup: true,
+    detached: options.detached ?? false,
+    reject: false,
+    input: options.input,
+    timeout: options.timeoutMs,
+    stdio: [stdin, 'pipe', 'pipe', ...extra],
+    stripFinalNewline: false,
+    maxBuffer: 256 * 1024 * 1024,
+    encoding: 'utf8',
+  };
+  return execa(file, args, execaOptions);
+}
+
+function toBytes(data: string | Uint8Array): Uint8Array {
+  return typeof data === 'string' ? new TextEncoder().encode(data) : data;
+}
+
+function forwardLines(child: ResultPromise, onLine: NonNullable<RunOptions['onLine']>): void {
+  for (const name of ['stdout', 'stderr'] as const) {
+    let pending = '';
+    child[name]?.on('data', (chunk: Buffer) => {
+      // Progress bars redraw with \r: treat it as a line end so callers see each update.
+      const parts = (pending + chunk.toString('utf8')).split(/\r\n|\r|\n/);
+      pending = parts.pop() ?? '';
+      for (const line of parts) if (line) onLine(line, name);
+    });
+    child[name]?.on('end', () => pending && onLine(pending, name));
+  }
+}
+
+interface ExecaLikeResult {
+  exitCode?: number;
+  signal?: string;
+  stderr?: unknown;
+  code?: string;
+  cause?: unknown;
+  isCanceled?: boolean;
+}
+
+function toCommandError(argv: readonly string[], result: ExecaLikeResult, signal?: AbortSignal): Error {
+  if (result.code === 'ENOENT' || (result.cause as { code?: string } | undefined)?.code === 'ENOENT') {
+    const program = argv[0] ?? '';
+    return new MissingToolError(program, aptPackageOf(program));
+  }
+  if (result.isCanceled && signal?.reason instanceof Error) return signal.reason;
+  const tail = String(result.stderr ?? '')
+    .split('\n')
+    .slice(-STDERR_TAIL_LINES)
+    .join('\n');
+  return new CommandFailedError(argv, result.exitCode, result.signal ?? undefined, tail, { cause: result });
+}
+
+function quoteForLog(arg: string): string {
+  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
+}
+
+export { quoteForLog as quoteShellArg };

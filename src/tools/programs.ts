@@ -1,0 +1,124 @@
+/**
+ * Every external program isoforge runs, with the Debian package that provides it and the
+ * oldest version known to work. `isoforge doctor` checks this list; exec.ts names the package
+ * when a program is missing.
+ */
+export interface ProgramSpec {
+  name: string;
+  aptPackage: string;
+  /** Arguments that make the program print its version. */
+  versionArgs: string[];
+  /** Pulls "x.y.z" out of what versionArgs prints. */
+  versionPattern: RegExp;
+  minVersion?: string;
+  purpose: string;
+  /** Needed only by some commands: a missing optional program is a warning in doctor. */
+  optional?: boolean;
+}
+
+export const PROGRAMS: readonly ProgramSpec[] = [
+  {
+    name: 'xorriso',
+    aptPackage: 'xorriso',
+    versionArgs: ['-version'],
+    versionPattern: /xorriso (\d+\.\d+\.\d+)/,
+    // 1.4.x misreports appended partitions in -report_system_area.
+    minVersion: '1.5.0',
+    purpose: 'write and check ISO images',
+  },
+  {
+    name: 'mksquashfs',
+    aptPackage: 'squashfs-tools',
+    versionArgs: ['-version'],
+    versionPattern: /mksquashfs version (\d+\.\d+(?:\.\d+)?)/,
+    minVersion: '4.4',
+    purpose: 'pack squashfs layers',
+  },
+  {
+    name: 'unsquashfs',
+    aptPackage: 'squashfs-tools',
+    versionArgs: ['-version'],
+    versionPattern: /unsquashfs version (\d+\.\d+(?:\.\d+)?)/,
+    minVersion: '4.4',
+    purpose: 'unpack squashfs layers',
+  },
+  {
+    name: 'gpg',
+    aptPackage: 'gnupg',
+    versionArgs: ['--version'],
+    versionPattern: /gpg \(GnuPG\) (\d+\.\d+\.\d+)/,
+    minVersion: '2.2.0',
+    purpose: 'sign squashfs layers',
+  },
+  {
+    name: 'mcopy',
+    aptPackage: 'mtools',
+    versionArgs: ['--version'],
+    versionPattern: /mcopy \(GNU mtools\) (\d+\.\d+(?:\.\d+)?)/,
+    minVersion: '4.0',
+    purpose: 'read and write FAT EFI images',
+  },
+  {
+    name: 'mkfs.vfat',
+    aptPackage: 'dosfstools',
+    versionArgs: ['--help'],
+    versionPattern: /mkfs\.fat (\d+\.\d+(?:\.\d+)?)/,
+    purpose: 'make FAT EFI images for the sample',
+  },
+  {
+    name: 'debootstrap',
+    aptPackage: 'debootstrap',
+    versionArgs: ['--version'],
+    versionPattern: /debootstrap (\d+\.\d+\.\d+)/,
+    purpose: 'build the sample root filesystem',
+  },
+  {
+    name: 'qemu-system-x86_64',
+    aptPackage: 'qemu-system-x86',
+    versionArgs: ['--version'],
+    versionPattern: /version (\d+\.\d+\.\d+)/,
+    minVersion: '7.0.0',
+    purpose: 'boot-test ISOs',
+    optional: true,
+  },
+  {
+    name: 'mount',
+    aptPackage: 'mount',
+    versionArgs: ['--version'],
+    versionPattern: /util-linux (\d+\.\d+(?:\.\d+)?)/,
+    purpose: 'mount layers and chroot file systems',
+  },
+  {
+    name: 'chroot',
+    aptPackage: 'coreutils',
+    versionArgs: ['--version'],
+    versionPattern: /(\d+\.\d+)/,
+    purpose: 'run recipe steps inside the image',
+  },
+];
+
+/** Data files that are not programs but must be present: firmware for boot tests. */
+export const DATA_FILES: readonly { path: string; aptPackage: string; purpose: string }[] = [
+  { path: '/usr/share/OVMF/OVMF_CODE_4M.fd', aptPackage: 'ovmf', purpose: 'UEFI firmware for boot-test' },
+  {
+    path: '/usr/share/OVMF/OVMF_CODE_4M.ms.fd',
+    aptPackage: 'ovmf',
+    purpose: 'UEFI Secure Boot firmware for boot-test',
+  },
+  { path: '/usr/share/seabios/bios-256k.bin', aptPackage: 'seabios', purpose: 'BIOS firmware for boot-test' },
+];
+
+export function aptPackageOf(program: string): string {
+  return PROGRAMS.find((spec) => spec.name === program)?.aptPackage ?? program;
+}
+
+/** Compares dotted versions numerically: "1.5.4" >= "1.5.0". */
+export function versionAtLeast(found: string, minimum: string): boolean {
+  const a = found.split('.').map(Number);
+  const b = minimum.split('.').map(Number);
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const diff = (a[i] ?? 0) - (b[i] ?? 0);
+    if (diff !== 0) return diff > 0;
+  }
+  return true;
+}

@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // Integration tests share loop devices, mounts and the sample cache: run files one at a time.
+    fileParallelism: false,
+    testTimeout: 120_000,
+    hookTimeout: 1_800_000,
+    reporters: ['default', './test/support/summary-reporter.ts'],
+  },
+});
