@@ -8,7 +8,7 @@ APT_PACKAGES=(
   xorriso squashfs-tools gnupg mtools dosfstools fdisk debootstrap
   qemu-system-x86 qemu-utils ovmf seabios
   grub-pc-bin grub-efi-amd64-bin grub-common
-  cpio zstd xz-utils busybox-static rsync
+  cpio zstd xz-utils busybox-static rsync kmod dpkg-dev
   ipxe grub-rescue-pc
 )
 

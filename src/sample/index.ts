@@ -1,0 +1,156 @@
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { prepareOutput } from '../safety/atomic.ts';
+import { removeTree } from '../safety/remove.ts';
+import { runXorrisoMkisofs } from '../tools/xorriso.ts';
+import { makeSampleBootFiles, SIGNED_BOOT_PACKAGES, type SampleBootFiles } from './boot.ts';
+import { cacheDir, ensureDebs, exists } from './cache.ts';
+import { makeSampleKernel } from './initrd.ts';
+import { type BuiltLayer, makeBaseLayer, makeUpperLayer, type SampleLayerSpec } from './layers.ts';
+import {
+  makeGrubConfig,
+  makeInstallSources,
+  makeLoopbackConfig,
+  makeMd5sums,
+  SAMPLE_DISK_INFO,
+  SAMPLE_VOLUME_ID,
+  writeArchive,
+} from './tree.ts';
+
+/** Bump when the sample's content changes, so cached samples are rebuilt. */
+const SAMPLE_FORMAT = 1;
+
+export const SAMPLE_LAYERS: readonly SampleLayerSpec[] = [
+  { name: 'ubuntu-server-minimal', debs: [], remove: [] },
+  { name: 'ubuntu-server-minimal.ubuntu-server', debs: ['less', 'netbase'], remove: ['/etc/motd'] },
+  { name: 'ubuntu-server-minimal.ubuntu-server.installer', debs: ['bzip2'], remove: ['/etc/issue.net'] },
+];
+const ELTORITO = '/boot/grub/i386-pc/eltorito.img';
+
+export interface SampleOptions {
+  out: string;
+  secureBoot?: boolean;
+  force?: boolean;
+  signal?: AbortSignal;
+  onStage?: (line: string) => void;
+}
+
+/** Builds (or copies from the cache) a small ISO with the exact structure of Ubuntu 22.04.5 live-server. */
+export async function makeSampleIso(options: SampleOptions): Promise<{ cached: boolean }> {
+  const cached = join(cacheDir(), `sample-v${SAMPLE_FORMAT}${options.secureBoot ? '-secureboot' : ''}.iso`);
+  const cachedBefore = await exists(cached);
+  if (!cachedBefore) await buildIntoCache(cached, options);
+  await mkdir(dirname(options.out), { recursive: true });
+  await using output = await prepareOutput(options.out, { force: options.force ?? false });
+  await copyFile(cached, output.tempPath);
+  await output.commit();
+  return { cached: cachedBefore };
+}
+
+async function buildIntoCache(cached: string, options: SampleOptions): Promise<void> {
+  const stage = options.onStage ?? (() => undefined);
+  const workDir = join(cacheDir(), `work-${process.pid}`);
+  await mkdir(workDir, { recursive: true });
+  try {
+    await using output = await prepareOutput(cached, { force: true });
+    await buildSample(workDir, output.tempPath, options.secureBoot ?? false, stage, options.signal);
+    await output.commit();
+  } finally {
+    await removeTree(workDir, { within: cacheDir() });
+  }
+}
+
+async function buildSample(
+  workDir: string,
+  isoPath: string,
+  secureBoot: boolean,
+  stage: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<void> {
+  const tree = join(workDir, 'tree');
+  const casper = join(tree, 'casper');
+  await mkdir(casper, { recursive: true });
+  stage('downloading Debian packages (cached after the first run)');
+  const debs = await ensureDebs(
+    ['linux-image-amd64', 'less', 'netbase', 'bzip2', ...(secureBoot ? SIGNED_BOOT_PACKAGES : [])],
+    signal,
+  );
+  const layers = await makeLayers(workDir, casper, debs, stage, signal);
+  stage('making the kernel and initrd');
+  const top = SAMPLE_LAYERS.at(-1)?.name ?? '';
+  const kernel = await makeSampleKernel(debs.get('linux-image-amd64') ?? '', workDir, top, signal);
+  await copyFile(kernel.vmlinuz, join(casper, 'vmlinuz'));
+  await writeFile(join(casper, 'initrd'), kernel.initrd);
+  stage('making GRUB boot images');
+  const signedDebs = new Map(SIGNED_BOOT_PACKAGES.map((name) => [name, debs.get(name) ?? '']));
+  const boot = await makeSampleBootFiles({
+    workDir,
+    secureBoot,
+    signedDebs: secureBoot ? signedDebs : new Map(),
+    signal,
+  });
+  await writeTreeFiles(tree, layers, boot, debs.get('netbase') ?? '', signal);
+  stage('writing the ISO with xorriso');
+  await runXorrisoMkisofs(makeSampleXorrisoArgs(tree, isoPath, boot), { signal });
+}
+
+async function makeLayers(
+  workDir: string,
+  casper: string,
+  debs: ReadonlyMap<string, string>,
+  stage: (line: string) => void,
+  signal?: AbortSignal,
+): Promise<BuiltLayer[]> {
+  const [baseSpec, ...upperSpecs] = SAMPLE_LAYERS;
+  if (!baseSpec) throw new Error('the sample has no layers');
+  stage(`debootstrap bookworm minbase -> ${baseSpec.name}.squashfs`);
+  const layers = [await makeBaseLayer(workDir, baseSpec, casper, signal)];
+  for (const spec of upperSpecs) {
+    stage(`overlay delta -> ${spec.name}.squashfs`);
+    layers.push(await makeUpperLayer({ workDir, spec, lower: [...layers], debs, outDir: casper, signal }));
+  }
+  for (const layer of layers) {
+    await writeFile(join(casper, `${layer.name}.manifest`), layer.manifest);
+    await writeFile(join(casper, `${layer.name}.size`), `${layer.sizeBytes}\n`);
+  }
+  return layers;
+}
+
+async function writeTreeFiles(
+  tree: string,
+  layers: readonly BuiltLayer[],
+  boot: SampleBootFiles,
+  archiveDeb: string,
+  signal?: AbortSignal,
+): Promise<void> {
+  const put = async (path: string, content: string | Uint8Array) => {
+    await mkdir(dirname(join(tree, path)), { recursive: true });
+    await writeFile(join(tree, path), content);
+  };
+  await put('casper/install-sources.yaml', makeInstallSources(layers));
+  await put('.disk/info', `${SAMPLE_DISK_INFO}\n`);
+  await put('boot/grub/grub.cfg', makeGrubConfig());
+  await put('boot/grub/loopback.cfg', makeLoopbackConfig());
+  await mkdir(join(tree, 'boot/grub/i386-pc'), { recursive: true });
+  await copyFile(boot.eltorito, join(tree, ELTORITO));
+  for (const file of boot.efiFiles) {
+    await mkdir(dirname(join(tree, file.isoPath)), { recursive: true });
+    await copyFile(file.localPath, join(tree, file.isoPath));
+  }
+  await writeArchive(tree, archiveDeb, signal);
+  await put('md5sum.txt', await makeMd5sums(tree, [`.${ELTORITO}`, './boot.catalog']));
+}
+
+/** The xorriso -as mkisofs arguments of Ubuntu 22.04.5's boot setup (the seed guide's report). */
+export function makeSampleXorrisoArgs(tree: string, isoPath: string, boot: SampleBootFiles): string[] {
+  return [
+    ...['-r', '-V', SAMPLE_VOLUME_ID, '-o', isoPath],
+    ...['--grub2-mbr', boot.mbr, '--protective-msdos-label', '-partition_cyl_align', 'off'],
+    ...['-partition_offset', '16', '--mbr-force-bootable'],
+    ...['-append_partition', '2', '28732ac11ff8d211ba4b00a0c93ec93b', boot.efiImage, '-appended_part_as_gpt'],
+    ...['-iso_mbr_part_type', 'a2a0d0ebe5b9334487c068b6b72699c7', '-c', '/boot.catalog'],
+    ...['-b', ELTORITO, '-no-emul-boot', '-boot-load-size', '4', '-boot-info-table', '--grub2-boot-info'],
+    ...['-eltorito-alt-boot', '-e', '--interval:appended_partition_2:all::', '-no-emul-boot'],
+    ...['-J', '-joliet-long', tree],
+  ];
+}

@@ -1,0 +1,130 @@
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { MountStack } from '../rootfs/mounts.ts';
+import { runDuBytes, runInChroot } from '../tools/coreutils.ts';
+import { runDebootstrap } from '../tools/debian.ts';
+import { runMksquashfs } from '../tools/squashfs.ts';
+
+/** One Ubuntu-style layer of the sample: what it adds on top of the layer below. */
+export interface SampleLayerSpec {
+  name: string;
+  debs: readonly string[];
+  /** Files the layer deletes, so it carries overlayfs whiteouts like a real Ubuntu layer. */
+  remove: readonly string[];
+}
+
+export interface BuiltLayer {
+  name: string;
+  squashfs: string;
+  manifest: string;
+  sizeBytes: number;
+}
+
+export const SAMPLE_COMPRESSION = { algorithm: 'xz', blockSize: 131072 } as const;
+const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
+
+/** The base layer: a real debootstrap minbase, so dpkg and apt work in a chroot. */
+export async function makeBaseLayer(
+  workDir: string,
+  spec: SampleLayerSpec,
+  outDir: string,
+  signal?: AbortSignal,
+): Promise<BuiltLayer> {
+  const root = join(workDir, 'base-root');
+  await runDebootstrap({ suite: 'bookworm', target: root, mirror: DEBIAN_MIRROR, signal });
+  await rm(join(root, 'var/cache/apt/archives'), { recursive: true, force: true });
+  await mkdir(join(root, 'var/cache/apt/archives/partial'), { recursive: true });
+  await writeFile(join(root, 'etc/isoforge-release'), `${spec.name}\n`);
+  const manifest = await readManifest(root, signal);
+  const sizeBytes = await runDuBytes(root, signal);
+  const squashfs = join(outDir, `${spec.name}.squashfs`);
+  await runMksquashfs(root, squashfs, SAMPLE_COMPRESSION, { signal, processors: 2 });
+  return { name: spec.name, squashfs, manifest, sizeBytes };
+}
+
+/**
+ * An upper layer built the way Ubuntu builds them: a fresh overlayfs upper dir over the layers
+ * below, changes made in a chroot, and the upper dir (whiteouts included) packed as the layer.
+ */
+export async function makeUpperLayer(options: {
+  workDir: string;
+  spec: SampleLayerSpec;
+  lower: readonly BuiltLayer[];
+  debs: ReadonlyMap<string, string>;
+  outDir: string;
+  signal?: AbortSignal;
+}): Promise<BuiltLayer> {
+  const { workDir, spec, lower, signal } = options;
+  const dir = join(workDir, 'layers', spec.name);
+  const [upper, overlayWork, merged] = ['upper', 'work', 'merged'].map((part) => join(dir, part)) as [
+    string,
+    string,
+    string,
+  ];
+  await Promise.all([upper, overlayWork, merged].map((path) => mkdir(path, { recursive: true })));
+  let manifest: string;
+  {
+    await using mounts = await MountStack.open(workDir);
+    const lowerDirs = await mountLowerLayers(mounts, workDir, lower);
+    await mounts.mount({
+      source: 'overlay',
+      target: merged,
+      fstype: 'overlay',
+      options: [`lowerdir=${lowerDirs.join(':')}`, `upperdir=${upper}`, `workdir=${overlayWork}`],
+    });
+    await changeLayer(merged, spec, options.debs, signal);
+    manifest = makeManifestDelta(lower.at(-1)?.manifest ?? '', await readManifest(merged, signal));
+  }
+  const sizeBytes = await runDuBytes(upper, signal);
+  const squashfs = join(options.outDir, `${spec.name}.squashfs`);
+  await runMksquashfs(upper, squashfs, SAMPLE_COMPRESSION, { signal, processors: 2 });
+  return { name: spec.name, squashfs, manifest, sizeBytes: sizeBytes };
+}
+
+/** Loop-mounts LOWER read-only and returns them top-first, the order overlayfs wants. */
+async function mountLowerLayers(mounts: MountStack, workDir: string, lower: readonly BuiltLayer[]) {
+  const dirs: string[] = [];
+  for (const layer of lower) {
+    const target = join(workDir, 'lower', basename(layer.squashfs));
+    await mkdir(target, { recursive: true });
+    await mounts.mount({
+      source: layer.squashfs,
+      target,
+      fstype: 'squashfs',
+      options: ['loop'],
+      readOnly: true,
+    });
+    dirs.unshift(target);
+  }
+  return dirs;
+}
+
+async function changeLayer(
+  root: string,
+  spec: SampleLayerSpec,
+  debs: ReadonlyMap<string, string>,
+  signal?: AbortSignal,
+): Promise<void> {
+  for (const name of spec.debs) {
+    const deb = debs.get(name);
+    if (!deb) throw new Error(`no .deb downloaded for ${name}`);
+    const inside = `/tmp/${basename(deb)}`;
+    await copyFile(deb, join(root, inside));
+    await runInChroot(root, ['dpkg', '-i', inside], { signal });
+    await rm(join(root, inside));
+  }
+  for (const path of spec.remove) await rm(join(root, path), { force: true });
+  await writeFile(join(root, 'etc/isoforge-release'), `${spec.name}\n`);
+}
+
+/** `dpkg-query -W` of a root file system: Ubuntu's full manifest format, "name<TAB>version". */
+export async function readManifest(root: string, signal?: AbortSignal): Promise<string> {
+  return runInChroot(root, ['dpkg-query', '-W'], { signal });
+}
+
+/** An upper layer's manifest in Ubuntu's sense: the packages it adds or changes relative to LOWER. */
+export function makeManifestDelta(lower: string, full: string): string {
+  const before = new Set(lower.split('\n').filter(Boolean));
+  const delta = full.split('\n').filter((line) => line && !before.has(line));
+  return delta.length ? `${delta.join('\n')}\n` : '';
+}

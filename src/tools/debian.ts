@@ -1,0 +1,64 @@
+import { runCommand } from './exec.ts';
+
+/** Debian package tools: debootstrap, apt-get download, dpkg-deb, depmod/modprobe. */
+export async function runDebootstrap(options: {
+  suite: string;
+  target: string;
+  mirror: string;
+  variant?: string;
+  include?: readonly string[];
+  signal?: AbortSignal;
+  onLine?: (line: string) => void;
+}): Promise<void> {
+  const args = ['debootstrap', `--variant=${options.variant ?? 'minbase'}`];
+  if (options.include?.length) args.push(`--include=${options.include.join(',')}`);
+  await runCommand([...args, options.suite, options.target, options.mirror], {
+    signal: options.signal,
+    onLine: options.onLine,
+  });
+}
+
+/** Downloads PACKAGES (exact names) as .deb files into DIR with the host's apt sources. */
+export async function runAptDownload(packages: readonly string[], dir: string, signal?: AbortSignal) {
+  await runCommand(['apt-get', 'download', ...packages], { cwd: dir, signal });
+}
+
+/** The package a virtual or meta package depends on first, e.g. linux-image-amd64 -> linux-image-6.1.0-N-amd64. */
+export async function runAptFirstDependency(pkg: string, signal?: AbortSignal): Promise<string> {
+  const { stdout } = await runCommand(['apt-cache', 'depends', '--no-recommends', '--no-suggests', pkg], {
+    signal,
+  });
+  const match = /Depends: (\S+)/.exec(stdout);
+  if (!match?.[1]) throw new Error(`apt-cache found no dependency of ${pkg}`);
+  return match[1];
+}
+
+export async function runDpkgExtract(deb: string, dir: string, signal?: AbortSignal): Promise<void> {
+  await runCommand(['dpkg-deb', '-x', deb, dir], { signal });
+}
+
+export async function runDpkgField(deb: string, signal?: AbortSignal): Promise<string> {
+  return (await runCommand(['dpkg-deb', '-f', deb], { signal })).stdout;
+}
+
+/** Kernel modules MODULES need, in load order, from an unpacked kernel tree at ROOT. */
+export async function runModuleLoadOrder(
+  root: string,
+  kernelVersion: string,
+  modules: readonly string[],
+  signal?: AbortSignal,
+): Promise<string[]> {
+  await runCommand(['depmod', '-b', root, kernelVersion], { signal });
+  const ordered: string[] = [];
+  for (const module of modules) {
+    const { stdout } = await runCommand(
+      ['modprobe', '-d', root, '-S', kernelVersion, '--show-depends', module],
+      { signal },
+    );
+    for (const line of stdout.split('\n')) {
+      const path = /^insmod (\S+)/.exec(line)?.[1];
+      if (path && !ordered.includes(path)) ordered.push(path);
+    }
+  }
+  return ordered;
+}

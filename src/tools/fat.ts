@@ -1,0 +1,29 @@
+import { stat } from 'node:fs/promises';
+import { runCommand } from './exec.ts';
+
+/** Makes a FAT image holding FILES (mkfs.vfat + mtools, no mount), sized to fit with some slack. */
+export async function makeFatImage(
+  image: string,
+  files: readonly { localPath: string; imagePath: string }[],
+  signal?: AbortSignal,
+): Promise<void> {
+  let bytes = 0;
+  for (const file of files) bytes += (await stat(file.localPath)).size;
+  const kib = Math.ceil(bytes / 1024) + 256 + files.length * 8;
+  await runCommand(['mkfs.vfat', '-C', image, String(kib)], { signal });
+  const dirs = new Set<string>();
+  for (const file of files) {
+    const parts = file.imagePath.split('/').filter(Boolean).slice(0, -1);
+    for (let i = 1; i <= parts.length; i++) dirs.add(`::/${parts.slice(0, i).join('/')}`);
+  }
+  if (dirs.size) await runCommand(['mmd', '-i', image, ...[...dirs].sort()], { signal });
+  for (const file of files) {
+    await runCommand(['mcopy', '-i', image, file.localPath, `::${file.imagePath}`], { signal });
+  }
+}
+
+/** Lists the files in a FAT image (mdir -/ -b). */
+export async function runFatList(image: string, signal?: AbortSignal): Promise<string[]> {
+  const { stdout } = await runCommand(['mdir', '-i', image, '-/', '-b', '::/'], { signal });
+  return stdout.split('\n').filter(Boolean);
+}

@@ -1,0 +1,90 @@
+import { runCommand } from './exec.ts';
+
+/** squashfs-tools adapter: pack, unpack and describe layers. */
+export interface SquashfsCompression {
+  algorithm: 'gzip' | 'xz' | 'zstd' | 'lz4' | 'lzo' | 'lzma';
+  level?: number;
+  blockSize?: number;
+}
+
+export interface SquashfsProgress {
+  signal?: AbortSignal;
+  onProgress?: (percent: number) => void;
+  processors?: number;
+}
+
+function progressListener(onProgress?: (percent: number) => void) {
+  if (!onProgress) return undefined;
+  return (line: string) => {
+    const match = /\s(\d{1,3})%\s*$/.exec(line);
+    if (match) onProgress(Number(match[1]));
+  };
+}
+
+/** Packs DIR into FILE, keeping xattrs (overlay whiteouts and opaque dirs live there). */
+export async function runMksquashfs(
+  dir: string,
+  file: string,
+  compression: SquashfsCompression,
+  options: SquashfsProgress = {},
+): Promise<void> {
+  const args = ['mksquashfs', dir, file, '-noappend', '-xattrs', '-comp', compression.algorithm];
+  if (compression.blockSize) args.push('-b', String(compression.blockSize));
+  if (compression.level !== undefined && compression.algorithm !== 'lz4') {
+    args.push('-Xcompression-level', String(compression.level));
+  }
+  args.push('-processors', String(options.processors ?? (await availableProcessors())));
+  await runCommand(args, {
+    signal: options.signal,
+    onLine: progressListener(options.onProgress),
+    detached: true,
+  });
+}
+
+/** Unpacks FILE into DIR (which must not exist), keeping xattrs. */
+export async function runUnsquashfs(
+  file: string,
+  dir: string,
+  options: SquashfsProgress = {},
+): Promise<void> {
+  const args = ['unsquashfs', '-d', dir, '-xattrs'];
+  if (options.processors) args.push('-processors', String(options.processors));
+  await runCommand([...args, file], {
+    signal: options.signal,
+    onLine: progressListener(options.onProgress),
+    detached: true,
+  });
+}
+
+/** Lists every path in FILE (as "squashfs-root/..." stripped to "/..."). */
+export async function runUnsquashfsList(file: string, signal?: AbortSignal): Promise<string[]> {
+  const { stdout } = await runCommand(['unsquashfs', '-lc', '-d', '', file], { signal });
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('/'))
+    .map((line) => line.trimEnd());
+}
+
+export interface SquashfsSummary {
+  compression: string;
+  blockSize: number;
+  inodes: number;
+  bytesUsed: number;
+}
+
+/** `unsquashfs -s`: also the check that a squashfs file is readable at all. */
+export async function runUnsquashfsStat(file: string, signal?: AbortSignal): Promise<SquashfsSummary> {
+  const { stdout } = await runCommand(['unsquashfs', '-s', file], { signal });
+  const pick = (pattern: RegExp) => pattern.exec(stdout)?.[1] ?? '';
+  return {
+    compression: pick(/Compression (\w+)/),
+    blockSize: Number(pick(/Block size (\d+)/)),
+    inodes: Number(pick(/Number of inodes (\d+)/)),
+    bytesUsed: Number(pick(/Filesystem size (\d+) bytes/)),
+  };
+}
+
+async function availableProcessors(): Promise<number> {
+  const { availableParallelism } = await import('node:os');
+  return availableParallelism();
+}
