@@ -1,0 +1,98 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { BootTestError, InputError } from '../../errors.ts';
+import {
+  type BootResult,
+  FIRMWARES,
+  type Firmware,
+  MEDIA,
+  type Media,
+  runBootTest,
+} from '../../boottest/index.ts';
+import { checkReadableFile } from '../../safety/input.ts';
+import { formatTable } from '../../ui/table.ts';
+import type { CliContext } from '../context.ts';
+
+interface BootTestCliOptions {
+  firmware: string;
+  media: string;
+  expect?: string;
+  timeout: string;
+  logDir?: string;
+  json?: boolean;
+}
+
+function pick<T extends string>(value: string, all: readonly T[], what: string): T[] {
+  if (value === 'all') return [...all];
+  if ((all as readonly string[]).includes(value)) return [value as T];
+  throw new InputError(`unknown ${what} '${value}'`, { hint: `use one of: ${all.join(', ')}, all` });
+}
+
+function parseRegex(source: string): RegExp {
+  try {
+    return new RegExp(source);
+  } catch (error) {
+    throw new InputError(`--expect is not a valid regular expression: ${source}`, { cause: error });
+  }
+}
+
+export function registerBootTest(program: Command, context: CliContext): void {
+  program
+    .command('boot-test')
+    .description('boot an ISO in QEMU (BIOS/UEFI/Secure Boot, CD/USB) and check its console for a marker')
+    .argument('<iso>', 'the ISO to boot')
+    .option('--firmware <name>', 'bios, uefi, uefi-secureboot or all', 'bios')
+    .option('--media <name>', 'cdrom, usb or all', 'cdrom')
+    .option('--expect <regex>', "what must appear on the console (default: the sample's ok marker)")
+    .option('--timeout <seconds>', 'give up on a boot after this long', '180')
+    .option('--log-dir <dir>', 'where to keep console logs (default: a new temp folder)')
+    .option('--json', 'print the results as JSON')
+    .action(async (iso: string, options: BootTestCliOptions) => {
+      await checkReadableFile(iso, 'ISO');
+      const firmwares = pick<Firmware>(options.firmware, FIRMWARES, 'firmware');
+      const media = pick<Media>(options.media, MEDIA, 'media');
+      const logDir = options.logDir ?? (await mkdtemp(join(tmpdir(), 'isoforge-boot-')));
+      const results: BootResult[] = [];
+      for (const firmware of firmwares) {
+        for (const medium of media) {
+          results.push(
+            await runBootTest({
+              iso,
+              firmware,
+              media: medium,
+              expect: options.expect ? parseRegex(options.expect) : undefined,
+              timeoutSeconds: Number(options.timeout),
+              logDir,
+              signal: context.signal,
+            }),
+          );
+        }
+      }
+      printResults(results, logDir, options.json ?? false);
+      const failed = results.filter((result) => !result.passed);
+      if (failed.length) {
+        const modes = failed.map((result) => `${result.firmware}/${result.media}`).join(', ');
+        throw new BootTestError(`boot failed in ${modes}; console logs are in ${logDir}`);
+      }
+    });
+}
+
+function printResults(results: readonly BootResult[], logDir: string, json: boolean): void {
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ logDir, results }, null, 2)}\n`);
+    return;
+  }
+  const rows = results.map((r) => [
+    `${r.firmware}/${r.media}`,
+    r.passed ? 'pass' : 'FAIL',
+    r.seconds.toFixed(1),
+  ]);
+  process.stdout.write(`${formatTable([['mode', 'result', 'seconds'], ...rows])}\n`);
+  for (const result of results.filter((r) => !r.passed)) {
+    process.stdout.write(`\n${result.firmware}/${result.media} console tail (${result.logFile}):\n`);
+    process.stdout.write(`${result.tail.map((line) => `  ${line}`).join('\n')}\n`);
+  }
+  process.stdout.write(`console logs: ${logDir}\n`);
+}
