@@ -1,8 +1,9 @@
-import { mkdir, readFile, realpath, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SafetyError } from '../errors.ts';
-import { isAtOrBelow, mountsAtOrBelow } from '../safety/mountinfo.ts';
-import { runCommand } from '../tools/exec.ts';
+import { LockedError, SafetyError } from '../errors.ts';
+import { isAtOrBelow, mountsAtOrBelow, mountsBelow } from '../safety/mountinfo.ts';
+import { isProcessAlive, readProcessStartTime } from '../safety/processes.ts';
+import { runMakeRslave, runMount, runUmount } from '../tools/mount.ts';
 import { log } from '../ui/log.ts';
 
 export interface MountRequest {
@@ -15,37 +16,50 @@ export interface MountRequest {
   readOnly?: boolean;
 }
 
-const JOURNAL = '.isoforge/mounts.json';
+/** What a run journals before each mount, so the next run can undo a SIGKILLed run's mounts. */
+export interface MountJournal {
+  pid: number;
+  startTime?: string;
+  mounts: { source: string; target: string; fstype?: string }[];
+}
+
+export const MOUNT_JOURNAL = '.isoforge/mounts.json';
 
 /**
  * Every mount isoforge makes goes through a MountStack: it only mounts inside its work
- * directory, journals each mount before making it (so a SIGKILLed run can be cleaned up),
- * and undoes them in reverse order however the work ends.
+ * directory, journals each mount before making it, keeps mount events from propagating back to
+ * the host, and undoes the mounts in reverse order however the work ends.
  */
 export class MountStack implements AsyncDisposable {
-  private readonly targets: string[] = [];
+  private readonly entries: MountJournal['mounts'] = [];
 
-  private constructor(private readonly workDir: string) {}
+  private constructor(
+    private readonly workDir: string,
+    private readonly startTime: string | undefined,
+  ) {}
 
+  /** Opens a stack for WORKDIR (created if missing); its journal lives in WORKDIR/.isoforge/. */
   static async open(workDir: string): Promise<MountStack> {
     await mkdir(join(workDir, '.isoforge'), { recursive: true });
-    return new MountStack(await realpath(workDir));
+    return new MountStack(await realpath(workDir), await readProcessStartTime(process.pid));
   }
 
+  /** Mounts REQUEST.source on REQUEST.target, which must already exist strictly inside the work dir. */
   async mount(request: MountRequest): Promise<void> {
-    const target = await realpath(request.target);
-    if (!isAtOrBelow(target, this.workDir) || target === this.workDir) {
-      throw new SafetyError(
-        `refusing to mount on ${target}: it is not inside the work directory ${this.workDir}`,
-      );
-    }
-    this.targets.push(target);
+    const target = await this.checkTarget(request.target);
+    this.entries.push({ source: request.source, target, fstype: request.fstype });
     await this.writeJournal();
     try {
-      await runCommand(['mount', ...mountArguments(request), request.source, target]);
+      await runMount({ ...request, target });
     } catch (error) {
-      this.targets.pop();
+      this.entries.pop();
       await this.writeJournal();
+      throw error;
+    }
+    try {
+      await runMakeRslave(target);
+    } catch (error) {
+      await this.unmountAll();
       throw error;
     }
   }
@@ -53,66 +67,122 @@ export class MountStack implements AsyncDisposable {
   /** Unmounts everything this stack mounted, newest first; safe to call twice. */
   async unmountAll(): Promise<void> {
     const failures: string[] = [];
-    while (this.targets.length) {
-      const target = this.targets[this.targets.length - 1] ?? '';
+    while (this.entries.length) {
+      const target = this.entries[this.entries.length - 1]?.target ?? '';
       try {
         await unmountTree(target);
       } catch (error) {
-        failures.push(`${target}: ${(error as Error).message}`);
+        failures.push(`${target} (${(error as Error).message})`);
       }
-      this.targets.pop();
+      this.entries.pop();
     }
     await this.writeJournal();
-    if (failures.length) throw new SafetyError(`could not unmount: ${failures.join('; ')}`);
+    if (failures.length) {
+      throw new SafetyError(`could not unmount ${failures.join('; ')}`, {
+        hint: 'stop the processes using it, then run `isoforge clean`',
+      });
+    }
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.unmountAll();
   }
 
+  private async checkTarget(requested: string): Promise<string> {
+    const target = await realpath(requested).catch((error: unknown) => {
+      throw new SafetyError(`refusing to mount on ${requested}: it does not exist`, { cause: error });
+    });
+    if (target === this.workDir || !isAtOrBelow(target, this.workDir)) {
+      throw new SafetyError(
+        `refusing to mount on ${target}: it is not inside the work directory ${this.workDir}`,
+      );
+    }
+    return target;
+  }
+
   private async writeJournal(): Promise<void> {
-    await writeFile(join(this.workDir, JOURNAL), JSON.stringify({ pid: process.pid, mounts: this.targets }));
+    const journal: MountJournal = { pid: process.pid, startTime: this.startTime, mounts: this.entries };
+    await writeJournalFile(this.workDir, journal);
   }
 }
 
-function mountArguments(request: MountRequest): string[] {
-  const args: string[] = [];
-  if (request.bind) args.push(request.recursive ? '--rbind' : '--bind');
-  if (request.fstype) args.push('-t', request.fstype);
-  const options = [...(request.options ?? []), ...(request.readOnly ? ['ro'] : [])];
-  if (options.length) args.push('-o', options.join(','));
-  return args;
+// Written to a temporary name and renamed: a SIGKILL mid-write never leaves a torn journal.
+async function writeJournalFile(workDir: string, journal: MountJournal): Promise<void> {
+  const file = join(workDir, MOUNT_JOURNAL);
+  await writeFile(`${file}.${process.pid}.tmp`, `${JSON.stringify(journal, null, 2)}\n`);
+  await rename(`${file}.${process.pid}.tmp`, file);
 }
 
 /** Unmounts TARGET and anything mounted below it, deepest first, lazily when a plain umount fails. */
 export async function unmountTree(target: string): Promise<void> {
-  for (const point of await mountsAtOrBelow(target)) {
-    try {
-      await runCommand(['umount', point]);
-    } catch (error) {
-      log.warn({ point, err: error }, 'umount failed; detaching lazily');
-      await runCommand(['umount', '-l', point]);
-    }
+  for (let round = 0; round < 8; round++) {
+    const points = await mountsAtOrBelow(target);
+    if (!points.length) return;
+    for (const point of points) await unmountOne(point);
   }
   const left = await mountsAtOrBelow(target);
-  if (left.length) throw new SafetyError(`still mounted after unmount: ${left.join(', ')}`);
+  if (left.length) throw new SafetyError(`still mounted after unmounting: ${left.join(', ')}`);
 }
 
-/** Undoes the mounts a killed run left under WORKDIR (journal or not), innermost first. */
+async function unmountOne(point: string): Promise<void> {
+  try {
+    await runUmount(point);
+  } catch (error) {
+    log.warn({ point, err: error }, 'umount failed; detaching lazily');
+    // A lazy detach of the parent may already have removed this one: check before failing.
+    await runUmount(point, { lazy: true }).catch(async (lazyError: unknown) => {
+      if ((await mountsAtOrBelow(point)).includes(point)) throw lazyError;
+    });
+  }
+}
+
+/**
+ * Undoes the mounts a killed run left under WORKDIR, innermost first. It reads the live mount table,
+ * not only the journal (a SIGKILL can land between mount and journal update). WORKDIR itself is
+ * never unmounted: it may be the user's own file system. Returns what it unmounted.
+ */
 export async function recoverMounts(workDir: string): Promise<string[]> {
-  const root = await realpath(workDir).catch(() => workDir);
-  const leftovers = await mountsAtOrBelow(root);
-  for (const point of leftovers) await unmountTree(point);
-  await writeFile(join(root, JOURNAL), JSON.stringify({ pid: process.pid, mounts: [] })).catch(
-    () => undefined,
-  );
+  const root = await realpath(workDir).catch(() => undefined);
+  if (!root) return [];
+  await checkNoLiveOwner(root);
+  const leftovers = await mountsBelow(root);
+  const failures: string[] = [];
+  for (const point of leftovers) {
+    await unmountTree(point).catch((error: unknown) =>
+      failures.push(`${point}: ${(error as Error).message}`),
+    );
+  }
+  const left = await mountsBelow(root);
+  if (left.length || failures.length) {
+    throw new SafetyError(
+      `could not undo the mounts below ${root}: ${left.join(', ') || failures.join('; ')}`,
+      {
+        hint: 'find the processes using them (fuser -vm PATH), stop them, and run `isoforge clean` again',
+      },
+    );
+  }
+  await mkdir(join(root, '.isoforge'), { recursive: true }).catch(() => undefined);
+  await writeJournalFile(root, { pid: process.pid, mounts: [] }).catch(() => undefined);
   return leftovers;
 }
 
-export async function readMountJournal(workDir: string): Promise<string[]> {
+// A journal whose writer still runs belongs to a live build: its mounts are in use, not leftovers.
+async function checkNoLiveOwner(root: string): Promise<void> {
+  const journal = await readMountJournal(root);
+  if (!journal || journal.pid === process.pid || !journal.mounts.length) return;
+  if (await isProcessAlive(journal.pid, journal.startTime)) {
+    throw new LockedError(`the mounts below ${root} belong to a running isoforge (pid ${journal.pid})`, {
+      hint: 'wait for it to finish or stop it first',
+    });
+  }
+}
+
+/** The journal a run left in WORKDIR, or undefined when there is none or it is unreadable. */
+export async function readMountJournal(workDir: string): Promise<MountJournal | undefined> {
   try {
-    return (JSON.parse(await readFile(join(workDir, JOURNAL), 'utf8')) as { mounts: string[] }).mounts;
+    const parsed = JSON.parse(await readFile(join(workDir, MOUNT_JOURNAL), 'utf8')) as MountJournal;
+    return Array.isArray(parsed.mounts) ? parsed : undefined;
   } catch {
-    return [];
+    return undefined;
   }
 }

@@ -18,7 +18,7 @@ import {
 } from './tree.ts';
 
 /** Bump when the sample's content changes, so cached samples are rebuilt. */
-const SAMPLE_FORMAT = 1;
+const SAMPLE_FORMAT = 2;
 
 export const SAMPLE_LAYERS: readonly SampleLayerSpec[] = [
   { name: 'ubuntu-server-minimal', debs: [], remove: [] },

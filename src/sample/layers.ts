@@ -16,7 +16,10 @@ export interface SampleLayerSpec {
 export interface BuiltLayer {
   name: string;
   squashfs: string;
+  /** Ubuntu's .manifest: the full list for the base layer, the delta for an upper one. */
   manifest: string;
+  /** `dpkg-query -W` of the merged view, which the next layer's delta is computed against. */
+  fullManifest: string;
   sizeBytes: number;
 }
 
@@ -39,7 +42,7 @@ export async function makeBaseLayer(
   const sizeBytes = await runDuBytes(root, signal);
   const squashfs = join(outDir, `${spec.name}.squashfs`);
   await runMksquashfs(root, squashfs, SAMPLE_COMPRESSION, { signal, processors: 2 });
-  return { name: spec.name, squashfs, manifest, sizeBytes };
+  return { name: spec.name, squashfs, manifest, fullManifest: manifest, sizeBytes };
 }
 
 /**
@@ -62,7 +65,7 @@ export async function makeUpperLayer(options: {
     string,
   ];
   await Promise.all([upper, overlayWork, merged].map((path) => mkdir(path, { recursive: true })));
-  let manifest: string;
+  let fullManifest: string;
   {
     await using mounts = await MountStack.open(workDir);
     const lowerDirs = await mountLowerLayers(mounts, workDir, lower);
@@ -73,12 +76,13 @@ export async function makeUpperLayer(options: {
       options: [`lowerdir=${lowerDirs.join(':')}`, `upperdir=${upper}`, `workdir=${overlayWork}`],
     });
     await changeLayer(merged, spec, options.debs, signal);
-    manifest = makeManifestDelta(lower.at(-1)?.manifest ?? '', await readManifest(merged, signal));
+    fullManifest = await readManifest(merged, signal);
   }
   const sizeBytes = await runDuBytes(upper, signal);
   const squashfs = join(options.outDir, `${spec.name}.squashfs`);
   await runMksquashfs(upper, squashfs, SAMPLE_COMPRESSION, { signal, processors: 2 });
-  return { name: spec.name, squashfs, manifest, sizeBytes: sizeBytes };
+  const manifest = makeManifestDelta(lower.at(-1)?.fullManifest ?? '', fullManifest);
+  return { name: spec.name, squashfs, manifest, fullManifest, sizeBytes };
 }
 
 /** Loop-mounts LOWER read-only and returns them top-first, the order overlayfs wants. */

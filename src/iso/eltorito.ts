@@ -1,0 +1,87 @@
+import { FormatError } from '../errors.ts';
+import { ByteView, toHex } from './bytes.ts';
+
+/** El Torito 1.0 platform ids (section 2.1) plus UEFI (0xEF, UEFI spec 2.10 section 13.3.2.1). */
+const PLATFORMS: Record<number, string> = { 0x00: 'bios', 0xef: 'uefi' };
+const EMULATIONS = ['none', '1.2M floppy', '1.44M floppy', '2.88M floppy', 'hard disk'];
+const CATALOG_ENTRY = 32;
+
+export interface BootEntry {
+  platform: string;
+  platformId: number;
+  bootable: boolean;
+  emulation: string;
+  /** Sectors of 512 bytes loaded by the firmware ("load size", El Torito 2.2 offset 6). */
+  loadSectors: number;
+  /** 2048-byte block where the image starts. */
+  lba: number;
+  loadSegment: number;
+  systemType: number;
+}
+
+/** Parses the boot catalog: validation entry, default entry, then section headers and entries. */
+export function parseBootCatalog(bytes: Uint8Array): BootEntry[] {
+  const view = new ByteView(bytes, 'El Torito boot catalog');
+  checkValidationEntry(view);
+  let platformId = view.u8(1);
+  const entries = [parseBootEntry(view.sub(CATALOG_ENTRY, CATALOG_ENTRY), platformId)];
+  let offset = CATALOG_ENTRY * 2;
+  let more = true;
+  while (more && offset + CATALOG_ENTRY <= bytes.length) {
+    const header = view.u8(offset);
+    if (header !== 0x90 && header !== 0x91) break;
+    more = header === 0x90;
+    platformId = view.u8(offset + 1);
+    const count = view.u16le(offset + 2);
+    offset += CATALOG_ENTRY;
+    for (let i = 0; i < count; i++, offset += CATALOG_ENTRY) {
+      const entryView = view.sub(offset, CATALOG_ENTRY);
+      // 0x44 is a section entry extension, not an entry of its own (El Torito 2.5).
+      if (entryView.u8(0) === 0x44) continue;
+      entries.push(parseBootEntry(entryView, platformId));
+    }
+  }
+  return entries;
+}
+
+function checkValidationEntry(view: ByteView): void {
+  if (view.u8(0) !== 0x01 || view.u8(30) !== 0x55 || view.u8(31) !== 0xaa) {
+    throw new FormatError('El Torito boot catalog is corrupt: no validation entry (header 01, key 55 AA)');
+  }
+  let sum = 0;
+  for (let i = 0; i < CATALOG_ENTRY; i += 2) sum = (sum + view.u16le(i)) & 0xffff;
+  if (sum !== 0)
+    throw new FormatError('El Torito boot catalog is corrupt: validation entry checksum is wrong');
+}
+
+function parseBootEntry(view: ByteView, platformId: number): BootEntry {
+  const indicator = view.u8(0);
+  if (indicator !== 0x88 && indicator !== 0x00) {
+    throw new FormatError(`El Torito boot catalog is corrupt: boot indicator ${toHex(indicator)}`);
+  }
+  return {
+    platform: PLATFORMS[platformId] ?? toHex(platformId),
+    platformId,
+    bootable: indicator === 0x88,
+    emulation: EMULATIONS[view.u8(1) & 0x0f] ?? toHex(view.u8(1)),
+    loadSegment: view.u16le(2),
+    systemType: view.u8(4),
+    loadSectors: view.u16le(6),
+    lba: view.u32le(8),
+  };
+}
+
+export interface BootImagePatches {
+  /** mkisofs -boot-info-table: bytes 8..24 hold PVD LBA, image LBA, length, checksum. */
+  bootInfoTable: boolean;
+  /** xorriso --grub2-boot-info: byte 2548 holds the image's 512-byte address + 5 (64 bit). */
+  grub2BootInfo: boolean;
+}
+
+/** Detects what xorriso patched into a BIOS boot image, given the image's first 2560 bytes. */
+export function parseBootImagePatches(head: Uint8Array, imageLba: number): BootImagePatches {
+  const view = new ByteView(head, 'El Torito boot image');
+  const bootInfoTable = view.length >= 24 && view.u32le(8) === 16 && view.u32le(12) === imageLba;
+  const grub2BootInfo = view.length >= 2556 && view.u64le(2548) === imageLba * 4 + 5;
+  return { bootInfoTable, grub2BootInfo };
+}

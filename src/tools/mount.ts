@@ -1,0 +1,39 @@
+import { runCommand } from './exec.ts';
+
+/**
+ * The adapter for util-linux mount(8) and umount(8). Paths are passed as given (callers resolve
+ * them first); --no-canonicalize keeps umount from following a symlink planted in an image.
+ */
+export interface MountArguments {
+  source: string;
+  target: string;
+  fstype?: string;
+  options?: readonly string[];
+  bind?: boolean;
+  recursive?: boolean;
+  readOnly?: boolean;
+}
+
+/** Mounts SOURCE on TARGET. */
+export async function runMount(request: MountArguments): Promise<void> {
+  await runCommand(['mount', ...mountFlags(request), '--', request.source, request.target]);
+}
+
+/** Stops mount events inside TARGET from propagating back to the host's copy (rbind of /dev). */
+export async function runMakeRslave(target: string): Promise<void> {
+  await runCommand(['mount', '--make-rslave', target]);
+}
+
+/** Unmounts one mount point; LAZY detaches it even when busy (MNT_DETACH). */
+export async function runUmount(target: string, options: { lazy?: boolean } = {}): Promise<void> {
+  await runCommand(['umount', '--no-canonicalize', ...(options.lazy ? ['--lazy'] : []), '--', target]);
+}
+
+function mountFlags(request: MountArguments): string[] {
+  const args: string[] = [];
+  if (request.bind) args.push(request.recursive ? '--rbind' : '--bind');
+  if (request.fstype) args.push('-t', request.fstype);
+  const options = [...(request.options ?? []), ...(request.readOnly ? ['ro'] : [])];
+  if (options.length) args.push('-o', options.join(','));
+  return args;
+}
