@@ -59,6 +59,11 @@ export class ByteView {
     return Number(this.view.getBigUint64(offset, true));
   }
 
+  u64leBig(offset: number): bigint {
+    this.check(offset, 8);
+    return this.view.getBigUint64(offset, true);
+  }
+
   slice(offset: number, length: number): Uint8Array {
     this.check(offset, length);
     return this.bytes.subarray(offset, offset + length);

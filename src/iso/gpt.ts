@@ -103,7 +103,7 @@ export function parseGptEntries(header: GptHeader, table: Uint8Array): GptPartit
       start,
       end,
       sectors: end - start + 1,
-      attributes: `0x${entry.u64le(48).toString(16)}`,
+      attributes: `0x${entry.u64leBig(48).toString(16).padStart(16, '0')}`,
       name: entry.utf16le(56, Math.min(72, header.entrySize - 56)),
     });
   }

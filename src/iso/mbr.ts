@@ -9,6 +9,8 @@ export interface MbrPartition {
   typeId: number;
   start: number;
   sectors: number;
+  /** CHS of the last sector (cylinder, head, sector), from which xorriso infers disk geometry. */
+  endChs: { cylinder: number; head: number; sector: number };
 }
 
 export type MbrBootCode = 'grub2' | 'isohybrid' | 'none' | 'other';
@@ -32,7 +34,8 @@ export function parseMbr(sector: Uint8Array): MasterBootRecord | null {
   for (let i = 0; i < 4; i++) {
     const entry = view.sub(446 + i * 16, 16);
     const typeId = entry.u8(4);
-    if (typeId === 0) continue;
+    // An all-zero entry is unused; a type-0 entry with content is xorriso's --mbr-force-bootable dummy.
+    if (entry.isZero(0, 16)) continue;
     partitions.push({
       index: i + 1,
       bootable: entry.u8(0) === 0x80,
@@ -40,12 +43,17 @@ export function parseMbr(sector: Uint8Array): MasterBootRecord | null {
       typeId,
       start: entry.u32le(8),
       sectors: entry.u32le(12),
+      endChs: {
+        head: entry.u8(5),
+        sector: entry.u8(6) & 0x3f,
+        cylinder: ((entry.u8(6) & 0xc0) << 2) | entry.u8(7),
+      },
     });
   }
   return {
     partitions,
     bootCode: detectBootCode(view),
-    protective: partitions.length >= 1 && partitions.every((p) => p.typeId === 0xee || p.typeId === 0x00),
+    protective: partitions.some((p) => p.typeId === 0xee),
   };
 }
 

@@ -31,6 +31,8 @@ export interface PrimaryVolume {
   blockSize: number;
   created: string | null;
   modified: string | null;
+  /** The raw 16-digit modification date, as xorriso's --modification-date takes it. */
+  modifiedRaw: string;
   /** The root directory record (34 bytes), to walk the tree. */
   rootRecord: Uint8Array;
 }
@@ -73,6 +75,7 @@ export function parsePrimaryVolume(bytes: Uint8Array): PrimaryVolume {
     applicationId: view.ascii(574, 128),
     created: parseDecDateTime(view, 813),
     modified: parseDecDateTime(view, 830),
+    modifiedRaw: view.ascii(830, 16),
   };
 }
 

@@ -59,7 +59,9 @@ export class MountStack implements AsyncDisposable {
     try {
       await runMakeRslave(target);
     } catch (error) {
-      await this.unmountAll();
+      await unmountTree(target).catch(() => undefined);
+      this.entries.pop();
+      await this.writeJournal();
       throw error;
     }
   }
@@ -115,24 +117,33 @@ async function writeJournalFile(workDir: string, journal: MountJournal): Promise
 
 /** Unmounts TARGET and anything mounted below it, deepest first, lazily when a plain umount fails. */
 export async function unmountTree(target: string): Promise<void> {
-  for (let round = 0; round < 8; round++) {
-    const points = await mountsAtOrBelow(target);
-    if (!points.length) return;
-    for (const point of points) await unmountOne(point);
-  }
-  const left = await mountsAtOrBelow(target);
+  const left = await unmountWhileAny(() => mountsAtOrBelow(target));
   if (left.length) throw new SafetyError(`still mounted after unmounting: ${left.join(', ')}`);
 }
 
-async function unmountOne(point: string): Promise<void> {
+// Rounds of plain umounts, deepest path first, until the list is empty. A mount stacked on top of a
+// recursive bind hides the mounts below it (umount says "not mounted"), so one pass is not enough;
+// only when a whole round achieves nothing are the rest detached lazily (MNT_DETACH). Returns what is left.
+async function unmountWhileAny(list: () => Promise<string[]>): Promise<string[]> {
+  for (let round = 0; round < 16; round++) {
+    const points = await list();
+    if (!points.length) return [];
+    let progress = false;
+    for (const point of points) progress = (await tryUmount(point, false)) || progress;
+    if (progress) continue;
+    log.warn({ points }, 'umount failed; detaching lazily');
+    for (const point of points) await tryUmount(point, true);
+  }
+  return list();
+}
+
+async function tryUmount(point: string, lazy: boolean): Promise<boolean> {
   try {
-    await runUmount(point);
+    await runUmount(point, { lazy });
+    return true;
   } catch (error) {
-    log.warn({ point, err: error }, 'umount failed; detaching lazily');
-    // A lazy detach of the parent may already have removed this one: check before failing.
-    await runUmount(point, { lazy: true }).catch(async (lazyError: unknown) => {
-      if ((await mountsAtOrBelow(point)).includes(point)) throw lazyError;
-    });
+    log.debug({ point, lazy, err: error }, 'umount did not succeed this round');
+    return false;
   }
 }
 
@@ -146,20 +157,11 @@ export async function recoverMounts(workDir: string): Promise<string[]> {
   if (!root) return [];
   await checkNoLiveOwner(root);
   const leftovers = await mountsBelow(root);
-  const failures: string[] = [];
-  for (const point of leftovers) {
-    await unmountTree(point).catch((error: unknown) =>
-      failures.push(`${point}: ${(error as Error).message}`),
-    );
-  }
-  const left = await mountsBelow(root);
-  if (left.length || failures.length) {
-    throw new SafetyError(
-      `could not undo the mounts below ${root}: ${left.join(', ') || failures.join('; ')}`,
-      {
-        hint: 'find the processes using them (fuser -vm PATH), stop them, and run `isoforge clean` again',
-      },
-    );
+  const left = await unmountWhileAny(() => mountsBelow(root));
+  if (left.length) {
+    throw new SafetyError(`could not undo the mounts below ${root}: ${left.join(', ')}`, {
+      hint: 'find the processes using them (fuser -vm PATH), stop them, and run `isoforge clean` again',
+    });
   }
   await mkdir(join(root, '.isoforge'), { recursive: true }).catch(() => undefined);
   await writeJournalFile(root, { pid: process.pid, mounts: [] }).catch(() => undefined);

@@ -1,12 +1,18 @@
-import { open, rename, rm, stat } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.ts';
+import { isProcessAlive } from './processes.ts';
 
 export interface PendingOutput extends AsyncDisposable {
   /** Where the producer writes; same directory as the final path so rename is atomic. */
   tempPath: string;
   /** fsync + rename + fsync of the directory: the output appears only complete. */
   commit(): Promise<void>;
+}
+
+/** The temporary name of FINALPATH while PID writes it: hidden, same directory, recognisable. */
+export function tempPathFor(finalPath: string, pid = process.pid): string {
+  return join(dirname(finalPath), `.${basename(finalPath)}.isoforge-tmp-${pid}`);
 }
 
 async function fsyncPath(path: string): Promise<void> {
@@ -18,14 +24,24 @@ async function fsyncPath(path: string): Promise<void> {
   }
 }
 
-/** Reserves FINALPATH for a new artifact; refuses to replace an existing one unless FORCE. */
+/**
+ * Reserves FINALPATH for a new artifact so it appears only complete (temp name, fsync, rename):
+ * refuses to replace an existing output unless FORCE, and an existing output stays untouched until
+ * commit replaces it in one rename.
+ */
 export async function prepareOutput(finalPath: string, options: { force: boolean }): Promise<PendingOutput> {
+  const folder = await stat(dirname(finalPath)).catch(() => undefined);
+  if (!folder?.isDirectory()) {
+    throw new InputError(`the folder of the output ${finalPath} does not exist`, { hint: 'create it first' });
+  }
   const existing = await stat(finalPath).catch(() => undefined);
+  if (existing?.isDirectory()) throw new InputError(`output ${finalPath} is a directory`);
   if (existing && !options.force) {
     throw new InputError(`output ${finalPath} already exists`, { hint: 'pass --force to replace it' });
   }
-  if (existing?.isDirectory()) throw new InputError(`output ${finalPath} is a directory`);
-  const tempPath = join(dirname(finalPath), `.${basename(finalPath)}.isoforge-tmp-${process.pid}`);
+  await removeStaleTemps(finalPath);
+  const tempPath = tempPathFor(finalPath);
+  await rm(tempPath, { force: true });
   let committed = false;
   return {
     tempPath,
@@ -36,7 +52,20 @@ export async function prepareOutput(finalPath: string, options: { force: boolean
       committed = true;
     },
     async [Symbol.asyncDispose]() {
-      if (!committed) await rm(tempPath, { force: true });
+      if (!committed) await rm(tempPath, { force: true, recursive: true });
     },
   };
+}
+
+/** Removes temporaries of FINALPATH left by runs that were SIGKILLed (their pid is gone). */
+export async function removeStaleTemps(finalPath: string): Promise<string[]> {
+  const prefix = `.${basename(finalPath)}.isoforge-tmp-`;
+  const removed: string[] = [];
+  for (const name of await readdir(dirname(finalPath)).catch(() => [] as string[])) {
+    const pid = Number(name.slice(prefix.length));
+    if (!name.startsWith(prefix) || !Number.isInteger(pid) || (await isProcessAlive(pid))) continue;
+    await rm(join(dirname(finalPath), name), { force: true });
+    removed.push(join(dirname(finalPath), name));
+  }
+  return removed;
 }

@@ -1,0 +1,28 @@
+/**
+ * Ubuntu's layered casper images: "A.B.C.squashfs" stacks on "A.B" and "A". Pure functions
+ * over layer names (file names without ".squashfs").
+ */
+export function parentLayerNames(name: string): string[] {
+  const parts = name.split('.');
+  return parts.slice(1).map((_, i) => parts.slice(0, i + 1).join('.'));
+}
+
+/** The layers NAME stacks on that exist in LAYERS, bottom first, NAME last. */
+export function layerChain(name: string, layers: readonly string[]): string[] {
+  return [...parentLayerNames(name).filter((parent) => layers.includes(parent)), name];
+}
+
+/** Layers no other layer stacks on: each is the top of one bootable or installable chain. */
+export function topLayers(layers: readonly string[]): string[] {
+  return layers.filter((name) => !layers.some((other) => other !== name && other.startsWith(`${name}.`)));
+}
+
+/** Every maximal chain, bottom first: the sample's three layers form one. */
+export function layerChains(layers: readonly string[]): string[][] {
+  return topLayers(layers).map((top) => layerChain(top, layers));
+}
+
+/** Layers stacked above NAME on some chain: where a change to NAME can be shadowed. */
+export function layersAbove(name: string, layers: readonly string[]): string[] {
+  return layers.filter((other) => other.startsWith(`${name}.`));
+}

@@ -1,0 +1,159 @@
+import { IsoImage } from '../iso/image.ts';
+import { isJoliet } from '../iso/volume.ts';
+import { type BootSetup, readBootSetup } from './boot.ts';
+import { type InstallSource, type LayerInfo, type Layout, readLayout } from './layout.ts';
+import { type BootMenu, MENU_FILES, parseMenu } from './menus.ts';
+import { deriveMkisofsArgs } from './mkisofs.ts';
+import { makeSectorMap, type SectorRegion } from './sectormap.ts';
+
+/** The `inspect --json` document; field names are documented in the README and are an API. */
+export interface IsoReport {
+  path: string;
+  volumeId: string;
+  sizeBytes: number;
+  volume: {
+    systemId: string;
+    volumeSetId: string;
+    publisherId: string;
+    preparerId: string;
+    applicationId: string;
+    created: string | null;
+    modified: string | null;
+    volumeBlocks: number;
+  };
+  joliet: boolean;
+  rockRidge: boolean;
+  eltorito: {
+    platform: string;
+    bootable: boolean;
+    emulation: string;
+    loadSectors: number;
+    lba: number;
+    path: string | null;
+    partition: number | null;
+    bootInfoTable: boolean;
+    grub2BootInfo: boolean;
+  }[];
+  bootCatalog: string | null;
+  mbrBootCode: string | null;
+  protectiveMbr: boolean;
+  mbr: { index: number; bootable: boolean; type: string; start: number; sectors: number }[];
+  gpt: {
+    diskGuid: string;
+    partitions: {
+      index: number;
+      typeGuid: string;
+      typeName: string;
+      guid: string;
+      name: string;
+      start: number;
+      sectors: number;
+      attributes: string;
+    }[];
+  } | null;
+  apm: { index: number; name: string; type: string; start: number; blocks: number }[];
+  layout: Layout;
+  diskInfo: string | null;
+  layers: LayerInfo[];
+  layerChains: string[][];
+  installSources: InstallSource[];
+  kernels: string[];
+  initrds: string[];
+  md5sums: boolean;
+  bootMenus: BootMenu[];
+  sectorMap: SectorRegion[];
+  mkisofsArgs: string[];
+  bytesRead: number;
+}
+
+/** Everything about an ISO, read from its bytes: no xorriso, no mount, no root. */
+export async function inspectIso(path: string): Promise<IsoReport> {
+  await using image = await IsoImage.open(path);
+  const files = await image.walk('/');
+  const boot = await readBootSetup(image, files);
+  const layout = await readLayout(image, files);
+  const bootMenus = await readMenus(
+    image,
+    files.map((f) => f.path),
+  );
+  const totalSectors = Math.floor(image.sizeBytes / 512);
+  const v = image.primary;
+  return {
+    path,
+    volumeId: v.volumeId,
+    sizeBytes: image.sizeBytes,
+    volume: {
+      systemId: v.systemId,
+      volumeSetId: v.volumeSetId,
+      publisherId: v.publisherId,
+      preparerId: v.preparerId,
+      applicationId: v.applicationId,
+      created: v.created,
+      modified: v.modified,
+      volumeBlocks: v.volumeBlocks,
+    },
+    joliet: image.descriptors.some(isJoliet),
+    rockRidge: image.rockRidge,
+    ...bootFields(boot),
+    ...layout,
+    bootMenus,
+    sectorMap: makeSectorMap(boot, v.volumeBlocks * 4, totalSectors),
+    mkisofsArgs: deriveMkisofsArgs(path, v, boot),
+    bytesRead: image.bytesRead,
+  };
+}
+
+function bootFields(boot: BootSetup) {
+  return {
+    eltorito: boot.eltorito.map((e) => ({
+      platform: e.platform,
+      bootable: e.bootable,
+      emulation: e.emulation,
+      loadSectors: e.loadSectors,
+      lba: e.lba,
+      path: e.path,
+      partition: e.partition,
+      bootInfoTable: e.bootInfoTable,
+      grub2BootInfo: e.grub2BootInfo,
+    })),
+    bootCatalog: boot.catalogPath,
+    mbrBootCode: boot.mbr?.bootCode ?? null,
+    protectiveMbr: boot.mbr?.protective ?? false,
+    mbr: (boot.mbr?.partitions ?? []).map(({ index, bootable, type, start, sectors }) => ({
+      index,
+      bootable,
+      type,
+      start,
+      sectors,
+    })),
+    gpt: boot.gpt
+      ? {
+          diskGuid: boot.gpt.header.diskGuid,
+          partitions: boot.gpt.partitions.map(
+            ({ index, typeGuid, typeName, guid, name, start, sectors, attributes }) => ({
+              index,
+              typeGuid,
+              typeName,
+              guid,
+              name,
+              start,
+              sectors,
+              attributes,
+            }),
+          ),
+        }
+      : null,
+    apm: boot.apm,
+  };
+}
+
+async function readMenus(image: IsoImage, paths: readonly string[]): Promise<BootMenu[]> {
+  const menus: BootMenu[] = [];
+  for (const file of MENU_FILES) {
+    const actual = paths.find((p) => p.toLowerCase() === file.path.toLowerCase());
+    if (!actual) continue;
+    const text = await image.readText(actual);
+    if (text !== null) menus.push(parseMenu(actual, file.loader, text));
+  }
+  return menus;
+}

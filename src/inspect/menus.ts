@@ -1,0 +1,88 @@
+/** A boot menu entry as the boot loader's config file describes it. */
+export interface MenuEntry {
+  title: string;
+  kernel: string | null;
+  initrd: string | null;
+  /** The kernel command line: everything after the kernel path. */
+  cmdline: string | null;
+}
+
+export interface BootMenu {
+  file: string;
+  loader: 'grub' | 'isolinux';
+  entries: MenuEntry[];
+}
+
+/** Parses GRUB menuentry blocks: title, linux/linuxefi line (kernel + args), initrd line. */
+export function parseGrubMenu(text: string): MenuEntry[] {
+  const entries: MenuEntry[] = [];
+  let current: MenuEntry | null = null;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    const title = /^menuentry\s+(["'])(.*?)\1/.exec(line);
+    if (title) {
+      current = { title: title[2] ?? '', kernel: null, initrd: null, cmdline: null };
+      entries.push(current);
+      continue;
+    }
+    if (!current) continue;
+    const linux = /^(?:linux|linuxefi|linux16)\s+(\S+)\s*(.*)$/.exec(line);
+    if (linux) {
+      current.kernel = linux[1] ?? null;
+      current.cmdline = (linux[2] ?? '').trim();
+    }
+    const initrd = /^(?:initrd|initrdefi|initrd16)\s+(.+)$/.exec(line);
+    if (initrd) current.initrd = (initrd[1] ?? '').trim();
+    if (line === '}') current = null;
+  }
+  return entries;
+}
+
+/** Parses isolinux/syslinux LABEL blocks: MENU LABEL, KERNEL/LINUX, APPEND (initrd= pulled out). */
+export function parseIsolinuxMenu(text: string): MenuEntry[] {
+  const entries: MenuEntry[] = [];
+  let current: MenuEntry | null = null;
+  for (const raw of text.split('\n')) {
+    const [keyword = '', ...rest] = raw.trim().split(/\s+/);
+    const value = rest.join(' ');
+    switch (keyword.toLowerCase()) {
+      case 'label':
+        current = { title: value, kernel: null, initrd: null, cmdline: null };
+        entries.push(current);
+        break;
+      case 'menu':
+        if (current && rest[0]?.toLowerCase() === 'label') current.title = rest.slice(1).join(' ');
+        break;
+      case 'kernel':
+      case 'linux':
+      case 'com32':
+        if (current) current.kernel = value;
+        break;
+      case 'append':
+        if (current) {
+          current.cmdline = value;
+          current.initrd = /(?:^|\s)initrd=(\S+)/.exec(value)?.[1] ?? current.initrd;
+        }
+        break;
+      case 'initrd':
+        if (current) current.initrd = value;
+        break;
+    }
+  }
+  return entries;
+}
+
+export const MENU_FILES: readonly { path: string; loader: BootMenu['loader'] }[] = [
+  { path: '/boot/grub/grub.cfg', loader: 'grub' },
+  { path: '/boot/grub/loopback.cfg', loader: 'grub' },
+  { path: '/EFI/boot/grub.cfg', loader: 'grub' },
+  { path: '/isolinux/isolinux.cfg', loader: 'isolinux' },
+  { path: '/isolinux/txt.cfg', loader: 'isolinux' },
+  { path: '/isolinux/live.cfg', loader: 'isolinux' },
+  { path: '/isolinux.cfg', loader: 'isolinux' },
+  { path: '/syslinux/syslinux.cfg', loader: 'isolinux' },
+];
+
+export function parseMenu(file: string, loader: BootMenu['loader'], text: string): BootMenu {
+  return { file, loader, entries: loader === 'grub' ? parseGrubMenu(text) : parseIsolinuxMenu(text) };
+}

@@ -1,0 +1,78 @@
+import { statfs } from 'node:fs/promises';
+import { NoSpaceError } from '../errors.ts';
+
+/**
+ * Refuse before unpacking rather than fail with ENOSPC after an hour: estimate what a build needs and
+ * compare it with the free space of the work directory's file system.
+ */
+
+/** Bytes an unprivileged writer can still use on the file system holding DIR (statfs f_bavail). */
+export async function readFreeBytes(dir: string): Promise<number> {
+  const info = await statfs(dir);
+  return info.bavail * info.bsize;
+}
+
+/** Throws NoSpaceError with both numbers when DIR's file system has less than NEEDEDBYTES free. */
+export async function checkFreeSpace(dir: string, neededBytes: number, what: string): Promise<void> {
+  const free = await readFreeBytes(dir);
+  if (free >= neededBytes) return;
+  throw new NoSpaceError(
+    `not enough free space in ${dir} for ${what}: needs about ${formatBytes(neededBytes)}, ` +
+      `${formatBytes(free)} free`,
+    { hint: `free ${formatBytes(neededBytes - free)} there or pass another --workdir` },
+  );
+}
+
+/** One layer the build touches; sizes in bytes. */
+export interface LayerSpace {
+  name: string;
+  /** Sum of the file sizes inside the squashfs (what unsquashfs writes). */
+  unpackedBytes: number;
+  /** Size of the .squashfs file today: the repacked layer needs about as much again. */
+  squashfsBytes: number;
+}
+
+export interface SpaceEstimate {
+  totalBytes: number;
+  parts: { what: string; bytes: number }[];
+}
+
+/** Fixed headroom for logs, manifests, inode and block rounding. */
+export const SPACE_HEADROOM_BYTES = 64 * 1024 * 1024;
+
+/**
+ * What a build needs in its work directory; pure. The unpacked size of a layer is the sum of its
+ * file sizes: read it from the squashfs superblock and inode table with INSPECT's parser in src/iso/
+ * when that exists, else from `unsquashfs -lls` (the sizes column), not from the compressed size.
+ * Unpacked data is counted with 10% on top for directory blocks and small-file rounding.
+ */
+export function estimateBuildSpace(input: {
+  layers: readonly LayerSpace[];
+  isoBytes: number;
+}): SpaceEstimate {
+  const parts: SpaceEstimate['parts'] = [];
+  for (const layer of input.layers) {
+    parts.push({ what: `unpacked ${layer.name}`, bytes: Math.ceil(layer.unpackedBytes * 1.1) });
+    parts.push({ what: `repacked ${layer.name}`, bytes: layer.squashfsBytes });
+  }
+  parts.push({ what: 'new ISO', bytes: input.isoBytes });
+  parts.push({ what: 'headroom', bytes: SPACE_HEADROOM_BYTES });
+  return { totalBytes: parts.reduce((sum, part) => sum + part.bytes, 0), parts };
+}
+
+/** Describes an estimate for a NoSpaceError's WHAT: "the build (unpacked x 1.2 GiB, ...)". */
+export function describeEstimate(estimate: SpaceEstimate): string {
+  return `the build (${estimate.parts.map((part) => `${part.what} ${formatBytes(part.bytes)}`).join(', ')})`;
+}
+
+/** 1536 -> "1.5 KiB"; pure. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
