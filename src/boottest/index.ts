@@ -113,6 +113,8 @@ class ConsoleWatch {
   ) {}
 
   addSerial(line: string): void {
+    // Firmware and kernels colour their output; strip ANSI escape sequences before matching.
+    // eslint-disable-next-line no-control-regex
     const clean = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
     this.serial.push(clean);
     this.pending += `${clean}\n`;

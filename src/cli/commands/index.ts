@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { CliContext } from '../context.ts';
 import { registerBootTest } from './boot-test.ts';
+import { registerClean } from './clean.ts';
 import { registerDoctor } from './doctor.ts';
 import { registerInspect } from './inspect.ts';
 import { registerSample } from './sample.ts';
@@ -13,4 +14,5 @@ export const COMMANDS: readonly RegisterCommand[] = [
   registerSample,
   registerBootTest,
   registerDoctor,
+  registerClean,
 ];
