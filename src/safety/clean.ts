@@ -47,9 +47,12 @@ async function checkIsWorkDir(root: string): Promise<void> {
   const state = await lstat(join(root, STATE_DIR)).catch(() => undefined);
   const empty = (await readdir(root)).length === 0;
   if (!state?.isDirectory() && !empty) {
-    throw new SafetyError(`refusing to clean ${root}: it is not an isoforge work directory (no ${STATE_DIR}/ inside)`, {
-      hint: 'pass the --workdir a build used',
-    });
+    throw new SafetyError(
+      `refusing to clean ${root}: it is not an isoforge work directory (no ${STATE_DIR}/ inside)`,
+      {
+        hint: 'pass the --workdir a build used',
+      },
+    );
   }
 }
 
