@@ -1,5 +1,6 @@
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { makeManifestDelta } from '../distro/casper-meta.ts';
 import { MountStack } from '../rootfs/mounts.ts';
 import { runDuBytes, runInChroot } from '../tools/coreutils.ts';
 import { runDebootstrap } from '../tools/debian.ts';
@@ -124,11 +125,4 @@ async function changeLayer(
 /** `dpkg-query -W` of a root file system: Ubuntu's full manifest format, "name<TAB>version". */
 export async function readManifest(root: string, signal?: AbortSignal): Promise<string> {
   return runInChroot(root, ['dpkg-query', '-W'], { signal });
-}
-
-/** An upper layer's manifest in Ubuntu's sense: the packages it adds or changes relative to LOWER. */
-export function makeManifestDelta(lower: string, full: string): string {
-  const before = new Set(lower.split('\n').filter(Boolean));
-  const delta = full.split('\n').filter((line) => line && !before.has(line));
-  return delta.length ? `${delta.join('\n')}\n` : '';
 }

@@ -11,6 +11,8 @@ export interface SquashfsProgress {
   signal?: AbortSignal;
   onProgress?: (percent: number) => void;
   processors?: number;
+  /** Byte offset of the squashfs inside FILE (a layer read in place from an ISO). */
+  offset?: number;
 }
 
 function progressListener(onProgress?: (percent: number) => void) {
@@ -48,6 +50,7 @@ export async function runUnsquashfs(
   options: SquashfsProgress = {},
 ): Promise<void> {
   const args = ['unsquashfs', '-d', dir, '-xattrs'];
+  if (options.offset) args.push('-o', String(options.offset));
   if (options.processors) args.push('-processors', String(options.processors));
   await runCommand([...args, file], {
     signal: options.signal,
@@ -73,8 +76,12 @@ export interface SquashfsSummary {
 }
 
 /** `unsquashfs -s`: also the check that a squashfs file is readable at all. */
-export async function runUnsquashfsStat(file: string, signal?: AbortSignal): Promise<SquashfsSummary> {
-  const { stdout } = await runCommand(['unsquashfs', '-s', file], { signal });
+export async function runUnsquashfsStat(
+  file: string,
+  options: { offset?: number; signal?: AbortSignal } = {},
+): Promise<SquashfsSummary> {
+  const offset = options.offset ? ['-o', String(options.offset)] : [];
+  const { stdout } = await runCommand(['unsquashfs', '-s', ...offset, file], { signal: options.signal });
   const pick = (pattern: RegExp) => pattern.exec(stdout)?.[1] ?? '';
   return {
     compression: pick(/Compression (\w+)/),

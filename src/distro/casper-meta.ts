@@ -1,0 +1,92 @@
+import { isMap, isSeq, parseDocument } from 'yaml';
+import { layerChain } from './layers.ts';
+
+/**
+ * The files that describe casper layers, updated as text so everything else in them (order,
+ * comments, formatting) stays as the original had it.
+ */
+
+/** An upper layer's .manifest in Ubuntu's sense: the package lines it adds or changes over LOWER. */
+export function makeManifestDelta(lower: string, full: string): string {
+  const before = new Set(lower.split('\n').filter(Boolean));
+  const delta = full.split('\n').filter((line) => line && !before.has(line));
+  return delta.length ? `${delta.join('\n')}\n` : '';
+}
+
+/**
+ * casper/install-sources.yaml: each source's size covers its whole layer chain, so a layer that
+ * grew by DELTA bytes grows every source whose chain includes it by the same amount.
+ */
+export function updateInstallSourcesSizes(
+  yamlText: string,
+  layerName: string,
+  delta: number,
+  layers: readonly string[],
+): {
+  text: string;
+  changed: string[];
+} {
+  const doc = parseDocument(yamlText);
+  const changed: string[] = [];
+  if (!isSeq(doc.contents)) return { text: yamlText, changed };
+  for (const item of doc.contents.items) {
+    if (!isMap(item)) continue;
+    const path = String(item.get('path') ?? '');
+    const size = item.get('size');
+    if (typeof size !== 'number') continue;
+    if (!layerChain(path.replace(/\.squashfs$/, ''), layers).includes(layerName)) continue;
+    doc.setIn([doc.contents.items.indexOf(item), 'size'], size + delta);
+    changed.push(String(item.get('id') ?? path));
+  }
+  return { text: changed.length ? doc.toString({ lineWidth: 0 }) : yamlText, changed };
+}
+
+export interface Md5Entry {
+  hash: string;
+  path: string;
+}
+
+export function parseMd5sums(text: string): Md5Entry[] {
+  return text
+    .split('\n')
+    .map((line) => /^([0-9a-f]{32})\s+\*?(.+)$/.exec(line.trim()))
+    .filter((match): match is RegExpExecArray => match !== null)
+    .map((match) => ({ hash: match[1] ?? '', path: match[2] ?? '' }));
+}
+
+/**
+ * md5sum.txt with CHANGED (iso path -> md5) re-hashed or added and REMOVED dropped; every other
+ * line is kept as it was. Paths are written "./casper/x" as Ubuntu does.
+ */
+export function updateMd5sums(
+  text: string,
+  changed: ReadonlyMap<string, string>,
+  removed: readonly string[],
+): string {
+  const dot = (isoPath: string) => `.${isoPath.startsWith('/') ? isoPath : `/${isoPath}`}`;
+  const pending = new Map([...changed].map(([path, hash]) => [dot(path), hash]));
+  const gone = new Set(removed.map(dot));
+  const lines: string[] = [];
+  for (const line of text.split('\n')) {
+    const entry = parseMd5sums(line)[0];
+    if (!entry) {
+      if (line.trim()) lines.push(line);
+      continue;
+    }
+    if (gone.has(entry.path)) continue;
+    const hash = pending.get(entry.path);
+    pending.delete(entry.path);
+    lines.push(hash ? `${hash}  ${entry.path}` : line);
+  }
+  for (const [path, hash] of pending) lines.push(`${hash}  ${path}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Files xorriso rewrites or patches when it writes an ISO: md5sum.txt cannot list them (Ubuntu leaves them out). */
+export function md5Excluded(bootCatalog: string | null, biosImages: readonly (string | null)[]): string[] {
+  return [
+    '/md5sum.txt',
+    ...(bootCatalog ? [bootCatalog] : []),
+    ...biosImages.filter((p): p is string => p !== null),
+  ];
+}

@@ -1,0 +1,87 @@
+import { readFile } from 'node:fs/promises';
+import { basename, dirname, resolve } from 'node:path';
+import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
+import type { z } from 'zod';
+import { RecipeError } from '../errors.ts';
+import { type Recipe, recipeSchema, STEP_SCHEMAS, type StepName } from './schema.ts';
+
+export interface LoadedRecipe {
+  recipe: Recipe;
+  file: string;
+  dir: string;
+}
+
+/** Reads and validates a recipe; the first problem is reported as "file:line:col field: message". */
+export async function readRecipe(file: string): Promise<LoadedRecipe> {
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    throw new RecipeError(`cannot read recipe ${file}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'check the path to the recipe file',
+    });
+  });
+  return { recipe: parseRecipe(text, file), file: resolve(file), dir: dirname(resolve(file)) };
+}
+
+/** Parses recipe TEXT (named FILE in messages) into a validated recipe. */
+export function parseRecipe(text: string, file: string): Recipe {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const name = basename(file);
+  const yamlError = doc.errors[0];
+  if (yamlError) {
+    const pos = lineCounter.linePos(yamlError.pos[0]);
+    throw new RecipeError(`${name}:${pos.line}:${pos.col} ${yamlError.message.split('\n')[0]}`, {
+      hint: 'fix the YAML syntax',
+    });
+  }
+  const data: unknown = doc.toJS();
+  const result = recipeSchema.safeParse(data);
+  if (result.success) return result.data;
+  const issue = preciseIssue(result.error.issues[0], data);
+  const path = issue?.path ?? [];
+  const where = positionOf(doc, lineCounter, path);
+  const field = path.length ? `${path.join('.')}: ` : '';
+  throw new RecipeError(`${name}:${where} ${field}${issue?.message ?? 'invalid recipe'}`, {
+    hint: 'see `isoforge recipe --schema` and examples/',
+  });
+}
+
+/** A union of step shapes reports "invalid input"; re-check the step against the shape its key names. */
+function preciseIssue(issue: z.core.$ZodIssue | undefined, data: unknown): z.core.$ZodIssue | undefined {
+  if (!issue || issue.code !== 'invalid_union') return issue;
+  const step = getIn(data, issue.path);
+  if (!step || typeof step !== 'object' || Array.isArray(step)) {
+    return {
+      ...issue,
+      message: 'each step must be a map with one of: ' + Object.keys(STEP_SCHEMAS).join(', '),
+    };
+  }
+  const key = Object.keys(step)[0] as StepName;
+  const schema = STEP_SCHEMAS[key];
+  if (!schema) {
+    return {
+      ...issue,
+      message: `unknown step '${key}'; use one of: ${Object.keys(STEP_SCHEMAS).join(', ')}`,
+    };
+  }
+  const inner = schema.safeParse(step);
+  const first = inner.success ? undefined : inner.error.issues[0];
+  return first ? preciseIssue({ ...first, path: [...issue.path, ...first.path] }, data) : issue;
+}
+
+function getIn(data: unknown, path: readonly PropertyKey[]): unknown {
+  let node: unknown = data;
+  for (const key of path) node = (node as Record<PropertyKey, unknown> | undefined)?.[key];
+  return node;
+}
+
+function positionOf(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[]): string {
+  for (let length = path.length; length >= 0; length--) {
+    const node = doc.getIn(path.slice(0, length) as (string | number)[], true);
+    if (isNode(node) && node.range) {
+      const pos = lineCounter.linePos(node.range[0]);
+      return `${pos.line}:${pos.col}`;
+    }
+  }
+  return '1:1';
+}

@@ -1,0 +1,85 @@
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { MountStack } from './mounts.ts';
+import { runUnsquashfs } from '../tools/squashfs.ts';
+
+/** Where a squashfs layer lies inside the ISO file: ISO 9660 files are contiguous extents. */
+export interface LayerExtent {
+  name: string;
+  offset: number;
+  size: number;
+}
+
+export interface LayerWorkspace {
+  /** The unpacked layer: exactly what will be packed again (whiteouts included). */
+  upper: string;
+  /** The merged view to chroot into: the layer over its ancestors (the upper dir itself for a base layer). */
+  root: string;
+  /** The ancestors alone, merged read-only: the "before" for an upper layer's manifest delta. */
+  lowerView: string | null;
+}
+
+/** Mounts a layer straight out of the ISO file (loop with offset, read-only): no extraction, no copy. */
+export async function mountLayerFromIso(mounts: MountStack, iso: string, layer: LayerExtent, target: string) {
+  await mkdir(target, { recursive: true });
+  await mounts.mount({
+    source: iso,
+    target,
+    fstype: 'squashfs',
+    options: ['loop', `offset=${layer.offset}`, `sizelimit=${layer.size}`],
+    readOnly: true,
+  });
+}
+
+/**
+ * Unpacks TARGET (with xattrs, so overlay whiteouts and opaque directories survive) and stacks
+ * it as the upper dir of an overlayfs over its ancestors, mounted read-only from the ISO.
+ */
+export async function openLayerWorkspace(options: {
+  workDir: string;
+  iso: string;
+  target: LayerExtent;
+  ancestors: readonly LayerExtent[];
+  mounts: MountStack;
+  signal?: AbortSignal;
+  onProgress?: (percent: number) => void;
+}): Promise<LayerWorkspace> {
+  const { workDir, iso, target, ancestors, mounts } = options;
+  const dir = join(workDir, 'layers', target.name);
+  const upper = join(dir, 'upper');
+  await mkdir(dir, { recursive: true });
+  await runUnsquashfs(iso, upper, {
+    offset: target.offset,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+  if (!ancestors.length) return { upper, root: upper, lowerView: null };
+  const lowerDirs: string[] = [];
+  for (const layer of ancestors) {
+    const mountPoint = join(workDir, 'lower', layer.name);
+    await mountLayerFromIso(mounts, iso, layer, mountPoint);
+    lowerDirs.unshift(mountPoint);
+  }
+  const merged = join(dir, 'merged');
+  const overlayWork = join(dir, 'work');
+  await Promise.all([mkdir(merged, { recursive: true }), mkdir(overlayWork, { recursive: true })]);
+  await mounts.mount({
+    source: 'overlay',
+    target: merged,
+    fstype: 'overlay',
+    options: [`lowerdir=${lowerDirs.join(':')}`, `upperdir=${upper}`, `workdir=${overlayWork}`],
+  });
+  let lowerView = lowerDirs[0] ?? null;
+  if (lowerDirs.length > 1) {
+    lowerView = join(dir, 'lower-view');
+    await mkdir(lowerView, { recursive: true });
+    await mounts.mount({
+      source: 'overlay',
+      target: lowerView,
+      fstype: 'overlay',
+      options: [`lowerdir=${lowerDirs.join(':')}`],
+      readOnly: true,
+    });
+  }
+  return { upper, root: merged, lowerView };
+}

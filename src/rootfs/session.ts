@@ -1,0 +1,100 @@
+import { lstat, mkdir, readFile, readlink, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { MountStack } from './mounts.ts';
+import { resolveInsideRoot } from '../safety/confine.ts';
+import { runInChroot } from '../tools/coreutils.ts';
+
+/** What /etc/resolv.conf was before the build: restored exactly afterwards (often a symlink). */
+type FileState =
+  { kind: 'absent' } | { kind: 'symlink'; target: string } | { kind: 'file'; content: Buffer; mode: number };
+
+export async function readFileState(path: string): Promise<FileState> {
+  const info = await lstat(path).catch(() => undefined);
+  if (!info) return { kind: 'absent' };
+  if (info.isSymbolicLink()) return { kind: 'symlink', target: await readlink(path) };
+  return { kind: 'file', content: await readFile(path), mode: info.mode & 0o7777 };
+}
+
+export async function restoreFileState(path: string, state: FileState): Promise<void> {
+  await rm(path, { force: true });
+  if (state.kind === 'symlink') await symlink(state.target, path);
+  if (state.kind === 'file') {
+    await writeFile(path, state.content);
+    await chmod(path, state.mode);
+  }
+}
+
+const POLICY_RC_D = '/usr/sbin/policy-rc.d';
+// exit 101 = "action not allowed": invoke-rc.d then starts no service inside the chroot.
+const POLICY_RC_D_SCRIPT = '#!/bin/sh\n# isoforge: no services start during a build\nexit 101\n';
+
+/**
+ * A chroot into ROOT with what package scripts expect (proc, sys, dev, devpts, a private /run),
+ * the host's DNS, and services kept from starting. Everything is undone when it is disposed.
+ */
+export class ChrootSession implements AsyncDisposable {
+  private constructor(
+    readonly root: string,
+    private readonly mounts: MountStack,
+    private readonly policyCreated: boolean,
+  ) {}
+
+  static async open(root: string, workDir: string): Promise<ChrootSession> {
+    const mounts = await MountStack.open(workDir);
+    try {
+      const at = async (path: string) => {
+        const target = await resolveInsideRoot(root, path);
+        await mkdir(target, { recursive: true });
+        return target;
+      };
+      await mounts.mount({ source: 'proc', target: await at('/proc'), fstype: 'proc' });
+      await mounts.mount({ source: 'sysfs', target: await at('/sys'), fstype: 'sysfs', readOnly: true });
+      await mounts.mount({ source: '/dev', target: await at('/dev'), bind: true });
+      await mounts.mount({
+        source: 'devpts',
+        target: await at('/dev/pts'),
+        fstype: 'devpts',
+        options: ['newinstance', 'ptmxmode=0666'],
+      });
+      // A private tmpfs, not the host's /run: nothing the chroot does can reach host sockets.
+      await mounts.mount({
+        source: 'tmpfs',
+        target: await at('/run'),
+        fstype: 'tmpfs',
+        options: ['mode=0755'],
+      });
+      const resolv = await resolveInsideRoot(root, '/etc/resolv.conf', { followFinal: false });
+      await rm(resolv, { force: true });
+      await writeFile(resolv, await readFile('/etc/resolv.conf').catch(() => 'nameserver 127.0.0.1\n'));
+      const policy = await resolveInsideRoot(root, POLICY_RC_D, { followFinal: false });
+      const policyCreated = (await readFileState(policy)).kind === 'absent';
+      if (policyCreated) {
+        await writeFile(policy, POLICY_RC_D_SCRIPT);
+        await chmod(policy, 0o755);
+      }
+      return new ChrootSession(root, mounts, policyCreated);
+    } catch (error) {
+      await mounts.unmountAll();
+      throw error;
+    }
+  }
+
+  /** Runs ARGV inside the chroot, its output streamed line by line to ONLINE. */
+  run(
+    argv: readonly string[],
+    options: { signal?: AbortSignal; onLine?: (line: string) => void; env?: Record<string, string> } = {},
+  ) {
+    return runInChroot(this.root, argv, {
+      ...options,
+      onLine: options.onLine && ((line) => options.onLine?.(line)),
+    });
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    try {
+      if (this.policyCreated)
+        await rm(await resolveInsideRoot(this.root, POLICY_RC_D, { followFinal: false }), { force: true });
+    } finally {
+      await this.mounts.unmountAll();
+    }
+  }
+}
