@@ -69,3 +69,24 @@ function signalQuietly(pid: number, signal: NodeJS.Signals): boolean {
     return false; // ESRCH: already gone.
   }
 }
+
+/**
+ * For a child started in its own process group (`detached: true`): on ABORT, SIGTERM the whole group
+ * (a chroot's sh -> apt -> dpkg, not just the leader), SIGKILL it after GRACEMS. Call the returned
+ * function when the leader has exited: it SIGKILLs whatever the command left behind in its group.
+ */
+export function guardProcessGroup(pid: number | undefined, abort?: AbortSignal, graceMs = 5_000): () => void {
+  let timer: NodeJS.Timeout | undefined;
+  const onAbort = (): void => {
+    killProcessGroup(pid, 'SIGTERM');
+    timer = setTimeout(() => killProcessGroup(pid, 'SIGKILL'), graceMs);
+    timer.unref();
+  };
+  if (abort?.aborted) onAbort();
+  else abort?.addEventListener('abort', onAbort, { once: true });
+  return () => {
+    abort?.removeEventListener('abort', onAbort);
+    if (timer) clearTimeout(timer);
+    killProcessGroup(pid, 'SIGKILL');
+  };
+}

@@ -1,5 +1,6 @@
 import { execa, type Options, type ResultPromise } from 'execa';
 import { CommandFailedError, MissingToolError } from '../errors.ts';
+import { guardProcessGroup } from '../safety/processes.ts';
 import { log } from '../ui/log.ts';
 import { aptPackageOf } from './programs.ts';
 
@@ -38,8 +39,10 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   if (!file) throw new Error('runCommand needs a program name');
   log.debug({ cwd: options.cwd }, `+ ${argv.map(quoteForLog).join(' ')}`);
   const child = startChild(file, args, options);
+  // Detached children lead their own process group: abort must reach the whole group, not just the leader.
+  const releaseGroup = options.detached ? guardProcessGroup(child.pid, options.signal) : undefined;
   if (options.onLine) forwardLines(child, options.onLine);
-  const result = await child;
+  const result = await child.finally(() => releaseGroup?.());
   const exitCode = result.exitCode ?? -1;
   const ok = exitCode === 0 || (options.okExitCodes ?? []).includes(exitCode);
   if (!ok || result.exitCode === undefined) throw toCommandError(argv, result, options.signal);
