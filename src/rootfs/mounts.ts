@@ -102,11 +102,20 @@ export class MountStack implements AsyncDisposable {
     return target;
   }
 
+  // Several stacks may share a work dir (layers, then a chroot on top): the journal lists them all.
   private async writeJournal(): Promise<void> {
-    const journal: MountJournal = { pid: process.pid, startTime: this.startTime, mounts: this.entries };
-    await writeJournalFile(this.workDir, journal);
+    const stacks = openStacks.get(this.workDir) ?? new Set<MountStack>();
+    if (this.entries.length) stacks.add(this);
+    else stacks.delete(this);
+    if (stacks.size) openStacks.set(this.workDir, stacks);
+    else openStacks.delete(this.workDir);
+    const mounts = [...stacks].flatMap((stack) => stack.entries);
+    await writeJournalFile(this.workDir, { pid: process.pid, startTime: this.startTime, mounts });
   }
 }
+
+/** The stacks of this process with mounts, per work dir, so each journal write lists every one. */
+const openStacks = new Map<string, Set<MountStack>>();
 
 // Written to a temporary name and renamed: a SIGKILL mid-write never leaves a torn journal.
 async function writeJournalFile(workDir: string, journal: MountJournal): Promise<void> {

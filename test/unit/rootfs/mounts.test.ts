@@ -105,3 +105,20 @@ describe('recoverMounts', () => {
     expect(await recoverMounts(work)).toEqual([]);
   });
 });
+
+describe('journal shared by two stacks on one work dir', () => {
+  it('lists the mounts of both stacks, and drops each as it is undone', async () => {
+    await using layers = await MountStack.open(work);
+    await layers.mount({ source: 'isoforge', target: join(work, 'root'), fstype: 'tmpfs' });
+    await mkdir(join(work, 'root', 'proc'));
+    {
+      await using chroot = await MountStack.open(work);
+      await chroot.mount({ source: 'proc', target: join(work, 'root', 'proc'), fstype: 'proc' });
+      expect((await readMountJournal(work))?.mounts.map((m) => m.target)).toEqual([
+        join(work, 'root'),
+        join(work, 'root', 'proc'),
+      ]);
+    }
+    expect((await readMountJournal(work))?.mounts.map((m) => m.target)).toEqual([join(work, 'root')]);
+  });
+});
