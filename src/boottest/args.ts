@@ -32,6 +32,8 @@ export function makeQemuArgs(options: {
     args.push('-drive', `if=pflash,format=raw,unit=1,file=${options.varsFile ?? files.vars}`);
   }
   if (options.media === 'cdrom') {
+    // SeaBIOS tries floppy and hard disk first; start with the CD as a BIOS would after F12.
+    if (options.firmware === 'bios') args.push('-boot', 'order=d');
     args.push('-drive', `file=${options.iso},media=cdrom,format=raw,readonly=on`);
   } else {
     // A hybrid ISO written to a USB stick with dd; snapshot=on keeps the ISO file untouched.

@@ -6,6 +6,8 @@ import { runUnsquashfs } from '../tools/squashfs.ts';
 /** Where a squashfs layer lies inside the ISO file: ISO 9660 files are contiguous extents. */
 export interface LayerExtent {
   name: string;
+  /** The file holding the layer: the input ISO, or a layer this build already rebuilt. */
+  file: string;
   offset: number;
   size: number;
 }
@@ -20,10 +22,10 @@ export interface LayerWorkspace {
 }
 
 /** Mounts a layer straight out of the ISO file (loop with offset, read-only): no extraction, no copy. */
-export async function mountLayerFromIso(mounts: MountStack, iso: string, layer: LayerExtent, target: string) {
+export async function mountLayer(mounts: MountStack, layer: LayerExtent, target: string) {
   await mkdir(target, { recursive: true });
   await mounts.mount({
-    source: iso,
+    source: layer.file,
     target,
     fstype: 'squashfs',
     options: ['loop', `offset=${layer.offset}`, `sizelimit=${layer.size}`],
@@ -37,18 +39,17 @@ export async function mountLayerFromIso(mounts: MountStack, iso: string, layer: 
  */
 export async function openLayerWorkspace(options: {
   workDir: string;
-  iso: string;
   target: LayerExtent;
   ancestors: readonly LayerExtent[];
   mounts: MountStack;
   signal?: AbortSignal;
   onProgress?: (percent: number) => void;
 }): Promise<LayerWorkspace> {
-  const { workDir, iso, target, ancestors, mounts } = options;
+  const { workDir, target, ancestors, mounts } = options;
   const dir = join(workDir, 'layers', target.name);
   const upper = join(dir, 'upper');
   await mkdir(dir, { recursive: true });
-  await runUnsquashfs(iso, upper, {
+  await runUnsquashfs(target.file, upper, {
     offset: target.offset,
     signal: options.signal,
     onProgress: options.onProgress,
@@ -57,7 +58,7 @@ export async function openLayerWorkspace(options: {
   const lowerDirs: string[] = [];
   for (const layer of ancestors) {
     const mountPoint = join(workDir, 'lower', layer.name);
-    await mountLayerFromIso(mounts, iso, layer, mountPoint);
+    await mountLayer(mounts, layer, mountPoint);
     lowerDirs.unshift(mountPoint);
   }
   const merged = join(dir, 'merged');

@@ -4,17 +4,23 @@ import { resolveInsideRoot } from '../safety/confine.ts';
 import { runInChroot } from '../tools/coreutils.ts';
 
 /** What /etc/resolv.conf was before the build: restored exactly afterwards (often a symlink). */
-type FileState =
-  { kind: 'absent' } | { kind: 'symlink'; target: string } | { kind: 'file'; content: Buffer; mode: number };
+export type FileState =
+  | { kind: 'absent' }
+  | { kind: 'symlink'; target: string }
+  | { kind: 'file'; content: Buffer; mode: number }
+  /** A directory, device or overlay whiteout: left exactly as it is. */
+  | { kind: 'special' };
 
 export async function readFileState(path: string): Promise<FileState> {
   const info = await lstat(path).catch(() => undefined);
   if (!info) return { kind: 'absent' };
   if (info.isSymbolicLink()) return { kind: 'symlink', target: await readlink(path) };
+  if (!info.isFile()) return { kind: 'special' };
   return { kind: 'file', content: await readFile(path), mode: info.mode & 0o7777 };
 }
 
 export async function restoreFileState(path: string, state: FileState): Promise<void> {
+  if (state.kind === 'special') return;
   await rm(path, { force: true });
   if (state.kind === 'symlink') await symlink(state.target, path);
   if (state.kind === 'file') {

@@ -18,12 +18,24 @@ import {
 } from './tree.ts';
 
 /** Bump when the sample's content changes, so cached samples are rebuilt. */
-const SAMPLE_FORMAT = 2;
+const SAMPLE_FORMAT = 3;
 
 export const SAMPLE_LAYERS: readonly SampleLayerSpec[] = [
-  { name: 'ubuntu-server-minimal', debs: [], remove: [] },
-  { name: 'ubuntu-server-minimal.ubuntu-server', debs: ['less', 'netbase'], remove: ['/etc/motd'] },
-  { name: 'ubuntu-server-minimal.ubuntu-server.installer', debs: ['bzip2'], remove: ['/etc/issue.net'] },
+  { name: 'ubuntu-server-minimal', debs: [], remove: [], release: true },
+  {
+    name: 'ubuntu-server-minimal.ubuntu-server',
+    debs: ['less', 'netbase'],
+    remove: ['/etc/motd'],
+    release: true,
+  },
+  // The installer layer keeps the release file of the install source below it, so a recipe that
+  // changes the install source's top layer shows its change in the booted (installer) system.
+  {
+    name: 'ubuntu-server-minimal.ubuntu-server.installer',
+    debs: ['bzip2'],
+    remove: ['/etc/issue.net'],
+    release: false,
+  },
 ];
 const ELTORITO = '/boot/grub/i386-pc/eltorito.img';
 

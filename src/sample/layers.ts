@@ -12,6 +12,8 @@ export interface SampleLayerSpec {
   debs: readonly string[];
   /** Files the layer deletes, so it carries overlayfs whiteouts like a real Ubuntu layer. */
   remove: readonly string[];
+  /** Whether the layer writes its own /etc/isoforge-release (the boot marker shows the topmost). */
+  release: boolean;
 }
 
 export interface BuiltLayer {
@@ -119,7 +121,7 @@ async function changeLayer(
     await rm(join(root, inside));
   }
   for (const path of spec.remove) await rm(join(root, path), { force: true });
-  await writeFile(join(root, 'etc/isoforge-release'), `${spec.name}\n`);
+  if (spec.release) await writeFile(join(root, 'etc/isoforge-release'), `${spec.name}\n`);
 }
 
 /** `dpkg-query -W` of a root file system: Ubuntu's full manifest format, "name<TAB>version". */

@@ -1,0 +1,73 @@
+import type { Command } from 'commander';
+import { DEFAULT_WORK_DIR, runBuild, type BuildResult } from '../../pipeline/build.ts';
+import { formatBytes } from '../../inspect/sectormap.ts';
+import { formatTable } from '../../ui/table.ts';
+import type { CliContext } from '../context.ts';
+
+interface BuildCliOptions {
+  iso?: string;
+  out?: string;
+  workdir: string;
+  force?: boolean;
+  dryRun?: boolean;
+  keepWorkdir?: boolean;
+  bootSetup?: 'replay' | 'explicit';
+  json?: boolean;
+}
+
+export function registerBuild(program: Command, context: CliContext): void {
+  program
+    .command('build')
+    .description('remaster an ISO from a recipe: customize layers in a chroot, repack, rewrite, verify')
+    .argument('<recipe>', 'the recipe file (YAML)')
+    .option('--iso <file>', "the input ISO (overrides the recipe's input)")
+    .option('--out <file>', "the output ISO (overrides the recipe's output)")
+    .option('--workdir <dir>', 'where layers are unpacked and mounted', DEFAULT_WORK_DIR)
+    .option('-f, --force', 'replace the output if it exists')
+    .option('--keep-workdir', 'keep the unpacked layers in the work directory after the build')
+    .option('--dry-run', 'print the plan as the shell commands a person could run by hand')
+    .option('--boot-setup <mode>', 'replay (carry the boot setup over) or explicit (xorriso -as mkisofs)')
+    .option('--json', 'print the verification report as JSON')
+    .action(async (recipe: string, options: BuildCliOptions) => {
+      const result = await runBuild({
+        recipe,
+        iso: options.iso,
+        out: options.out,
+        workDir: options.workdir,
+        force: options.force,
+        dryRun: options.dryRun,
+        keepWorkDir: options.keepWorkdir,
+        bootSetup: options.bootSetup,
+        quiet: options.json,
+        signal: context.signal,
+        onNotice: (line) => process.stderr.write(`isoforge: ${line}\n`),
+      });
+      if (result.dryRun) process.stdout.write(result.dryRun);
+      else if (options.json)
+        process.stdout.write(
+          `${JSON.stringify({ output: result.output, verify: result.verify, timings: result.timings }, null, 2)}\n`,
+        );
+      else process.stdout.write(formatBuildSummary(result));
+    });
+}
+
+function formatBuildSummary(result: BuildResult): string {
+  const stages = formatTable([
+    ['stage', 'seconds'],
+    ...result.timings.map((t) => [t.title, t.seconds.toFixed(1)]),
+  ]);
+  const layers = formatTable([
+    ['layer', 'squashfs before', 'unpacked before', 'unpacked after', 'paths changed'],
+    ...result.layers.map((layer) => {
+      const before = result.plan.original.layers.find((l) => l.name === layer.name);
+      return [
+        layer.name,
+        formatBytes(before?.sizeBytes ?? 0),
+        formatBytes(before?.recordedSize ?? 0),
+        formatBytes(layer.sizeBytes),
+        String(layer.changed.length),
+      ];
+    }),
+  ]);
+  return `\n${stages}\n\n${layers}\n\nwrote ${result.output} (verified)\n`;
+}

@@ -1,0 +1,127 @@
+import { lstat, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RecipeError } from '../errors.ts';
+import { makeManifestDelta } from '../distro/casper-meta.ts';
+import { MountStack } from '../rootfs/mounts.ts';
+import { type LayerExtent, mountLayer, openLayerWorkspace } from '../rootfs/overlay.ts';
+import { ChrootSession } from '../rootfs/session.ts';
+import { diffSnapshots, readTreeSnapshot } from '../rootfs/snapshot.ts';
+import { describeStep, runStepInImage } from '../steps/index.ts';
+import { runDuBytes } from '../tools/coreutils.ts';
+import { runDpkgQueryList } from '../tools/dpkg.ts';
+import { runMksquashfs } from '../tools/squashfs.ts';
+import { cleanUpper, saveUpperStates } from './cleanup.ts';
+import type { LayerPlan } from './plan.ts';
+
+export interface LayerResult {
+  name: string;
+  squashfs: string;
+  manifest: string;
+  sizeBytes: number;
+  changed: string[];
+  cleaned: string[];
+  shadowed: { path: string; layer: string }[];
+}
+
+export interface CustomizeContext {
+  workDir: string;
+  recipeDir: string;
+  signal?: AbortSignal;
+  say: (line: string) => void;
+  progress: (percent: number) => void;
+  /** Layers this build already rebuilt: upper layers stack on the new files. */
+  rebuilt: ReadonlyMap<string, string>;
+}
+
+function rebase(extent: LayerExtent, rebuilt: ReadonlyMap<string, string>): LayerExtent {
+  const file = rebuilt.get(extent.name);
+  return file ? { ...extent, file, offset: 0, size: 0 } : extent;
+}
+
+/** Unpack, chroot, run the steps, clean, check shadowing, repack: one layer, start to finish. */
+export async function customizeLayer(plan: LayerPlan, context: CustomizeContext): Promise<LayerResult> {
+  const { workDir, signal } = context;
+  const name = plan.layer.name;
+  let fullManifest: string;
+  let lowerManifest = '';
+  let upper: string;
+  const snapshotSkip = ['/proc', '/sys', '/dev', '/run'];
+  {
+    await using mounts = await MountStack.open(workDir);
+    const ws = await openLayerWorkspace({
+      workDir,
+      target: plan.extent,
+      ancestors: plan.ancestors.map((a) => rebase(a, context.rebuilt)),
+      mounts,
+      signal,
+      onProgress: context.progress,
+    });
+    upper = ws.upper;
+    const before = await readTreeSnapshot(upper, snapshotSkip);
+    const states = await saveUpperStates(upper);
+    {
+      await using session = await ChrootSession.open(ws.root, workDir);
+      for (const step of plan.recipe.steps) {
+        context.say(`step: ${describeStep(step)}`);
+        await runStepInImage(step, {
+          session,
+          root: ws.root,
+          recipeDir: context.recipeDir,
+          signal,
+          say: context.say,
+        });
+      }
+      await session.run(['sh', '-c', 'command -v apt-get >/dev/null && apt-get clean || true'], { signal });
+    }
+    fullManifest = await readManifest(ws.root, signal);
+    if (ws.lowerView) lowerManifest = await readManifest(ws.lowerView, signal);
+    await mounts.unmountAll();
+    const cleaned = await cleanUpper(upper, before, await readTreeSnapshot(upper, snapshotSkip), states);
+    const changed = diffSnapshots(before, await readTreeSnapshot(upper, snapshotSkip)).changed;
+    const shadowed = await findShadowed(plan, changed, workDir, mounts);
+    await mounts.unmountAll();
+    checkShadowing(plan, shadowed);
+    context.say(`${changed.length} paths changed in ${name}; removed ${cleaned.length} build leftovers`);
+    const squashfs = join(workDir, 'new', 'casper', `${name}.squashfs`);
+    await mkdir(join(workDir, 'new', 'casper'), { recursive: true });
+    const sizeBytes = await runDuBytes(upper, signal);
+    await runMksquashfs(upper, squashfs, plan.compression, { signal, onProgress: context.progress });
+    const manifest = plan.ancestors.length ? makeManifestDelta(lowerManifest, fullManifest) : fullManifest;
+    return { name, squashfs, manifest, sizeBytes, changed, cleaned, shadowed };
+  }
+}
+
+async function readManifest(root: string, signal?: AbortSignal): Promise<string> {
+  const status = await lstat(join(root, 'var/lib/dpkg/status')).catch(() => undefined);
+  return status ? runDpkgQueryList(root, signal) : '';
+}
+
+/** Changed files that a layer stacked above also carries: the installed system would never see them. */
+async function findShadowed(
+  plan: LayerPlan,
+  changed: readonly string[],
+  workDir: string,
+  mounts: MountStack,
+) {
+  const shadowed: { path: string; layer: string }[] = [];
+  for (const layer of plan.above) {
+    const mountPoint = join(workDir, 'above', layer.name);
+    await mountLayer(mounts, layer, mountPoint);
+    for (const path of changed) {
+      const info = await lstat(join(mountPoint, path)).catch(() => undefined);
+      if (info && !info.isDirectory()) shadowed.push({ path, layer: layer.name });
+    }
+  }
+  return shadowed;
+}
+
+function checkShadowing(plan: LayerPlan, shadowed: readonly { path: string; layer: string }[]): void {
+  if (!shadowed.length || plan.recipe.allowShadowed) return;
+  const layers = [...new Set(shadowed.map((s) => s.layer))];
+  const target = layers.sort((a, b) => b.length - a.length)[0];
+  const paths = [...new Set(shadowed.map((s) => s.path))];
+  throw new RecipeError(
+    `changes to layer ${plan.layer.name} are shadowed by ${layers.join(', ')}: ${paths.slice(0, 8).join(', ')}${paths.length > 8 ? `, and ${paths.length - 8} more` : ''}`,
+    { hint: `target layer ${target} instead, or set allowShadowed: true for ${plan.layer.name}` },
+  );
+}

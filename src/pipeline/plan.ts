@@ -1,0 +1,97 @@
+import { resolve } from 'node:path';
+import { RecipeError } from '../errors.ts';
+import { layerChain, layersAbove } from '../distro/layers.ts';
+import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
+import type { LayerInfo } from '../inspect/layout.ts';
+import { SECTOR } from '../iso/volume.ts';
+import type { LoadedRecipe } from '../recipe/load.ts';
+import type { LayerRecipe } from '../recipe/schema.ts';
+import type { SquashfsCompression } from '../tools/squashfs.ts';
+import type { LayerExtent } from '../rootfs/overlay.ts';
+
+/** One layer the build customizes, with everything needed to do it decided up front. */
+export interface LayerPlan {
+  layer: LayerInfo;
+  extent: LayerExtent;
+  ancestors: LayerExtent[];
+  /** Layers stacked above: a change here that one of them also carries is shadowed. */
+  above: LayerExtent[];
+  recipe: LayerRecipe;
+  compression: SquashfsCompression;
+}
+
+export interface BuildPlan {
+  input: string;
+  output: string;
+  recipeDir: string;
+  original: IsoReport;
+  layers: LayerPlan[];
+  bootSetup: 'replay' | 'explicit';
+  volumeId?: string;
+  recipeVerify?: { boot: string[]; expect?: string };
+}
+
+function extentOf(iso: string, layer: LayerInfo): LayerExtent {
+  return { name: layer.name, file: iso, offset: layer.lba * SECTOR, size: layer.sizeBytes };
+}
+
+/**
+ * Layers whose content hides a change to NAME from an installed system: those stacked above it in
+ * an install source's chain (the installer's own layer is not installed). Without install sources
+ * (Debian live, or no install-sources.yaml), every layer stacked above.
+ */
+function shadowingLayers(name: string, names: readonly string[], original: IsoReport): string[] {
+  const chains = original.installSources.map((s) => s.chain).filter((chain) => chain.includes(name));
+  if (!chains.length) return layersAbove(name, names);
+  return [...new Set(chains.flatMap((chain) => chain.slice(chain.indexOf(name) + 1)))];
+}
+
+/** Reads the input ISO and decides what the build will do, before anything is unpacked or mounted. */
+export async function makeBuildPlan(
+  loaded: LoadedRecipe,
+  overrides: { iso?: string; out?: string; bootSetup?: 'replay' | 'explicit' },
+): Promise<BuildPlan> {
+  const { recipe, dir } = loaded;
+  // The ISOs are named by whoever runs the build, relative to the recipe; files copied INTO the
+  // image are the ones confined to the recipe folder (resolveRecipePath in the steps).
+  const input = overrides.iso ? resolve(overrides.iso) : resolve(dir, recipe.input);
+  const output = overrides.out ? resolve(overrides.out) : resolve(dir, recipe.output);
+  if (input === output)
+    throw new RecipeError('output must differ from input: a build never modifies its input');
+  const original = await inspectIso(input);
+  const names = original.layers.map((l) => l.name);
+  const layers = Object.entries(recipe.layers).map(([name, layerRecipe]) => {
+    const layer = original.layers.find((l) => l.name === name);
+    if (!layer) {
+      throw new RecipeError(`${loaded.file}: layer '${name}' is not on the ISO`, {
+        hint: `layers on it: ${names.join(', ') || 'none (not a casper or live ISO)'}`,
+      });
+    }
+    if (!layer.superblock)
+      throw new RecipeError(`layer ${name} is unreadable: ${layer.error ?? 'bad superblock'}`);
+    const byName = (n: string) => extentOf(input, original.layers.find((l) => l.name === n) as LayerInfo);
+    return {
+      layer,
+      extent: extentOf(input, layer),
+      ancestors: layerChain(name, names).slice(0, -1).map(byName),
+      above: shadowingLayers(name, names, original).map(byName),
+      recipe: layerRecipe,
+      compression: layerRecipe.compression ?? {
+        algorithm: layer.superblock.compression as SquashfsCompression['algorithm'],
+        blockSize: layer.superblock.blockSize,
+      },
+    };
+  });
+  // Lower layers first: an upper layer of the same build must stack on their new content.
+  layers.sort((a, b) => a.ancestors.length - b.ancestors.length);
+  return {
+    input,
+    output,
+    recipeDir: dir,
+    original,
+    layers,
+    bootSetup: overrides.bootSetup ?? recipe.bootSetup,
+    volumeId: recipe.volumeId,
+    recipeVerify: recipe.verify,
+  };
+}
