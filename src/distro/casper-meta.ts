@@ -1,4 +1,4 @@
-import { isMap, isSeq, parseDocument } from 'yaml';
+import { isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { layerChain } from './layers.ts';
 
 /**
@@ -22,23 +22,24 @@ export function updateInstallSourcesSizes(
   layerName: string,
   delta: number,
   layers: readonly string[],
-): {
-  text: string;
-  changed: string[];
-} {
+): { text: string; changed: string[] } {
   const doc = parseDocument(yamlText);
   const changed: string[] = [];
+  const edits: { start: number; end: number; value: string }[] = [];
   if (!isSeq(doc.contents)) return { text: yamlText, changed };
   for (const item of doc.contents.items) {
     if (!isMap(item)) continue;
     const path = String(item.get('path') ?? '');
-    const size = item.get('size');
-    if (typeof size !== 'number') continue;
+    const size = item.get('size', true);
+    if (!isScalar(size) || typeof size.value !== 'number' || !size.range) continue;
     if (!layerChain(path.replace(/\.squashfs$/, ''), layers).includes(layerName)) continue;
-    doc.setIn([doc.contents.items.indexOf(item), 'size'], size + delta);
+    // Only the number's own characters change: every other byte of the file stays as it was.
+    edits.push({ start: size.range[0], end: size.range[1], value: String(size.value + delta) });
     changed.push(String(item.get('id') ?? path));
   }
-  return { text: changed.length ? doc.toString({ lineWidth: 0 }) : yamlText, changed };
+  let text = yamlText;
+  for (const edit of edits.reverse()) text = text.slice(0, edit.start) + edit.value + text.slice(edit.end);
+  return { text, changed };
 }
 
 export interface Md5Entry {

@@ -1,0 +1,84 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { RecipeError } from '../../../src/errors.ts';
+import { parseRecipe } from '../../../src/recipe/load.ts';
+import { makeRecipeJsonSchema } from '../../../src/recipe/schema.ts';
+
+const ISSUE_RECIPE = `input: ubuntu-22.04.5-live-server-amd64.iso
+output: out/ubuntu-22.04.5-oem-amd64.iso
+layers:
+  ubuntu-server-minimal.ubuntu-server:      # the layer's file name without .squashfs
+    steps:
+      - copy: { src: files/50-oem.conf, dest: /etc/sysctl.d/50-oem.conf, mode: "0644" }
+      - debs: [debs/mlnx-driver.deb]
+      - apt: { install: [htop], hold: [linux-image-generic] }
+      - kernel: { version: 5.15.0-119-generic, hold: true }
+      - run: |
+          echo "built by isoforge" > /etc/oem-release
+`;
+
+function errorOf(text: string): string {
+  try {
+    parseRecipe(text, '/some/dir/recipe.yaml');
+  } catch (error) {
+    expect(error).toBeInstanceOf(RecipeError);
+    return (error as Error).message;
+  }
+  throw new Error('the recipe was accepted');
+}
+
+describe('parseRecipe', () => {
+  it("accepts the issue's recipe exactly as written, with defaults filled in", () => {
+    const recipe = parseRecipe(ISSUE_RECIPE, 'recipe.yaml');
+    const layer = recipe.layers['ubuntu-server-minimal.ubuntu-server'];
+    expect(layer?.steps).toHaveLength(5);
+    expect(layer?.allowShadowed).toBe(false);
+    expect(recipe.bootSetup).toBe('replay');
+    expect(layer?.steps[3]).toEqual({ kernel: { version: '5.15.0-119-generic', hold: true, headers: true } });
+  });
+
+  it('names file, line, column and field of the first problem', () => {
+    expect(errorOf(ISSUE_RECIPE.replace('install: [htop]', 'install: htop'))).toBe(
+      'recipe.yaml:8:25 layers.ubuntu-server-minimal.ubuntu-server.steps.2.apt.install: Invalid input: expected array, received string',
+    );
+  });
+
+  it('names an unknown step and lists the known ones', () => {
+    expect(errorOf(ISSUE_RECIPE.replace('- copy:', '- cpy:'))).toMatch(
+      /^recipe\.yaml:6:9 layers\.ubuntu-server-minimal\.ubuntu-server\.steps\.0: unknown step 'cpy'; use one of: copy, debs/,
+    );
+  });
+
+  it('rejects unknown keys, relative image paths and bad modes inside a step', () => {
+    expect(errorOf(ISSUE_RECIPE.replace('dest: /etc/sysctl.d', 'dest: etc/sysctl.d'))).toMatch(
+      /steps\.0\.copy\.dest: must be an absolute path/,
+    );
+    expect(errorOf(ISSUE_RECIPE.replace('mode: "0644"', 'mode: "rw"'))).toMatch(
+      /steps\.0\.copy\.mode: must be an octal mode/,
+    );
+    expect(errorOf(ISSUE_RECIPE.replace('hold: true }', 'hold: true, pin: 1 }'))).toMatch(
+      /steps\.3\.kernel: Unrecognized key: "pin"/,
+    );
+  });
+
+  it('reports YAML syntax errors with their position', () => {
+    expect(errorOf('input: a.iso\noutput: [b.iso\n')).toMatch(/^recipe\.yaml:\d+:\d+ /);
+  });
+
+  it('requires input, output and layers', () => {
+    expect(errorOf('input: a.iso\n')).toMatch(/^recipe\.yaml:1:1 output: /);
+  });
+
+  it('accepts every recipe shipped in examples/', async () => {
+    for (const name of ['sample.yaml', 'oem-mellanox.yaml']) {
+      const text = await readFile(new URL(`../../../examples/${name}`, import.meta.url), 'utf8');
+      expect(() => parseRecipe(text, name)).not.toThrow();
+    }
+  });
+
+  it('exports a JSON Schema that names every step', () => {
+    const schema = JSON.stringify(makeRecipeJsonSchema());
+    for (const step of ['copy', 'debs', 'apt', 'kernel', 'run', 'initramfs', 'shell'])
+      expect(schema).toContain(`"${step}"`);
+  });
+});
