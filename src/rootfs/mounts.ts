@@ -2,7 +2,7 @@ import { mkdir, readFile, realpath, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LockedError, SafetyError } from '../errors.ts';
 import { isAtOrBelow, mountsAtOrBelow, mountsBelow } from '../safety/mountinfo.ts';
-import { isProcessAlive, killProcessesRootedIn, readProcessStartTime } from '../safety/processes.ts';
+import { isProcessAlive, killProcessesWorkingIn, readProcessStartTime } from '../safety/processes.ts';
 import { runMakeRslave, runMount, runUmount } from '../tools/mount.ts';
 import { log } from '../ui/log.ts';
 
@@ -165,8 +165,8 @@ export async function recoverMounts(workDir: string): Promise<string[]> {
   const root = await realpath(workDir).catch(() => undefined);
   if (!root) return [];
   await checkNoLiveOwner(root);
-  // Processes a SIGKILLed run left chrooted in the work dir keep its mounts busy: stop them first.
-  const killed = await killProcessesRootedIn(root);
+  // Processes a SIGKILLed run left (chrooted, or a mksquashfs still writing) keep mounts busy: stop them.
+  const killed = await killProcessesWorkingIn(root);
   if (killed.length) log.warn({ killed }, 'killed processes a previous run left inside its chroot');
   const leftovers = await mountsBelow(root);
   const left = await unmountWhileAny(() => mountsBelow(root));

@@ -1,10 +1,14 @@
 import { spawn } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InterruptedError } from '../../../src/errors.ts';
-import { killProcessesRootedIn, readProcessesRootedIn } from '../../../src/safety/processes.ts';
+import {
+  killProcessesRootedIn,
+  killProcessesWorkingIn,
+  readProcessesRootedIn,
+} from '../../../src/safety/processes.ts';
 import { runCommand } from '../../../src/tools/exec.ts';
 
 let dir = '';
@@ -68,6 +72,28 @@ describe('killProcessesRootedIn', () => {
     } finally {
       outside.kill('SIGKILL');
       chrooted.kill('SIGKILL');
+    }
+  });
+});
+
+describe('killProcessesWorkingIn', () => {
+  it('kills a listed program working on a path inside the folder, not one working elsewhere', async () => {
+    await writeFile(join(dir, 'inside'), 'x');
+    const worker = spawn('tail', ['-f', join(dir, 'inside')], { stdio: 'ignore' });
+    const elsewhere = spawn('tail', ['-f', '/etc/os-release'], { stdio: 'ignore' });
+    try {
+      for (const pid of [worker.pid, elsewhere.pid]) {
+        // Wait until exec has replaced the forked image, so /proc/PID/cmdline names tail.
+        while (!(await readFile(`/proc/${pid}/cmdline`, 'utf8')).startsWith('tail')) {
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      }
+      expect(await killProcessesWorkingIn(dir, ['tail'])).toEqual([worker.pid]);
+      expect(await waitUntilStopped([worker.pid ?? 0])).toBe(true);
+      expect(await isRunning(elsewhere.pid ?? 0)).toBe(true);
+    } finally {
+      worker.kill('SIGKILL');
+      elsewhere.kill('SIGKILL');
     }
   });
 });
