@@ -10,7 +10,7 @@ export { type Firmware, type Media, FIRMWARES, MEDIA } from './args.ts';
 export const SAMPLE_OK = /ISOFORGE-SAMPLE-BOOT ok release=\S+/;
 /** Stops a boot early: the sample's own fail marker, or firmware that found nothing it may boot. */
 export const BOOT_FAILURES =
-  /ISOFORGE-SAMPLE-BOOT fail reason=\S+|No bootable option or device was found|No bootable device|Kernel panic/;
+  /ISOFORGE-SAMPLE-BOOT fail reason=\S+|No bootable option or device was found|No bootable device|UEFI Interactive Shell|Kernel panic/;
 
 export interface BootResult {
   firmware: Firmware;

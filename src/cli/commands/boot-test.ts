@@ -11,6 +11,7 @@ import {
   type Media,
   runBootTest,
 } from '../../boottest/index.ts';
+import { makeCopyWithoutElToritoEfi } from '../../boottest/esp-only.ts';
 import { checkReadableFile } from '../../safety/input.ts';
 import { formatTable } from '../../ui/table.ts';
 import type { CliContext } from '../context.ts';
@@ -21,6 +22,7 @@ interface BootTestCliOptions {
   expect?: string;
   timeout: string;
   logDir?: string;
+  espOnly?: boolean;
   json?: boolean;
 }
 
@@ -48,12 +50,21 @@ export function registerBootTest(program: Command, context: CliContext): void {
     .option('--expect <regex>', "what must appear on the console (default: the sample's ok marker)")
     .option('--timeout <seconds>', 'give up on a boot after this long', '180')
     .option('--log-dir <dir>', 'where to keep console logs (default: a new temp folder)')
+    .option(
+      '--esp-only',
+      'boot a copy with the El Torito EFI entry disabled: proves the GPT EFI partition (UEFI USB)',
+    )
     .option('--json', 'print the results as JSON')
     .action(async (iso: string, options: BootTestCliOptions) => {
       await checkReadableFile(iso, 'ISO');
       const firmwares = pick<Firmware>(options.firmware, FIRMWARES, 'firmware');
       const media = pick<Media>(options.media, MEDIA, 'media');
       const logDir = options.logDir ?? (await mkdtemp(join(tmpdir(), 'isoforge-boot-')));
+      if (options.espOnly) {
+        const copy = join(logDir, 'esp-only.iso');
+        await makeCopyWithoutElToritoEfi(iso, copy);
+        iso = copy;
+      }
       const results: BootResult[] = [];
       for (const firmware of firmwares) {
         for (const medium of media) {
