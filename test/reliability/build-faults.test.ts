@@ -1,0 +1,189 @@
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { IsoImage } from '../../src/iso/image.ts';
+import { runCommand } from '../../src/tools/exec.ts';
+import { runMount } from '../../src/tools/mount.ts';
+import { recordFault } from './support/ledger.ts';
+import { decoyIntact, disposeScene, inputBytesChanged, sha256 } from './support/driver.ts';
+import {
+  build,
+  buildLeftovers,
+  LAYER,
+  makeBuildScene,
+  outputsLeft,
+  writeRecipe,
+  type BuildScene,
+} from './support/build-scene.ts';
+
+/**
+ * Guarantees 2, 4, 6 and 9 on real builds: a decoy mount in the work tree, a work dir too small to
+ * start, a disk that fills up mid-build, an image whose /etc is a symlink, a recipe path leading out
+ * of its folder, a failing chroot command, bad input. Each ends with one clear error line, the
+ * documented exit code, nothing mounted, the input unchanged and no output.
+ */
+let scene: BuildScene;
+
+beforeEach(async () => {
+  scene = await makeBuildScene();
+  await writeRecipe(scene, 'echo reliability > /etc/isoforge-release');
+});
+afterEach(async () => {
+  await disposeScene(scene);
+});
+
+async function checkFailedCleanly(fault: string, workDir = scene.work): Promise<void> {
+  const left = await buildLeftovers(scene, workDir);
+  const changed = await inputBytesChanged(scene);
+  const outputs = await outputsLeft(scene);
+  recordFault({
+    fault,
+    interrupted: true,
+    mountsLeaked: left.mounts.length,
+    inputBytesChanged: changed,
+    partialOutputs: outputs.length,
+  });
+  expect(left).toEqual({ mounts: [], processes: [] });
+  expect(changed).toBe(0);
+  expect(outputs).toEqual([]);
+}
+
+/** A file's content inside a layer of an ISO: unsquashfs reads the squashfs in place at its offset. */
+async function readFromLayer(iso: string, layer: string, path: string): Promise<string> {
+  await using image = await IsoImage.open(iso);
+  const entry = await image.stat(`/casper/${layer}.squashfs`);
+  const offset = String((entry?.extentLba ?? 0) * 2048);
+  return (await runCommand(['unsquashfs', '-o', offset, '-cat', iso, path])).stdout;
+}
+
+function errorLines(lines: readonly string[]): string[] {
+  return lines.filter((line) => line.startsWith('isoforge: error:'));
+}
+
+describe('deletion and mounts', () => {
+  it('a decoy bind-mounted in the work tree is undone and reported by the next build; a failed build keeps its files', async () => {
+    await mkdir(join(scene.work, '.isoforge'), { recursive: true });
+    await mkdir(join(scene.work, 'layers', 'decoy'), { recursive: true });
+    await runMount({ source: scene.decoy, target: join(scene.work, 'layers', 'decoy'), bind: true });
+    await writeRecipe(scene, 'echo about to fail\nexit 3');
+    const run = build(scene);
+    expect((await run.exit).code).toBe(5);
+    expect(run.lines.join('\n')).toContain(
+      `undid 1 mounts a killed run left: ${join(scene.work, 'layers', 'decoy')}`,
+    );
+    expect(await decoyIntact(scene)).toBe(true);
+    expect(errorLines(run.lines)).toHaveLength(1);
+    await checkFailedCleanly('build: decoy mount in the work tree + failing chroot command');
+  });
+});
+
+describe('disk space', () => {
+  async function smallWorkDir(size: string): Promise<string> {
+    const mountPoint = join(scene.dir, 'small');
+    await mkdir(mountPoint);
+    await runMount({
+      source: 'isoforge-reliability',
+      target: mountPoint,
+      fstype: 'tmpfs',
+      options: [`size=${size}`],
+    });
+    return join(mountPoint, 'work');
+  }
+
+  it('refuses to start (exit 7) with both numbers when the work dir is too small', async () => {
+    const work = await smallWorkDir('32m');
+    const run = build(scene, {}, work);
+    expect((await run.exit).code).toBe(7);
+    const [line] = errorLines(run.lines);
+    expect(line).toMatch(/needs about [\d.]+ MiB, [\d.]+ MiB free/);
+    await checkFailedCleanly('build: work dir too small (refused before unpacking)', work);
+  });
+
+  it('fails cleanly when the disk fills up mid-build (ENOSPC while repacking)', async () => {
+    const work = await smallWorkDir('200m');
+    // The estimate passes (the layer is small), then the chroot writes 110 MiB of noise: the
+    // repacked layer no longer fits next to the unpacked one.
+    await writeRecipe(scene, 'head -c 110M /dev/urandom > /opt/noise');
+    const run = build(scene, {}, work);
+    const { code } = await run.exit;
+    expect(code).not.toBe(0);
+    expect(errorLines(run.lines), run.lines.join('\n')).toHaveLength(1);
+    await checkFailedCleanly('build: ENOSPC mid-build on a small tmpfs', work);
+  });
+});
+
+describe('recipes cannot reach out of the image or their folder', () => {
+  it('a rootfs whose /etc becomes a symlink to /host-etc: the copy lands inside the image, never on the host', async () => {
+    const hostEtc = '/host-etc';
+    expect(await stat(hostEtc).catch(() => undefined)).toBeUndefined();
+    const canary = join(scene.dir, 'host-canary');
+    await writeFile(canary, 'host file\n');
+    await writeRecipe(
+      scene,
+      'echo reliability > /etc/isoforge-release',
+      [
+        '      - run: |',
+        '          mv /etc /host-etc && ln -s /host-etc /etc',
+        `          ln -s ${canary} /host-etc/motd`,
+        '      - copy: { src: files/oem.conf, dest: /etc/motd }',
+      ].join('\n'),
+    );
+    const run = build(scene);
+    expect((await run.exit).code, run.lines.join('\n')).toBe(0);
+    // The copy replaced the image's symlink /host-etc/motd inside the image, with the recipe's file.
+    expect(await readFromLayer(scene.out, LAYER, 'host-etc/motd')).toBe('from the recipe\n');
+    const hostTouched = await stat(hostEtc).then(
+      () => true,
+      () => false,
+    );
+    if (hostTouched) await rm(hostEtc, { recursive: true, force: true });
+    expect(hostTouched).toBe(false);
+    expect(await readFile(canary, 'utf8')).toBe('host file\n');
+    const left = await buildLeftovers(scene);
+    recordFault({
+      fault: 'build: /etc symlinked to /host-etc, writes through image symlinks',
+      interrupted: false,
+      mountsLeaked: left.mounts.length,
+      inputBytesChanged: await inputBytesChanged(scene),
+      partialOutputs: 0,
+    });
+    expect(left.mounts).toEqual([]);
+  });
+
+  it('a recipe path leading out of the recipe folder is refused (exit 6) before anything is mounted', async () => {
+    await writeFile(join(scene.dir, 'secret'), 'outside the recipe folder');
+    await writeFile(
+      scene.recipe,
+      (await readFile(scene.recipe, 'utf8')).replace('files/oem.conf', '../secret'),
+    );
+    const run = build(scene);
+    expect((await run.exit).code).toBe(6);
+    expect(errorLines(run.lines)[0]).toMatch(/leads out of the recipe folder/);
+    await checkFailedCleanly('build: recipe path ../secret');
+  });
+});
+
+describe('bad input ends with one error line and nothing mounted', () => {
+  it('not an ISO (exit 2)', async () => {
+    await writeFile(scene.inputFile, 'this is not an ISO image\n'.repeat(4096));
+    scene.inputSha256 = await sha256(scene.inputFile);
+    const run = build(scene);
+    expect((await run.exit).code).toBe(2);
+    expect(errorLines(run.lines)).toHaveLength(1);
+    await checkFailedCleanly('build: input is not an ISO');
+  });
+
+  it('a recipe naming a missing layer (exit 3)', async () => {
+    await writeFile(
+      scene.recipe,
+      (await readFile(scene.recipe, 'utf8')).replace(
+        'ubuntu-server-minimal.ubuntu-server:',
+        'no-such-layer:',
+      ),
+    );
+    const run = build(scene);
+    expect((await run.exit).code).toBe(3);
+    expect(errorLines(run.lines)).toHaveLength(1);
+    await checkFailedCleanly('build: recipe names a missing layer');
+  });
+});

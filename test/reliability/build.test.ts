@@ -1,0 +1,127 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { recordFault } from './support/ledger.ts';
+import { disposeScene, inputBytesChanged } from './support/driver.ts';
+import {
+  build,
+  buildLeftovers,
+  makeBuildScene,
+  outputsLeft,
+  signalPath,
+  writeRecipe,
+  type BuildScene,
+} from './support/build-scene.ts';
+
+/**
+ * Guarantees 1 and 3 on real builds of the sample ISO: the build is interrupted inside every stage
+ * (the signal is sent by a wrapper the moment the stage's program starts, or when the chroot command
+ * prints its marker). Afterwards: nothing mounted under the work dir, nothing of isoforge's running,
+ * the input's sha256 unchanged, and no output (final or temporary) left.
+ */
+let scene: BuildScene;
+
+beforeEach(async () => {
+  scene = await makeBuildScene();
+  await writeRecipe(scene, 'echo reliability > /etc/isoforge-release');
+});
+afterEach(async () => {
+  await disposeScene(scene);
+});
+
+async function checkAfterFault(fault: string, options: { interrupted: boolean; succeeded: boolean }) {
+  const left = await buildLeftovers(scene);
+  const changed = await inputBytesChanged(scene);
+  const outputs = await outputsLeft(scene);
+  const partial = options.succeeded ? outputs.filter((name) => name !== 'out.iso') : outputs;
+  recordFault({
+    fault,
+    interrupted: options.interrupted,
+    mountsLeaked: left.mounts.length,
+    inputBytesChanged: changed,
+    partialOutputs: partial.length,
+  });
+  expect(left).toEqual({ mounts: [], processes: [] });
+  expect(changed).toBe(0);
+  expect(partial).toEqual([]);
+  if (options.succeeded) expect(outputs).toEqual(['out.iso']);
+}
+
+// Each stage's program and which of its calls falls inside that stage (see build.log "+ argv" lines).
+const STAGES = [
+  { stage: 'unpack (unsquashfs)', program: 'unsquashfs', at: 1 },
+  { stage: 'overlay mount', program: 'mount', at: 3 },
+  { stage: 'manifest (dpkg-query)', program: 'dpkg-query', at: 1 },
+  { stage: 'layer size (du)', program: 'du', at: 1 },
+  { stage: 'repack (mksquashfs)', program: 'mksquashfs', at: 1 },
+  { stage: 'write ISO (xorriso)', program: 'xorriso', at: 1 },
+  { stage: 'verify (unsquashfs -s)', program: 'unsquashfs', at: 2 },
+] as const;
+
+describe('a build that succeeds leaves nothing behind', () => {
+  it('control run', async () => {
+    const run = build(scene);
+    expect((await run.exit).code).toBe(0);
+    const left = await buildLeftovers(scene);
+    expect(left).toEqual({ mounts: [], processes: [] });
+    expect(await inputBytesChanged(scene)).toBe(0);
+    expect(await outputsLeft(scene)).toEqual(['out.iso']);
+  });
+});
+
+describe('SIGINT and SIGTERM inside every stage', () => {
+  for (const { stage, program, at } of STAGES) {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      it(`${signal} during ${stage}`, async () => {
+        const run = build(scene, await signalPath(scene, program, at, signal));
+        const { code } = await run.exit;
+        expect(code, run.lines.join('\n')).toBe(signal === 'SIGINT' ? 130 : 143);
+        expect(run.lines.join('\n')).toMatch(/interrupted by SIG(INT|TERM)/);
+        await checkAfterFault(`build: ${signal} during ${stage}`, { interrupted: true, succeeded: false });
+      });
+    }
+  }
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`${signal} in the middle of a chroot command (its background children too)`, async () => {
+      await writeRecipe(scene, 'echo CHROOT-STEP-RUNNING\nsleep 300 &\nsleep 301');
+      const run = build(scene);
+      await run.waitFor(/CHROOT-STEP-RUNNING/);
+      run.child.kill(signal);
+      expect((await run.exit).code).toBe(signal === 'SIGINT' ? 130 : 143);
+      await checkAfterFault(`build: ${signal} mid chroot command`, { interrupted: true, succeeded: false });
+    });
+  }
+});
+
+describe('SIGKILL inside a stage: the next build recovers and succeeds', () => {
+  for (const { stage, program, at } of STAGES.filter((s) =>
+    ['unsquashfs', 'mksquashfs', 'xorriso'].includes(s.program),
+  )) {
+    it(`SIGKILL during ${stage}`, async () => {
+      const killed = build(scene, await signalPath(scene, program, at, 'SIGKILL'));
+      expect((await killed.exit).signal).toBe('SIGKILL');
+      const next = build(scene);
+      expect((await next.exit).code, next.lines.join('\n')).toBe(0);
+      await checkAfterFault(`build: SIGKILL during ${stage} + next build`, {
+        interrupted: true,
+        succeeded: true,
+      });
+    });
+  }
+
+  it('SIGKILL in the middle of a chroot command', async () => {
+    await writeRecipe(scene, 'echo CHROOT-STEP-RUNNING\nsleep 300 &\nsleep 301');
+    const killed = build(scene);
+    await killed.waitFor(/CHROOT-STEP-RUNNING/);
+    killed.child.kill('SIGKILL');
+    await killed.exit;
+    expect((await buildLeftovers(scene)).mounts.length).toBeGreaterThan(0);
+    await writeRecipe(scene, 'echo reliability > /etc/isoforge-release');
+    const next = build(scene);
+    expect((await next.exit).code, next.lines.join('\n')).toBe(0);
+    expect(next.lines.join('\n')).toMatch(/undid \d+ mounts a killed run left/);
+    await checkAfterFault('build: SIGKILL mid chroot command + next build', {
+      interrupted: true,
+      succeeded: true,
+    });
+  });
+});

@@ -1,0 +1,89 @@
+import { chmod, copyFile, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { ensureSampleIso } from '../../support/sample.ts';
+import { mountsBelow } from '../../../src/safety/mountinfo.ts';
+import { readProcessesWorkingIn } from '../../../src/safety/processes.ts';
+import { drive, makeScene, sha256, type Driven, type Scene } from './driver.ts';
+
+/** A scene for real builds: the sample ISO as input, a recipe folder, an output folder. */
+export interface BuildScene extends Scene {
+  recipeDir: string;
+  recipe: string;
+  outDir: string;
+  out: string;
+}
+
+export const BIN = resolve('bin/isoforge');
+export const SIGNAL_WRAPPER = resolve('test/reliability/fixtures/signal-wrapper.sh');
+export const LAYER = 'ubuntu-server-minimal.ubuntu-server';
+
+export async function makeBuildScene(): Promise<BuildScene> {
+  const scene = await makeScene();
+  await copyFile(await ensureSampleIso(), scene.inputFile);
+  const recipeDir = join(scene.dir, 'recipe');
+  await mkdir(join(recipeDir, 'files'), { recursive: true });
+  await writeFile(join(recipeDir, 'files', 'oem.conf'), 'from the recipe\n');
+  const outDir = join(scene.dir, 'out');
+  await mkdir(outDir);
+  return {
+    ...scene,
+    inputSha256: await sha256(scene.inputFile),
+    recipeDir,
+    recipe: join(recipeDir, 'recipe.yaml'),
+    outDir,
+    out: join(outDir, 'out.iso'),
+  };
+}
+
+/** Writes the recipe: a copy step, then STEPS (YAML list items, already indented by 6). */
+export async function writeRecipe(scene: BuildScene, script: string, extraSteps = ''): Promise<void> {
+  const indented = script
+    .split('\n')
+    .map((line) => `          ${line}`)
+    .join('\n');
+  await writeFile(
+    scene.recipe,
+    [
+      `input: ${scene.inputFile}`,
+      `output: ${scene.out}`,
+      'layers:',
+      `  ${LAYER}:`,
+      '    steps:',
+      extraSteps,
+      '      - copy: { src: files/oem.conf, dest: /etc/oem.conf }',
+      '      - run: |',
+      indented,
+      '',
+    ]
+      .filter((line) => line !== '')
+      .join('\n') + '\n',
+  );
+}
+
+export function build(scene: BuildScene, env: Record<string, string> = {}, workDir = scene.work): Driven {
+  return drive([BIN, 'build', scene.recipe, '--workdir', workDir], env);
+}
+
+/** PATH with PROGRAM wrapped: its AT-th call signals the build with SIGNAL, then runs for real. */
+export async function signalPath(scene: Scene, program: string, at: number, signal: string) {
+  const bin = join(scene.dir, 'signal-bin');
+  await mkdir(bin, { recursive: true });
+  await symlink(SIGNAL_WRAPPER, join(bin, program)).catch(() => undefined);
+  await chmod(SIGNAL_WRAPPER, 0o755);
+  return {
+    PATH: `${bin}:${process.env.PATH}`,
+    FAULT_DIR: scene.dir,
+    FAULT_PROGRAM: program,
+    FAULT_AT: String(at),
+    FAULT_SIGNAL: signal,
+  };
+}
+
+/** Outputs a build left: the final file and any temporaries next to it. */
+export async function outputsLeft(scene: BuildScene): Promise<string[]> {
+  return readdir(scene.outDir);
+}
+
+export async function buildLeftovers(scene: BuildScene, workDir = scene.work) {
+  return { mounts: await mountsBelow(workDir), processes: await readProcessesWorkingIn(workDir) };
+}
