@@ -38,12 +38,15 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   const [file, ...args] = argv;
   if (!file) throw new Error('runCommand needs a program name');
   log.debug({ cwd: options.cwd }, `+ ${argv.map(quoteForLog).join(' ')}`);
+  const started = performance.now();
   const child = startChild(file, args, options);
   // Detached children lead their own process group: abort must reach the whole group, not just the leader.
   const releaseGroup = options.detached ? guardProcessGroup(child.pid, options.signal) : undefined;
   if (options.onLine) forwardLines(child, options.onLine);
   const result = await child.finally(() => releaseGroup?.());
   const exitCode = result.exitCode ?? -1;
+  // The benchmark sums these to tell isoforge's own overhead from time spent in external programs.
+  log.debug({ program: file, exitCode, durationMs: Math.round(performance.now() - started) }, `= ${file}`);
   const ok = exitCode === 0 || (options.okExitCodes ?? []).includes(exitCode);
   if (!ok || result.exitCode === undefined) throw toCommandError(argv, result, options.signal);
   return { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode };
