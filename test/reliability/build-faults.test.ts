@@ -56,6 +56,19 @@ async function readFromLayer(iso: string, layer: string, path: string): Promise<
   return (await runCommand(['unsquashfs', '-o', offset, '-cat', iso, path])).stdout;
 }
 
+/** A layer's entries as "mode path [-> target]" (sizes and times left out), from unsquashfs -lls. */
+async function listLayer(iso: string, layer: string): Promise<string[]> {
+  await using image = await IsoImage.open(iso);
+  const entry = await image.stat(`/casper/${layer}.squashfs`);
+  const offset = String((entry?.extentLba ?? 0) * 2048);
+  const { stdout } = await runCommand(['unsquashfs', '-o', offset, '-lls', iso]);
+  return stdout
+    .split('\n')
+    .map((line) => /^(\S+)\s.*? \d{4}-\d\d-\d\d \d\d:\d\d squashfs-root(\S*)(.*)$/.exec(line))
+    .filter((match) => match !== null)
+    .map((match) => `${match[1]} ${match[2]}${match[3]}`);
+}
+
 function errorLines(lines: readonly string[]): string[] {
   return lines.filter((line) => line.startsWith('isoforge: error:'));
 }
@@ -185,5 +198,38 @@ describe('bad input ends with one error line and nothing mounted', () => {
     expect((await run.exit).code).toBe(3);
     expect(errorLines(run.lines)).toHaveLength(1);
     await checkFailedCleanly('build: recipe names a missing layer');
+  });
+});
+
+describe('the chroot does not harm the image', () => {
+  it('starts no services, and leaves resolv.conf, machine-id, SSH host keys, /tmp, logs and history as they were', async () => {
+    await writeRecipe(
+      scene,
+      [
+        'rc=0; /usr/sbin/policy-rc.d || rc=$?; echo POLICY-RC-D=$rc',
+        'echo 0123456789abcdef0123456789abcdef > /etc/machine-id',
+        'mkdir -p /etc/ssh /var/log && echo key > /etc/ssh/ssh_host_ed25519_key',
+        'echo junk > /tmp/junk && echo junk > /var/log/build.log && echo history > /root/.bash_history',
+        'echo nameserver 10.9.9.9 > /etc/resolv.conf',
+      ].join('\n'),
+    );
+    const run = build(scene);
+    expect((await run.exit).code, run.lines.join('\n')).toBe(0);
+    expect(run.lines.join('\n')).toContain('POLICY-RC-D=101');
+    const watched =
+      /^\S+ \/(etc\/resolv\.conf|etc\/machine-id|var\/lib\/dbus\/machine-id|usr\/sbin\/policy-rc\.d|etc\/ssh\/ssh_host_|tmp\/.|var\/log\/.|root\/\.bash_history)/;
+    const original = await listLayer(scene.inputFile, LAYER);
+    const rebuilt = await listLayer(scene.out, LAYER);
+    expect(rebuilt).toContain('-rw-r--r-- /etc/isoforge-release'); // the listing is read for real
+    const before = original.filter((line) => watched.test(line));
+    const after = rebuilt.filter((line) => watched.test(line));
+    recordFault({
+      fault: 'build: chroot writes machine-id, host keys, resolv.conf, /tmp, logs',
+      interrupted: false,
+      mountsLeaked: (await buildLeftovers(scene)).mounts.length,
+      inputBytesChanged: await inputBytesChanged(scene),
+      partialOutputs: 0,
+    });
+    expect(after).toEqual(before);
   });
 });
