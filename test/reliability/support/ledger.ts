@@ -1,11 +1,11 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 /**
  * What every fault-injection test records, one JSON line each, for the `npm run reliability` table.
- * The table reporter creates the ledger when the run starts; without it (plain `npm test`) nothing is
- * written, so the suite runs the same either way.
+ * The table reporter creates the ledger when the run starts and names it in the environment; without
+ * it (plain `npm test`) nothing is written, so the suite runs the same either way.
  */
 export interface FaultRecord {
   fault: string;
@@ -19,21 +19,31 @@ export interface FaultRecord {
   partialOutputs: number;
 }
 
-export const LEDGER_PATH =
-  process.env.ISOFORGE_RELIABILITY_LEDGER ?? join(tmpdir(), 'isoforge-reliability-ledger.jsonl');
+const LEDGER_ENV = 'ISOFORGE_RELIABILITY_LEDGER';
 
-export function startLedger(): void {
-  writeFileSync(LEDGER_PATH, '');
+/** Starts a ledger private to this run (other vitest runs on the machine must not write into it). */
+export function startLedger(): string {
+  const path = join(tmpdir(), `isoforge-reliability-${process.pid}.jsonl`);
+  writeFileSync(path, '');
+  process.env[LEDGER_ENV] = path; // test workers are started after this and inherit it
+  return path;
 }
 
 export function recordFault(record: FaultRecord): void {
-  if (existsSync(LEDGER_PATH)) appendFileSync(LEDGER_PATH, `${JSON.stringify(record)}\n`);
+  const path = process.env[LEDGER_ENV];
+  if (path && existsSync(path)) appendFileSync(path, `${JSON.stringify(record)}\n`);
 }
 
 export function readLedger(): FaultRecord[] {
-  if (!existsSync(LEDGER_PATH)) return [];
-  return readFileSync(LEDGER_PATH, 'utf8')
+  const path = process.env[LEDGER_ENV];
+  if (!path || !existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
     .split('\n')
     .filter(Boolean)
     .map((line) => JSON.parse(line) as FaultRecord);
+}
+
+export function endLedger(): void {
+  const path = process.env[LEDGER_ENV];
+  if (path) rmSync(path, { force: true });
 }

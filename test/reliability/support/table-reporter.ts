@@ -1,6 +1,6 @@
 import type { Reporter } from 'vitest/node';
 import { formatTable } from '../../../src/ui/table.ts';
-import { readLedger, startLedger, type FaultRecord } from './ledger.ts';
+import { endLedger, readLedger, startLedger, type FaultRecord } from './ledger.ts';
 
 /** Prints the reliability summary: faults injected, builds interrupted, and the three must-be-zero counts. */
 export default class ReliabilityTableReporter implements Reporter {
@@ -34,6 +34,7 @@ export default class ReliabilityTableReporter implements Reporter {
       [injected, interrupted, leaked, changed, partial].map(String),
     ]);
     process.stdout.write(`\nreliability summary\n${summary}\n`);
+    endLedger();
   }
 }
 
