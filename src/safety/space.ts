@@ -41,9 +41,8 @@ export interface SpaceEstimate {
 export const SPACE_HEADROOM_BYTES = 64 * 1024 * 1024;
 
 /**
- * What a build needs in its work directory; pure. The unpacked size of a layer is the sum of its
- * file sizes: read it from the squashfs superblock and inode table with INSPECT's parser in src/iso/
- * when that exists, else from `unsquashfs -lls` (the sizes column), not from the compressed size.
+ * What a build needs in its work directory; pure. LAYERS give each unpacked size (estimateUnpackedBytes:
+ * the casper .size file, else the squashfs superblock read by src/iso/squashfs.ts) and packed size.
  * Unpacked data is counted with 10% on top for directory blocks and small-file rounding.
  */
 export function estimateBuildSpace(input: {
@@ -58,6 +57,25 @@ export function estimateBuildSpace(input: {
   parts.push({ what: 'new ISO', bytes: input.isoBytes });
   parts.push({ what: 'headroom', bytes: SPACE_HEADROOM_BYTES });
   return { totalBytes: parts.reduce((sum, part) => sum + part.bytes, 0), parts };
+}
+
+/** Typical ratio of unpacked to packed bytes for a root file system under xz/zstd/gzip. */
+export const TYPICAL_SQUASHFS_RATIO = 3;
+
+/**
+ * The unpacked size of a layer, best source first: the layer's casper `.size` file (the du of the
+ * unpacked tree, recorded when the ISO was made); else from its superblock (src/iso/squashfs.ts): packed
+ * bytes times a typical ratio plus one block per inode. Summing the inode table's file sizes needs its
+ * metadata blocks decompressed (xz has no Node decoder): `unsquashfs -lls` gives that sum if ever needed.
+ */
+export function estimateUnpackedBytes(layer: {
+  recordedSize?: number;
+  superblock?: { bytesUsed: number; inodes: number; blockSize: number };
+}): number {
+  if (layer.recordedSize && layer.recordedSize > 0) return layer.recordedSize;
+  const superblock = layer.superblock;
+  if (!superblock) return 0;
+  return superblock.bytesUsed * TYPICAL_SQUASHFS_RATIO + superblock.inodes * 4096;
 }
 
 /** Describes an estimate for a NoSpaceError's WHAT: "the build (unpacked x 1.2 GiB, ...)". */

@@ -9,6 +9,7 @@ import {
   checkFreeSpace,
   describeEstimate,
   estimateBuildSpace,
+  estimateUnpackedBytes,
   formatBytes,
   readFreeBytes,
   SPACE_HEADROOM_BYTES,
@@ -45,6 +46,19 @@ describe('estimateBuildSpace', () => {
     });
     expect(estimate.totalBytes).toBe(1100 + 300 + 2000 + SPACE_HEADROOM_BYTES);
     expect(describeEstimate(estimate)).toContain('unpacked minimal 1.1 KiB');
+  });
+
+  it('takes the unpacked size from the .size file, else from the superblock', () => {
+    expect(
+      estimateUnpackedBytes({
+        recordedSize: 778240,
+        superblock: { bytesUsed: 1, inodes: 1, blockSize: 4096 },
+      }),
+    ).toBe(778240);
+    expect(estimateUnpackedBytes({ superblock: { bytesUsed: 1000, inodes: 10, blockSize: 131072 } })).toBe(
+      3000 + 40960,
+    );
+    expect(estimateUnpackedBytes({})).toBe(0);
   });
 
   it('formats bytes', () => {
