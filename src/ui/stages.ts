@@ -76,6 +76,8 @@ export async function runStages(
     {
       concurrent: false,
       exitOnError: true,
+      // listr2 would exit(127) on SIGINT itself; main.ts turns signals into an abort that unwinds mounts.
+      registerSignalListeners: false,
       renderer: options.quiet ? 'silent' : interactive ? 'default' : 'simple',
       fallbackRenderer: 'simple',
       rendererOptions: { outputBar: 3, persistentOutput: false },

@@ -134,6 +134,7 @@ async function checkSquashfs(
       detail: `${stat.compression}, ${stat.inodes} inodes (unsquashfs -s)`,
     };
   } catch (error) {
+    signal?.throwIfAborted();
     return { name: `squashfs ${path}`, ok: false, detail: (error as Error).message };
   }
 }
