@@ -2,7 +2,12 @@ import { mkdir, readFile, realpath, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LockedError, SafetyError } from '../errors.ts';
 import { isAtOrBelow, mountsAtOrBelow, mountsBelow } from '../safety/mountinfo.ts';
-import { isProcessAlive, killProcessesWorkingIn, readProcessStartTime } from '../safety/processes.ts';
+import {
+  isProcessAlive,
+  killProcessesRootedIn,
+  killProcessesWorkingIn,
+  readProcessStartTime,
+} from '../safety/processes.ts';
 import { runMakeRslave, runMount, runUmount } from '../tools/mount.ts';
 import { log } from '../ui/log.ts';
 
@@ -69,6 +74,8 @@ export class MountStack implements AsyncDisposable {
   /** Unmounts everything this stack mounted, newest first; safe to call twice. */
   async unmountAll(): Promise<void> {
     const failures: string[] = [];
+    // A daemon a package script started inside the chroot (escaping its process group) dies here.
+    for (const { target } of this.entries) await killProcessesRootedIn(target);
     while (this.entries.length) {
       const target = this.entries[this.entries.length - 1]?.target ?? '';
       try {

@@ -122,3 +122,29 @@ describe('journal shared by two stacks on one work dir', () => {
     expect((await readMountJournal(work))?.mounts.map((m) => m.target)).toEqual([join(work, 'root')]);
   });
 });
+
+describe('processes left inside a mounted root', () => {
+  it('are killed when the stack unmounts, so the mounts are not held busy by them', async () => {
+    const { spawn } = await import('node:child_process');
+    const { copyFile } = await import('node:fs/promises');
+    const { readProcessesRootedIn } = await import('../../../src/safety/processes.ts');
+    const mounts = await MountStack.open(work);
+    const root = join(work, 'root');
+    await mounts.mount({ source: 'isoforge', target: root, fstype: 'tmpfs' });
+    await mkdir(join(root, 'bin'));
+    await copyFile('/bin/busybox', join(root, 'bin', 'busybox'));
+    // setsid: a daemon in its own session and process group, as a postinst might start one.
+    const daemon = spawn('setsid', ['chroot', root, '/bin/busybox', 'sleep', '300'], { stdio: 'ignore' });
+    while (!(await readProcessesRootedIn(root)).length)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    await mounts.unmountAll();
+    expect(await mountsAtOrBelow(work)).toEqual([]);
+    let left = await readProcessesRootedIn(root);
+    for (let attempt = 0; attempt < 100 && left.length; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 10)); // SIGKILL is delivered asynchronously
+      left = await readProcessesRootedIn(root);
+    }
+    expect(left).toEqual([]);
+    daemon.kill('SIGKILL');
+  });
+});
