@@ -11,7 +11,14 @@ export function formatSummary(report: IsoReport): string {
   );
   if (report.diskInfo) out.push(`  .disk/info: ${report.diskInfo}`);
   out.push(`  created ${report.volume.created ?? '-'}, modified ${report.volume.modified ?? '-'}`);
-  out.push('', 'El Torito' + (report.bootCatalog ? ` (catalog ${report.bootCatalog})` : ''));
+  out.push(...bootLines(report));
+  out.push(...layoutLines(report));
+  out.push('', `read ${formatBytes(report.bytesRead)} of ${formatBytes(report.sizeBytes)}`);
+  return out.join('\n');
+}
+
+function bootLines(report: IsoReport): string[] {
+  const out = ['', 'El Torito' + (report.bootCatalog ? ` (catalog ${report.bootCatalog})` : '')];
   out.push(
     indent(
       formatTable([
@@ -66,9 +73,7 @@ export function formatSummary(report: IsoReport): string {
       ),
     );
   }
-  out.push(...layoutLines(report));
-  out.push('', `read ${formatBytes(report.bytesRead)} of ${formatBytes(report.sizeBytes)}`);
-  return out.join('\n');
+  return out;
 }
 
 function layoutLines(report: IsoReport): string[] {

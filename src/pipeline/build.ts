@@ -102,31 +102,50 @@ async function removeScratch(workDir: string): Promise<void> {
   for (const name of SCRATCH) await removeTree(join(workDir, name), { within: workDir });
 }
 
+type BuildState = { results: LayerResult[]; changes: IsoChanges | undefined; verify: VerifyReport };
+
 function makeStages(
   plan: BuildPlan,
   workDir: string,
   tempPath: string,
-  state: { results: LayerResult[]; changes: IsoChanges | undefined; verify: VerifyReport },
+  state: BuildState,
   options: BuildOptions,
 ): Stage[] {
-  const signal = options.signal;
+  return [
+    ...customizeStages(plan, workDir, state, options.signal),
+    ...outputStages(plan, workDir, tempPath, state, options.signal),
+    ...bootStages(plan, workDir, tempPath, options),
+  ];
+}
+
+function customizeStages(plan: BuildPlan, workDir: string, state: BuildState, signal?: AbortSignal): Stage[] {
   const rebuilt = new Map<string, string>();
-  const stages: Stage[] = plan.layers.map((layer) => ({
+  return plan.layers.map((layer) => ({
     title: `customize layer ${layer.layer.name}`,
     run: async (reporter) => {
-      const result = await customizeLayer(layer, {
+      const context = {
         workDir,
         recipeDir: plan.recipeDir,
         signal,
         say: reporter.say,
         progress: reporter.progress,
         rebuilt,
-      });
+      };
+      const result = await customizeLayer(layer, context);
       rebuilt.set(result.name, result.squashfs);
       state.results.push(result);
     },
   }));
-  stages.push(
+}
+
+function outputStages(
+  plan: BuildPlan,
+  workDir: string,
+  tempPath: string,
+  state: BuildState,
+  signal?: AbortSignal,
+): Stage[] {
+  return [
     {
       title: 'update manifests, sizes, install-sources.yaml and md5sum.txt',
       run: async (reporter) => {
@@ -161,9 +180,7 @@ function makeStages(
           );
       },
     },
-    ...bootStages(plan, workDir, tempPath, options),
-  );
-  return stages;
+  ];
 }
 
 function bootStages(plan: BuildPlan, workDir: string, iso: string, options: BuildOptions): Stage[] {
