@@ -82,3 +82,12 @@ describe('parseRecipe', () => {
       expect(schema).toContain(`"${step}"`);
   });
 });
+
+describe('recipe.schema.json', () => {
+  it('is the schema `isoforge recipe --schema` prints (regenerate it after changing src/recipe/schema.ts)', async () => {
+    const committed = JSON.parse(
+      await readFile(new URL('../../../recipe.schema.json', import.meta.url), 'utf8'),
+    ) as unknown;
+    expect(committed).toEqual(makeRecipeJsonSchema());
+  });
+});
