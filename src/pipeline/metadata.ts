@@ -39,7 +39,9 @@ export async function makeMetadataChanges(
     const layer = plan.layers.find((l) => l.layer.name === result.name)?.layer;
     const base = layer?.path.replace(/\.squashfs$/, '') ?? `/casper/${result.name}`;
     changes.replace.push({ isoPath: `${base}.squashfs`, localPath: result.squashfs });
-    if (layer?.manifest) await put(`${base}.manifest`, result.manifest);
+    // Debian live names the package list filesystem.packages; casper names it .manifest.
+    const manifestSuffix = plan.original.layout === 'live' ? 'packages' : 'manifest';
+    if (layer?.manifest) await put(`${base}.${manifestSuffix}`, result.manifest);
     await put(`${base}.size`, `${result.sizeBytes}\n`);
     if (installSources !== null && layer?.recordedSize != null) {
       const updated = updateInstallSourcesSizes(
