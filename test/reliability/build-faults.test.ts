@@ -5,8 +5,9 @@ import { IsoImage } from '../../src/iso/image.ts';
 import { runCommand } from '../../src/tools/exec.ts';
 import { runMount } from '../../src/tools/mount.ts';
 import { recordFault } from './support/ledger.ts';
-import { decoyIntact, disposeScene, inputBytesChanged, sha256 } from './support/driver.ts';
+import { decoyIntact, disposeScene, drive, inputBytesChanged, sha256 } from './support/driver.ts';
 import {
+  BIN,
   build,
   buildLeftovers,
   LAYER,
@@ -231,5 +232,29 @@ describe('the chroot does not harm the image', () => {
       partialOutputs: 0,
     });
     expect(after).toEqual(before);
+  });
+});
+
+describe('an existing output', () => {
+  it('is refused without --force (exit 2), and a failing --force build leaves it byte for byte', async () => {
+    await writeFile(scene.out, 'the previous output\n');
+    const refused = build(scene);
+    expect((await refused.exit).code).toBe(2);
+    expect(errorLines(refused.lines)[0]).toMatch(/already exists.*--force/);
+    await writeRecipe(scene, 'exit 3');
+    const failed = drive([BIN, 'build', scene.recipe, '--workdir', scene.work, '--force']);
+    expect((await failed.exit).code).toBe(5);
+    expect(await readFile(scene.out, 'utf8')).toBe('the previous output\n');
+    const left = await buildLeftovers(scene);
+    const outputs = await outputsLeft(scene);
+    recordFault({
+      fault: 'build: existing output, without and with --force (failing)',
+      interrupted: true,
+      mountsLeaked: left.mounts.length,
+      inputBytesChanged: await inputBytesChanged(scene),
+      partialOutputs: outputs.length - 1,
+    });
+    expect(outputs).toEqual(['out.iso']);
+    expect(left.mounts).toEqual([]);
   });
 });
