@@ -13,7 +13,7 @@ export interface RemoveReport {
 /**
  * Deletes a work tree the safe way: never through a live mount (the `rm -rf squashfs-root`
  * accident that deletes the host's /dev), never outside WITHIN, never through a symlink, never
- * across file systems. Throws SafetyError naming whatever it refused.
+ * across file systems. PATH must be strictly inside WITHIN. Throws SafetyError naming what it refused.
  */
 export async function removeTree(path: string, options: { within: string }): Promise<void> {
   const report = await removeTreeReporting(path, options);
@@ -29,8 +29,8 @@ export async function removeTree(path: string, options: { within: string }): Pro
 /** removeTree that returns what it deleted and skipped instead of throwing for skipped directories. */
 export async function removeTreeReporting(path: string, options: { within: string }): Promise<RemoveReport> {
   const target = await resolveForRemoval(path, options.within);
-  const info = await lstat(target).catch(() => undefined);
-  if (!info) return { removedEntries: 0, skipped: [] };
+  const info = target === undefined ? undefined : await lstat(target).catch(() => undefined);
+  if (target === undefined || !info) return { removedEntries: 0, skipped: [] };
   if (!info.isDirectory()) {
     await unlink(target);
     return { removedEntries: 1, skipped: [] };
@@ -49,7 +49,7 @@ export async function removeTreeReporting(path: string, options: { within: strin
 
 // The parent is resolved (it may legitimately be reached through a symlink); the last component is
 // not, so a symlink named PATH is removed itself, never followed.
-async function resolveForRemoval(path: string, within: string): Promise<string> {
+async function resolveForRemoval(path: string, within: string): Promise<string | undefined> {
   const root = await realpath(within).catch((error: unknown) => {
     throw new SafetyError(
       `refusing to delete ${path}: the folder it must be inside (${within}) does not exist`,
@@ -60,11 +60,15 @@ async function resolveForRemoval(path: string, within: string): Promise<string> 
   });
   if (root === sep) throw new SafetyError(`refusing to delete ${path}: "/" is not a work directory`);
   const name = basename(path);
-  const parent = await realpath(dirname(path)).catch(() => undefined);
-  if (!parent || name === '..' || name === '.') {
-    throw new SafetyError(`refusing to delete ${path}: its folder cannot be resolved`);
+  if (name === '..' || name === '.' || name === '') {
+    throw new SafetyError(`refusing to delete ${path}: name the folder itself, not "${name}"`);
   }
+  const parent = await realpath(dirname(path)).catch(() => undefined);
+  if (!parent) return undefined; // its folder does not exist: there is nothing to delete
   const target = join(parent, name);
+  if (target === root) {
+    throw new SafetyError(`refusing to delete ${target}: it is the folder deletions must stay inside`);
+  }
   if (!isAtOrBelow(target, root)) {
     throw new SafetyError(`refusing to delete ${target}: it is outside ${root}`, {
       hint: 'isoforge only deletes inside its own work directory',

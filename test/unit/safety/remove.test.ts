@@ -83,7 +83,12 @@ describe('removeTree', () => {
     expect(await readdir(work)).toEqual(['bound', 'late']);
   });
 
-  it('is a no-op for a missing path', async () => {
+  it('is a no-op for a missing path, also when its folder is missing', async () => {
     await removeTree(join(work, 'missing'), { within: work });
+    await removeTree(join(work, 'missing', 'child'), { within: work });
+    await expect(removeTree(join(work, '..'), { within: dir })).rejects.toThrow(
+      /folder deletions must stay inside/,
+    );
+    await expect(removeTree(`${work}/.`, { within: work })).rejects.toThrow(SafetyError);
   });
 });
