@@ -76,8 +76,9 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     fullManifest = await readManifest(ws.root, signal);
     if (ws.lowerView) lowerManifest = await readManifest(ws.lowerView, signal);
     await mounts.unmountAll();
-    const cleaned = await cleanUpper(upper, before, await readTreeSnapshot(upper, snapshotSkip), states);
-    const changed = diffSnapshots(before, await readTreeSnapshot(upper, snapshotSkip)).changed;
+    const after = await readTreeSnapshot(upper, snapshotSkip);
+    const cleaned = await cleanUpper(upper, before, after, states);
+    const changed = diffSnapshots(before, after).changed.filter((path) => !cleaned.includes(path));
     const shadowed = await findShadowed(plan, changed, workDir, mounts);
     await mounts.unmountAll();
     checkShadowing(plan, shadowed);
