@@ -10,7 +10,7 @@ import { describeStep, runStepInImage } from '../steps/index.ts';
 import { runDuBytes } from '../tools/coreutils.ts';
 import { runDpkgQueryList } from '../tools/dpkg.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
-import { cleanUpper, saveUpperStates } from './cleanup.ts';
+import { cleanUpper, RESTORED_FILES, saveUpperStates } from './cleanup.ts';
 import type { LayerPlan } from './plan.ts';
 
 export interface LayerResult {
@@ -78,7 +78,10 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     await mounts.unmountAll();
     const after = await readTreeSnapshot(upper, snapshotSkip);
     const cleaned = await cleanUpper(upper, before, after, states);
-    const changed = diffSnapshots(before, after).changed.filter((path) => !cleaned.includes(path));
+    // Files put back as they were (resolv.conf...) and build leftovers removed are not changes.
+    const changed = diffSnapshots(before, after).changed.filter(
+      (path) => !cleaned.includes(path) && !RESTORED_FILES.includes(path),
+    );
     const shadowed = await findShadowed(plan, changed, workDir, mounts);
     await mounts.unmountAll();
     checkShadowing(plan, shadowed);
