@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { runCommand } from '../../src/tools/exec.ts';
 import { recordFault } from './support/ledger.ts';
 import { disposeScene, inputBytesChanged } from './support/driver.ts';
@@ -83,6 +83,9 @@ describe('the signing passphrase', () => {
         scene.recipe,
         `${recipe}sign:\n  key: '${fingerprint}'\n  passphraseFile: passphrase.txt\n  gnupgHome: ${home}\n`,
       );
+      onTestFinished(async () => {
+        await runCommand(['gpgconf', '--homedir', home, '--kill', 'gpg-agent']).catch(() => undefined);
+      });
       const run = build(scene);
       const found = new Set<string>();
       let running = true;
