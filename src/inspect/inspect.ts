@@ -1,13 +1,13 @@
 import { IsoImage } from '../iso/image.ts';
 import { isJoliet } from '../iso/volume.ts';
 import { type BootSetup, readBootSetup } from './boot.ts';
-import { type InstallSource, type LayerInfo, type Layout, readLayout } from './layout.ts';
+import { type LayoutInfo, readLayout } from './layout.ts';
 import { type BootMenu, MENU_FILES, parseMenu } from './menus.ts';
 import { deriveMkisofsArgs } from './mkisofs.ts';
 import { makeSectorMap, type SectorRegion } from './sectormap.ts';
 
 /** The `inspect --json` document; field names are documented in the README and are an API. */
-export interface IsoReport {
+export interface IsoReport extends LayoutInfo {
   path: string;
   volumeId: string;
   sizeBytes: number;
@@ -52,14 +52,6 @@ export interface IsoReport {
     }[];
   } | null;
   apm: { index: number; name: string; type: string; start: number; blocks: number }[];
-  layout: Layout;
-  diskInfo: string | null;
-  layers: LayerInfo[];
-  layerChains: string[][];
-  installSources: InstallSource[];
-  kernels: string[];
-  initrds: string[];
-  md5sums: boolean;
   bootMenus: BootMenu[];
   sectorMap: SectorRegion[];
   mkisofsArgs: string[];

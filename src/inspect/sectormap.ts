@@ -1,3 +1,4 @@
+import { formatBytes } from '../ui/format.ts';
 import type { BootSetup } from './boot.ts';
 
 /** One stretch of the image, in 512-byte sectors (the unit fdisk and the seed guide use). */
@@ -106,13 +107,4 @@ export function formatSectorMap(regions: readonly SectorRegion[], width = 40): s
   return lines.join('\n');
 }
 
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes };

@@ -1,3 +1,4 @@
+import { formatBytes } from '../ui/format.ts';
 import { statfs } from 'node:fs/promises';
 import { NoSpaceError } from '../errors.ts';
 
@@ -83,14 +84,4 @@ export function describeEstimate(estimate: SpaceEstimate): string {
   return `the build (${estimate.parts.map((part) => `${part.what} ${formatBytes(part.bytes)}`).join(', ')})`;
 }
 
-/** 1536 -> "1.5 KiB"; pure. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (Math.abs(value) >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
-}
+export { formatBytes } from '../ui/format.ts';
