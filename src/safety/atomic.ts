@@ -27,9 +27,12 @@ async function fsyncPath(path: string): Promise<void> {
 /**
  * Reserves FINALPATH for a new artifact so it appears only complete (temp name, fsync, rename):
  * refuses to replace an existing output unless FORCE, and an existing output stays untouched until
- * commit replaces it in one rename.
+ * commit replaces it in one rename. With SIGNAL, commit refuses once the signal is aborted.
  */
-export async function prepareOutput(finalPath: string, options: { force: boolean }): Promise<PendingOutput> {
+export async function prepareOutput(
+  finalPath: string,
+  options: { force: boolean; signal?: AbortSignal },
+): Promise<PendingOutput> {
   const folder = await stat(dirname(finalPath)).catch(() => undefined);
   if (!folder?.isDirectory()) {
     throw new InputError(`the folder of the output ${finalPath} does not exist`, { hint: 'create it first' });
@@ -46,6 +49,8 @@ export async function prepareOutput(finalPath: string, options: { force: boolean
   return {
     tempPath,
     async commit() {
+      // An interrupted build must not publish: a signal that lands after the last stage still counts.
+      options.signal?.throwIfAborted();
       await fsyncPath(tempPath);
       await rename(tempPath, finalPath);
       await fsyncPath(dirname(finalPath));

@@ -73,6 +73,20 @@ describe('prepareOutput', () => {
     expect((await readdir(dir)).sort()).toEqual([`.x.iso.isoforge-tmp-1`]);
   });
 
+  it('does not commit once the build was interrupted', async () => {
+    const out = join(dir, 'late.iso');
+    const controller = new AbortController();
+    await expect(
+      (async () => {
+        await using output = await prepareOutput(out, { force: false, signal: controller.signal });
+        await writeFile(output.tempPath, 'complete but interrupted');
+        controller.abort(new Error('SIGTERM after the last stage'));
+        await output.commit();
+      })(),
+    ).rejects.toThrow('SIGTERM after the last stage');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('refuses a missing folder and a directory as output', async () => {
     await expect(prepareOutput(join(dir, 'nope', 'x.iso'), { force: true })).rejects.toThrow(InputError);
     await expect(prepareOutput(dir, { force: true })).rejects.toThrow(/is a directory/);
