@@ -26,3 +26,25 @@ export function layerChains(layers: readonly string[]): string[][] {
 export function layersAbove(name: string, layers: readonly string[]): string[] {
   return layers.filter((other) => other.startsWith(`${name}.`));
 }
+
+/**
+ * Layers whose content hides a change to NAME from an installed system: those stacked above it on
+ * an install source's chain (the installer's own layer is never installed). Without install sources
+ * (Debian live, or no install-sources.yaml), every layer stacked above.
+ */
+export function shadowingLayers(
+  name: string,
+  layers: readonly string[],
+  installChains: readonly (readonly string[])[],
+): string[] {
+  const chains = installChains.filter((chain) => chain.includes(name));
+  if (!chains.length) return layersAbove(name, layers);
+  return [...new Set(chains.flatMap((chain) => chain.slice(chain.indexOf(name) + 1)))];
+}
+
+/** Whether NAME is part of the live installer system casper/vmlinuz boots (a chain with an "installer" layer). */
+export function feedsInstaller(name: string, layers: readonly string[]): boolean {
+  return layers.some(
+    (other) => (other === name || other.startsWith(`${name}.`)) && other.split('.').includes('installer'),
+  );
+}
