@@ -15,6 +15,7 @@ import { writeIso, type IsoChanges } from '../output/write-iso.ts';
 import { customizeLayer, type LayerResult } from './customize.ts';
 import { makeDryRunScript } from './dry-run.ts';
 import { makeMetadataChanges } from './metadata.ts';
+import { makeSigner } from './signing.ts';
 import { type BuildPlan, makeBuildPlan } from './plan.ts';
 
 export const DEFAULT_WORK_DIR = './.isoforge-work';
@@ -149,7 +150,10 @@ function outputStages(
     {
       title: 'update manifests, sizes, install-sources.yaml and md5sum.txt',
       run: async (reporter) => {
-        state.changes = await makeMetadataChanges(plan, state.results, workDir, reporter.say);
+        const signer = plan.sign
+          ? await makeSigner(plan.sign, plan.recipeDir, reporter.say, signal)
+          : undefined;
+        state.changes = await makeMetadataChanges(plan, state.results, workDir, reporter.say, signer);
       },
     },
     {

@@ -7,6 +7,7 @@ import { IsoImage } from '../iso/image.ts';
 import type { IsoChanges } from '../output/write-iso.ts';
 import type { LayerResult } from './customize.ts';
 import type { BuildPlan } from './plan.ts';
+import type { Signer } from './signing.ts';
 
 async function md5OfFile(path: string): Promise<string> {
   const hash = createHash('md5');
@@ -23,6 +24,7 @@ export async function makeMetadataChanges(
   results: readonly LayerResult[],
   workDir: string,
   say: (line: string) => void,
+  signer?: Signer,
 ): Promise<IsoChanges> {
   const dir = join(workDir, 'new');
   await mkdir(join(dir, 'casper'), { recursive: true });
@@ -53,7 +55,12 @@ export async function makeMetadataChanges(
       installSources = updated.text;
       if (updated.changed.length) say(`install-sources.yaml: size of ${updated.changed.join(', ')} updated`);
     }
-    if (layer?.signature) {
+    if (signer) {
+      const signature = join(dir, `${base}.squashfs.gpg`);
+      await signer.sign(result.squashfs, signature);
+      changes.replace.push({ isoPath: `${base}.squashfs.gpg`, localPath: signature });
+      say(`signed ${base}.squashfs with key ${signer.fingerprint}`);
+    } else if (layer?.signature) {
       changes.remove.push(`${base}.squashfs.gpg`);
       say(`removed ${base}.squashfs.gpg: it signed the old layer, and no signing key was given`);
     }

@@ -5,7 +5,7 @@ import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
 import type { LayerInfo } from '../inspect/layout.ts';
 import { SECTOR } from '../iso/volume.ts';
 import type { LoadedRecipe } from '../recipe/load.ts';
-import type { LayerRecipe } from '../recipe/schema.ts';
+import type { LayerRecipe, Recipe } from '../recipe/schema.ts';
 import type { SquashfsCompression } from '../tools/squashfs.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
 
@@ -29,6 +29,7 @@ export interface BuildPlan {
   bootSetup: 'replay' | 'explicit';
   volumeId?: string;
   recipeVerify?: { boot: string[]; expect?: string };
+  sign?: Recipe['sign'];
 }
 
 function extentOf(iso: string, layer: LayerInfo): LayerExtent {
@@ -93,5 +94,6 @@ export async function makeBuildPlan(
     bootSetup: overrides.bootSetup ?? recipe.bootSetup,
     volumeId: recipe.volumeId,
     recipeVerify: recipe.verify,
+    sign: recipe.sign,
   };
 }
