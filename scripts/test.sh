@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The whole test suite: unit tests, integration tests on the real tools, and the boot tests.
+# The whole test suite: type check and lint, unit tests, integration tests on the real tools, the
+# QEMU boot tests, then the fault-injection suite with its summary table (npm run reliability).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npx tsc --noEmit
 npx eslint .
-npx vitest run "$@"
+npx vitest run --exclude 'test/reliability/**' "$@"
+npm run reliability

@@ -77,7 +77,10 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   });
   await checkFreeSpace(workDir, estimate.totalBytes, describeEstimate(estimate));
   await mkdir(dirname(plan.output), { recursive: true });
-  await using output = await prepareOutput(plan.output, { force: options.force ?? false });
+  await using output = await prepareOutput(plan.output, {
+    force: options.force ?? false,
+    signal: options.signal,
+  });
   const state = {
     results: [] as LayerResult[],
     changes: undefined as IsoChanges | undefined,

@@ -1,4 +1,4 @@
-import { chmod, cp, mkdir, stat } from 'node:fs/promises';
+import { chmod, cp, lstat, mkdir, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { resolveInsideRoot, resolveRecipePath } from '../safety/confine.ts';
 import { InputError } from '../errors.ts';
@@ -26,6 +26,8 @@ export const copyStep: StepHandler<CopyParams> = {
     // Resolved as if the image's root were "/": an image symlink cannot send the write to the host.
     const target = await resolveInsideRoot(context.root, p.dest, { followFinal: false });
     await mkdir(dirname(target), { recursive: true });
+    // A symlink already at the destination is replaced, never written through.
+    if ((await lstat(target).catch(() => undefined))?.isSymbolicLink()) await rm(target);
     await cp(source, target, { recursive: true, force: true, verbatimSymlinks: true });
     if (p.mode) await chmod(target, parseInt(p.mode, 8));
     if (p.owner) await runInSession(context, ['chown', '-R', p.owner, p.dest]);

@@ -1,5 +1,5 @@
 import { execa, type Options, type ResultPromise } from 'execa';
-import { CommandFailedError, MissingToolError } from '../errors.ts';
+import { CommandFailedError, MissingToolError, NoSpaceError } from '../errors.ts';
 import { guardProcessGroup } from '../safety/processes.ts';
 import { log } from '../ui/log.ts';
 import { aptPackageOf } from './programs.ts';
@@ -110,6 +110,12 @@ function toCommandError(argv: readonly string[], result: ExecaLikeResult, signal
     .split('\n')
     .slice(-STDERR_TAIL_LINES)
     .join('\n');
+  if (/No space left on device|ENOSPC/.test(tail)) {
+    return new NoSpaceError(`${argv[0]} ran out of disk space: ${tail.trim().split('\n').at(-1) ?? ''}`, {
+      cause: result,
+      hint: 'free space in the work directory or pass another --workdir',
+    });
+  }
   return new CommandFailedError(argv, result.exitCode, result.signal ?? undefined, tail, { cause: result });
 }
 
