@@ -1,7 +1,8 @@
-import { access, mkdir } from 'node:fs/promises';
+import { access, mkdir, readdir, rename } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { runAptDownload, runAptFirstDependency } from '../tools/debian.ts';
+import { runDebootstrapMakeTarball } from '../tools/debootstrap.ts';
 
 /** Where isoforge keeps downloads and finished samples between runs (XDG cache). */
 export function cacheDir(): string {
@@ -40,7 +41,26 @@ export async function ensureDebs(
 }
 
 async function findDeb(dir: string, pkg: string): Promise<string | undefined> {
-  const { readdir } = await import('node:fs/promises');
   const match = (await readdir(dir)).find((file) => file.startsWith(`${pkg}_`) && file.endsWith('.deb'));
   return match ? join(dir, match) : undefined;
+}
+
+/**
+ * The .debs of a minbase debootstrap of SUITE, downloaded once into a cached tarball, so a rebuild
+ * of the base layer needs no network (debootstrap --unpack-tarball).
+ */
+export async function ensureDebootstrapTarball(options: {
+  suite: string;
+  mirror: string;
+  workDir: string;
+  signal?: AbortSignal;
+}): Promise<string> {
+  const tarball = join(cacheDir(), `debootstrap-${options.suite}-minbase.tgz`);
+  if (await exists(tarball)) return tarball;
+  const partial = `${tarball}.partial-${process.pid}`;
+  const target = join(options.workDir, 'debootstrap-download');
+  await mkdir(target, { recursive: true });
+  await runDebootstrapMakeTarball({ ...options, target, tarball: partial });
+  await rename(partial, tarball);
+  return tarball;
 }

@@ -6,6 +6,7 @@ import { runXorrisoMkisofs } from '../tools/xorriso.ts';
 import { makeSampleBootFiles, SIGNED_BOOT_PACKAGES, type SampleBootFiles } from './boot.ts';
 import { cacheDir, ensureDebs, exists } from './cache.ts';
 import { makeSampleKernel } from './initrd.ts';
+import { ensureCachedLayers } from './layer-cache.ts';
 import { type BuiltLayer, makeBaseLayer, makeUpperLayer, type SampleLayerSpec } from './layers.ts';
 import {
   makeGrubConfig,
@@ -49,17 +50,28 @@ export interface SampleOptions {
 
 /** Builds (or copies from the cache) a small ISO with the exact structure of Ubuntu 22.04.5 live-server. */
 export async function makeSampleIso(options: SampleOptions): Promise<{ cached: boolean }> {
-  const cached = join(cacheDir(), `sample-v${SAMPLE_FORMAT}${options.secureBoot ? '-secureboot' : ''}.iso`);
-  const cachedBefore = await exists(cached);
-  if (!cachedBefore) await buildIntoCache(cached, options);
+  const { path, cached } = await ensureCachedSampleIso(options);
   await mkdir(dirname(options.out), { recursive: true });
   await using output = await prepareOutput(options.out, { force: options.force ?? false });
-  await copyFile(cached, output.tempPath);
+  await copyFile(path, output.tempPath);
   await output.commit();
-  return { cached: cachedBefore };
+  return { cached };
 }
 
-async function buildIntoCache(cached: string, options: SampleOptions): Promise<void> {
+/**
+ * The finished sample in the cache, built on first use. Callers must treat the file as read-only:
+ * tests share it instead of copying 70 MB each.
+ */
+export async function ensureCachedSampleIso(
+  options: Omit<SampleOptions, 'out' | 'force'>,
+): Promise<{ path: string; cached: boolean }> {
+  const path = join(cacheDir(), `sample-v${SAMPLE_FORMAT}${options.secureBoot ? '-secureboot' : ''}.iso`);
+  const cached = await exists(path);
+  if (!cached) await buildIntoCache(path, options);
+  return { path, cached };
+}
+
+async function buildIntoCache(cached: string, options: Omit<SampleOptions, 'out' | 'force'>): Promise<void> {
   const stage = options.onStage ?? (() => undefined);
   const workDir = join(cacheDir(), `work-${process.pid}`);
   await mkdir(workDir, { recursive: true });
@@ -87,7 +99,9 @@ async function buildSample(
     ['linux-image-amd64', 'less', 'netbase', 'bzip2', ...(secureBoot ? SIGNED_BOOT_PACKAGES : [])],
     signal,
   );
-  const layers = await makeLayers(workDir, casper, debs, stage, signal);
+  const layers = await ensureCachedLayers(SAMPLE_FORMAT, casper, () =>
+    makeLayers(workDir, casper, debs, stage, signal),
+  );
   stage('making the kernel and initrd');
   const top = SAMPLE_LAYERS.at(-1)?.name ?? '';
   const kernel = await makeSampleKernel(debs.get('linux-image-amd64') ?? '', workDir, top, signal);

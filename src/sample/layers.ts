@@ -3,7 +3,8 @@ import { basename, join } from 'node:path';
 import { makeManifestDelta } from '../distro/casper-meta.ts';
 import { MountStack } from '../rootfs/mounts.ts';
 import { runDuBytes, runInChroot } from '../tools/coreutils.ts';
-import { runDebootstrap } from '../tools/debian.ts';
+import { runDebootstrap } from '../tools/debootstrap.ts';
+import { ensureDebootstrapTarball } from './cache.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
 
 /** One Ubuntu-style layer of the sample: what it adds on top of the layer below. */
@@ -37,7 +38,9 @@ export async function makeBaseLayer(
   signal?: AbortSignal,
 ): Promise<BuiltLayer> {
   const root = join(workDir, 'base-root');
-  await runDebootstrap({ suite: 'bookworm', target: root, mirror: DEBIAN_MIRROR, signal });
+  const suite = 'bookworm';
+  const tarball = await ensureDebootstrapTarball({ suite, mirror: DEBIAN_MIRROR, workDir, signal });
+  await runDebootstrap({ suite, target: root, mirror: DEBIAN_MIRROR, tarball, signal });
   await rm(join(root, 'var/cache/apt/archives'), { recursive: true, force: true });
   await mkdir(join(root, 'var/cache/apt/archives/partial'), { recursive: true });
   await writeFile(join(root, 'etc/isoforge-release'), `${spec.name}\n`);

@@ -1,22 +1,6 @@
 import { runCommand } from './exec.ts';
 
-/** Debian package tools: debootstrap, apt-get download, dpkg-deb, depmod/modprobe. */
-export async function runDebootstrap(options: {
-  suite: string;
-  target: string;
-  mirror: string;
-  variant?: string;
-  include?: readonly string[];
-  signal?: AbortSignal;
-  onLine?: (line: string) => void;
-}): Promise<void> {
-  const args = ['debootstrap', `--variant=${options.variant ?? 'minbase'}`];
-  if (options.include?.length) args.push(`--include=${options.include.join(',')}`);
-  await runCommand([...args, options.suite, options.target, options.mirror], {
-    signal: options.signal,
-    onLine: options.onLine,
-  });
-}
+// Debian package tools: apt-get download, apt-cache, dpkg-deb, depmod/modprobe.
 
 /** Downloads PACKAGES (exact names) as .deb files into DIR with the host's apt sources. */
 export async function runAptDownload(packages: readonly string[], dir: string, signal?: AbortSignal) {

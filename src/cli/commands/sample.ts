@@ -14,9 +14,13 @@ export function registerSample(program: Command, context: CliContext): void {
       const { cached } = await makeSampleIso({
         ...options,
         signal: context.signal,
-        onStage: (line) => process.stderr.write(`sample: ${line}\n`),
+        onStage: (line) => process.stderr.write(`sample: [${elapsed(started)}s] ${line}\n`),
       });
-      const seconds = ((Date.now() - started) / 1000).toFixed(1);
+      const seconds = elapsed(started);
       process.stdout.write(`${options.out} ready in ${seconds}s${cached ? ' (from cache)' : ''}\n`);
     });
+}
+
+function elapsed(started: number): string {
+  return ((Date.now() - started) / 1000).toFixed(1);
 }
