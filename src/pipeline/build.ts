@@ -129,6 +129,7 @@ function customizeStages(plan: BuildPlan, workDir: string, state: BuildState, si
     run: async (reporter) => {
       const context = {
         workDir,
+        layout: plan.original,
         recipeDir: plan.recipeDir,
         signal,
         say: reporter.say,

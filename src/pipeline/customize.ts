@@ -10,8 +10,10 @@ import { describeStep, runStepInImage } from '../steps/index.ts';
 import { runDuBytes } from '../tools/coreutils.ts';
 import { runDpkgQueryList } from '../tools/dpkg.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
+import { hasLiveBootScripts, type LiveBootFiles, saveLiveBootFiles } from './boot-files.ts';
 import { cleanUpper, RESTORED_FILES, saveUpperStates } from './cleanup.ts';
 import type { LayerPlan } from './plan.ts';
+import type { LayoutInfo } from '../inspect/layout.ts';
 
 export interface LayerResult {
   name: string;
@@ -21,10 +23,14 @@ export interface LayerResult {
   changed: string[];
   cleaned: string[];
   shadowed: { path: string; layer: string }[];
+  /** A new kernel and initrd for the medium itself (casper/vmlinuz, casper/initrd), when the build made one. */
+  liveBoot?: LiveBootFiles;
 }
 
 export interface CustomizeContext {
   workDir: string;
+  /** The input ISO's layout: which layer the medium boots, and its kernel and initrd paths. */
+  layout: LayoutInfo;
   recipeDir: string;
   signal?: AbortSignal;
   say: (line: string) => void;
@@ -59,22 +65,10 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     upper = ws.upper;
     const before = await readTreeSnapshot(upper, snapshotSkip);
     const states = await saveUpperStates(upper);
-    {
-      await using session = await ChrootSession.open(ws.root, workDir);
-      for (const step of plan.recipe.steps) {
-        context.say(`step: ${describeStep(step)}`);
-        await runStepInImage(step, {
-          session,
-          root: ws.root,
-          recipeDir: context.recipeDir,
-          signal,
-          say: context.say,
-        });
-      }
-      await session.run(['sh', '-c', 'command -v apt-get >/dev/null && apt-get clean || true'], { signal });
-    }
+    await runLayerSteps(plan, ws.root, context);
     fullManifest = await readManifest(ws.root, signal);
     if (ws.lowerView) lowerManifest = await readManifest(ws.lowerView, signal);
+    const liveBootScripts = await hasLiveBootScripts(ws.root);
     await mounts.unmountAll();
     const after = await readTreeSnapshot(upper, snapshotSkip);
     const cleaned = await cleanUpper(upper, before, after, states);
@@ -86,13 +80,33 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     await mounts.unmountAll();
     checkShadowing(plan, shadowed);
     context.say(`${changed.length} paths changed in ${name}; removed ${cleaned.length} build leftovers`);
+    const liveBoot = await saveLiveBootFiles({
+      layer: name,
+      layout: context.layout,
+      upper,
+      liveBootScripts,
+      changed,
+      outDir: join(workDir, 'new', 'boot', name),
+      notice: context.say,
+    });
     const squashfs = join(workDir, 'new', 'casper', `${name}.squashfs`);
     await mkdir(join(workDir, 'new', 'casper'), { recursive: true });
     const sizeBytes = await runDuBytes(upper, signal);
     await runMksquashfs(upper, squashfs, plan.compression, { signal, onProgress: context.progress });
     const manifest = plan.ancestors.length ? makeManifestDelta(lowerManifest, fullManifest) : fullManifest;
-    return { name, squashfs, manifest, sizeBytes, changed, cleaned, shadowed };
+    return { name, squashfs, manifest, sizeBytes, changed, cleaned, shadowed, liveBoot };
   }
+}
+
+/** The recipe's steps in one chroot session, then apt's caches emptied; the session is undone even on failure. */
+async function runLayerSteps(plan: LayerPlan, root: string, context: CustomizeContext): Promise<void> {
+  const { signal } = context;
+  await using session = await ChrootSession.open(root, context.workDir);
+  for (const step of plan.recipe.steps) {
+    context.say(`step: ${describeStep(step)}`);
+    await runStepInImage(step, { session, root, recipeDir: context.recipeDir, signal, say: context.say });
+  }
+  await session.run(['sh', '-c', 'command -v apt-get >/dev/null && apt-get clean || true'], { signal });
 }
 
 async function readManifest(root: string, signal?: AbortSignal): Promise<string> {

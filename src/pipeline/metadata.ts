@@ -45,6 +45,10 @@ export async function makeMetadataChanges(
     const manifestSuffix = plan.original.layout === 'live' ? 'packages' : 'manifest';
     if (layer?.manifest) await put(`${base}.${manifestSuffix}`, result.manifest);
     await put(`${base}.size`, `${result.sizeBytes}\n`);
+    if (result.liveBoot) {
+      changes.replace.push({ isoPath: result.liveBoot.isoKernel, localPath: result.liveBoot.kernel });
+      changes.replace.push({ isoPath: result.liveBoot.isoInitrd, localPath: result.liveBoot.initrd });
+    }
     if (installSources !== null && layer?.recordedSize != null) {
       const updated = updateInstallSourcesSizes(
         installSources,

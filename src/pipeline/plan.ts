@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { RecipeError } from '../errors.ts';
-import { layerChain, layersAbove } from '../distro/layers.ts';
+import { layerChain, shadowingLayers } from '../distro/layers.ts';
 import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
 import type { LayerInfo } from '../inspect/layout.ts';
 import { SECTOR } from '../iso/volume.ts';
@@ -36,17 +36,6 @@ function extentOf(iso: string, layer: LayerInfo): LayerExtent {
   return { name: layer.name, file: iso, offset: layer.lba * SECTOR, size: layer.sizeBytes };
 }
 
-/**
- * Layers whose content hides a change to NAME from an installed system: those stacked above it in
- * an install source's chain (the installer's own layer is not installed). Without install sources
- * (Debian live, or no install-sources.yaml), every layer stacked above.
- */
-function shadowingLayers(name: string, names: readonly string[], original: IsoReport): string[] {
-  const chains = original.installSources.map((s) => s.chain).filter((chain) => chain.includes(name));
-  if (!chains.length) return layersAbove(name, names);
-  return [...new Set(chains.flatMap((chain) => chain.slice(chain.indexOf(name) + 1)))];
-}
-
 /** Reads the input ISO and decides what the build will do, before anything is unpacked or mounted. */
 export async function makeBuildPlan(
   loaded: LoadedRecipe,
@@ -61,6 +50,7 @@ export async function makeBuildPlan(
     throw new RecipeError('output must differ from input: a build never modifies its input');
   const original = await inspectIso(input);
   const names = original.layers.map((l) => l.name);
+  const installChains = original.installSources.map((source) => source.chain);
   const layers = Object.entries(recipe.layers).map(([name, layerRecipe]) => {
     const layer = original.layers.find((l) => l.name === name);
     if (!layer) {
@@ -75,7 +65,7 @@ export async function makeBuildPlan(
       layer,
       extent: extentOf(input, layer),
       ancestors: layerChain(name, names).slice(0, -1).map(byName),
-      above: shadowingLayers(name, names, original).map(byName),
+      above: shadowingLayers(name, names, installChains).map(byName),
       recipe: layerRecipe,
       compression: layerRecipe.compression ?? {
         algorithm: layer.superblock.compression as SquashfsCompression['algorithm'],

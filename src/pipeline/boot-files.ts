@@ -1,0 +1,89 @@
+import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { feedsInstaller, topLayers } from '../distro/layers.ts';
+import type { LayoutInfo } from '../inspect/layout.ts';
+
+/** A kernel a build installed into the layer the medium boots, to be copied to casper/ (or live/). */
+export interface LiveBootFiles {
+  version: string;
+  kernel: string;
+  initrd: string;
+  /** Where they go on the ISO: the kernel and initrd the boot menus name. */
+  isoKernel: string;
+  isoInitrd: string;
+}
+
+/** The initramfs-tools boot scripts that make an initrd able to boot a live medium. */
+const LIVE_BOOT_SCRIPTS = [
+  'usr/share/initramfs-tools/scripts/casper',
+  'usr/share/initramfs-tools/scripts/live',
+];
+
+/**
+ * Whether LAYER is the one casper/vmlinuz boots: the top of the installer chain (casper), or the
+ * single filesystem.squashfs of a Debian live medium. Kernels installed below it never boot the medium.
+ */
+export function isLiveBootLayer(layer: string, layout: LayoutInfo): boolean {
+  const names = layout.layers.map((l) => l.name);
+  if (layout.layout === 'live') return names.length === 1;
+  return topLayers(names).includes(layer) && feedsInstaller(layer, names);
+}
+
+/** Kernel versions whose /boot/vmlinuz-VERSION the build added or replaced in the unpacked layer. */
+async function readNewKernelVersions(upper: string, changed: readonly string[]): Promise<string[]> {
+  const names = await readdir(join(upper, 'boot')).catch(() => [] as string[]);
+  const versions: string[] = [];
+  for (const name of names) {
+    const version = /^vmlinuz-(.+)$/.exec(name)?.[1];
+    if (!version || !changed.includes(`/boot/${name}`)) continue;
+    const initrd = await lstat(join(upper, 'boot', `initrd.img-${version}`)).catch(() => undefined);
+    if (initrd?.isFile()) versions.push(version);
+  }
+  return versions.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
+}
+
+/** Whether the merged root (still mounted) can make an initrd that boots a live medium. */
+export async function hasLiveBootScripts(root: string): Promise<boolean> {
+  for (const script of LIVE_BOOT_SCRIPTS)
+    if (await lstat(join(root, script)).catch(() => undefined)) return true;
+  return false;
+}
+
+/**
+ * When the build put a new kernel into the layer the medium boots, copies its vmlinuz and initrd
+ * out (before the upper dir is packed) so casper/vmlinuz and casper/initrd match the new modules.
+ * Only an initrd that carries casper's (or live-boot's) scripts can boot the medium: otherwise
+ * NOTICE says why nothing was copied (LIVEBOOTSCRIPTS: hasLiveBootScripts of the merged root).
+ */
+export async function saveLiveBootFiles(options: {
+  layer: string;
+  layout: LayoutInfo;
+  upper: string;
+  liveBootScripts: boolean;
+  changed: readonly string[];
+  outDir: string;
+  notice: (line: string) => void;
+}): Promise<LiveBootFiles | undefined> {
+  const { layer, layout, upper } = options;
+  const versions = await readNewKernelVersions(upper, options.changed);
+  const version = versions.at(-1);
+  if (!version) return undefined;
+  const [isoKernel, isoInitrd] = [layout.kernels[0], layout.initrds[0]];
+  if (!isLiveBootLayer(layer, layout) || !isoKernel || !isoInitrd) {
+    options.notice(
+      `kernel ${version} is installed in ${layer}; the medium itself still boots ${isoKernel ?? 'its own kernel'} (only a kernel in the layer it boots replaces it)`,
+    );
+    return undefined;
+  }
+  if (!options.liveBootScripts) {
+    options.notice(`kernel ${version}: its initrd has no casper/live-boot scripts, ${isoInitrd} is kept`);
+    return undefined;
+  }
+  await mkdir(options.outDir, { recursive: true });
+  const kernel = join(options.outDir, `vmlinuz-${version}`);
+  const initrd = join(options.outDir, `initrd.img-${version}`);
+  await copyFile(join(upper, 'boot', `vmlinuz-${version}`), kernel);
+  await copyFile(join(upper, 'boot', `initrd.img-${version}`), initrd);
+  options.notice(`kernel ${version} of ${layer} replaces ${isoKernel} and ${isoInitrd}`);
+  return { version, kernel, initrd, isoKernel, isoInitrd };
+}
