@@ -1,4 +1,4 @@
-import { lstat, mkdir } from 'node:fs/promises';
+import { lstat, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RecipeError } from '../errors.ts';
 import { makeManifestDelta } from '../distro/casper-meta.ts';
@@ -20,6 +20,8 @@ export interface LayerResult {
   squashfs: string;
   manifest: string;
   sizeBytes: number;
+  /** The new squashfs file's size, for the before/after table. */
+  squashfsBytes: number;
   changed: string[];
   cleaned: string[];
   shadowed: { path: string; layer: string }[];
@@ -93,8 +95,9 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     await mkdir(join(workDir, 'new', 'casper'), { recursive: true });
     const sizeBytes = await runDuBytes(upper, signal);
     await runMksquashfs(upper, squashfs, plan.compression, { signal, onProgress: context.progress });
+    const squashfsBytes = (await stat(squashfs)).size;
     const manifest = plan.ancestors.length ? makeManifestDelta(lowerManifest, fullManifest) : fullManifest;
-    return { name, squashfs, manifest, sizeBytes, changed, cleaned, shadowed, liveBoot };
+    return { name, squashfs, squashfsBytes, manifest, sizeBytes, changed, cleaned, shadowed, liveBoot };
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { DEFAULT_WORK_DIR, runBuild, type BuildResult } from '../../pipeline/build.ts';
 import { formatBytes } from '../../inspect/sectormap.ts';
 import { formatTable } from '../../ui/table.ts';
@@ -26,7 +26,12 @@ export function registerBuild(program: Command, context: CliContext): void {
     .option('-f, --force', 'replace the output if it exists')
     .option('--keep-workdir', 'keep the unpacked layers in the work directory after the build')
     .option('--dry-run', 'print the plan as the shell commands a person could run by hand')
-    .option('--boot-setup <mode>', 'replay (carry the boot setup over) or explicit (xorriso -as mkisofs)')
+    .addOption(
+      new Option(
+        '--boot-setup <mode>',
+        'replay (carry the boot setup over) or explicit (xorriso -as mkisofs)',
+      ).choices(['replay', 'explicit']),
+    )
     .option('--json', 'print the verification report as JSON')
     .action(async (recipe: string, options: BuildCliOptions) => {
       const result = await runBuild({
@@ -57,17 +62,22 @@ function formatBuildSummary(result: BuildResult): string {
     ...result.timings.map((t) => [t.title, t.seconds.toFixed(1)]),
   ]);
   const layers = formatTable([
-    ['layer', 'squashfs before', 'unpacked before', 'unpacked after', 'paths changed'],
+    ['layer', 'squashfs before', 'squashfs after', 'unpacked before', 'unpacked after', 'paths changed'],
     ...result.layers.map((layer) => {
       const before = result.plan.original.layers.find((l) => l.name === layer.name);
       return [
         layer.name,
         formatBytes(before?.sizeBytes ?? 0),
+        formatBytes(layer.squashfsBytes),
         formatBytes(before?.recordedSize ?? 0),
         formatBytes(layer.sizeBytes),
         String(layer.changed.length),
       ];
     }),
   ]);
-  return `\n${stages}\n\n${layers}\n\nwrote ${result.output} (verified)\n`;
+  const boot = result.layers
+    .filter((layer) => layer.liveBoot)
+    .map((layer) => `kernel ${layer.liveBoot?.version} now boots the medium (${layer.liveBoot?.isoKernel})\n`)
+    .join('');
+  return `\n${stages}\n\n${layers}\n\n${boot}wrote ${result.output} (verified)\n`;
 }
