@@ -1,7 +1,7 @@
-import { cp, mkdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { InputError } from '../errors.ts';
 import { inspectIso } from '../inspect/inspect.ts';
-import { extractFromIso, runXorriso, runXorrisoMkisofs } from '../tools/xorriso.ts';
+import { makeModifyArgs, runXorriso, runXorrisoReport } from '../tools/xorriso.ts';
 
 /** What changes between the original ISO and the new one. */
 export interface IsoChanges {
@@ -15,107 +15,98 @@ export interface WriteIsoOptions {
   output: string;
   changes: IsoChanges;
   bootSetup: 'replay' | 'explicit';
-  /** Scratch space for explicit mode's extracted tree. */
-  workDir: string;
+  /** Unused since explicit mode reads the tree straight from the input; kept for callers that pass it. */
+  workDir?: string;
   signal?: AbortSignal;
   onProgress?: (percent: number) => void;
 }
 
-/** Writes OUTPUT from INPUT plus CHANGES; INPUT is only ever read. */
+/** Writes OUTPUT from INPUT plus CHANGES; INPUT is only ever read, and no tree is copied out of it. */
 export async function writeIso(options: WriteIsoOptions): Promise<void> {
-  if (options.bootSetup === 'replay') await writeIsoReplay(options);
-  else await writeIsoExplicit(options);
+  checkChanges(options.changes);
+  const original = await inspectIso(options.input);
+  const args =
+    options.bootSetup === 'replay'
+      ? makeReplayArgs(options.input, options.output, options.changes, original.joliet)
+      : makeExplicitArgs(
+          options.input,
+          options.output,
+          options.changes,
+          original.joliet,
+          (await runXorrisoReport(options.input, options.signal)).elToritoAsMkisofs,
+        );
+  // xorriso refuses to write onto an existing non-empty file it did not load as -indev.
+  await rm(options.output, { force: true });
+  await runXorriso(args, { signal: options.signal, onProgress: options.onProgress });
 }
 
-/**
- * xorriso's modification mode: the original's boot setup carried over as it was (-boot_image any
- * replay), only the changed files mapped in. Joliet and the gap partition are kept only when asked.
- */
+/** Refuses changes that would empty the image or name paths xorriso would read relative to its cwd. */
+function checkChanges(changes: IsoChanges): void {
+  for (const path of [...changes.remove, ...changes.replace.map((file) => file.isoPath)]) {
+    if (!path.startsWith('/') || path.replace(/\/+$/, '') === '')
+      throw new InputError(`cannot change ISO path '${path}'`, {
+        hint: 'ISO paths are absolute and name a file or folder below /',
+      });
+  }
+}
+
+/** The modification-mode argv (`-boot_image any replay`), also printed by `build --dry-run`. */
 export function makeReplayArgs(
   input: string,
   output: string,
   changes: IsoChanges,
   joliet: boolean,
 ): string[] {
-  const args = ['-abort_on', 'FAILURE', '-iso_rr_pattern', 'off', '-disk_pattern', 'off'];
-  args.push('-indev', input, '-outdev', output, '-boot_image', 'any', 'replay');
-  if (joliet) args.push('-joliet', 'on');
-  args.push('-compliance', 'no_emul_toc', '-padding', 'included');
-  if (changes.volumeId) args.push('-volid', changes.volumeId);
-  // -rm takes a list of paths ended by "--".
-  for (const path of changes.remove) args.push('-rm', path, '--');
-  for (const file of changes.replace) args.push('-map', file.localPath, file.isoPath);
-  return [...args, '-commit'];
+  return makeModifyArgs({ input, output, joliet, ...changes });
 }
 
-async function writeIsoReplay(options: WriteIsoOptions): Promise<void> {
-  const original = await inspectIso(options.input);
-  await rm(options.output, { force: true });
-  await runXorriso(makeReplayArgs(options.input, options.output, options.changes, original.joliet), {
-    signal: options.signal,
-    onProgress: options.onProgress,
-  });
+/**
+ * The guide's explicit boot setup without its 2 GB copy: xorriso loads the original tree from
+ * -indev (no extraction), drops the replayed boot setup (-boot_image any discard) and takes the
+ * boot arguments the original's own `-report_el_torito as_mkisofs` names, through `-as mkisofs`
+ * inside the same run: the MBR as the input's first 16 sectors (--interval:local_fs:0s-15s) and
+ * the EFI partition as the input's byte range, both read straight out of the input.
+ */
+export function makeExplicitArgs(
+  input: string,
+  output: string,
+  changes: IsoChanges,
+  joliet: boolean,
+  asMkisofsReport: readonly string[],
+): string[] {
+  const replay = makeModifyArgs({ input, output, joliet, ...changes });
+  const explicit = ['-as', 'mkisofs', '-iso-level', '3', ...makeExplicitBootArgs(asMkisofsReport), '--'];
+  const at = replay.indexOf('replay');
+  // "-boot_image any replay" becomes "-boot_image any discard" followed by the explicit boot arguments.
+  return [...replay.slice(0, at), 'discard', ...replay.slice(at + 1, -1), ...explicit, '-commit'];
+}
+
+/**
+ * The boot arguments of a `-report_el_torito as_mkisofs` report: the volume id and date dropped
+ * (kept from the loaded image), and the EFI entry's fixed position made relative to the appended
+ * partition, since positions move when the content changes.
+ */
+export function makeExplicitBootArgs(asMkisofsReport: readonly string[]): string[] {
+  const lines = asMkisofsReport.filter(
+    (line) => line.startsWith('-') && !line.startsWith('-V ') && !line.startsWith('--modification-date'),
+  );
+  return splitMkisofsLines(lines).map((arg) =>
+    arg.replace(
+      /^--interval:appended_partition_(\d+)_start_\d+s_size_\d+d:all::$/,
+      '--interval:appended_partition_$1:all::',
+    ),
+  );
 }
 
 /** Splits the `-report_el_torito as_mkisofs` style lines into argv tokens (single quotes as the shell reads them). */
 export function splitMkisofsLines(lines: readonly string[]): string[] {
   const tokens: string[] = [];
   for (const line of lines) {
-    for (const match of line.matchAll(/'((?:[^']|'"'"')*)'|(\S+)/g)) {
-      const quoted = match[1]?.replaceAll(`'"'"'`, "'");
-      const raw = match[2];
+    for (const match of line.matchAll(/(?:[^\s']+|'(?:[^']|'"'"')*')+/g)) {
       tokens.push(
-        quoted ??
-          raw?.replace(/'((?:[^']|'"'"')*)'/g, (_, inner: string) => inner.replaceAll(`'"'"'`, "'")) ??
-          '',
+        match[0].replace(/'((?:[^']|'"'"')*)'/g, (_, inner: string) => inner.replaceAll(`'"'"'`, "'")),
       );
     }
   }
   return tokens;
-}
-
-/**
- * The seed guide's way: extract the tree, apply the changes, and build anew with `xorriso -as
- * mkisofs` and the boot arguments isoforge derived from the original (MBR and EFI images read
- * straight out of it by byte interval). For recipes that replace boot images.
- */
-async function writeIsoExplicit(options: WriteIsoOptions): Promise<void> {
-  const original = await inspectIso(options.input);
-  const tree = join(options.workDir, 'explicit-tree');
-  await rm(tree, { recursive: true, force: true });
-  await extractFromIso(options.input, [{ isoPath: '/', localPath: tree }], options.signal);
-  for (const path of options.changes.remove) await rm(join(tree, path), { recursive: true, force: true });
-  for (const file of options.changes.replace) {
-    await mkdir(dirname(join(tree, file.isoPath)), { recursive: true });
-    await cp(file.localPath, join(tree, file.isoPath), { force: true });
-  }
-  const bootArgs = splitMkisofsLines(
-    original.mkisofsArgs.filter((line) => !line.startsWith('-V ') && !line.startsWith('--modification-date')),
-  ).map((arg) =>
-    arg.replace(
-      /^--interval:appended_partition_(\d+)_start_\d+s_size_\d+d:all::$/,
-      '--interval:appended_partition_$1:all::',
-    ),
-  );
-  const volumeId = options.changes.volumeId ?? original.volumeId;
-  await rm(options.output, { force: true });
-  try {
-    await runXorrisoMkisofs(
-      [
-        '-r',
-        '-V',
-        volumeId,
-        '-o',
-        options.output,
-        '-iso-level',
-        '3',
-        ...bootArgs,
-        ...(original.joliet ? ['-J', '-joliet-long'] : []),
-        tree,
-      ],
-      { signal: options.signal, onProgress: options.onProgress },
-    );
-  } finally {
-    await rm(tree, { recursive: true, force: true });
-  }
 }

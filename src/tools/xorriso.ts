@@ -1,12 +1,78 @@
 import { runCommand } from './exec.ts';
 
 /** xorriso adapter: build, modify, report on and extract from ISO images without mounting them. */
+
+/** The percentage of an `xorriso : UPDATE : 1234 of 5678 MB written ... = 21.7% done` style line, else null. */
+export function parseXorrisoProgress(line: string): number | null {
+  const match = /UPDATE :.*?([\d.]+)% done/.exec(line);
+  return match ? Number(match[1]) : null;
+}
+
 function progressListener(onProgress?: (percent: number) => void) {
   if (!onProgress) return undefined;
   return (line: string) => {
-    const match = /UPDATE :\s+([\d.]+)% done/.exec(line);
-    if (match) onProgress(Number(match[1]));
+    const percent = parseXorrisoProgress(line);
+    if (percent !== null) onProgress(percent);
   };
+}
+
+export interface ModifyArgsOptions {
+  input: string;
+  output: string;
+  replace: readonly { isoPath: string; localPath: string }[];
+  remove: readonly string[];
+  volumeId?: string;
+  /** Whether the original has a Joliet tree: modification mode drops it unless told -joliet on. */
+  joliet: boolean;
+}
+
+/**
+ * xorriso's modification mode: the original's boot setup carried over as it was (-boot_image any
+ * replay), only the changed files mapped in. Without -compliance no_emul_toc and -padding included
+ * xorriso drops the small gap partition after the appended EFI partition, and without -joliet on
+ * the Joliet tree (checked with fdisk -l and -report_system_area on real images). Files of 4 GiB
+ * and more need nothing: native mode's -file_size_limit defaults to 100 extents (multi-extent,
+ * what -iso-level 3 means for -as mkisofs).
+ */
+export function makeModifyArgs(options: ModifyArgsOptions): string[] {
+  const args = ['-abort_on', 'FAILURE', '-iso_rr_pattern', 'off', '-disk_pattern', 'off'];
+  args.push('-indev', options.input, '-outdev', options.output, '-boot_image', 'any', 'replay');
+  if (options.joliet) args.push('-joliet', 'on');
+  args.push('-compliance', 'no_emul_toc', '-padding', 'included');
+  if (options.volumeId) args.push('-volid', options.volumeId);
+  // -rm takes a list of paths ended by "--"; single files and subtrees only (never -update_r over /,
+  // which would hide the boot catalog).
+  for (const path of options.remove) args.push('-rm_r', path, '--');
+  for (const file of options.replace) args.push('-map', file.localPath, file.isoPath);
+  return [...args, '-commit'];
+}
+
+export interface MkisofsArgsOptions {
+  output: string;
+  volumeId: string;
+  /** Boot arguments as `-report_el_torito as_mkisofs` gives them, already split into tokens. */
+  bootArgs: readonly string[];
+  joliet: boolean;
+  /** The tree's root folder, or graft points (`/iso/path=/local/path`) when `graftPoints` is set. */
+  sources: readonly string[];
+  graftPoints?: boolean;
+}
+
+/** The guide's `xorriso -as mkisofs -r -V ... -o OUT BOOT... -J -joliet-long TREE`, plus -iso-level 3 for files >= 4 GiB. */
+export function makeMkisofsArgs(options: MkisofsArgsOptions): string[] {
+  return [
+    '-r',
+    '-V',
+    options.volumeId,
+    '-o',
+    options.output,
+    '-iso-level',
+    '3',
+    ...options.bootArgs,
+    ...(options.joliet ? ['-J', '-joliet-long'] : []),
+    ...(options.graftPoints ? ['-graft-points'] : []),
+    ...options.sources,
+  ];
 }
 
 export interface XorrisoRunOptions {
