@@ -1,4 +1,4 @@
-import { basename } from 'node:path';
+import { basename, join } from 'node:path';
 import { quoteShellArg as q } from '../tools/exec.ts';
 import { stepShell } from '../steps/index.ts';
 import { makeReplayArgs } from '../output/write-iso.ts';
@@ -7,12 +7,12 @@ import type { BuildPlan, LayerPlan } from './plan.ts';
 /** The whole build as the shell commands a person could run by hand (--dry-run). */
 export function makeDryRunScript(plan: BuildPlan, workDir: string): string {
   const lines = ['#!/bin/sh', `# isoforge build plan: ${plan.input} -> ${plan.output}`, 'set -e'];
-  lines.push(`# files named in steps are relative to the recipe folder ${plan.recipeDir}`);
-  lines.push(`mkdir -p ${q(workDir)}`, `cd ${q(workDir)}`);
-  for (const layer of plan.layers) lines.push('', ...layerCommands(plan, layer));
+  // Run from the recipe folder: files named in steps are relative to it; work files are absolute.
+  lines.push(`cd ${q(plan.recipeDir)}`, `mkdir -p ${q(workDir)}/new/casper`);
+  for (const layer of plan.layers) lines.push('', ...layerCommands(plan, layer, workDir));
   const replace = plan.layers.map((l) => ({
     isoPath: l.layer.path,
-    localPath: `new/casper/${basename(l.layer.path)}`,
+    localPath: join(workDir, 'new/casper', basename(l.layer.path)),
   }));
   lines.push(
     '',
@@ -29,10 +29,13 @@ export function makeDryRunScript(plan: BuildPlan, workDir: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-function layerCommands(plan: BuildPlan, layer: LayerPlan): string[] {
+function layerCommands(plan: BuildPlan, layer: LayerPlan, workDir: string): string[] {
   const name = layer.layer.name;
   const { algorithm, blockSize } = layer.compression;
-  const dir = `layers/${name}`;
+  // q() of the prefix alone keeps `${dir}/upper` valid shell even when the work dir has spaces.
+  const dir = q(join(workDir, 'layers', name));
+  const lowerOf = (a: { name: string }) => q(join(workDir, 'lower', a.name));
+  const newDir = q(join(workDir, 'new/casper'));
   const root = layer.ancestors.length ? `${dir}/merged` : `${dir}/upper`;
   const lines = [
     `# layer ${name} (${algorithm}, block ${blockSize ?? 'default'})`,
@@ -40,14 +43,11 @@ function layerCommands(plan: BuildPlan, layer: LayerPlan): string[] {
   ];
   for (const a of layer.ancestors) {
     lines.push(
-      `mkdir -p lower/${a.name} && mount -t squashfs -o loop,ro,offset=${a.offset},sizelimit=${a.size} ${q(plan.input)} lower/${a.name}`,
+      `mkdir -p ${lowerOf(a)} && mount -t squashfs -o loop,ro,offset=${a.offset},sizelimit=${a.size} ${q(plan.input)} ${lowerOf(a)}`,
     );
   }
   if (layer.ancestors.length) {
-    const lower = layer.ancestors
-      .map((a) => `lower/${a.name}`)
-      .reverse()
-      .join(':');
+    const lower = layer.ancestors.map(lowerOf).reverse().join(':');
     lines.push(
       `mkdir -p ${dir}/work ${root} && mount -t overlay overlay -o lowerdir=${lower},upperdir=${dir}/upper,workdir=${dir}/work ${root}`,
     );
@@ -55,18 +55,24 @@ function layerCommands(plan: BuildPlan, layer: LayerPlan): string[] {
   lines.push(
     `for fs in proc sys dev dev/pts run; do mkdir -p ${root}/$fs; done`,
     `mount -t proc proc ${root}/proc && mount -t sysfs -o ro sysfs ${root}/sys && mount --bind /dev ${root}/dev && mount -t devpts devpts ${root}/dev/pts && mount -t tmpfs tmpfs ${root}/run`,
-    `cp /etc/resolv.conf ${root}/etc/resolv.conf   # the original is restored after the steps`,
+    `touch ${dir}/started   # what is newer than this in /var/log was written by the build`,
+    `mv ${root}/etc/resolv.conf ${dir}/resolv.conf.orig; cp /etc/resolv.conf ${root}/etc/resolv.conf`,
+    `printf '#!/bin/sh\\nexit 101\\n' > ${root}/usr/sbin/policy-rc.d && chmod 755 ${root}/usr/sbin/policy-rc.d   # no services start`,
     ...layer.recipe.steps.flatMap((step) =>
       stepShell(step).map((line) => line.replaceAll('squashfs-root', root)),
     ),
     `chroot ${root} apt-get clean`,
     `umount ${root}/run ${root}/dev/pts ${root}/dev ${root}/sys ${root}/proc`,
+    `rm ${root}/usr/sbin/policy-rc.d; rm -f ${root}/etc/resolv.conf; mv ${dir}/resolv.conf.orig ${root}/etc/resolv.conf`,
+    '# what the build added: files in /tmp and /var/log, apt lists, shell history, new SSH host keys;',
+    '# /etc/machine-id put back as it was (empty on Ubuntu)',
+    `rm -rf ${root}/tmp/* ${root}/var/lib/apt/lists/* ${root}/root/.bash_history ${root}/etc/ssh/ssh_host_*_key*`,
+    `find ${root}/var/log -type f -newer ${dir}/started -delete`,
   );
-  if (layer.ancestors.length)
-    lines.push(`umount ${root} ${layer.ancestors.map((a) => `lower/${a.name}`).join(' ')}`);
+  if (layer.ancestors.length) lines.push(`umount ${root} ${layer.ancestors.map(lowerOf).join(' ')}`);
   lines.push(
-    `mksquashfs ${dir}/upper new/casper/${name}.squashfs -noappend -xattrs -comp ${algorithm}${blockSize ? ` -b ${blockSize}` : ''}`,
-    `du -sx --block-size=1 ${dir}/upper | cut -f1 > new/casper/${name}.size`,
+    `mksquashfs ${dir}/upper ${newDir}/${name}.squashfs -noappend -xattrs -comp ${algorithm}${blockSize ? ` -b ${blockSize}` : ''}`,
+    `du -sx --block-size=1 ${dir}/upper | cut -f1 > ${newDir}/${name}.size`,
   );
   return lines;
 }

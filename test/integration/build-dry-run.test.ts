@@ -1,0 +1,47 @@
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { inspectIso } from '../../src/inspect/inspect.ts';
+import { runCommand } from '../../src/tools/exec.ts';
+import { runIsoforge } from '../support/cli.ts';
+import { ensureSampleIso } from '../support/sample.ts';
+
+const TOP = 'ubuntu-server-minimal.ubuntu-server';
+let dir: string;
+let sample: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'isoforge-dry-run-'));
+  sample = await ensureSampleIso();
+}, 600_000);
+
+describe('isoforge build --dry-run', () => {
+  it('prints a valid shell script of the whole plan and touches nothing', async () => {
+    const recipe = join(dir, 'oem.yaml');
+    await writeFile(
+      recipe,
+      `input: ${sample}\noutput: out/oem.iso\nlayers:\n  ${TOP}:\n    steps:\n      - apt: { install: [tree] }\n      - run: echo hi > /etc/isoforge-release\n`,
+    );
+    const workDir = join(dir, 'work');
+    const run = await runIsoforge(['build', recipe, '--dry-run', '--workdir', workDir]);
+    expect(run.exitCode).toBe(0);
+    const script = run.stdout;
+    const layer = (await inspectIso(sample)).layers.find((l) => l.name === TOP);
+    // The layer is unpacked straight out of the ISO at its byte offset: no copy of the ISO tree.
+    expect(script).toContain(
+      `unsquashfs -d ${workDir}/layers/${TOP}/upper -xattrs -o ${(layer?.lba ?? 0) * 2048}`,
+    );
+    expect(script).toMatch(
+      /mount -t overlay overlay -o lowerdir=\S+\/lower\/ubuntu-server-minimal,upperdir=/,
+    );
+    expect(script).toContain('exit 101');
+    expect(script).toContain(`-comp ${layer?.superblock?.compression} -b ${layer?.superblock?.blockSize}`);
+    expect(script).toMatch(
+      /xorriso .* -boot_image any replay .* -map \S+ \/casper\/ubuntu-server-minimal\.ubuntu-server\.squashfs/,
+    );
+    // sh -n: the plan parses as a shell script a person could run by hand.
+    await runCommand(['sh', '-n'], { input: script });
+    expect(await readdir(dir)).toEqual(['oem.yaml']);
+  });
+});
