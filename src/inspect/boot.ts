@@ -28,6 +28,8 @@ export interface BootSetup {
   mbr: MasterBootRecord | null;
   gpt: { header: GptHeader; partitions: GptPartition[] } | null;
   apm: ApmPartition[];
+  /** Partition numbers that start at a file's extent: isohybrid marks of files inside the ISO, not appended. */
+  filePartitions: number[];
 }
 
 const SYSTEM_AREA_BYTES = 16 * SECTOR;
@@ -58,6 +60,7 @@ export async function readBootSetup(image: IsoImage, files: readonly IsoEntry[])
     mbr,
     gpt,
     apm,
+    filePartitions: partitionsAtFiles(mbr, gpt?.partitions ?? [], byLba),
   };
 }
 
@@ -81,15 +84,25 @@ async function describeImage(
   gpt: readonly GptPartition[],
 ): Promise<ElToritoImage> {
   const sector = entry.lba * 4;
-  // Partition 1 is the ISO file system itself; an image inside a later one was appended.
+  // Partition 1 is the ISO file system itself; an image without a file in a later one was appended.
   const holders = [
     ...gpt.map((p) => ({ index: p.index, start: p.start, sectors: p.sectors })),
     ...(gpt.length ? [] : (mbr?.partitions ?? []).filter((p) => p.typeId !== 0xee)),
   ].filter((p) => p.index > 1);
-  const partition = holders.find((p) => sector >= p.start && sector < p.start + p.sectors);
+  const path = byLba.get(entry.lba) ?? null;
+  const partition = path ? undefined : holders.find((p) => sector >= p.start && sector < p.start + p.sectors);
   let patches = { bootInfoTable: false, grub2BootInfo: false };
   if (entry.platform === 'bios' && entry.lba * SECTOR + GRUB2_INFO_END <= image.sizeBytes) {
     patches = parseBootImagePatches(await image.readRange(entry.lba * SECTOR, GRUB2_INFO_END), entry.lba);
   }
-  return { ...entry, path: byLba.get(entry.lba) ?? null, partition: partition?.index ?? null, ...patches };
+  return { ...entry, path, partition: partition?.index ?? null, ...patches };
+}
+
+function partitionsAtFiles(
+  mbr: MasterBootRecord | null,
+  gpt: readonly GptPartition[],
+  byLba: ReadonlyMap<number, string>,
+): number[] {
+  const parts = gpt.length ? gpt : (mbr?.partitions ?? []);
+  return parts.filter((p) => p.index > 1 && p.start % 4 === 0 && byLba.has(p.start / 4)).map((p) => p.index);
 }

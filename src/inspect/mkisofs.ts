@@ -1,4 +1,4 @@
-import { guidToXorrisoHex } from '../iso/gpt.ts';
+import { type GptPartition, guidToXorrisoHex } from '../iso/gpt.ts';
 import type { MbrPartition } from '../iso/mbr.ts';
 import type { PrimaryVolume } from '../iso/volume.ts';
 import type { BootSetup, ElToritoImage } from './boot.ts';
@@ -35,10 +35,16 @@ function systemAreaArgs(iso: string, boot: BootSetup): string[] {
     ',',
   );
   if (mbr.bootCode === 'grub2') lines.push(`--grub2-mbr --interval:local_fs:0s-15s:${zero}:${quote(iso)}`);
-  if (mbr.bootCode === 'isohybrid')
+  // xorriso names isohybrid boot code only for the plain MBR form; with GPT or APM it replays it as -G.
+  const genericCode =
+    mbr.bootCode === 'none' ||
+    mbr.bootCode === 'other' ||
+    (mbr.bootCode === 'isohybrid' && (gpt !== null || boot.apm.length > 0));
+  if (mbr.bootCode === 'isohybrid' && !genericCode)
     lines.push(`-isohybrid-mbr --interval:local_fs:0s-15s:${zero}:${quote(iso)}`);
   const first = mbr.partitions[0];
-  if (mbr.bootCode === 'grub2' && first && first.start > 0) lines.push('--protective-msdos-label');
+  // The MBR's first partition starts after sector 0 only when it guards, not holds, the ISO.
+  if (first && first.start > 0) lines.push('--protective-msdos-label');
   lines.push(`-partition_cyl_align ${mbr.bootCode === 'isohybrid' ? 'on' : 'off'}`);
   lines.push(`-partition_offset ${isoPartitionOffset(boot)}`);
   const geometry = first ? diskGeometry(first) : null;
@@ -51,8 +57,13 @@ function systemAreaArgs(iso: string, boot: BootSetup): string[] {
     );
   }
   if (gpt && mbr.protective && appendedPartitions(boot).length) lines.push('-appended_part_as_gpt');
+  const apmBlockSize = boot.apm[0]?.blockSize;
+  if (apmBlockSize) lines.push(`-apm-block-size ${apmBlockSize}`);
+  // Boot code xorriso has no name for (or none) is replayed as a generic system area (-G).
+  if (genericCode) lines.push(`-G --interval:local_fs:0s-15s:${zero}:${quote(iso)}`);
   const isoType = isoPartitionType(boot);
   if (isoType) lines.push(`-iso_mbr_part_type ${isoType}`);
+  if (hasEfiBootPartition(boot)) lines.push('-efi-boot-part --efi-boot-image');
   return lines;
 }
 
@@ -78,13 +89,34 @@ function diskGeometry(partition: MbrPartition): { heads: number; sectors: number
 
 /** Where the ISO file system's partition starts, in 2048-byte blocks (-partition_offset). */
 function isoPartitionOffset(boot: BootSetup): number {
-  const first = boot.gpt?.partitions[0];
+  const first = isoGptPartition(boot);
   return first && first.start > 0 && first.start % 4 === 0 && first.start <= 64 ? first.start / 4 : 0;
 }
 
+/** The GPT partition that holds the ISO file system: the first one, unless it is a Gap filler. */
+function isoGptPartition(boot: BootSetup): GptPartition | undefined {
+  const first = boot.gpt?.partitions[0];
+  return first && first.index === 1 && !isGapPartition(first) ? first : undefined;
+}
+
+function isGapPartition(partition: GptPartition): boolean {
+  return /^Gap\d*$/.test(partition.name);
+}
+
+/** A GPT partition inside the ISO that marks the El Torito EFI image file (isohybrid-gpt-basdat). */
+function hasEfiBootPartition(boot: BootSetup): boolean {
+  const efiSectors = boot.eltorito.filter((e) => e.platform === 'uefi' && e.path).map((e) => e.lba * 4);
+  return (boot.gpt?.partitions ?? []).some(
+    (p) => boot.filePartitions.includes(p.index) && efiSectors.includes(p.start),
+  );
+}
+
 function isoPartitionType(boot: BootSetup): string | null {
-  const gptFirst = boot.gpt?.partitions[0];
-  if (gptFirst) return guidToXorrisoHex(gptFirst.typeGuid);
+  // A protective MBR says nothing about the ISO: its partition type then lives in the GPT.
+  if (boot.gpt && boot.mbr?.protective) {
+    const gptFirst = isoGptPartition(boot);
+    return gptFirst ? guidToXorrisoHex(gptFirst.typeGuid) : null;
+  }
   const mbrFirst = boot.mbr?.partitions[0];
   if (!mbrFirst || mbrFirst.typeId === DEFAULT_MBR_TYPE || mbrFirst.typeId === 0xee) return null;
   return mbrFirst.type;
@@ -101,7 +133,9 @@ interface Appended {
 export function appendedPartitions(boot: BootSetup): Appended[] {
   if (boot.gpt) {
     return boot.gpt.partitions
-      .filter((p) => p.index > 1 && !/^Gap\d*$/.test(p.name))
+      .filter(
+        (p) => p !== isoGptPartition(boot) && !isGapPartition(p) && !boot.filePartitions.includes(p.index),
+      )
       .map((p) => ({
         index: p.index,
         type: guidToXorrisoHex(p.typeGuid),
@@ -110,7 +144,7 @@ export function appendedPartitions(boot: BootSetup): Appended[] {
       }));
   }
   return (boot.mbr?.partitions ?? [])
-    .filter((p) => p.index > 1 && p.typeId !== 0)
+    .filter((p) => p.index > 1 && p.typeId !== 0 && !boot.filePartitions.includes(p.index))
     .map((p) => ({ index: p.index, type: p.type, start: p.start, sectors: p.sectors }));
 }
 

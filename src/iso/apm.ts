@@ -7,6 +7,8 @@ export interface ApmPartition {
   type: string;
   start: number;
   blocks: number;
+  /** Bytes per APM block (from the driver descriptor block 0), as -apm-block-size takes it. */
+  blockSize: number;
 }
 
 /** Parses an APM from the first blocks of the image, given its block size from block 0; [] if none. */
@@ -29,6 +31,7 @@ export function parseApm(head: Uint8Array): ApmPartition[] {
       blocks: entry.u32be(12),
       name: entry.ascii(16, 32),
       type: entry.ascii(48, 32),
+      blockSize,
     });
   }
   return partitions;
