@@ -1,8 +1,21 @@
+import { InputError } from '../errors.ts';
+
 /** Firmware and media a boot test can use: the ways a real ISO gets booted. */
 export type Firmware = 'bios' | 'uefi' | 'uefi-secureboot';
 export type Media = 'cdrom' | 'usb';
 export const FIRMWARES: readonly Firmware[] = ['bios', 'uefi', 'uefi-secureboot'];
 export const MEDIA: readonly Media[] = ['cdrom', 'usb'];
+
+/** `all`, one name or a comma-separated list from the command line, checked against ALL. */
+export function parseModeList<T extends string>(value: string, all: readonly T[], what: string): T[] {
+  if (value === 'all') return [...all];
+  const names = value.split(',').map((name) => name.trim());
+  const unknown = names.find((name) => !(all as readonly string[]).includes(name));
+  if (unknown === undefined) return [...new Set(names)] as T[];
+  throw new InputError(`unknown ${what} '${unknown}'`, {
+    hint: `use one of: ${all.join(', ')}, all (or a comma-separated list)`,
+  });
+}
 
 const OVMF = '/usr/share/OVMF';
 export const FIRMWARE_FILES = {

@@ -11,6 +11,7 @@ import {
   type Media,
   runBootTest,
 } from '../../boottest/index.ts';
+import { parseModeList } from '../../boottest/args.ts';
 import { makeCopyWithoutElToritoEfi } from '../../boottest/esp-only.ts';
 import { checkReadableFile } from '../../safety/input.ts';
 import { formatTable } from '../../ui/table.ts';
@@ -26,12 +27,6 @@ interface BootTestCliOptions {
   json?: boolean;
 }
 
-function pick<T extends string>(value: string, all: readonly T[], what: string): T[] {
-  if (value === 'all') return [...all];
-  if ((all as readonly string[]).includes(value)) return [value as T];
-  throw new InputError(`unknown ${what} '${value}'`, { hint: `use one of: ${all.join(', ')}, all` });
-}
-
 function parseRegex(source: string): RegExp {
   try {
     return new RegExp(source);
@@ -45,8 +40,8 @@ export function registerBootTest(program: Command, context: CliContext): void {
     .command('boot-test')
     .description('boot an ISO in QEMU (BIOS/UEFI/Secure Boot, CD/USB) and check its console for a marker')
     .argument('<iso>', 'the ISO to boot')
-    .option('--firmware <name>', 'bios, uefi, uefi-secureboot or all', 'bios')
-    .option('--media <name>', 'cdrom, usb or all', 'cdrom')
+    .option('--firmware <name>', 'bios, uefi, uefi-secureboot, all, or a list: bios,uefi', 'bios')
+    .option('--media <name>', 'cdrom, usb, all, or a list: cdrom,usb', 'cdrom')
     .option('--expect <regex>', "what must appear on the console (default: the sample's ok marker)")
     .option('--timeout <seconds>', 'give up on a boot after this long', '180')
     .option('--log-dir <dir>', 'where to keep console logs (default: a new temp folder)')
@@ -57,8 +52,8 @@ export function registerBootTest(program: Command, context: CliContext): void {
     .option('--json', 'print the results as JSON')
     .action(async (iso: string, options: BootTestCliOptions) => {
       await checkReadableFile(iso, 'ISO');
-      const firmwares = pick<Firmware>(options.firmware, FIRMWARES, 'firmware');
-      const media = pick<Media>(options.media, MEDIA, 'media');
+      const firmwares = parseModeList<Firmware>(options.firmware, FIRMWARES, 'firmware');
+      const media = parseModeList<Media>(options.media, MEDIA, 'media');
       const logDir = options.logDir ?? (await mkdtemp(join(tmpdir(), 'isoforge-boot-')));
       if (options.espOnly) {
         const copy = join(logDir, 'esp-only.iso');
