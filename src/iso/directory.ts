@@ -86,6 +86,10 @@ export interface RockRidgeFields {
   mode: number | null;
   /** Rock Ridge relocated or hidden entries (RE) are skipped in listings. */
   relocated: boolean;
+  /** CL (RRIP 4.1.5.1): this file record stands for a deep directory relocated to this block. */
+  childLinkLba: number | null;
+  /** TF (RRIP 4.1.6) modification time, ISO 8601, when recorded. */
+  modified: string | null;
 }
 
 /** Collects the RRIP fields of one record from its SUSP entries (continuations already appended). */
@@ -94,33 +98,64 @@ export function parseRockRidge(entries: readonly SuspEntry[]): RockRidgeFields {
   let symlinkTarget: string | null = null;
   let mode: number | null = null;
   let relocated = false;
+  let childLinkLba: number | null = null;
+  let modified: string | null = null;
+  let symlinkContinues = false;
   for (const entry of entries) {
     if (entry.signature === 'NM') {
       const flags = entry.data.u8(0);
       if (flags & 0x06) continue; // CURRENT/PARENT: "." and ".."
       name = (name ?? '') + new TextDecoder().decode(entry.data.slice(1, entry.data.length - 1));
     } else if (entry.signature === 'SL') {
-      symlinkTarget =
-        (symlinkTarget === null ? '' : `${symlinkTarget}/`) + parseSymlinkComponents(entry.data);
+      // An SL whose flag bit 0 is set continues its last component in the next SL (RRIP 4.1.3).
+      const separator = symlinkTarget === null || symlinkContinues ? '' : '/';
+      symlinkTarget = (symlinkTarget ?? '') + separator + parseSymlinkComponents(entry.data);
+      symlinkContinues = (entry.data.u8(0) & 0x01) !== 0;
+    } else if (entry.signature === 'CL') {
+      childLinkLba = entry.data.u32le(0);
+    } else if (entry.signature === 'TF') {
+      modified = parseTimestampModified(entry.data);
     } else if (entry.signature === 'PX') {
       mode = entry.data.u32le(0);
     } else if (entry.signature === 'RE') {
       relocated = true;
     }
   }
-  return { name, symlinkTarget, mode, relocated };
+  return { name, symlinkTarget, mode, relocated, childLinkLba, modified };
+}
+
+const TF_CREATION = 0x01;
+const TF_MODIFY = 0x02;
+const TF_LONG_FORM = 0x80;
+
+/** TF holds the flagged stamps in order (creation, modify, ...): 7-byte ECMA-119 9.1.5 or 17-byte long form. */
+function parseTimestampModified(data: ByteView): string | null {
+  const flags = data.u8(0);
+  if (!(flags & TF_MODIFY)) return null;
+  if (flags & TF_LONG_FORM) return null;
+  const offset = flags & TF_CREATION ? 8 : 1;
+  const [year, month, day, hour, minute, second] = [0, 1, 2, 3, 4, 5].map((i) => data.u8(offset + i));
+  const zoneQuarters = (data.u8(offset + 6) << 24) >> 24;
+  const utc =
+    Date.UTC(1900 + (year ?? 0), (month ?? 1) - 1, day, hour, minute, second) - zoneQuarters * 900_000;
+  return Number.isNaN(utc) ? null : new Date(utc).toISOString();
 }
 
 function parseSymlinkComponents(data: ByteView): string {
   const parts: string[] = [];
   let offset = 1;
+  let continues = false;
   while (offset + 2 <= data.length) {
     const flags = data.u8(offset);
     const length = data.u8(offset + 1);
-    if (flags & 0x08) parts.push('');
-    else if (flags & 0x02) parts.push('.');
-    else if (flags & 0x04) parts.push('..');
-    else parts.push(data.ascii(offset + 2, length));
+    let part = new TextDecoder().decode(data.slice(offset + 2, length));
+    if (flags & 0x08) part = '';
+    else if (flags & 0x02) part = '.';
+    else if (flags & 0x04) part = '..';
+    // Component flag bit 0: this component goes on in the next one, with no "/" between.
+    if (continues && parts.length) parts[parts.length - 1] += part;
+    else parts.push(part);
+    continues = (flags & 0x01) !== 0;
     offset += 2 + length;
   }
   const joined = parts.join('/');

@@ -30,6 +30,8 @@ export interface IsoEntry {
   extentLba: number;
   isSymlink: boolean;
   target?: string;
+  /** Rock Ridge TF modification time (ISO 8601), when recorded. */
+  modified?: string;
 }
 
 const MAX_DESCRIPTORS = 64;
@@ -194,6 +196,8 @@ export class IsoImage implements AsyncDisposable {
       const rr = this.rockRidge ? parseRockRidge(await this.suspWithContinuations(record)) : null;
       if (rr?.relocated) continue;
       const name = rr?.name ?? plainIsoName(record.isoName).toLowerCase();
+      // A relocated deep directory (RRIP CL) stands here as a file record; follow it to the directory.
+      const moved = rr?.childLinkLba != null ? await this.relocatedDirectory(rr.childLinkLba) : null;
       const previous = entries.at(-1);
       // A multi-extent file repeats its record per extent; keep one entry with the summed size.
       if (previous && previous.name === name && !record.isDirectory) {
@@ -203,14 +207,23 @@ export class IsoImage implements AsyncDisposable {
       entries.push({
         name,
         path: dir === '/' ? `/${name}` : `${dir}/${name}`,
-        isDirectory: record.isDirectory,
-        size: record.size,
-        extentLba: record.extentLba,
+        isDirectory: moved !== null || record.isDirectory,
+        size: moved?.size ?? record.size,
+        extentLba: moved?.extentLba ?? record.extentLba,
         isSymlink: rr?.symlinkTarget != null,
         ...(rr?.symlinkTarget != null ? { target: rr.symlinkTarget } : {}),
+        ...(rr?.modified ? { modified: rr.modified } : {}),
       });
     }
     return entries;
+  }
+
+  /** The "." record of a relocated directory gives its extent and size. */
+  private async relocatedDirectory(lba: number): Promise<DirectoryRecord> {
+    const self = parseDirectoryRecords(await this.readSectors(lba, 1))[0];
+    if (!self?.isDirectory)
+      throw new FormatError(`Rock Ridge CL entry points at block ${lba}, not a directory`);
+    return self;
   }
 
   private async suspWithContinuations(record: DirectoryRecord): Promise<SuspEntry[]> {

@@ -11,6 +11,8 @@ import { parsePlainReport } from '../support/xorriso-report.ts';
 // Longer than fits in one directory record's system use area: xorriso spills it into a CE area.
 const LONG_STEM = `ubuntu-server-minimal.ubuntu-server.installer.generic-hwe${'.x'.repeat(70)}`;
 const DEEP = 'd1/d2/d3/d4/d5/d6/d7/d8/d9/d10';
+// Longer than one SL entry holds: split over several, the last component continued across them.
+const LONG_TARGET = `../${'a'.repeat(200)}/${'b'.repeat(250)}/c`;
 
 let workDir = '';
 const isos: Record<string, string> = {};
@@ -34,6 +36,7 @@ async function makeTree(root: string): Promise<void> {
   await mkdir(join(root, DEEP), { recursive: true });
   await writeFile(join(root, DEEP, 'leaf.txt'), 'deep leaf\n');
   await symlink(`casper/${LONG_STEM}.squashfs`, join(root, 'layer-link'));
+  await symlink(LONG_TARGET, join(root, 'long-link'));
   await mkdir(join(root, 'boot'), { recursive: true });
   await writeFile(join(root, 'boot/bios.img'), new Uint8Array(4096).fill(0x90));
 }
@@ -117,7 +120,27 @@ describe('IsoImage on an ISO made with Joliet, Rock Ridge long names, a symlink 
     expect(await image.readText(`/${DEEP}/leaf.txt`)).toBe('deep leaf\n');
     const link = await image.stat('/layer-link');
     expect(link).toMatchObject({ isSymlink: true, target: `casper/${LONG_STEM}.squashfs` });
+    expect((await image.stat('/long-link'))?.target).toBe(LONG_TARGET);
+    expect((await image.stat(`/${DEEP}/leaf.txt`))?.modified).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(image.bytesRead).toBeLessThan(512 * 1024);
+  });
+
+  it('follows deep directories relocated by Rock Ridge (CL entries) to their real place', async () => {
+    const iso = join(workDir, 'relocated.iso');
+    const args = ['-compliance', 'deep_paths_off', '-rr_reloc_dir', 'RR_MOVED'];
+    await runCommand([
+      'xorriso',
+      ...args,
+      '-outdev',
+      iso,
+      '-map',
+      join(workDir, 'tree/d1'),
+      '/d1',
+      '-commit',
+    ]);
+    await using image = await IsoImage.open(iso);
+    expect(await image.stat('/d1/d2/d3/d4/d5/d6/d7/d8')).toMatchObject({ isDirectory: true });
+    expect(await image.readText(`/${DEEP}/leaf.txt`)).toBe('deep leaf\n');
   });
 
   it('reads the squashfs layer superblock and its sidecars', async () => {
