@@ -15,6 +15,7 @@ import { writeIso, type IsoChanges } from '../output/write-iso.ts';
 import { customizeLayer, type LayerResult } from './customize.ts';
 import { makeDryRunScript } from './dry-run.ts';
 import { makeMetadataChanges } from './metadata.ts';
+import { checkPredictedShadowing } from './shadowing.ts';
 import { makeSigner } from './signing.ts';
 import { type BuildPlan, makeBuildPlan } from './plan.ts';
 
@@ -49,6 +50,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const loaded = await readRecipe(options.recipe);
   const workDir = resolve(options.workDir ?? DEFAULT_WORK_DIR);
   const plan = await makeBuildPlan(loaded, options);
+  await checkPredictedShadowing(plan.layers, options.signal);
   if (options.dryRun) {
     return {
       plan,

@@ -1,6 +1,5 @@
 import { lstat, mkdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RecipeError } from '../errors.ts';
 import { makeManifestDelta } from '../distro/casper-meta.ts';
 import { MountStack } from '../rootfs/mounts.ts';
 import { type LayerExtent, mountLayer, openLayerWorkspace } from '../rootfs/overlay.ts';
@@ -11,6 +10,7 @@ import { runDuBytes } from '../tools/coreutils.ts';
 import { runDpkgQueryList } from '../tools/dpkg.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
 import { hasLiveBootScripts, type LiveBootFiles, saveLiveBootFiles } from './boot-files.ts';
+import { checkShadowing } from './shadowing.ts';
 import { cleanUpper, RESTORED_FILES, saveUpperStates } from './cleanup.ts';
 import type { LayerPlan } from './plan.ts';
 import type { LayoutInfo } from '../inspect/layout.ts';
@@ -134,15 +134,4 @@ async function findShadowed(
     }
   }
   return shadowed;
-}
-
-function checkShadowing(plan: LayerPlan, shadowed: readonly { path: string; layer: string }[]): void {
-  if (!shadowed.length || plan.recipe.allowShadowed) return;
-  const layers = [...new Set(shadowed.map((s) => s.layer))];
-  const target = layers.sort((a, b) => b.length - a.length)[0];
-  const paths = [...new Set(shadowed.map((s) => s.path))];
-  throw new RecipeError(
-    `changes to layer ${plan.layer.name} are shadowed by ${layers.join(', ')}: ${paths.slice(0, 8).join(', ')}${paths.length > 8 ? `, and ${paths.length - 8} more` : ''}`,
-    { hint: `target layer ${target} instead, or set allowShadowed: true for ${plan.layer.name}` },
-  );
 }

@@ -95,3 +95,20 @@ async function availableProcessors(): Promise<number> {
   const { availableParallelism } = await import('node:os');
   return availableParallelism();
 }
+
+/** Which of PATHS (absolute, inside the image) are files in the squashfs at OFFSET of FILE: one cheap directory lookup. */
+export async function runUnsquashfsFindFiles(
+  file: string,
+  paths: readonly string[],
+  options: { offset?: number; signal?: AbortSignal } = {},
+): Promise<string[]> {
+  if (!paths.length) return [];
+  const offset = options.offset ? ['-o', String(options.offset)] : [];
+  const relative = paths.map((path) => path.replace(/^\/+/, ''));
+  const { stdout } = await runCommand(['unsquashfs', '-lc', ...offset, file, ...relative], {
+    signal: options.signal,
+  });
+  // -lc lists files (not directories) as squashfs-root/PATH; a directory argument lists what is below it.
+  const listed = new Set(stdout.split('\n').map((line) => line.trimEnd().replace(/^squashfs-root/, '')));
+  return paths.filter((path) => listed.has(`/${path.replace(/^\/+/, '')}`));
+}

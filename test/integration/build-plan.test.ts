@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { access, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -42,6 +42,35 @@ describe('isoforge build --dry-run', () => {
     );
     // sh -n: the plan parses as a shell script a person could run by hand.
     await runCommand(['sh', '-n'], { input: script });
-    expect(await readdir(dir)).toEqual(['oem.yaml']);
+    expect(await readdir(dir)).not.toContain('work');
+  });
+});
+
+describe('predicted shadowing', () => {
+  it('refuses package steps on a layer whose dpkg status a layer above hides, before unpacking anything', async () => {
+    const recipe = join(dir, 'low.yaml');
+    await writeFile(
+      recipe,
+      `input: ${sample}\noutput: out/low.iso\nlayers:\n  ubuntu-server-minimal:\n    steps:\n      - apt: { install: [tree] }\n`,
+    );
+    const workDir = join(dir, 'work-low');
+    expect((await runIsoforge(['build', recipe, '--dry-run', '--workdir', workDir])).exitCode).toBe(3);
+    const run = await runIsoforge(['build', recipe, '--workdir', workDir]);
+    expect(run.exitCode).toBe(3);
+    expect(run.stderr).toContain(
+      `changes to layer ubuntu-server-minimal are shadowed by ${TOP}: /var/lib/dpkg/status (target layer ${TOP} instead`,
+    );
+    await expect(access(workDir)).rejects.toThrow();
+  });
+
+  it('lets allowShadowed: true through the prediction (the dry run shows the plan)', async () => {
+    const recipe = join(dir, 'low-allowed.yaml');
+    await writeFile(
+      recipe,
+      `input: ${sample}\noutput: out/low.iso\nlayers:\n  ubuntu-server-minimal:\n    allowShadowed: true\n    steps:\n      - apt: { install: [tree] }\n`,
+    );
+    const run = await runIsoforge(['build', recipe, '--dry-run', '--workdir', join(dir, 'work-low')]);
+    expect(run.exitCode).toBe(0);
+    expect(run.stdout).toContain('install --no-install-recommends tree');
   });
 });

@@ -1,0 +1,53 @@
+import { RecipeError } from '../errors.ts';
+import type { RecipeStep } from '../recipe/schema.ts';
+import { runUnsquashfsFindFiles } from '../tools/squashfs.ts';
+import type { LayerPlan } from './plan.ts';
+
+export interface ShadowedPath {
+  path: string;
+  layer: string;
+}
+
+/** dpkg's database: every package step changes it, and an upper layer's own copy hides that change. */
+const DPKG_STATUS = '/var/lib/dpkg/status';
+
+/** Files a step is known to write before it runs (a script's writes are only known afterwards). */
+export function parsePredictableWrites(step: RecipeStep): string[] {
+  if ('copy' in step) return [step.copy.dest];
+  if ('apt' in step || 'debs' in step || 'kernel' in step) return [DPKG_STATUS];
+  return [];
+}
+
+/**
+ * The cheap shadowing check, before anything is unpacked: the files a layer's steps will surely
+ * write, looked up in the layers stacked above it. The full check runs after the steps.
+ */
+export async function checkPredictedShadowing(
+  layers: readonly LayerPlan[],
+  signal?: AbortSignal,
+): Promise<void> {
+  for (const plan of layers) {
+    if (plan.recipe.allowShadowed) continue;
+    const writes = [...new Set(plan.recipe.steps.flatMap(parsePredictableWrites))];
+    const shadowed: ShadowedPath[] = [];
+    for (const above of plan.above) {
+      const found = await runUnsquashfsFindFiles(above.file, writes, { offset: above.offset, signal });
+      shadowed.push(...found.map((path) => ({ path, layer: above.name })));
+    }
+    checkShadowing(plan, shadowed);
+  }
+}
+
+/** Fails with the shadowed paths and the layer to target instead, unless the layer allows it. */
+export function checkShadowing(plan: LayerPlan, shadowed: readonly ShadowedPath[]): void {
+  if (!shadowed.length || plan.recipe.allowShadowed) return;
+  const layers = [...new Set(shadowed.map((s) => s.layer))];
+  // The highest shadowing layer: a change there is the one an installed system sees.
+  const target = [...layers].sort((a, b) => b.length - a.length)[0];
+  const paths = [...new Set(shadowed.map((s) => s.path))];
+  const more = paths.length > 8 ? `, and ${paths.length - 8} more` : '';
+  throw new RecipeError(
+    `changes to layer ${plan.layer.name} are shadowed by ${layers.join(', ')}: ${paths.slice(0, 8).join(', ')}${more}`,
+    { hint: `target layer ${target} instead, or set allowShadowed: true for ${plan.layer.name}` },
+  );
+}
