@@ -199,7 +199,7 @@ function bootStages(plan: BuildPlan, workDir: string, iso: string, options: Buil
   return recipeVerify.boot.map((mode) => ({
     title: `boot-test ${mode}`,
     run: async (reporter) => {
-      const [firmware, media] = mode.split('/') as [Firmware, Media];
+      const [firmware, media = 'cdrom'] = mode.split('/') as [Firmware, Media?];
       const result = await runBootTest({
         iso,
         firmware,

@@ -109,17 +109,22 @@ export const layerSchema = z.strictObject({
   allowShadowed: z.boolean().default(false),
 });
 
-export const signSchema = z.strictObject({
-  key: z
-    .string()
-    .regex(/^[0-9A-Fa-f]{16,40}$/, 'must be a key fingerprint')
-    .optional(),
-  generate: z
-    .strictObject({ name: z.string().min(1), email: z.string().email(), expiry: z.string().default('3y') })
-    .optional(),
-  passphraseFile: relativeOrAbsolutePath.optional(),
-  gnupgHome: relativeOrAbsolutePath.optional(),
-});
+export const signSchema = z
+  .strictObject({
+    key: z
+      .string()
+      .regex(/^[0-9A-Fa-f]{16,40}$/, 'must be a key fingerprint')
+      .optional(),
+    generate: z
+      .strictObject({ name: z.string().min(1), email: z.string().email(), expiry: z.string().default('3y') })
+      .optional(),
+    passphraseFile: relativeOrAbsolutePath.optional(),
+    gnupgHome: relativeOrAbsolutePath.optional(),
+  })
+  // Checked here, not when signing starts: a recipe without a key would fail after the long customization.
+  .refine((sign) => Boolean(sign.key) !== Boolean(sign.generate), {
+    message: 'give either key (a fingerprint) or generate (name, email, expiry)',
+  });
 
 export const recipeSchema = z.strictObject({
   input: relativeOrAbsolutePath.describe('the original ISO, relative to the recipe'),
@@ -134,7 +139,12 @@ export const recipeSchema = z.strictObject({
   verify: z
     .strictObject({
       boot: z.array(
-        z.string().regex(/^(bios|uefi|uefi-secureboot)\/(cdrom|usb)$/, 'must be like bios/cdrom'),
+        z
+          .string()
+          .regex(
+            /^(bios|uefi|uefi-secureboot)(\/(cdrom|usb))?$/,
+            'must be like bios, uefi/usb or bios/cdrom',
+          ),
       ),
       expect: z.string().optional(),
     })

@@ -69,6 +69,29 @@ describe('parseRecipe', () => {
     expect(errorOf('input: a.iso\n')).toMatch(/^recipe\.yaml:1:1 output: /);
   });
 
+  it('needs exactly one of key and generate in sign, at its line', () => {
+    const withSign = (sign: string) => `${ISSUE_RECIPE}sign:\n${sign}`;
+    expect(errorOf(withSign('  passphraseFile: pass.txt\n'))).toMatch(
+      /^recipe\.yaml:13:3 sign: give either key \(a fingerprint\) or generate/,
+    );
+    expect(() =>
+      parseRecipe(withSign('  generate: { name: OEM, email: oem@example.com }\n'), 'recipe.yaml'),
+    ).not.toThrow();
+    expect(
+      errorOf(
+        withSign('  key: 0123456789ABCDEF0123456789ABCDEF01234567\n  generate: { name: a, email: a@example.com }\n'),
+      ),
+    ).toMatch(/sign: give either key/);
+  });
+
+  it('takes boot tests as firmware alone (a CD) or firmware/media', () => {
+    const recipe = parseRecipe(`${ISSUE_RECIPE}verify:\n  boot: [bios, uefi/usb]\n`, 'recipe.yaml');
+    expect(recipe.verify?.boot).toEqual(['bios', 'uefi/usb']);
+    expect(errorOf(`${ISSUE_RECIPE}verify:\n  boot: [floppy]\n`)).toMatch(
+      /verify\.boot\.0: must be like bios/,
+    );
+  });
+
   it('accepts every recipe shipped in examples/', async () => {
     for (const name of ['sample.yaml', 'oem-mellanox.yaml']) {
       const text = await readFile(new URL(`../../../examples/${name}`, import.meta.url), 'utf8');
