@@ -4,6 +4,7 @@ import { IsoImage } from '../iso/image.ts';
 import { SECTOR } from '../iso/volume.ts';
 import { parseMd5sums } from '../distro/casper-meta.ts';
 import { runUnsquashfsStat } from '../tools/squashfs.ts';
+import { checkSignatures, compareToolReports } from './reports.ts';
 
 export interface VerifyCheck {
   name: string;
@@ -26,14 +27,20 @@ export async function verifyIso(options: {
   output: string;
   original?: string;
   changedSquashfs?: readonly string[];
+  /** Keyring for the .gpg signatures (GNUPGHOME); default gpg's own. */
+  gnupgHome?: string;
   signal?: AbortSignal;
 }): Promise<VerifyReport> {
   const output = await inspectIso(options.output);
   const checks: VerifyCheck[] = [];
-  if (options.original) checks.push(...compareBootSetup(await inspectIso(options.original), output));
+  if (options.original) {
+    checks.push(...compareBootSetup(await inspectIso(options.original), output));
+    checks.push(...(await compareToolReports(options.original, options.output, options.signal)));
+  }
   checks.push(await checkMd5sums(options.output));
   for (const path of options.changedSquashfs ?? [])
     checks.push(await checkSquashfs(options.output, output, path, options.signal));
+  checks.push(...(await checkSignatures(options.output, output, options)));
   if (output.layout !== 'unknown') {
     checks.push({
       name: '.disk/info present',

@@ -201,6 +201,14 @@ describe('why the modification-mode flags are there', () => {
     expect(original.gpt).toHaveLength(3);
     expect(bare.gpt).toHaveLength(2);
     expect((await inspectIso(output)).joliet).toBe(false);
+    const report = await verifyIso({ output, original: input });
+    const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);
+    expect(failed).toEqual(expect.arrayContaining(['GPT partitions', 'Joliet', 'fdisk -l partitions']));
+    const cli = await runCommand(['bin/isoforge', 'verify', output, '--original', input], {
+      okExitCodes: [9],
+    });
+    expect(cli.exitCode).toBe(9);
+    expect(cli.stderr).toMatch(/verification failed: .*GPT partitions/);
   });
 
   it('refuses to remove the root', async () => {
