@@ -34,7 +34,10 @@ export function makeSectorMap(boot: BootSetup, isoSectors: number, totalSectors:
   const push = (start: number, sectors: number, kind: SectorRegion['kind'], label: string) => {
     if (sectors > 0) regions.push({ kind, label, start, end: start + sectors - 1, sectors });
   };
-  const firstStart = spans[0]?.start ?? totalSectors;
+  // A partition from sector 0 (isohybrid) holds the system area too: show those 32 KiB apart.
+  const first = spans[0];
+  const firstStart =
+    first?.start === 0 && first.kind === 'iso-filesystem' ? 64 : (first?.start ?? totalSectors);
   push(0, Math.min(64, firstStart), 'system-area', 'System area: MBR, GPT, boot code');
   cursor = Math.min(64, firstStart);
   for (const span of spans) {
@@ -88,21 +91,25 @@ function classify(
   typeGuid: string,
   typeName: string,
 ): Pick<Span, 'kind' | 'label'> {
+  // xorriso's Gap fillers may come first (Gap0) when no partition holds the ISO itself.
+  const gap = /^Gap\d*$/.test(name);
+  if (gap && index === 1) return { kind: 'iso-filesystem', label: `ISO 9660 file system (in ${name})` };
+  if (gap) return { kind: 'gap-partition', label: `gap partition ${name} (${typeName})` };
   if (index === 1) return { kind: 'iso-filesystem', label: `ISO 9660 file system (${typeName})` };
   if (typeGuid === EFI_SYSTEM) return { kind: 'efi-partition', label: 'EFI System partition (hidden ESP)' };
-  if (/^Gap\d*$/.test(name)) return { kind: 'gap-partition', label: `gap partition ${name} (${typeName})` };
   return { kind: 'partition', label: `${name || 'partition'} (${typeName})` };
 }
 
-/** The map as text: one line per region with start, end, size, and a bar scaled to the image. */
-export function formatSectorMap(regions: readonly SectorRegion[], width = 40): string {
+/** The map as text: one line per region with start, end, size, a bar scaled to the image, and what it is. */
+export function formatSectorMap(regions: readonly SectorRegion[], width = 24): string {
   const total = (regions.at(-1)?.end ?? 0) + 1;
-  const lines = ['     start         end     sectors  size       region'];
+  const lines = [
+    `     start         end     sectors  size       ${'share'.padEnd(width)}  region (512-byte sectors)`,
+  ];
   for (const r of regions) {
-    const bar = '#'.repeat(Math.max(1, Math.round((r.sectors / total) * width)));
-    lines.push(
-      `${String(r.start).padStart(10)}  ${String(r.end).padStart(10)}  ${String(r.sectors).padStart(10)}  ${formatBytes(r.sectors * 512).padEnd(9)}  ${r.label}\n${''.padStart(58)}${bar}`,
-    );
+    const bar = '#'.repeat(Math.max(1, Math.round((r.sectors / total) * width))).padEnd(width, '.');
+    const numbers = [r.start, r.end, r.sectors].map((n) => String(n).padStart(10)).join('  ');
+    lines.push(`${numbers}  ${formatBytes(r.sectors * 512).padEnd(9)}  ${bar}  ${r.label}`);
   }
   return lines.join('\n');
 }

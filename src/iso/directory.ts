@@ -108,7 +108,7 @@ export function parseRockRidge(entries: readonly SuspEntry[]): RockRidgeFields {
       name = (name ?? '') + new TextDecoder().decode(entry.data.slice(1, entry.data.length - 1));
     } else if (entry.signature === 'SL') {
       // An SL whose flag bit 0 is set continues its last component in the next SL (RRIP 4.1.3).
-      const separator = symlinkTarget === null || symlinkContinues ? '' : '/';
+      const separator: string = symlinkTarget === null || symlinkContinues ? '' : '/';
       symlinkTarget = (symlinkTarget ?? '') + separator + parseSymlinkComponents(entry.data);
       symlinkContinues = (entry.data.u8(0) & 0x01) !== 0;
     } else if (entry.signature === 'CL') {

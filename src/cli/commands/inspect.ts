@@ -38,5 +38,6 @@ export function registerInspect(program: Command): void {
         return;
       }
       process.stdout.write(`${formatSummary(report)}\n`);
+      if (options.svg) process.stdout.write(`sector map written to ${options.svg}\n`);
     });
 }
