@@ -1,0 +1,46 @@
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
+import { MissingToolError } from '../errors.ts';
+import { aptPackageOf } from '../tools/programs.ts';
+import type { BuildPlan } from './plan.ts';
+
+/** The programs a build of PLAN runs: named up front so a missing one stops it before any work. */
+export function parseNeededPrograms(plan: Pick<BuildPlan, 'layers' | 'sign' | 'recipeVerify'>): string[] {
+  const programs = ['xorriso'];
+  if (plan.layers.length) programs.push('unsquashfs', 'mksquashfs', 'mount', 'umount', 'chroot');
+  if (plan.sign) programs.push('gpg');
+  if (plan.recipeVerify?.boot.length) programs.push('qemu-system-x86_64');
+  return programs;
+}
+
+async function isOnPath(program: string): Promise<boolean> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter).filter(Boolean)) {
+    const found = await access(join(dir, program), constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+    if (found) return true;
+  }
+  return false;
+}
+
+/**
+ * Fails with the apt package to install when a program the build needs is not on PATH. Only
+ * looked up, not run: `isoforge doctor` checks versions; a build should not spawn extra processes.
+ */
+export async function checkBuildTools(
+  plan: Pick<BuildPlan, 'layers' | 'sign' | 'recipeVerify'>,
+): Promise<void> {
+  const missing: string[] = [];
+  for (const program of parseNeededPrograms(plan)) if (!(await isOnPath(program))) missing.push(program);
+  const first = missing[0];
+  if (!first) return;
+  // umount comes with mount (util-linux's mount package); the rest are named in tools/programs.ts.
+  const packages = [...new Set(missing.map((p) => (p === 'umount' ? 'mount' : aptPackageOf(p))))];
+  throw new MissingToolError(
+    first,
+    packages.join(' '),
+    `the build needs ${missing.join(', ')}, not found on PATH`,
+  );
+}
