@@ -91,3 +91,33 @@ export function md5Excluded(bootCatalog: string | null, biosImages: readonly (st
     ...biosImages.filter((p): p is string => p !== null),
   ];
 }
+
+/**
+ * A base layer's .manifest (casper) or filesystem.packages (Debian live): `dpkg-query -W` output
+ * as livecd-rootfs and live-build store it, one `name[:arch]\tversion` line per package, sorted.
+ */
+export function makeFullManifest(dpkgQueryOutput: string): string {
+  const lines = dpkgQueryOutput
+    .split('\n')
+    .map((line) => line.trimEnd())
+    .filter((line) => line.includes('\t'));
+  lines.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+/** A .size / filesystem.size file's content: the byte count and a newline, as the guide's printf writes it. */
+export function formatDu(bytes: number): string {
+  if (!Number.isSafeInteger(bytes) || bytes < 0) throw new RangeError(`not a byte count: ${bytes}`);
+  return `${bytes}\n`;
+}
+
+/** The sidecar files that describe a layer: casper's NAME.manifest/.size, Debian live's filesystem.packages/.size. */
+export function layerSidecars(
+  squashfsIsoPath: string,
+  layout: 'casper' | 'live',
+): { packages: string; size: string } {
+  const base = squashfsIsoPath.replace(/\.squashfs$/, '');
+  return layout === 'live'
+    ? { packages: `${base}.packages`, size: `${base}.size` }
+    : { packages: `${base}.manifest`, size: `${base}.size` };
+}

@@ -105,3 +105,35 @@ describe('manifest delta', () => {
     expect(makeManifestDelta(lower, full)).toBe('less\t590-2\ntree\t2.1.0-1\n');
   });
 });
+
+describe('manifests and sizes in Ubuntu and Debian live formats', () => {
+  it('keeps dpkg-query -W lines (arch-qualified names included), sorted, newline-terminated', async () => {
+    const { makeFullManifest } = await import('../../../src/distro/casper-meta.ts');
+    const query =
+      'zlib1g:amd64\t1:1.2.11.dfsg-2ubuntu9.2\nadduser\t3.118ubuntu5\n\nbase-files\t12ubuntu4.6\n';
+    expect(makeFullManifest(query)).toBe(
+      'adduser\t3.118ubuntu5\nbase-files\t12ubuntu4.6\nzlib1g:amd64\t1:1.2.11.dfsg-2ubuntu9.2\n',
+    );
+    expect(makeFullManifest('')).toBe('');
+  });
+
+  it('an upper layer lists what it adds or changes over the layer below', () => {
+    const lower = 'adduser\t3.118ubuntu5\nbash\t5.1-6ubuntu1\n';
+    const full = 'adduser\t3.118ubuntu5\nbash\t5.1-6ubuntu1.1\nhtop\t3.0.5-7build2\n';
+    expect(makeManifestDelta(lower, full)).toBe('bash\t5.1-6ubuntu1.1\nhtop\t3.0.5-7build2\n');
+  });
+
+  it('formats sizes and names the sidecars per layout', async () => {
+    const { formatDu, layerSidecars } = await import('../../../src/distro/casper-meta.ts');
+    expect(formatDu(1119825920)).toBe('1119825920\n');
+    expect(() => formatDu(-1)).toThrow(RangeError);
+    expect(layerSidecars('/casper/ubuntu-server-minimal.squashfs', 'casper')).toEqual({
+      packages: '/casper/ubuntu-server-minimal.manifest',
+      size: '/casper/ubuntu-server-minimal.size',
+    });
+    expect(layerSidecars('/live/filesystem.squashfs', 'live')).toEqual({
+      packages: '/live/filesystem.packages',
+      size: '/live/filesystem.size',
+    });
+  });
+});
