@@ -1,7 +1,8 @@
-import { access, mkdir, readdir, rename } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { runAptDownload, runAptFirstDependency } from '../tools/debian.ts';
+import { removeTree } from '../safety/remove.ts';
 import { runDebootstrapMakeTarball } from '../tools/debootstrap.ts';
 
 /** Where isoforge keeps downloads and finished samples between runs (XDG cache). */
@@ -63,4 +64,19 @@ export async function ensureDebootstrapTarball(options: {
   await runDebootstrapMakeTarball({ ...options, target, tarball: partial });
   await rename(partial, tarball);
   return tarball;
+}
+
+/** Removes samples and layer caches of older sample formats, which nothing reads any more. */
+export async function pruneOldSampleFormats(current: number): Promise<string[]> {
+  const removed: string[] = [];
+  for (const entry of await readdir(cacheDir(), { withFileTypes: true })) {
+    const version = /^(?:sample-v(\d+)(?:-secureboot)?\.iso|layers-v(\d+))$/.exec(entry.name);
+    const number = Number(version?.[1] ?? version?.[2] ?? current);
+    if (number >= current) continue;
+    const path = join(cacheDir(), entry.name);
+    if (entry.isDirectory()) await removeTree(path, { within: cacheDir() });
+    else await rm(path, { force: true });
+    removed.push(path);
+  }
+  return removed;
 }

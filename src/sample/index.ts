@@ -4,7 +4,7 @@ import { prepareOutput } from '../safety/atomic.ts';
 import { removeTree } from '../safety/remove.ts';
 import { runXorrisoMkisofs } from '../tools/xorriso.ts';
 import { makeSampleBootFiles, SIGNED_BOOT_PACKAGES, type SampleBootFiles } from './boot.ts';
-import { cacheDir, ensureDebs, exists } from './cache.ts';
+import { cacheDir, ensureDebs, exists, pruneOldSampleFormats } from './cache.ts';
 import { makeSampleKernel } from './initrd.ts';
 import { ensureCachedLayers } from './layer-cache.ts';
 import { type BuiltLayer, makeBaseLayer, makeUpperLayer, type SampleLayerSpec } from './layers.ts';
@@ -79,6 +79,7 @@ async function buildIntoCache(cached: string, options: Omit<SampleOptions, 'out'
     await using output = await prepareOutput(cached, { force: true });
     await buildSample(workDir, output.tempPath, options.secureBoot ?? false, stage, options.signal);
     await output.commit();
+    await pruneOldSampleFormats(SAMPLE_FORMAT);
   } finally {
     await removeTree(workDir, { within: cacheDir() });
   }

@@ -1,0 +1,69 @@
+import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pruneOldSampleFormats } from '../../../src/sample/cache.ts';
+import { ensureCachedLayers } from '../../../src/sample/layer-cache.ts';
+import type { BuiltLayer } from '../../../src/sample/layers.ts';
+
+let root: string;
+const savedCache = process.env.XDG_CACHE_HOME;
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'isoforge-layer-cache-'));
+  process.env.XDG_CACHE_HOME = join(root, 'cache');
+});
+afterEach(() => {
+  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
+  else process.env.XDG_CACHE_HOME = savedCache;
+});
+
+async function writeLayer(casper: string, name: string): Promise<BuiltLayer> {
+  await writeFile(join(casper, `${name}.squashfs`), `squashfs of ${name}`);
+  await writeFile(join(casper, `${name}.manifest`), 'less\t590\n');
+  await writeFile(join(casper, `${name}.size`), '4096\n');
+  const squashfs = join(casper, `${name}.squashfs`);
+  return { name, squashfs, manifest: 'less\t590\n', fullManifest: 'less\t590\n', sizeBytes: 4096 };
+}
+
+describe('ensureCachedLayers', () => {
+  it('builds once, then copies the layers and their sidecars into the next tree without building', async () => {
+    const first = join(root, 'first/casper');
+    const second = join(root, 'second/casper');
+    await Promise.all([mkdir(first, { recursive: true }), mkdir(second, { recursive: true })]);
+    let builds = 0;
+    const build = async () => {
+      builds += 1;
+      return [await writeLayer(first, 'a'), await writeLayer(first, 'a.b')];
+    };
+    const built = await ensureCachedLayers(99, first, build);
+    const copied = await ensureCachedLayers(99, second, build);
+    expect(builds).toBe(1);
+    expect(copied.map((layer) => [layer.name, layer.sizeBytes, layer.squashfs])).toEqual([
+      ['a', 4096, join(second, 'a.squashfs')],
+      ['a.b', 4096, join(second, 'a.b.squashfs')],
+    ]);
+    expect(copied.map((layer) => layer.fullManifest)).toEqual(built.map((layer) => layer.fullManifest));
+    expect(await readFile(join(second, 'a.b.squashfs'), 'utf8')).toBe('squashfs of a.b');
+    expect(await readFile(join(second, 'a.size'), 'utf8')).toBe('4096\n');
+  });
+});
+
+describe('pruneOldSampleFormats', () => {
+  it('removes samples and layer caches of older formats only', async () => {
+    const cache = join(root, 'cache/isoforge');
+    await mkdir(join(cache, 'layers-v2'), { recursive: true });
+    await mkdir(join(cache, 'layers-v3'), { recursive: true });
+    await mkdir(join(cache, 'debs'), { recursive: true });
+    for (const name of ['sample-v2.iso', 'sample-v2-secureboot.iso', 'sample-v3.iso', 'other-v1.iso']) {
+      await writeFile(join(cache, name), '');
+    }
+    const removed = await pruneOldSampleFormats(3);
+    expect(removed.map((path) => path.slice(cache.length + 1)).sort()).toEqual([
+      'layers-v2',
+      'sample-v2-secureboot.iso',
+      'sample-v2.iso',
+    ]);
+    expect((await readdir(cache)).sort()).toEqual(['debs', 'layers-v3', 'other-v1.iso', 'sample-v3.iso']);
+  });
+});
