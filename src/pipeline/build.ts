@@ -16,7 +16,7 @@ import { customizeLayer, type LayerResult } from './customize.ts';
 import { makeDryRunScript } from './dry-run.ts';
 import { makeMetadataChanges } from './metadata.ts';
 import { checkPredictedShadowing } from './shadowing.ts';
-import { checkBuildTools } from './tools.ts';
+import { checkBuildTools, checkTerminalSteps } from './tools.ts';
 import { makeSigner } from './signing.ts';
 import { type BuildPlan, makeBuildPlan } from './plan.ts';
 
@@ -52,6 +52,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const workDir = resolve(options.workDir ?? DEFAULT_WORK_DIR);
   const plan = await makeBuildPlan(loaded, options);
   if (!options.dryRun) await checkBuildTools(plan);
+  if (!options.dryRun) checkTerminalSteps(plan, Boolean(process.stdin.isTTY));
   await checkPredictedShadowing(plan.layers, options.signal);
   if (options.dryRun) {
     return {

@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { MissingToolError } from '../errors.ts';
+import { MissingToolError, RecipeError } from '../errors.ts';
+import { needsTerminal } from '../steps/index.ts';
 import { aptPackageOf } from '../tools/programs.ts';
 import type { BuildPlan } from './plan.ts';
 
@@ -42,5 +43,18 @@ export async function checkBuildTools(
     first,
     packages.join(' '),
     `the build needs ${missing.join(', ')}, not found on PATH`,
+  );
+}
+
+/** A `shell` step needs a terminal: refused before anything is unpacked, not in the middle of the build. */
+export function checkTerminalSteps(plan: Pick<BuildPlan, 'layers'>, stdinIsTty: boolean): void {
+  if (stdinIsTty) return;
+  const layer = plan.layers.find((l) => l.recipe.steps.some(needsTerminal));
+  if (!layer) return;
+  throw new RecipeError(
+    `layer ${layer.layer.name} has a shell step, which needs a terminal, and stdin is not one`,
+    {
+      hint: 'run the build from a terminal, or replace the shell step with a run step',
+    },
   );
 }

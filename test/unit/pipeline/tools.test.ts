@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ExitCode, MissingToolError } from '../../../src/errors.ts';
-import { checkBuildTools, parseNeededPrograms } from '../../../src/pipeline/tools.ts';
+import { checkBuildTools, checkTerminalSteps, parseNeededPrograms } from '../../../src/pipeline/tools.ts';
+import { RecipeError } from '../../../src/errors.ts';
 
 const PLAN = { layers: [{}], sign: undefined, recipeVerify: undefined } as unknown as Parameters<
   typeof checkBuildTools
@@ -41,5 +42,26 @@ describe('build tools', () => {
     expect((error as MissingToolError).hint).toBe(
       'install it: apt-get install -y xorriso squashfs-tools mount coreutils',
     );
+  });
+});
+
+describe('checkTerminalSteps', () => {
+  const layers = (steps: unknown[]) =>
+    [{ layer: { name: 'top' }, recipe: { steps } }] as unknown as Parameters<
+      typeof checkTerminalSteps
+    >[0]['layers'];
+
+  it('refuses a shell step without a terminal, before any work', () => {
+    expect(() => checkTerminalSteps({ layers: layers([{ run: 'true' }, { shell: true }]) }, false)).toThrow(
+      RecipeError,
+    );
+    expect(() => checkTerminalSteps({ layers: layers([{ shell: true }]) }, false)).toThrow(
+      /layer top has a shell step/,
+    );
+  });
+
+  it('lets it through on a terminal, and other steps anywhere', () => {
+    expect(() => checkTerminalSteps({ layers: layers([{ shell: true }]) }, true)).not.toThrow();
+    expect(() => checkTerminalSteps({ layers: layers([{ run: 'true' }]) }, false)).not.toThrow();
   });
 });
