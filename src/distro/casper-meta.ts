@@ -55,6 +55,9 @@ export function parseMd5sums(text: string): Md5Entry[] {
     .map((match) => ({ hash: match[1] ?? '', path: match[2] ?? '' }));
 }
 
+/** What Ubuntu's md5sum.txt leaves out: itself, and what xorriso rewrites (catalog) or patches (BIOS image). */
+export const UBUNTU_MD5_EXCLUDED = ['/md5sum.txt', '/boot.catalog', '/boot/grub/i386-pc/eltorito.img'];
+
 /**
  * md5sum.txt with CHANGED (iso path -> md5) re-hashed or added and REMOVED dropped; every other
  * line is kept as it was. Paths are written "./casper/x" as Ubuntu does.
@@ -63,9 +66,13 @@ export function updateMd5sums(
   text: string,
   changed: ReadonlyMap<string, string>,
   removed: readonly string[],
+  excluded: readonly string[] = UBUNTU_MD5_EXCLUDED,
 ): string {
   const dot = (isoPath: string) => `.${isoPath.startsWith('/') ? isoPath : `/${isoPath}`}`;
-  const pending = new Map([...changed].map(([path, hash]) => [dot(path), hash]));
+  const skip = new Set(excluded.map(dot));
+  const pending = new Map(
+    [...changed].filter(([path]) => !skip.has(dot(path))).map(([path, hash]) => [dot(path), hash]),
+  );
   const gone = new Set(removed.map(dot));
   const lines: string[] = [];
   for (const line of text.split('\n')) {

@@ -137,3 +137,16 @@ describe('manifests and sizes in Ubuntu and Debian live formats', () => {
     });
   });
 });
+
+describe('md5sum.txt leaves out what xorriso rewrites', () => {
+  it('never lists the boot catalog, the BIOS El Torito image or itself, even when they were replaced', () => {
+    const text = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  ./casper/vmlinuz\n';
+    const changed = new Map([
+      ['/boot.catalog', 'b'.repeat(32)],
+      ['/boot/grub/i386-pc/eltorito.img', 'c'.repeat(32)],
+      ['/md5sum.txt', 'd'.repeat(32)],
+      ['/casper/vmlinuz', 'e'.repeat(32)],
+    ]);
+    expect(updateMd5sums(text, changed, [])).toBe(`${'e'.repeat(32)}  ./casper/vmlinuz\n`);
+  });
+});
