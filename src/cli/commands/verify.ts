@@ -13,11 +13,17 @@ export function registerVerify(program: Command, context: CliContext): void {
     )
     .argument('<iso>', 'the ISO to check')
     .option('--original <iso>', 'the ISO it was made from')
+    .option('--gnupg-home <dir>', "keyring to check LAYER.squashfs.gpg signatures with (default: gpg's own)")
     .option('--json', 'print the verification report as JSON')
-    .action(async (iso: string, options: { original?: string; json?: boolean }) => {
+    .action(async (iso: string, options: { original?: string; gnupgHome?: string; json?: boolean }) => {
       await checkReadableFile(iso, 'ISO');
       if (options.original) await checkReadableFile(options.original, 'original ISO');
-      const report = await verifyIso({ output: iso, original: options.original, signal: context.signal });
+      const report = await verifyIso({
+        output: iso,
+        original: options.original,
+        gnupgHome: options.gnupgHome,
+        signal: context.signal,
+      });
       if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
         const rows = report.checks.map((c) => [c.ok ? 'ok' : 'FAIL', c.name, c.detail]);
