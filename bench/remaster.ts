@@ -64,6 +64,13 @@ async function manualRun(iso: string, dir: string, mkisofs: string[]): Promise<T
       for (const fs of ['dev', 'sys', 'proc']) await runCommand(['umount', join(root, fs)]);
     }
   });
+  // The guide's 2.2.5: manifest with dpkg-query inside the chroot, size with du (isoforge does both too).
+  await timed(t, 'manifest + size', async () => {
+    const manifest = await runCommand(['chroot', root, 'dpkg-query', '-W']);
+    await writeFile(join(tree, 'casper', `${LAYER}.manifest`), manifest.stdout);
+    const du = await runCommand(['du', '-sx', '--block-size=1', root]);
+    await writeFile(join(tree, 'casper', `${LAYER}.size`), `${du.stdout.split('\t')[0]}\n`);
+  });
   await rm(layer);
   await timed(t, 'mksquashfs', () =>
     runCommand(['mksquashfs', root, layer, '-noappend', '-comp', 'xz', '-b', '131072']),
