@@ -54,6 +54,7 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
   let lowerManifest = '';
   let upper: string;
   const snapshotSkip = ['/proc', '/sys', '/dev', '/run'];
+  const elapsed = makeLapTimer();
   {
     await using mounts = await MountStack.open(workDir);
     const ws = await openLayerWorkspace({
@@ -65,9 +66,11 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
       onProgress: context.progress,
     });
     upper = ws.upper;
+    context.say(`unpacked and mounted in ${elapsed()}`);
     const before = await readTreeSnapshot(upper, snapshotSkip);
     const states = await saveUpperStates(upper);
     await runLayerSteps(plan, ws.root, context);
+    context.say(`steps done in ${elapsed()}`);
     fullManifest = await readManifest(ws.root, signal);
     if (ws.lowerView) lowerManifest = await readManifest(ws.lowerView, signal);
     const liveBootScripts = await hasLiveBootScripts(ws.root);
@@ -96,6 +99,7 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     const sizeBytes = await runDuBytes(upper, signal);
     await runMksquashfs(upper, squashfs, plan.compression, { signal, onProgress: context.progress });
     const squashfsBytes = (await stat(squashfs)).size;
+    context.say(`cleaned, checked and packed in ${elapsed()}`);
     const manifest = plan.ancestors.length ? makeManifestDelta(lowerManifest, fullManifest) : fullManifest;
     return { name, squashfs, squashfsBytes, manifest, sizeBytes, changed, cleaned, shadowed, liveBoot };
   }
@@ -110,6 +114,17 @@ async function runLayerSteps(plan: LayerPlan, root: string, context: CustomizeCo
     await runStepInImage(step, { session, root, recipeDir: context.recipeDir, signal, say: context.say });
   }
   await session.run(['sh', '-c', 'command -v apt-get >/dev/null && apt-get clean || true'], { signal });
+}
+
+/** Seconds since the previous call: each phase of a layer is logged with its own duration. */
+function makeLapTimer(): () => string {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const seconds = (now - last) / 1000;
+    last = now;
+    return `${seconds.toFixed(1)}s`;
+  };
 }
 
 async function readManifest(root: string, signal?: AbortSignal): Promise<string> {
