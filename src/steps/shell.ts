@@ -19,7 +19,14 @@ export const shellStep: StepHandler<true> = {
     // An interactive terminal session cannot go through the captured-output runner.
     const result = spawnSync('chroot', [context.root, '/bin/bash', '-l'], {
       stdio: 'inherit',
-      env: { ...process.env, PS1: '(isoforge) \\w# ' },
+      // The same clean environment as every other chroot command: nothing of the host's leaks in.
+      env: {
+        PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+        HOME: '/root',
+        TERM: process.env.TERM ?? 'xterm',
+        LANG: 'C.UTF-8',
+        PS1: '(isoforge) \\w# ',
+      },
     });
     if (result.status !== 0) context.say(`the shell exited with code ${result.status}`);
   },
