@@ -184,7 +184,15 @@ function outputStages(
       title: 'verify the new ISO against the original',
       run: async (reporter) => {
         const changedSquashfs = plan.layers.map((l) => l.layer.path);
-        state.verify = await verifyIso({ output: tempPath, original: plan.input, changedSquashfs, signal });
+        // The keyring that just signed the layers, so their new signatures are checked, not skipped.
+        const gnupgHome = plan.sign?.gnupgHome ? resolve(plan.recipeDir, plan.sign.gnupgHome) : undefined;
+        state.verify = await verifyIso({
+          output: tempPath,
+          original: plan.input,
+          changedSquashfs,
+          gnupgHome,
+          signal,
+        });
         for (const check of state.verify.checks) reporter.say(`${check.ok ? 'ok' : 'FAIL'} ${check.name}`);
         const failed = state.verify.checks.filter((c) => !c.ok);
         if (failed.length)

@@ -79,7 +79,9 @@ describe('parseRecipe', () => {
     ).not.toThrow();
     expect(
       errorOf(
-        withSign('  key: 0123456789ABCDEF0123456789ABCDEF01234567\n  generate: { name: a, email: a@example.com }\n'),
+        withSign(
+          '  key: 0123456789ABCDEF0123456789ABCDEF01234567\n  generate: { name: a, email: a@example.com }\n',
+        ),
       ),
     ).toMatch(/sign: give either key/);
   });
