@@ -1,4 +1,5 @@
 import { IsoImage } from '../iso/image.ts';
+import type { GptPartition } from '../iso/gpt.ts';
 import { isJoliet } from '../iso/volume.ts';
 import { type BootSetup, readBootSetup } from './boot.ts';
 import { type LayoutInfo, readLayout } from './layout.ts';
@@ -40,16 +41,7 @@ export interface IsoReport extends LayoutInfo {
   mbr: { index: number; bootable: boolean; type: string; start: number; sectors: number }[];
   gpt: {
     diskGuid: string;
-    partitions: {
-      index: number;
-      typeGuid: string;
-      typeName: string;
-      guid: string;
-      name: string;
-      start: number;
-      sectors: number;
-      attributes: string;
-    }[];
+    partitions: Omit<GptPartition, 'end'>[];
   } | null;
   apm: { index: number; name: string; type: string; start: number; blocks: number }[];
   bootMenus: BootMenu[];

@@ -57,30 +57,15 @@ function same(name: string, before: unknown, after: unknown): VerifyCheck {
   return { name, ok: a === b, detail: a === b ? a : `original ${a}, output ${b}` };
 }
 
+/** What must stay equal in an El Torito entry when positions move. */
+function bootEntryKind(e: IsoReport['eltorito'][number]): unknown[] {
+  return [e.platform, e.bootable, e.emulation, e.path, e.partition, e.bootInfoTable, e.grub2BootInfo];
+}
+
 /** The boot setup must match the original's in kind and order; sector positions may move. */
 export function compareBootSetup(original: IsoReport, output: IsoReport): VerifyCheck[] {
   return [
-    same(
-      'El Torito entries',
-      original.eltorito.map((e) => [
-        e.platform,
-        e.bootable,
-        e.emulation,
-        e.path,
-        e.partition,
-        e.bootInfoTable,
-        e.grub2BootInfo,
-      ]),
-      output.eltorito.map((e) => [
-        e.platform,
-        e.bootable,
-        e.emulation,
-        e.path,
-        e.partition,
-        e.bootInfoTable,
-        e.grub2BootInfo,
-      ]),
-    ),
+    same('El Torito entries', original.eltorito.map(bootEntryKind), output.eltorito.map(bootEntryKind)),
     same('MBR boot code', original.mbrBootCode, output.mbrBootCode),
     same(
       'MBR partition types',
