@@ -7,7 +7,12 @@ import { recoverMounts } from '../rootfs/mounts.ts';
 import { prepareOutput } from '../safety/atomic.ts';
 import { acquireWorkLock } from '../safety/lock.ts';
 import { removeTree } from '../safety/remove.ts';
-import { checkFreeSpace, describeEstimate, estimateBuildSpace } from '../safety/space.ts';
+import {
+  checkFreeSpace,
+  describeEstimate,
+  estimateBuildSpace,
+  estimateUnpackedBytes,
+} from '../safety/space.ts';
 import { openLogFile } from '../ui/log.ts';
 import { runStages, type Stage, type StageTiming } from '../ui/stages.ts';
 import { type VerifyReport, verifyIso } from '../verify/verify.ts';
@@ -75,7 +80,10 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const estimate = estimateBuildSpace({
     layers: plan.layers.map((l) => ({
       name: l.layer.name,
-      unpackedBytes: l.layer.recordedSize ?? l.layer.sizeBytes * 3,
+      unpackedBytes: estimateUnpackedBytes({
+        recordedSize: l.layer.recordedSize ?? undefined,
+        superblock: l.layer.superblock ?? undefined,
+      }),
       squashfsBytes: l.layer.sizeBytes,
     })),
     isoBytes: plan.original.sizeBytes,
@@ -86,11 +94,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     force: options.force ?? false,
     signal: options.signal,
   });
-  const state = {
-    results: [] as LayerResult[],
-    changes: undefined as IsoChanges | undefined,
-    verify: { ok: false, checks: [] } as VerifyReport,
-  };
+  const state: BuildState = { results: [], changes: undefined, verify: { ok: false, checks: [] } };
   await removeScratch(workDir);
   let timings: StageTiming[];
   try {
