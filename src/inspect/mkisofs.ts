@@ -34,14 +34,11 @@ function systemAreaArgs(iso: string, boot: BootSetup): string[] {
   const zero = ['zero_mbrpt', ...(gpt ? ['zero_gpt'] : []), ...(boot.apm.length ? ['zero_apm'] : [])].join(
     ',',
   );
-  if (mbr.bootCode === 'grub2') lines.push(`--grub2-mbr --interval:local_fs:0s-15s:${zero}:${quote(iso)}`);
-  // xorriso names isohybrid boot code only for the plain MBR form; with GPT or APM it replays it as -G.
-  const genericCode =
-    mbr.bootCode === 'none' ||
-    mbr.bootCode === 'other' ||
-    (mbr.bootCode === 'isohybrid' && (gpt !== null || boot.apm.length > 0));
-  if (mbr.bootCode === 'isohybrid' && !genericCode)
+  // xorriso names the boot code it recognised first, in the order isohybrid, GRUB2.
+  if (mbr.bootCode === 'isohybrid')
     lines.push(`-isohybrid-mbr --interval:local_fs:0s-15s:${zero}:${quote(iso)}`);
+  if (mbr.bootCode === 'grub2') lines.push(`--grub2-mbr --interval:local_fs:0s-15s:${zero}:${quote(iso)}`);
+  const genericCode = mbr.bootCode === 'none' || mbr.bootCode === 'other';
   const first = mbr.partitions[0];
   // The MBR's first partition starts after sector 0 only when it guards, not holds, the ISO.
   if (first && first.start > 0) lines.push('--protective-msdos-label');
