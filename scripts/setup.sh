@@ -9,7 +9,7 @@ APT_PACKAGES=(
   qemu-system-x86 qemu-utils ovmf seabios
   grub-pc-bin grub-efi-amd64-bin grub-common
   cpio zstd xz-utils busybox-static rsync kmod dpkg-dev
-  ipxe grub-rescue-pc
+  ipxe grub-rescue-pc memtest86+
 )
 
 missing=()
