@@ -4,18 +4,10 @@ import { IsoImage } from '../iso/image.ts';
 import { SECTOR } from '../iso/volume.ts';
 import { type ChecksumFile, entryIsoPath, findChecksumFiles, parseChecksums } from '../distro/checksums.ts';
 import { runUnsquashfsStat } from '../tools/squashfs.ts';
+import type { VerifyCheck, VerifyReport } from './check.ts';
 import { checkSignatures, compareToolReports } from './reports.ts';
 
-export interface VerifyCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
-export interface VerifyReport {
-  ok: boolean;
-  checks: VerifyCheck[];
-}
+export type { VerifyCheck, VerifyReport } from './check.ts';
 
 const HASH_CHUNK = 8 * 1024 * 1024;
 
