@@ -13,4 +13,5 @@ export default tseslint.config(
     },
   },
   { files: ['test/**'], rules: { 'max-lines-per-function': 'off' } },
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } } },
 );
