@@ -4,7 +4,7 @@ import { VerifyError } from '../errors.ts';
 import { type Firmware, type Media, runBootTest } from '../boottest/index.ts';
 import { readRecipe } from '../recipe/load.ts';
 import { recoverMounts } from '../rootfs/mounts.ts';
-import { prepareOutput } from '../safety/atomic.ts';
+import { keepUnverified, prepareOutput, unverifiedPathFor } from '../safety/atomic.ts';
 import { acquireWorkLock } from '../safety/lock.ts';
 import { removeTree } from '../safety/remove.ts';
 import {
@@ -15,7 +15,7 @@ import {
 } from '../safety/space.ts';
 import { openLogFile } from '../ui/log.ts';
 import { runStages, type Stage, type StageTiming } from '../ui/stages.ts';
-import { type VerifyReport, verifyIso } from '../verify/verify.ts';
+import { describeCheck, type VerifyReport, verifyIso } from '../verify/verify.ts';
 import { writeIso, type IsoChanges } from '../output/write-iso.ts';
 import { customizeLayer, type LayerResult } from './customize.ts';
 import { makeDryRunScript } from './dry-run.ts';
@@ -197,12 +197,15 @@ function outputStages(
           gnupgHome,
           signal,
         });
-        for (const check of state.verify.checks) reporter.say(`${check.ok ? 'ok' : 'FAIL'} ${check.name}`);
-        const failed = state.verify.checks.filter((c) => !c.ok);
-        if (failed.length)
+        for (const check of state.verify.checks) reporter.say(describeCheck(check));
+        const failed = state.verify.checks.filter((c) => c.outcome === 'failed');
+        if (failed.length) {
+          const kept = await keepUnverified(tempPath, unverifiedPathFor(plan.output));
           throw new VerifyError(
-            `the new ISO failed verification: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
+            `the new ISO failed verification: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}; ` +
+              `the unverified ISO is kept as ${kept}; check it again with: isoforge verify ${kept} --original ${plan.input}`,
           );
+        }
       },
     },
   ];

@@ -1,11 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { IsoReport } from '../inspect/inspect.ts';
 import { runCommand } from '../tools/exec.ts';
-import { runGpgVerify } from '../tools/gpg.ts';
-import { extractFromIso, runXorrisoReport } from '../tools/xorriso.ts';
-import type { VerifyCheck } from './verify.ts';
+import { runXorrisoReport } from '../tools/xorriso.ts';
+import { outcomeOf, type VerifyCheck } from './verify.ts';
 
 /**
  * The guide's own checks, run with the tools it names: `xorriso -report_el_torito as_mkisofs`
@@ -68,57 +63,17 @@ export async function compareToolReports(
   return [
     {
       name: 'xorriso -report_el_torito as_mkisofs',
-      ok: differing.length === 0 && before.length === after.length,
+      outcome: outcomeOf(differing.length === 0 && before.length === after.length),
       detail: differing.length
         ? `differs: ${differing.slice(0, 3).join(' | ')}`
         : `${after.length} lines match`,
     },
     {
       name: 'fdisk -l partitions',
-      ok: fdiskSame && (fb.warnings === '' || fa.warnings !== ''),
+      outcome: outcomeOf(fdiskSame && (fb.warnings === '' || fa.warnings !== '')),
       detail: fdiskSame
         ? `${fb.label}: ${fb.types.join(', ') || 'none'}${fb.warnings ? `; fdisk: ${fb.warnings}` : ''}`
         : `original ${fa.label} ${fa.types.join(', ')}; output ${fb.label} ${fb.types.join(', ')}`,
     },
   ];
-}
-
-/**
- * Every `LAYER.squashfs.gpg` on the medium checked against its layer. A bad signature fails; one
- * whose key is not in the keyring cannot be judged and is reported as such.
- */
-export async function checkSignatures(
-  iso: string,
-  report: IsoReport,
-  options: { gnupgHome?: string; signal?: AbortSignal },
-): Promise<VerifyCheck[]> {
-  const signed = report.layers.filter((layer) => layer.signature);
-  if (!signed.length) return [];
-  const dir = await mkdtemp(join(tmpdir(), 'isoforge-verify-'));
-  try {
-    const checks: VerifyCheck[] = [];
-    for (const layer of signed) {
-      const [file, signature] = [join(dir, 'layer.squashfs'), join(dir, 'layer.squashfs.gpg')];
-      await extractFromIso(
-        iso,
-        [
-          { isoPath: layer.path, localPath: file },
-          { isoPath: `${layer.path}.gpg`, localPath: signature },
-        ],
-        options.signal,
-      );
-      const result = await runGpgVerify(signature, file, { home: options.gnupgHome, signal: options.signal });
-      const unknownKey = /NO_PUBKEY/.test(result.detail);
-      checks.push({
-        name: `signature ${layer.path}.gpg`,
-        ok: result.valid || unknownKey,
-        detail: unknownKey ? `not checked: ${result.detail}` : result.detail,
-      });
-      await rm(file, { force: true });
-      await rm(signature, { force: true });
-    }
-    return checks;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }

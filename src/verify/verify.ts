@@ -4,17 +4,32 @@ import { IsoImage } from '../iso/image.ts';
 import { SECTOR } from '../iso/volume.ts';
 import { parseMd5sums } from '../distro/casper-meta.ts';
 import { runUnsquashfsStat } from '../tools/squashfs.ts';
-import { checkSignatures, compareToolReports } from './reports.ts';
+import { compareToolReports } from './reports.ts';
+import { checkSignatures } from './signatures.ts';
+
+/** A check passed, failed, or could not be made (the detail says why, e.g. a key not in the keyring). */
+export type CheckOutcome = 'ok' | 'failed' | 'not checked';
 
 export interface VerifyCheck {
   name: string;
-  ok: boolean;
+  outcome: CheckOutcome;
   detail: string;
 }
 
 export interface VerifyReport {
+  /** True when no check failed; checks not made do not fail a medium. */
   ok: boolean;
   checks: VerifyCheck[];
+}
+
+export function outcomeOf(passed: boolean): CheckOutcome {
+  return passed ? 'ok' : 'failed';
+}
+
+/** One line per check for a log or a terminal: `ok md5sum.txt`, `not checked signature ... (why)`. */
+export function describeCheck(check: VerifyCheck): string {
+  const line = `${check.outcome === 'failed' ? 'FAIL' : check.outcome} ${check.name}`;
+  return check.outcome === 'not checked' ? `${line} (${check.detail})` : line;
 }
 
 const HASH_CHUNK = 8 * 1024 * 1024;
@@ -44,17 +59,17 @@ export async function verifyIso(options: {
   if (output.layout !== 'unknown') {
     checks.push({
       name: '.disk/info present',
-      ok: output.diskInfo !== null,
+      outcome: outcomeOf(output.diskInfo !== null),
       detail: output.diskInfo ?? 'missing: UEFI GRUB finds the medium by it',
     });
   }
-  return { ok: checks.every((check) => check.ok), checks };
+  return { ok: checks.every((check) => check.outcome !== 'failed'), checks };
 }
 
 function same(name: string, before: unknown, after: unknown): VerifyCheck {
   const a = JSON.stringify(before);
   const b = JSON.stringify(after);
-  return { name, ok: a === b, detail: a === b ? a : `original ${a}, output ${b}` };
+  return { name, outcome: outcomeOf(a === b), detail: a === b ? a : `original ${a}, output ${b}` };
 }
 
 /** What must stay equal in an El Torito entry when positions move. */
@@ -86,7 +101,7 @@ export function compareBootSetup(original: IsoReport, output: IsoReport): Verify
 export async function checkMd5sums(iso: string): Promise<VerifyCheck> {
   await using image = await IsoImage.open(iso);
   const text = await image.readText('/md5sum.txt');
-  if (text === null) return { name: 'md5sum.txt', ok: true, detail: 'none on this medium' };
+  if (text === null) return { name: 'md5sum.txt', outcome: 'ok', detail: 'none on this medium' };
   const bad: string[] = [];
   const entries = parseMd5sums(text);
   for (const entry of entries) {
@@ -105,7 +120,7 @@ export async function checkMd5sums(iso: string): Promise<VerifyCheck> {
   }
   return {
     name: 'md5sum.txt',
-    ok: bad.length === 0,
+    outcome: outcomeOf(bad.length === 0),
     detail: bad.length ? bad.slice(0, 5).join('; ') : `${entries.length} files match`,
   };
 }
@@ -117,16 +132,16 @@ async function checkSquashfs(
   signal?: AbortSignal,
 ): Promise<VerifyCheck> {
   const layer = report.layers.find((l) => l.path === path);
-  if (!layer) return { name: `squashfs ${path}`, ok: false, detail: 'not found in the output' };
+  if (!layer) return { name: `squashfs ${path}`, outcome: 'failed', detail: 'not found in the output' };
   try {
     const stat = await runUnsquashfsStat(iso, { offset: layer.lba * SECTOR, signal });
     return {
       name: `squashfs ${path}`,
-      ok: true,
+      outcome: 'ok',
       detail: `${stat.compression}, ${stat.inodes} inodes (unsquashfs -s)`,
     };
   } catch (error) {
     signal?.throwIfAborted();
-    return { name: `squashfs ${path}`, ok: false, detail: (error as Error).message };
+    return { name: `squashfs ${path}`, outcome: 'failed', detail: (error as Error).message };
   }
 }
