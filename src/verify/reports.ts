@@ -21,20 +21,34 @@ export function normaliseAsMkisofs(lines: readonly string[], iso: string): strin
     );
 }
 
-/** fdisk -l's label type and partition types in order, plus any complaint it has (e.g. a GPT not at the end). */
-export function parseFdiskLayout(
-  stdout: string,
-  stderr: string,
-): { label: string; types: string[]; warnings: string } {
+export interface FdiskLayout {
+  label: string;
+  /** Partition types in table order; a dos partition with the boot flag is marked `(boot)`. */
+  types: string[];
+  warnings: string;
+}
+
+/**
+ * One row of fdisk -l's table, read after the device name DEVICE+N (which may hold spaces): dos
+ * rows are `[*] Start End Sectors Size Id Type...`, gpt rows `Start End Sectors Size Type...`.
+ * The Boot column's `*` is optional, so fields are counted only after it is taken off.
+ */
+function parseFdiskRow(row: string, device: string): string {
+  const afterDevice = row.startsWith(device) ? row.slice(device.length).replace(/^\d+/, '') : row;
+  const fields = afterDevice.trim().split(/\s+/);
+  const bootable = fields[0] === '*';
+  const type = fields.slice(bootable ? 5 : 4).join(' ');
+  return bootable ? `${type} (boot)` : type;
+}
+
+/** fdisk -l DEVICE's label type and partition types in order, plus any complaint it has (e.g. a GPT not at the end). */
+export function parseFdiskLayout(stdout: string, stderr: string, device: string): FdiskLayout {
   const lines = stdout.split('\n');
-  const header = lines.findIndex((line) => line.startsWith('Device'));
-  const types =
-    header < 0
-      ? []
-      : lines
-          .slice(header + 1)
-          .filter((line) => line.trim())
-          .map((line) => line.trim().split(/\s+/).slice(5).join(' '));
+  const header = lines.findIndex((line) => line.startsWith('Device '));
+  const table = header < 0 ? [] : lines.slice(header + 1);
+  // The table ends at the first blank line; notes such as "Partition table entries are not in disk order." follow it.
+  const end = table.findIndex((line) => !line.trim());
+  const types = (end < 0 ? table : table.slice(0, end)).map((row) => parseFdiskRow(row, device));
   const label =
     lines
       .find((line) => line.startsWith('Disklabel type'))
@@ -43,9 +57,9 @@ export function parseFdiskLayout(
   return { label, types, warnings: stderr.trim() };
 }
 
-async function readFdiskLayout(iso: string, signal?: AbortSignal) {
+async function readFdiskLayout(iso: string, signal?: AbortSignal): Promise<FdiskLayout> {
   const result = await runCommand(['fdisk', '-l', iso], { signal });
-  return parseFdiskLayout(result.stdout, result.stderr);
+  return parseFdiskLayout(result.stdout, result.stderr, iso);
 }
 
 /** Compares the two reports of the guide's "验证" section; positions may move, nothing else may. */
