@@ -24,7 +24,11 @@ export function judgeSignature(name: string, result: GpgVerification, changed: b
             outcome: 'failed',
             detail: `the layer changed but its signature is by ${result.fingerprint ?? result.keyId}, a key not in the keyring (a stale signature?)`,
           }
-        : { name, outcome: 'not checked', detail: `key not in keyring: ${result.detail}` };
+        : {
+            name,
+            outcome: 'not checked',
+            detail: `key not in keyring: ${result.fingerprint ?? result.keyId}`,
+          };
     default:
       return { name, outcome: 'failed', detail: result.detail };
   }
