@@ -29,12 +29,15 @@ export interface FdiskLayout {
 }
 
 /**
- * One row of fdisk -l's table, read after the device name DEVICE+N (which may hold spaces): dos
- * rows are `[*] Start End Sectors Size Id Type...`, gpt rows `Start End Sectors Size Type...`.
+ * One row of fdisk -l's table, read after the device name DEVICE+N or DEVICE+pN (which may hold
+ * spaces): dos rows are `[*] Start End Sectors Size Id Type...`, gpt rows `Start End Sectors Size Type...`.
  * The Boot column's `*` is optional, so fields are counted only after it is taken off.
  */
 function parseFdiskRow(row: string, device: string): string {
-  const afterDevice = row.startsWith(device) ? row.slice(device.length).replace(/^\d+/, '') : row;
+  // fdisk names partition N of a path ending in a digit `PATHpN`, of any other path `PATHN`.
+  const afterDevice = row.startsWith(device)
+    ? row.slice(device.length).replace(/^p?\d+/, '')
+    : row.replace(/^\S+/, '');
   const fields = afterDevice.trim().split(/\s+/);
   const bootable = fields[0] === '*';
   const type = fields.slice(bootable ? 5 : 4).join(' ');

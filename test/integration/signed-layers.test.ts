@@ -63,11 +63,8 @@ afterAll(async () => {
 describe('a sample whose layers carry .gpg signatures', () => {
   it('has a signature beside every layer, good for the key that made it', async () => {
     const report = await inspectIso(signed);
-    expect(report.layers.map((layer) => [layer.path, Boolean(layer.signature)])).toEqual([
-      [BASE, true],
-      [TOP, true],
-      [INSTALLER, true],
-    ]);
+    const signedLayers = report.layers.filter((layer) => layer.signature).map((layer) => layer.path);
+    expect(signedLayers.sort()).toEqual([BASE, TOP, INSTALLER].sort());
     const run = await runIsoforge(['verify', signed, '--gnupg-home', home]);
     expect(run.exitCode).toBe(ExitCode.ok);
     expect(run.stdout).toMatch(new RegExp(`ok +signature ${INSTALLER}\\.gpg +good signature by ${key}`));

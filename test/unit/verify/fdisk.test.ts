@@ -104,6 +104,16 @@ describe('parseFdiskLayout on fdisk -l of real images', () => {
     });
   });
 
+  it('a path ending in a digit, whose partitions fdisk names PATHpN (as the temp output of a build)', async () => {
+    const image = await makeDiskImage(
+      '.out.iso.isoforge-tmp-4242',
+      'label: dos\nstart=2048, size=8192, type=0, bootable\nstart=10240, size=8192, type=ef\n',
+    );
+    const { stdout, layout } = await fdisk(image);
+    expect(stdout).toContain(`${image}p1 *`);
+    expect(layout.types).toEqual(['0 Empty (boot)', 'ef EFI (FAT-12/16/32)']);
+  });
+
   it('a GPT disk image made by sfdisk, with a partition name', async () => {
     const image = await makeDiskImage(
       'gpt.img',
