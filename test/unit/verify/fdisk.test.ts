@@ -53,6 +53,15 @@ describe('parseFdiskLayout on fdisk -l of real images', () => {
     });
   });
 
+  it.each([
+    ['/usr/lib/ipxe/ipxe.iso', ['17 Hidden HPFS/NTFS (boot)']],
+    ['/usr/lib/grub-rescue/grub-rescue-cdrom.iso', ['cd unknown (boot)']],
+  ])('isohybrid images Debian ships, with the boot flag set: %s', async (iso, types) => {
+    const { stdout, layout } = await fdisk(iso);
+    expect(stdout).toMatch(/^Device +Boot /m);
+    expect(layout).toEqual({ label: 'dos', types, warnings: '' });
+  });
+
   it('xorriso --mbr-force-bootable with -partition_offset, in a path with a space', async () => {
     const iso = await makeHybridIso('hybrid iso.iso', [
       '-partition_offset',
