@@ -1,6 +1,6 @@
 import { runCommand } from '../tools/exec.ts';
 import { runXorrisoReport } from '../tools/xorriso.ts';
-import { outcomeOf, type VerifyCheck } from './verify.ts';
+import { outcomeOf, type VerifyCheck } from './check.ts';
 
 /**
  * The guide's own checks, run with the tools it names: `xorriso -report_el_torito as_mkisofs`

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { IsoReport } from '../inspect/inspect.ts';
 import { type GpgVerification, runGpgVerify } from '../tools/gpg.ts';
 import { extractFromIso } from '../tools/xorriso.ts';
-import type { VerifyCheck } from './verify.ts';
+import type { VerifyCheck } from './check.ts';
 
 /**
  * What a layer's signature check means for the medium. A key missing from the keyring cannot

@@ -4,17 +4,9 @@ import { IsoImage } from '../iso/image.ts';
 import { SECTOR } from '../iso/volume.ts';
 import { parseMd5sums } from '../distro/casper-meta.ts';
 import { runUnsquashfsStat } from '../tools/squashfs.ts';
+import { type VerifyCheck, outcomeOf } from './check.ts';
 import { compareToolReports } from './reports.ts';
 import { checkSignatures } from './signatures.ts';
-
-/** A check passed, failed, or could not be made (the detail says why, e.g. a key not in the keyring). */
-export type CheckOutcome = 'ok' | 'failed' | 'not checked';
-
-export interface VerifyCheck {
-  name: string;
-  outcome: CheckOutcome;
-  detail: string;
-}
 
 export interface VerifyReport {
   /** True when no check failed; checks not made do not fail a medium. */
@@ -22,15 +14,7 @@ export interface VerifyReport {
   checks: VerifyCheck[];
 }
 
-export function outcomeOf(passed: boolean): CheckOutcome {
-  return passed ? 'ok' : 'failed';
-}
-
-/** One line per check for a log or a terminal: `ok md5sum.txt`, `not checked signature ... (why)`. */
-export function describeCheck(check: VerifyCheck): string {
-  const line = `${check.outcome === 'failed' ? 'FAIL' : check.outcome} ${check.name}`;
-  return check.outcome === 'not checked' ? `${line} (${check.detail})` : line;
-}
+export { type CheckOutcome, describeCheck, outcomeOf, type VerifyCheck } from './check.ts';
 
 const HASH_CHUNK = 8 * 1024 * 1024;
 
