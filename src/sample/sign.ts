@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { updateMd5sums } from '../distro/casper-meta.ts';
+import { updateChecksums } from '../distro/checksums.ts';
 import { writeIso } from '../output/write-iso.ts';
 import { runCommand } from '../tools/exec.ts';
 import { type GpgContext, runGpgDetachSign, runGpgGenerateKey } from '../tools/gpg.ts';
@@ -56,7 +56,7 @@ export async function makeSignedLayersIso(options: SignLayersOptions): Promise<s
     }
     const md5 = join(scratch, 'md5sum.txt');
     await extractFromIso(options.input, [{ isoPath: '/md5sum.txt', localPath: md5 }], options.signal);
-    await writeFile(md5, updateMd5sums(await readFile(md5, 'utf8'), hashes, []));
+    await writeFile(md5, updateChecksums(await readFile(md5, 'utf8'), hashes, []));
     replace.push({ isoPath: '/md5sum.txt', localPath: md5 });
     await writeIso({
       input: options.input,

@@ -19,3 +19,9 @@ export function describeCheck(check: VerifyCheck): string {
   const line = `${check.outcome === 'failed' ? 'FAIL' : check.outcome} ${check.name}`;
   return check.outcome === 'not checked' ? `${line} (${check.detail})` : line;
 }
+
+export interface VerifyReport {
+  /** True when no check failed; checks not made do not fail a medium. */
+  ok: boolean;
+  checks: VerifyCheck[];
+}

@@ -3,7 +3,7 @@ import { access, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { updateMd5sums } from '../../src/distro/casper-meta.ts';
+import { updateChecksums } from '../../src/distro/checksums.ts';
 import { ExitCode } from '../../src/errors.ts';
 import { inspectIso } from '../../src/inspect/inspect.ts';
 import { writeIso } from '../../src/output/write-iso.ts';
@@ -116,7 +116,10 @@ describe('a sample whose layers carry .gpg signatures', () => {
       const hash = createHash('md5')
         .update(await readFile(signature))
         .digest('hex');
-      await writeFile(md5, updateMd5sums(await readFile(md5, 'utf8'), new Map([[`${BASE}.gpg`, hash]]), []));
+      await writeFile(
+        md5,
+        updateChecksums(await readFile(md5, 'utf8'), new Map([[`${BASE}.gpg`, hash]]), []),
+      );
       await writeIso({
         input: signed,
         output: swapped,
