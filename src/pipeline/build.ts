@@ -4,7 +4,7 @@ import { VerifyError } from '../errors.ts';
 import { type Firmware, type Media, runBootTest } from '../boottest/index.ts';
 import { readRecipe } from '../recipe/load.ts';
 import { recoverMounts } from '../rootfs/mounts.ts';
-import { prepareOutput } from '../safety/atomic.ts';
+import { keepUnverified, prepareOutput, unverifiedPathFor } from '../safety/atomic.ts';
 import { acquireWorkLock } from '../safety/lock.ts';
 import { removeTree } from '../safety/remove.ts';
 import {
@@ -15,7 +15,7 @@ import {
 } from '../safety/space.ts';
 import { openLogFile } from '../ui/log.ts';
 import { runStages, type Stage, type StageTiming } from '../ui/stages.ts';
-import { type VerifyReport, verifyIso } from '../verify/verify.ts';
+import { describeCheck, type VerifyReport, verifyIso } from '../verify/verify.ts';
 import { writeIso, type IsoChanges } from '../output/write-iso.ts';
 import { customizeLayer, type LayerResult } from './customize.ts';
 import { makeDryRunScript } from './dry-run.ts';
@@ -188,28 +188,56 @@ function outputStages(
         });
       },
     },
-    {
-      title: 'verify the new ISO against the original',
-      run: async (reporter) => {
-        const changedSquashfs = plan.layers.map((l) => l.layer.path);
-        // The keyring that just signed the layers, so their new signatures are checked, not skipped.
-        const gnupgHome = plan.sign?.gnupgHome ? resolve(plan.recipeDir, plan.sign.gnupgHome) : undefined;
-        state.verify = await verifyIso({
-          output: tempPath,
-          original: plan.input,
-          changedSquashfs,
-          gnupgHome,
-          signal,
-        });
-        for (const check of state.verify.checks) reporter.say(`${check.ok ? 'ok' : 'FAIL'} ${check.name}`);
-        const failed = state.verify.checks.filter((c) => !c.ok);
-        if (failed.length)
-          throw new VerifyError(
-            `the new ISO failed verification: ${failed.map((c) => `${c.name} (${c.detail})`).join('; ')}`,
-          );
-      },
-    },
+    verifyStage(plan, tempPath, state, signal),
   ];
+}
+
+/** Checks the written ISO; a failure keeps it as NAME.unverified.iso instead of throwing it away. */
+function verifyStage(plan: BuildPlan, tempPath: string, state: BuildState, signal?: AbortSignal): Stage {
+  return {
+    title: 'verify the new ISO against the original',
+    run: async (reporter) => {
+      const changedSquashfs = plan.layers.map((l) => l.layer.path);
+      // The keyring that just signed the layers, so their new signatures are checked, not skipped.
+      const gnupgHome = plan.sign?.gnupgHome ? resolve(plan.recipeDir, plan.sign.gnupgHome) : undefined;
+      state.verify = await verifyIso({
+        output: tempPath,
+        original: plan.input,
+        changedSquashfs,
+        gnupgHome,
+        signal,
+      }).catch(async (error: unknown) => {
+        signal?.throwIfAborted();
+        throw await keepUnverifiedIso(
+          plan,
+          tempPath,
+          `verification could not run: ${(error as Error).message}`,
+          error,
+        );
+      });
+      for (const check of state.verify.checks) reporter.say(describeCheck(check));
+      const failed = state.verify.checks.filter((c) => c.outcome === 'failed');
+      if (failed.length) {
+        signal?.throwIfAborted();
+        const reasons = failed.map((c) => `${c.name} (${c.detail})`).join('; ');
+        throw await keepUnverifiedIso(plan, tempPath, `the new ISO failed verification: ${reasons}`);
+      }
+    },
+  };
+}
+
+/** Keeps a finished ISO that did not verify beside the output and says how to check it again. */
+async function keepUnverifiedIso(
+  plan: BuildPlan,
+  tempPath: string,
+  problem: string,
+  cause?: unknown,
+): Promise<VerifyError> {
+  const kept = await keepUnverified(tempPath, unverifiedPathFor(plan.output));
+  return new VerifyError(
+    `${problem}; the unverified ISO is kept as ${kept}; check it again with: isoforge verify ${kept} --original ${plan.input}`,
+    { cause },
+  );
 }
 
 function bootStages(plan: BuildPlan, workDir: WorkDir, iso: string, options: BuildOptions): Stage[] {
