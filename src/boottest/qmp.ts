@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 
 /**
@@ -63,6 +65,14 @@ export class QmpClient {
           .trimEnd(),
       );
     return lines;
+  }
+
+  /** A hash of the picture on the screen, text or graphics (QEMU writes it to FILE as a PPM). */
+  async readScreenHash(file: string): Promise<string> {
+    await this.execute('screendump', { filename: file });
+    return createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
   }
 
   close(): void {
