@@ -39,7 +39,10 @@ describe('isoforge doctor', () => {
     const dir = await mkdtemp(join(tmpdir(), 'isoforge-old-xorriso-'));
     const fake = join(dir, 'xorriso');
     // The banner xorriso 1.4.8 prints for -version (first line).
-    await writeFile(fake, "#!/bin/sh\necho 'xorriso 1.4.8 : RockRidge filesystem manipulator, libburnia project.'\n");
+    await writeFile(
+      fake,
+      "#!/bin/sh\necho 'xorriso 1.4.8 : RockRidge filesystem manipulator, libburnia project.'\n",
+    );
     await chmod(fake, 0o755);
     const run = await runIsoforge(['doctor', '--json'], { env: { PATH: `${dir}:${process.env.PATH}` } });
     expect(run.exitCode).toBe(4);
