@@ -56,6 +56,16 @@ describe('milestones found in real console logs', () => {
     ]);
   });
 
+  it('the sample: GRUB on screen and serial, then the kernel and its initrd on serial', async () => {
+    expect(await milestonesIn('sample-bios-cdrom.log')).toEqual([
+      ['bootloader', 'Welcome to GRUB!'],
+      ['bootloader', 'GNU GRUB  version 2.06-13+deb12u2'],
+      ['bootloader', 'GNU GRUB  version 2.06-13+deb12u2'],
+      ['kernel', expect.stringMatching(/^\[ +0\.000000\] Linux version 6\.1\.0-57-amd64 /)],
+      ['init', '[    4.742274] Run /init as init process'],
+    ]);
+  });
+
   it('ipxe.iso: the ISOLINUX and iPXE banners are boot loaders, nothing later', async () => {
     const found = new Set((await milestonesIn('ipxe-bios-cdrom.log')).map(([, line]) => line));
     expect([...found]).toEqual([
@@ -92,6 +102,17 @@ describe('the boot-test watcher on real console logs', () => {
     expect(watch.matched).toBe('isoforge-test login:');
     expect(watch.milestones.map((hit) => hit.milestone)).toEqual(['kernel', 'init', 'login']);
     expect(stopped).toBe(1);
+  });
+
+  it('passes the sample on its ok marker by default, having seen GRUB, the kernel and /init', async () => {
+    const { watch } = await replay('sample-bios-cdrom.log', { expect: SAMPLE_OK, until: 'login' });
+    expect(watch.end).toBe('passed');
+    expect(watch.matched).toMatch(/^ISOFORGE-SAMPLE-BOOT ok release=ubuntu-server-minimal\.ubuntu-server /);
+    expect(watch.milestones.map((hit) => [hit.milestone, hit.line])).toEqual([
+      ['bootloader', 'Welcome to GRUB!'],
+      ['kernel', expect.stringContaining('Linux version 6.1.0-57-amd64')],
+      ['init', '[    4.742274] Run /init as init process'],
+    ]);
   });
 
   it('--until kernel passes at the kernel banner', async () => {
