@@ -33,6 +33,7 @@ export class ConsoleWatch {
   private serial: string[] = [];
   private screen: string[] = [];
   private screenHash = '';
+  private diskReadBytes = 0;
   private pending = '';
   private writing: Promise<void> = Promise.resolve();
   private readonly started = Date.now();
@@ -65,10 +66,14 @@ export class ConsoleWatch {
     this.check(lines);
   }
 
-  /** A hash of the whole picture (graphical menus leave the VGA text memory untouched). */
-  setScreenHash(hash: string): void {
-    if (hash === this.screenHash) return;
-    this.screenHash = hash;
+  /**
+   * Signs of life besides text: a hash of the whole picture (graphical menus leave the VGA text
+   * memory untouched) and the bytes read from disk (a loader reading a kernel may show nothing).
+   */
+  setActivity(screenHash: string, diskReadBytes: number): void {
+    if (screenHash === this.screenHash && diskReadBytes === this.diskReadBytes) return;
+    this.screenHash = screenHash;
+    this.diskReadBytes = diskReadBytes;
     this.lastActivity = Date.now();
   }
 

@@ -53,7 +53,7 @@ export interface BootTestOptions {
 }
 
 const VGA_POLL_MS = 2000;
-/** A still screen at the boot loader this long after any menu timeout: it waits for a key. */
+/** A still screen and an idle disk at the boot loader this long after any menu timeout: it waits for a key. */
 const MENU_QUIET_MS = 20_000;
 
 /** Boots ISO once in QEMU and reports whether EXPECT appeared on the console before the timeout. */
@@ -125,7 +125,7 @@ async function watchScreen(
     qmp = await QmpClient.connect(socket);
     while (!signal.aborted) {
       console.setScreen(await qmp.readVgaText());
-      console.setScreenHash(await qmp.readScreenHash(options.dumpFile));
+      console.setActivity(await qmp.readScreenHash(options.dumpFile), await qmp.readDiskReadBytes());
       const still = Date.now() - console.lastActivity >= options.menuQuietMs;
       if (console.milestone === 'bootloader' && still) console.finish('boot-menu');
       await new Promise((resolve) => setTimeout(resolve, VGA_POLL_MS));

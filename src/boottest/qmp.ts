@@ -75,6 +75,12 @@ export class QmpClient {
       .digest('hex');
   }
 
+  /** Bytes the VM has read from all its drives: a boot loader loading a kernel reads, a menu does not. */
+  async readDiskReadBytes(): Promise<number> {
+    const drives = (await this.execute('query-blockstats')) as { stats?: { rd_bytes?: number } }[];
+    return drives.reduce((sum, drive) => sum + (drive.stats?.rd_bytes ?? 0), 0);
+  }
+
   close(): void {
     this.socket.destroy();
   }
