@@ -54,9 +54,10 @@ export interface SampleOptions {
 
 /** Builds (or copies from the cache) a small ISO with the exact structure of Ubuntu 22.04.5 live-server. */
 export async function makeSampleIso(options: SampleOptions): Promise<{ cached: boolean; signedBy?: string }> {
-  const { path, cached } = await ensureCachedSampleIso(options);
+  // Refuse an existing output before a build that can take a minute, not after it.
   await mkdir(dirname(options.out), { recursive: true });
   await using output = await prepareOutput(options.out, { force: options.force ?? false });
+  const { path, cached } = await ensureCachedSampleIso(options);
   let signedBy: string | undefined;
   if (options.signLayers) {
     options.onStage?.('signing every layer with a throw-away key (casper/*.squashfs.gpg)');
