@@ -145,3 +145,18 @@ export async function readMenuTimeoutSeconds(iso: string): Promise<number> {
   const { bootMenus } = await inspectIso(iso);
   return Math.max(0, ...bootMenus.map((menu) => menu.timeoutSeconds ?? 0));
 }
+
+const ENDS: Record<BootResult['end'], string> = {
+  passed: 'passed',
+  'boot-menu': 'stopped at a boot menu',
+  failure: 'stopped on a failure line',
+  'powered-off': 'powered off',
+  timeout: 'timed out',
+};
+
+/** How a boot ended, in words: "stopped at a boot menu", "timed out after reaching kernel". */
+export function describeEnd(result: BootResult): string {
+  const end = ENDS[result.end];
+  if (result.end === 'passed' || result.end === 'boot-menu') return end;
+  return `${end} ${result.milestone ? `after reaching ${result.milestone}` : 'before any boot loader'}`;
+}

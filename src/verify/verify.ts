@@ -19,6 +19,8 @@ const HASH_CHUNK = 8 * 1024 * 1024;
 export async function verifyIso(options: {
   output: string;
   original?: string;
+  /** ORIGINAL as already read (the build's plan has it): saves reading it again. */
+  originalReport?: IsoReport;
   changedSquashfs?: readonly string[];
   /** Keyring for the .gpg signatures (GNUPGHOME); default gpg's own. */
   gnupgHome?: string;
@@ -27,7 +29,7 @@ export async function verifyIso(options: {
   const output = await inspectIso(options.output);
   const checks: VerifyCheck[] = [];
   if (options.original) {
-    checks.push(...compareBootSetup(await inspectIso(options.original), output));
+    checks.push(...compareBootSetup(options.originalReport ?? (await inspectIso(options.original)), output));
     checks.push(...(await compareToolReports(options.original, options.output, options.signal)));
   }
   checks.push(...(await checkChecksumFiles(options.output, output.checksumFiles)));

@@ -12,6 +12,7 @@ import {
   MILESTONES,
   type Milestone,
   readMenuTimeoutSeconds,
+  describeEnd,
   runBootTest,
 } from '../../boottest/index.ts';
 import { parseModeList } from '../../boottest/args.ts';
@@ -119,19 +120,4 @@ function printResults(results: readonly BootResult[], logDir: string, json: bool
     process.stdout.write(`${result.tail.map((line) => `  ${line}`).join('\n')}\n`);
   }
   process.stdout.write(`console logs: ${logDir}\n`);
-}
-
-const ENDS: Record<BootResult['end'], string> = {
-  passed: 'passed',
-  'boot-menu': 'stopped at a boot menu',
-  failure: 'stopped on a failure line',
-  'powered-off': 'powered off',
-  timeout: 'timed out',
-};
-
-/** How a boot ended, in words: "stopped at a boot menu", "timed out after reaching kernel". */
-function describeEnd(result: BootResult): string {
-  const end = ENDS[result.end];
-  if (result.end === 'passed' || result.end === 'boot-menu') return end;
-  return `${end} ${result.milestone ? `after reaching ${result.milestone}` : 'before any boot loader'}`;
 }
