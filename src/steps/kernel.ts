@@ -21,28 +21,39 @@ const META_PACKAGES = [
 ];
 
 /**
- * Installs the candidates the image's apt knows ($1 must be among them), then holds them and the
- * meta packages it knows: Ubuntu and Debian name their kernel packages differently.
+ * Installs the candidates the image's apt knows ($1 must be among them), holds them and the meta
+ * packages the image has installed (one it lacks pulls no kernel), then rebuilds every initramfs
+ * and checks the new kernel got one: Ubuntu and Debian name their kernel packages differently.
  */
 const INSTALL_SCRIPT = [
   'required=$1; hold=$2; shift 2',
   'known() { apt-cache show "$1" >/dev/null 2>&1; }',
+  'installed() { dpkg-query -W -f=\'${Status}\' "$1" 2>/dev/null | grep -q "ok installed"; }',
   'apt-get update',
   'wanted=; metas=',
   'for p in "$@"; do',
-  '  case $p in meta:*) known "${p#meta:}" && metas="$metas ${p#meta:}" ;; *) known "$p" && wanted="$wanted $p" ;; esac',
+  '  case $p in meta:*) installed "${p#meta:}" && metas="$metas ${p#meta:}" ;; *) known "$p" && wanted="$wanted $p" ;; esac',
   'done',
   'case " $wanted " in *" $required "*) ;; *)',
-  '  echo "kernel: $required is not available in the image\'s apt sources" >&2; exit 1 ;;',
+  "  echo \"kernel: $required is not available in the image's apt sources (apt-cache search '^linux-image-[0-9]' lists them)\" >&2; exit 1 ;;",
   'esac',
+  // linux-image depends on initramfs-tools | linux-initramfs-tool: apt adds one if the image lacks it.
   'apt-get install -y --no-install-recommends $wanted',
   'if [ "$hold" = hold ]; then apt-mark hold $wanted $metas; fi',
 ].join('\n');
 
+/** After the initramfs rebuild: a kernel without its initrd could not boot. */
+const CHECK_INITRD_SCRIPT = [
+  'if [ ! -f "/boot/initrd.img-$1" ]; then',
+  '  echo "kernel: linux-image-$1 is installed but /boot/initrd.img-$1 was not made (install initramfs-tools in the image first)" >&2',
+  '  exit 1',
+  'fi',
+].join('\n');
+
 /**
- * kernel: install one kernel version, hold it and the meta packages (so a later driver install
- * cannot pull a newer kernel), and rebuild the initramfs for every kernel in the image. Never
- * `uname -r`: inside a chroot it names the host's kernel.
+ * kernel: install one kernel version, hold it and the installed meta packages (so an upgrade or a
+ * later driver install cannot pull a newer kernel), and rebuild the initramfs for every kernel in
+ * the image. Never `uname -r`: inside a chroot it names the host's kernel.
  */
 export const kernelStep = defineStep({
   name: 'kernel',
@@ -68,6 +79,7 @@ export const kernelStep = defineStep({
         ],
       },
       rebuildInitramfsAction('all'),
+      { kind: 'chroot', argv: ['sh', '-ec', CHECK_INITRD_SCRIPT, 'kernel', p.version] },
     ],
   }),
   writes: () => [DPKG_STATUS],
