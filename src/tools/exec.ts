@@ -37,6 +37,18 @@ export interface RunResult {
 
 const STDERR_TAIL_LINES = 20;
 
+/** An onLine listener that turns a program's progress lines (PARSE: percent or null) into ONPROGRESS calls. */
+export function progressListener(
+  parse: (line: string) => number | null,
+  onProgress?: (percent: number) => void,
+): RunOptions['onLine'] {
+  if (!onProgress) return undefined;
+  return (line) => {
+    const percent = parse(line);
+    if (percent !== null) onProgress(percent);
+  };
+}
+
 export async function runCommand(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('runCommand needs a program name');

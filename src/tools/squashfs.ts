@@ -1,4 +1,4 @@
-import { runCommand } from './exec.ts';
+import { progressListener, runCommand } from './exec.ts';
 
 /** squashfs-tools adapter: pack, unpack and describe layers. */
 export interface SquashfsCompression {
@@ -15,12 +15,10 @@ export interface SquashfsProgress {
   offset?: number;
 }
 
-function progressListener(onProgress?: (percent: number) => void) {
-  if (!onProgress) return undefined;
-  return (line: string) => {
-    const match = /\s(\d{1,3})%\s*$/.exec(line);
-    if (match) onProgress(Number(match[1]));
-  };
+/** The percentage at the end of a squashfs-tools progress bar line, else null. */
+function parseSquashfsProgress(line: string): number | null {
+  const match = /\s(\d{1,3})%\s*$/.exec(line);
+  return match ? Number(match[1]) : null;
 }
 
 /** The mksquashfs command that packs DIR into FILE (also printed by --dry-run). */
@@ -49,7 +47,7 @@ export async function runMksquashfs(
   args.push('-processors', String(options.processors ?? (await availableProcessors())));
   await runCommand(args, {
     signal: options.signal,
-    onLine: progressListener(options.onProgress),
+    onLine: progressListener(parseSquashfsProgress, options.onProgress),
     detached: true,
   });
 }
@@ -64,18 +62,9 @@ export async function runUnsquashfs(
   if (options.processors) argv.splice(-1, 0, '-processors', String(options.processors));
   await runCommand(argv, {
     signal: options.signal,
-    onLine: progressListener(options.onProgress),
+    onLine: progressListener(parseSquashfsProgress, options.onProgress),
     detached: true,
   });
-}
-
-/** Lists every path in FILE (as "squashfs-root/..." stripped to "/..."). */
-export async function runUnsquashfsList(file: string, signal?: AbortSignal): Promise<string[]> {
-  const { stdout } = await runCommand(['unsquashfs', '-lc', '-d', '', file], { signal });
-  return stdout
-    .split('\n')
-    .filter((line) => line.startsWith('/'))
-    .map((line) => line.trimEnd());
 }
 
 export interface SquashfsSummary {
