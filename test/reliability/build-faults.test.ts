@@ -2,9 +2,8 @@ import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.ts';
-import { IsoImage } from '../../src/iso/image.ts';
-import { runCommand } from '../../src/tools/exec.ts';
 import { runMount } from '../../src/tools/mount.ts';
+import { listLayer, readFromLayer } from '../support/layer.ts';
 import { decoyIntact, disposeScene, drive } from './support/driver.ts';
 import { measureFault, sha256, snapshotOutputs, type RunOutcome } from './support/measure.ts';
 import {
@@ -43,27 +42,6 @@ async function checkFailedCleanly(fault: string, runs: RunOutcome[], workDir = s
   expect(record.inputBytesChanged).toBe(0);
   expect(record.partialOutputNames).toEqual([]);
   return record;
-}
-
-/** A file's content inside a layer of an ISO: unsquashfs reads the squashfs in place at its offset. */
-async function readFromLayer(iso: string, layer: string, path: string): Promise<string> {
-  await using image = await IsoImage.open(iso);
-  const entry = await image.stat(`/casper/${layer}.squashfs`);
-  const offset = String((entry?.extentLba ?? 0) * 2048);
-  return (await runCommand(['unsquashfs', '-o', offset, '-cat', iso, path])).stdout;
-}
-
-/** A layer's entries as "mode path [-> target]" (sizes and times left out), from unsquashfs -lls. */
-async function listLayer(iso: string, layer: string): Promise<string[]> {
-  await using image = await IsoImage.open(iso);
-  const entry = await image.stat(`/casper/${layer}.squashfs`);
-  const offset = String((entry?.extentLba ?? 0) * 2048);
-  const { stdout } = await runCommand(['unsquashfs', '-o', offset, '-lls', iso]);
-  return stdout
-    .split('\n')
-    .map((line) => /^(\S+)\s.*? \d{4}-\d\d-\d\d \d\d:\d\d squashfs-root(\S*)(.*)$/.exec(line))
-    .filter((match) => match !== null)
-    .map((match) => `${match[1]} ${match[2]}${match[3]}`);
 }
 
 function errorLines(lines: readonly string[]): string[] {
@@ -231,10 +209,12 @@ describe('the chroot does not harm the image', () => {
     expect((await run.exit).code, run.lines.join('\n')).toBe(0);
     expect(run.lines.join('\n')).toContain('POLICY-RC-D=101');
     const watched =
-      /^\S+ \/(etc\/resolv\.conf|etc\/machine-id|var\/lib\/dbus\/machine-id|usr\/sbin\/policy-rc\.d|etc\/ssh\/ssh_host_|tmp\/.|var\/log\/.|root\/\.bash_history)/;
-    const original = await listLayer(scene.inputFile, LAYER);
-    const rebuilt = await listLayer(scene.out, LAYER);
-    expect(rebuilt).toContain('-rw-r--r-- /etc/isoforge-release'); // the listing is read for real
+      /^\S+ \S+ \/(etc\/resolv\.conf|etc\/machine-id|var\/lib\/dbus\/machine-id|usr\/sbin\/policy-rc\.d|etc\/ssh\/ssh_host_|tmp\/.|var\/log\/.|root\/\.bash_history)/;
+    const original = [...(await listLayer(scene.inputFile, LAYER)).values()];
+    const rebuiltEntries = await listLayer(scene.out, LAYER);
+    const rebuilt = [...rebuiltEntries.values()];
+    // the listing is read for real
+    expect(rebuiltEntries.get('/etc/isoforge-release')).toBe('-rw-r--r-- 0/0 /etc/isoforge-release');
     const before = original.filter((line) => watched.test(line));
     const after = rebuilt.filter((line) => watched.test(line));
     await checkFailedCleanly('build: chroot writes machine-id, host keys, resolv.conf, /tmp, logs', [
