@@ -6,13 +6,7 @@ import { recoverMounts } from '../../src/rootfs/mounts.ts';
 import { prepareOutput } from '../../src/safety/atomic.ts';
 import { removeTree } from '../../src/safety/remove.ts';
 import { runMount } from '../../src/tools/mount.ts';
-import {
-  HOLDER_STARTED,
-  measureFault,
-  outcomeOf,
-  snapshotOutputs,
-  type RunOutcome,
-} from './support/measure.ts';
+import { measureFault, outcomeOf, snapshotOutputs, type RunOutcome } from './support/measure.ts';
 import {
   decoyIntact,
   disposeScene,
@@ -98,7 +92,7 @@ describe('the output appears only complete', () => {
     run.child.kill('SIGTERM');
     expect((await run.exit).code).toBe(143);
     expect(await readFile(out, 'utf8')).toBe('the previous output');
-    await record('SIGTERM while writing the output', [await outcomeOf(run, HOLDER_STARTED)]);
+    await record('SIGTERM while writing the output', [await outcomeOf(run, 'stand-in')]);
   });
 
   it('SIGKILL while writing leaves a temp only, which the next run removes; no final output appears', async () => {
@@ -106,7 +100,7 @@ describe('the output appears only complete', () => {
     const run = writeOutput(out);
     await run.waitFor(/^WRITING$/);
     run.child.kill('SIGKILL');
-    const killed = await outcomeOf(run, HOLDER_STARTED);
+    const killed = await outcomeOf(run, 'stand-in');
     expect(await readdir(scene.outDir)).toEqual([`.new.iso.isoforge-tmp-${run.child.pid}`]);
     {
       await using next = await prepareOutput(out, { force: false });
@@ -132,17 +126,17 @@ describe('two runs on one work directory cannot interleave', () => {
   it('the second run is refused (exit 8) while the first lives; after the first is SIGKILLed its lock is taken over', async () => {
     const args = [...TSX_NODE, MOUNT_HOLDER, scene.work, scene.decoy, scene.input, 'wait'];
     const first = drive(args);
-    const runs: Promise<RunOutcome>[] = [outcomeOf(first, HOLDER_STARTED)];
+    const runs: Promise<RunOutcome>[] = [outcomeOf(first, 'stand-in')];
     const firstPid = Number((await first.waitFor(/^LOCKED \d+$/)).split(' ')[1]);
     await first.waitFor(/^READY$/);
     const second = drive(args);
-    runs.push(outcomeOf(second, HOLDER_STARTED));
+    runs.push(outcomeOf(second, 'stand-in'));
     expect((await second.exit).code).toBe(8);
     expect(second.lines.join('\n')).toContain(`pid ${firstPid}`);
     first.child.kill('SIGKILL');
     await first.exit;
     const third = drive(args);
-    runs.push(outcomeOf(third, HOLDER_STARTED));
+    runs.push(outcomeOf(third, 'stand-in'));
     await third.waitFor(/^READY$/);
     expect(third.lines.join('\n')).toMatch(new RegExp(`taking over the stale lock .*pid ${firstPid}`));
     third.child.kill('SIGTERM');

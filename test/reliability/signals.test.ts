@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { HOLDER_STARTED, measureFault, outcomeOf, type RunOutcome } from './support/measure.ts';
+import { measureFault, outcomeOf, type RunOutcome } from './support/measure.ts';
 import {
   decoyIntact,
   disposeScene,
@@ -45,7 +45,7 @@ async function checkClean(fault: string, runs: RunOutcome[], interrupted = runs.
   expect(record.mountsLeaked).toBe(0);
   expect(record.inputBytesChanged).toBe(0);
   expect(record.partialOutputNames).toEqual([]);
-  expect(record.buildsInterrupted).toBe(interrupted);
+  expect(record.standInsInterrupted).toBe(interrupted);
   expect(await decoyIntact(scene)).toBe(true);
 }
 
@@ -56,7 +56,7 @@ describe('SIGINT and SIGTERM leave nothing mounted and nothing running', () => {
         const run = holder(moment.mode);
         await run.waitFor(moment.line);
         run.child.kill(signal);
-        const outcome = await outcomeOf(run, HOLDER_STARTED);
+        const outcome = await outcomeOf(run, 'stand-in');
         expect((await run.exit).code).toBe(signal === 'SIGINT' ? 130 : 143);
         await checkClean(`${signal} ${moment.name}`, [outcome]);
       });
@@ -70,7 +70,7 @@ describe('after SIGKILL, isoforge clean and the next run undo the leftovers', ()
       const run = holder(moment.mode);
       await run.waitFor(moment.line);
       run.child.kill('SIGKILL');
-      const outcome = await outcomeOf(run, HOLDER_STARTED);
+      const outcome = await outcomeOf(run, 'stand-in');
       expect((await run.exit).signal).toBe('SIGKILL');
       expect((await leftovers(scene)).mounts.length).toBeGreaterThan(0);
       const clean = drive([BIN, 'clean', '--workdir', scene.work]);
@@ -84,14 +84,14 @@ describe('after SIGKILL, isoforge clean and the next run undo the leftovers', ()
     const first = holder('chroot');
     await first.waitFor(/^CHROOT-RUNNING$/);
     first.child.kill('SIGKILL');
-    const killed = await outcomeOf(first, HOLDER_STARTED);
+    const killed = await outcomeOf(first, 'stand-in');
     expect((await leftovers(scene)).processes.length).toBeGreaterThan(0);
     const next = holder('wait');
     await next.waitFor(/^READY$/);
     expect(next.lines.some((line) => line.startsWith('NOTICE') && line.includes('stale lock'))).toBe(true);
     expect(next.lines).toContain(`RECOVERED ${scene.work}/root/dev/pts`);
     next.child.kill('SIGTERM');
-    const stopped = await outcomeOf(next, HOLDER_STARTED);
+    const stopped = await outcomeOf(next, 'stand-in');
     expect((await next.exit).code).toBe(143);
     await checkClean('SIGKILL mid chroot + next run', [killed, stopped]);
   });
@@ -102,14 +102,14 @@ describe('a crash at each exact mount(8) and umount(8) call', () => {
   for (let call = 1; call <= 10; call++) {
     it(`killed right after mount call ${call}; the next run recovers`, async () => {
       const run = holder('wait', await makeFaultPath(scene, 'mount', call));
-      const killed = await outcomeOf(run, HOLDER_STARTED);
+      const killed = await outcomeOf(run, 'stand-in');
       expect((await run.exit).signal).toBe('SIGKILL');
       const next = holder('wait');
       await next.waitFor(/^READY$/);
       next.child.kill('SIGINT');
-      const stopped = await outcomeOf(next, HOLDER_STARTED);
+      const stopped = await outcomeOf(next, 'stand-in');
       expect((await next.exit).code).toBe(130);
-      await checkClean(`stand-in: SIGKILL after mount(8) call ${call} + next run`, [killed, stopped]);
+      await checkClean('stand-in: SIGKILL right after a mount(8) call + next run', [killed, stopped]);
     });
   }
 
@@ -118,11 +118,11 @@ describe('a crash at each exact mount(8) and umount(8) call', () => {
       const run = holder('wait', await makeFaultPath(scene, 'umount', call));
       await run.waitFor(/^READY$/);
       run.child.kill('SIGTERM');
-      const killed = await outcomeOf(run, HOLDER_STARTED);
+      const killed = await outcomeOf(run, 'stand-in');
       expect((await run.exit).signal).toBe('SIGKILL');
       const clean = drive([BIN, 'clean', '--workdir', scene.work]);
       expect((await clean.exit).code).toBe(0);
-      await checkClean(`stand-in: SIGKILL during unmount call ${call} + clean`, [killed]);
+      await checkClean('stand-in: SIGKILL right after an umount(8) call + clean', [killed]);
     });
   }
 });

@@ -4,7 +4,7 @@ import { ensureSampleIso } from '../../support/sample.ts';
 import { mountsBelow } from '../../../src/safety/mountinfo.ts';
 import { readProcessesWorkingIn } from '../../../src/safety/processes.ts';
 import { drive, makeScene, type Driven, type Scene } from './driver.ts';
-import { BUILD_STARTED, outcomeOf, sha256, type RunOutcome } from './measure.ts';
+import { outcomeOf, sha256, type RunOutcome } from './measure.ts';
 
 /** A scene for real builds: the sample ISO as input, a recipe folder, an output folder. */
 export interface BuildScene extends Scene {
@@ -86,7 +86,7 @@ export async function outputsLeft(scene: BuildScene): Promise<string[]> {
 
 /** Runs a build to its end and reads how it ended. */
 export async function buildOutcome(run: Driven): Promise<RunOutcome> {
-  return outcomeOf(run, BUILD_STARTED);
+  return outcomeOf(run, 'build');
 }
 
 export async function buildLeftovers(scene: BuildScene, workDir = scene.work) {

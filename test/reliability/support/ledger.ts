@@ -9,8 +9,10 @@ import { join } from 'node:path';
  */
 export interface FaultRecord {
   fault: string;
-  /** Runs that started work (a build stage, the stand-in's lock) and did not finish successfully. */
+  /** Builds that started work (printed their first stage) and did not finish successfully. */
   buildsInterrupted: number;
+  /** The same for the mount-holding stand-in (started: it took the work lock). */
+  standInsInterrupted: number;
   /** Runs refused before any work (bad input, no space...): not interrupted, counted apart. */
   refusedBeforeWork: number;
   /** Mount points below the work directory in /proc/self/mountinfo after the fault (must be 0). */

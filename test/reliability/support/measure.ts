@@ -13,19 +13,23 @@ import type { Driven } from './driver.ts';
 
 /** How one run of isoforge (or of the stand-in) ended, read from its output and exit status. */
 export interface RunOutcome {
+  /** A real `isoforge build`, or the mount-holding stand-in (test/reliability/fixtures/mount-holder.ts). */
+  kind: 'build' | 'stand-in';
   /** It printed the line that marks the start of its work (a stage, or the stand-in's lock). */
   started: boolean;
   succeeded: boolean;
 }
 
-/** A build prints its first stage's title ("customize layer ...") once it starts real work. */
-export const BUILD_STARTED = /customize layer /;
-/** The mount-holding stand-in prints LOCKED once it holds the work lock, before its first mount. */
-export const HOLDER_STARTED = /^LOCKED /;
+const STARTED = {
+  // A build prints its first stage's title ("customize layer ...") once it starts real work.
+  build: /customize layer /,
+  // The stand-in prints LOCKED once it holds the work lock, before its first mount.
+  'stand-in': /^LOCKED /,
+};
 
-export async function outcomeOf(run: Driven, started: RegExp): Promise<RunOutcome> {
+export async function outcomeOf(run: Driven, kind: RunOutcome['kind']): Promise<RunOutcome> {
   const { code } = await run.exit;
-  return { started: run.lines.some((line) => started.test(line)), succeeded: code === 0 };
+  return { kind, started: run.lines.some((line) => STARTED[kind].test(line)), succeeded: code === 0 };
 }
 
 /** What a measurement needs of a scene: its work dir, input (and pristine copy), output folder. */
@@ -56,11 +60,13 @@ export async function measureFault(
   options: { final?: string; work?: string } = {},
 ): Promise<FaultRecord> {
   const lastSucceeded = runs.at(-1)?.succeeded ?? false;
+  const interrupted = runs.filter((run) => run.started && !run.succeeded);
   const newFiles = (await readdir(scene.outDir)).filter((name) => !scene.outputsBefore.includes(name));
   const partial = newFiles.filter((name) => !(lastSucceeded && name === options.final));
   const record: FaultRecord = {
     fault,
-    buildsInterrupted: runs.filter((run) => run.started && !run.succeeded).length,
+    buildsInterrupted: interrupted.filter((run) => run.kind === 'build').length,
+    standInsInterrupted: interrupted.filter((run) => run.kind === 'stand-in').length,
     refusedBeforeWork: runs.filter((run) => !run.started && !run.succeeded).length,
     mountsLeaked: (await mountsBelow(options.work ?? scene.work)).length,
     inputBytesChanged: await countInputBytesChanged(scene),

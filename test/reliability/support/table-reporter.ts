@@ -5,6 +5,7 @@ import { endLedger, readLedger, startLedger, type FaultRecord } from './ledger.t
 const COLUMNS = [
   'injected',
   'builds interrupted',
+  'stand-ins interrupted',
   'refused before work',
   'mounts leaked',
   'input bytes changed',
@@ -42,6 +43,7 @@ export function totals(records: readonly FaultRecord[]): number[] {
   return [
     records.length,
     sum((record) => record.buildsInterrupted),
+    sum((record) => record.standInsInterrupted),
     sum((record) => record.refusedBeforeWork),
     sum((record) => record.mountsLeaked),
     sum((record) => record.inputBytesChanged),
