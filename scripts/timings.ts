@@ -5,7 +5,7 @@
  * whole-suite ones (ON_REQUEST), which run only when named. Run as root on an otherwise idle machine.
  */
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import {
   ensureScratchSamples,
@@ -48,7 +48,8 @@ async function main(requested: string[]): Promise<void> {
     scratch,
     cache: join(scratch, 'cache'),
     record: async (name, value) => {
-      results.figures[name] = { value, measuredAt: new Date().toISOString() };
+      const measuredAt = new Date().toISOString();
+      results.figures[name] = { value, measuredAt, loadAverage: Number(loadavg()[0]?.toFixed(2)) };
       process.stdout.write(`${name}: ${value}\n`);
       await writeFile(FIGURES_FILE, `${JSON.stringify(results, null, 2)}\n`);
     },

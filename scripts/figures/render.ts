@@ -9,6 +9,8 @@ import { formatTable } from '../../src/ui/table.ts';
 export interface Measurement {
   value: number;
   measuredAt: string;
+  /** The 1-minute load average when the measure ended: the machine is shared. */
+  loadAverage?: number;
 }
 
 export interface FiguresFile {
@@ -48,10 +50,19 @@ function value(results: FiguresFile, name: MeasureName): number | undefined {
   return results.figures[name]?.value;
 }
 
+function notMeasured(name: MeasureName): string {
+  return `not measured yet (\`npm run timings -- ${name}\`)`;
+}
+
 function seconds(results: FiguresFile, name: MeasureName): string {
   const measured = value(results, name);
-  if (measured === undefined) return `not measured (\`npm run timings -- ${name}\`)`;
+  if (measured === undefined) return notMeasured(name);
   return measured < 10 ? measured.toFixed(1) : measured.toFixed(0);
+}
+
+/** Seconds with their unit, for a sentence. */
+function secondsText(results: FiguresFile, name: MeasureName): string {
+  return value(results, name) === undefined ? notMeasured(name) : `${seconds(results, name)} s`;
 }
 
 function megabytes(bytes: number | undefined): string {
@@ -62,15 +73,22 @@ function timingsTable(results: FiguresFile): string {
   const rows = (Object.keys(MEASURES) as MeasureName[])
     .filter((name) => MEASURES[name].startsWith('seconds: ') && !name.startsWith('remaster-'))
     .map((name) => [MEASURES[name].slice('seconds: '.length), seconds(results, name)]);
-  const dates = Object.values(results.figures).map((m) => m.measuredAt.slice(0, 10));
-  const span = dates.length ? `${dates.sort()[0]} to ${dates.at(-1)}` : 'never';
+  const measured = Object.values(results.figures);
+  const dates = [...new Set(measured.map((m) => m.measuredAt.slice(0, 10)))].sort();
+  const span = dates.length > 1 ? `${dates[0]} to ${dates.at(-1)}` : (dates[0] ?? 'never');
+  const loads = measured.flatMap((m) => (m.loadAverage === undefined ? [] : [m.loadAverage]));
+  const load = loads.length
+    ? ` The 1-minute load average at the end of the measures was ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}.`
+    : '';
+  // The blank first line keeps Prettier's Markdown formatting (a blank line before a fence) stable.
   return [
+    '',
     '```text',
     formatTable([['what', 'seconds'], ...rows]),
     '```',
     '',
-    `Measured by \`npm run timings\` (written to docs/figures.json, ${span}) on ${results.machine},`,
-    'the kind of machine CI runs on, shared with other builds: figures move by tens of percent with load.',
+    `Measured by \`npm run timings\` (docs/figures.json, ${span}) on ${results.machine}: the kind`,
+    `of machine CI runs on, here shared with other builds, so figures move by tens of percent with load.${load}`,
   ].join('\n');
 }
 
@@ -83,6 +101,15 @@ function bootRange(results: FiguresFile): string {
   return `${Math.min(...boots).toFixed(0)} to ${Math.max(...boots).toFixed(0)} seconds`;
 }
 
+function remasterShare(results: FiguresFile): string {
+  const [stage, total] = [
+    value(results, 'remaster-manual-mksquashfs'),
+    value(results, 'remaster-manual-total'),
+  ];
+  if (stage === undefined || total === undefined) return notMeasured('remaster-manual-mksquashfs');
+  return `${stage.toFixed(0)} of ${total.toFixed(0)} s of the manual sequence`;
+}
+
 /** Every marked section's content, by name. */
 export function renderFigures(results: FiguresFile): Map<string, string> {
   const kib = value(results, 'inspect-sample-bytes-read');
@@ -91,18 +118,15 @@ export function renderFigures(results: FiguresFile): Map<string, string> {
     ['sample-size', megabytes(value(results, 'sample-bytes'))],
     [
       'sample-times',
-      `${seconds(results, 'sample-cold')} s the first time, ${seconds(results, 'sample-cached')} s after`,
+      `${secondsText(results, 'sample-cold')} the first time, ${secondsText(results, 'sample-cached')} after`,
     ],
     [
       'inspect-bytes',
       `${kib === undefined ? 'not measured' : `${(kib / 1024).toFixed(0)} KiB`} of the ${megabytes(value(results, 'sample-bytes'))} sample`,
     ],
     ['boot-range', bootRange(results)],
-    ['reliability-time', `${seconds(results, 'reliability')} s`],
-    [
-      'remaster-mksquashfs',
-      `${seconds(results, 'remaster-manual-mksquashfs')} of ${seconds(results, 'remaster-manual-total')} s of the manual sequence`,
-    ],
+    ['reliability-time', secondsText(results, 'reliability')],
+    ['remaster-mksquashfs', remasterShare(results)],
   ]);
 }
 

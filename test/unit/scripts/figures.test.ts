@@ -42,7 +42,7 @@ describe('README figures', () => {
   it('a figure never measured renders as the command that measures it, never as a number', () => {
     const rendered = renderFigures({ machine: 'm', figures: {} });
     expect(rendered.get('sample-times')).toBe(
-      'not measured (`npm run timings -- sample-cold`) s the first time, not measured (`npm run timings -- sample-cached`) s after',
+      'not measured yet (`npm run timings -- sample-cold`) the first time, not measured yet (`npm run timings -- sample-cached`) after',
     );
   });
 });
