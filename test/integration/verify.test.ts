@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { updateMd5sums } from '../../src/distro/casper-meta.ts';
+import { updateChecksums } from '../../src/distro/checksums.ts';
 import { writeIso } from '../../src/output/write-iso.ts';
 import { runCommand } from '../../src/tools/exec.ts';
 import { runGpgDetachSign, runGpgGenerateKey } from '../../src/tools/gpg.ts';
@@ -34,7 +34,7 @@ describe('verifyIso on the Ubuntu-layout sample', () => {
       await extractFromIso(input, [{ isoPath: '/md5sum.txt', localPath: md5 }]);
       const isoPath = '/casper/ubuntu-server-minimal.size';
       const hash = createHash('md5').update('4242\n').digest('hex');
-      await writeFile(md5, updateMd5sums(await readFile(md5, 'utf8'), new Map([[isoPath, hash]]), []));
+      await writeFile(md5, updateChecksums(await readFile(md5, 'utf8'), new Map([[isoPath, hash]]), []));
       const output = join(dir, `sample-${mode}.iso`);
       await writeIso({
         input,
@@ -53,7 +53,7 @@ describe('verifyIso on the Ubuntu-layout sample', () => {
         original: input,
         changedSquashfs: ['/casper/ubuntu-server-minimal.squashfs'],
       });
-      expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(report.checks.filter((c) => c.outcome === 'failed')).toEqual([]);
       expect(report.checks.map((c) => c.name)).toEqual(
         expect.arrayContaining(['md5sum.txt', 'GPT partitions', 'fdisk -l partitions', '.disk/info present']),
       );
@@ -80,7 +80,7 @@ describe('verifyIso and layer signatures', () => {
     );
     const good = await verifyIso({ output: iso, gnupgHome: home });
     expect(good.checks.find((c) => c.name === 'signature /casper/filesystem.squashfs.gpg')).toMatchObject({
-      ok: true,
+      outcome: 'ok',
     });
 
     await writeFile(join(dir, 'root/etc/release'), 'two\n');
@@ -95,6 +95,8 @@ describe('verifyIso and layer signatures', () => {
     });
     const bad = await verifyIso({ output, gnupgHome: home });
     expect(bad.ok).toBe(false);
-    expect(bad.checks.find((c) => !c.ok)?.name).toBe('signature /casper/filesystem.squashfs.gpg');
+    expect(bad.checks.find((c) => c.outcome === 'failed')?.name).toBe(
+      'signature /casper/filesystem.squashfs.gpg',
+    );
   });
 });

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { ensureSampleIso } from '../../support/sample.ts';
 import { mountsBelow } from '../../../src/safety/mountinfo.ts';
 import { readProcessesWorkingIn } from '../../../src/safety/processes.ts';
+import { WORKER_PROGRAMS } from '../../../src/tools/programs.ts';
 import { drive, makeScene, type Driven, type Scene } from './driver.ts';
 import { outcomeOf, sha256, type RunOutcome } from './measure.ts';
 
@@ -90,5 +91,8 @@ export async function buildOutcome(run: Driven): Promise<RunOutcome> {
 }
 
 export async function buildLeftovers(scene: BuildScene, workDir = scene.work) {
-  return { mounts: await mountsBelow(workDir), processes: await readProcessesWorkingIn(workDir) };
+  return {
+    mounts: await mountsBelow(workDir),
+    processes: await readProcessesWorkingIn(workDir, WORKER_PROGRAMS),
+  };
 }
