@@ -110,12 +110,20 @@ export const RUNNERS: { names: MeasureName[]; run: (context: MeasureContext) => 
   },
   { names: ['sample-cached'], run: async (c) => c.record('sample-cached', await sampleIn(c)) },
   {
-    names: ['inspect-sample', 'inspect-sample-bytes-read'],
+    names: [
+      'inspect-sample',
+      'inspect-sample-bytes-read',
+      'sample-base-layer-bytes',
+      'sample-base-layer-unpacked-bytes',
+    ],
     run: async (c) => {
       const started = performance.now();
       const report = await inspectIso(join(c.scratch, 'sample.iso'));
       await c.record('inspect-sample', (performance.now() - started) / 1000);
       await c.record('inspect-sample-bytes-read', report.bytesRead);
+      const base = report.layers.find((layer) => layer.name === 'ubuntu-server-minimal');
+      if (base) await c.record('sample-base-layer-bytes', base.sizeBytes);
+      if (base?.recordedSize) await c.record('sample-base-layer-unpacked-bytes', base.recordedSize);
     },
   },
   { names: ['build-sample-yaml'], run: async (c) => c.record('build-sample-yaml', await buildSampleYaml(c)) },

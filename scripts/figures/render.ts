@@ -42,6 +42,8 @@ export const MEASURES = {
   'remaster-manual-total': 'seconds: bench/remaster.ts, manual sequence, median total',
   'sample-bytes': 'bytes: size of the sample ISO',
   'inspect-sample-bytes-read': 'bytes: what `isoforge inspect` reads of the sample',
+  'sample-base-layer-bytes': "bytes: the sample's base layer (ubuntu-server-minimal.squashfs)",
+  'sample-base-layer-unpacked-bytes': "bytes: the sample's base layer unpacked (its .size)",
 } as const;
 
 export type MeasureName = keyof typeof MEASURES;
@@ -78,7 +80,7 @@ function timingsTable(results: FiguresFile): string {
   const span = dates.length > 1 ? `${dates[0]} to ${dates.at(-1)}` : (dates[0] ?? 'never');
   const loads = measured.flatMap((m) => (m.loadAverage === undefined ? [] : [m.loadAverage]));
   const load = loads.length
-    ? ` The 1-minute load average at the end of the measures was ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}.`
+    ? `\nThe 1-minute load average at the end of a measure, where recorded (${loads.length} of ${measured.length}), was ${Math.min(...loads).toFixed(1)} to ${Math.max(...loads).toFixed(1)}.`
     : '';
   // The blank first line keeps Prettier's Markdown formatting (a blank line before a fence) stable.
   return [
@@ -125,6 +127,10 @@ export function renderFigures(results: FiguresFile): Map<string, string> {
       `${kib === undefined ? 'not measured' : `${(kib / 1024).toFixed(0)} KiB`} of the ${megabytes(value(results, 'sample-bytes'))} sample`,
     ],
     ['boot-range', bootRange(results)],
+    [
+      'base-layer-size',
+      `${megabytes(value(results, 'sample-base-layer-bytes'))} (${megabytes(value(results, 'sample-base-layer-unpacked-bytes'))} unpacked)`,
+    ],
     ['reliability-time', secondsText(results, 'reliability')],
     ['remaster-mksquashfs', remasterShare(results)],
   ]);
