@@ -72,7 +72,9 @@ describe.each(configs)('Debian live from live-build ($name)', (config: LiveBuild
   it('the fixture is a Debian live medium whose sha256sum.txt checks', async () => {
     await using image = await IsoImage.open(input);
     expect(await image.readText('/live/filesystem.packages')).toMatch(/^live-boot\t/m);
-    expect(await checkSha256sums(input, join(dir, 'fixture-tree'))).toMatch(/^\.\/live\/filesystem\.squashfs: OK$/m);
+    expect(await checkSha256sums(input, join(dir, 'fixture-tree'))).toMatch(
+      /^\.\/live\/filesystem\.squashfs: OK$/m,
+    );
   });
 
   it(
