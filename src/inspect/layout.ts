@@ -1,5 +1,6 @@
 import { parse } from 'yaml';
-import { layerChain, layerChains } from '../distro/layers.ts';
+import { findChecksumFiles } from '../distro/checksums.ts';
+import { detectLayout, type MediumLayout } from '../distro/layouts/index.ts';
 import type { IsoEntry, IsoImage } from '../iso/image.ts';
 import { parseSquashfsSuperblock, type SquashfsSuperblock } from '../iso/squashfs.ts';
 import { SECTOR } from '../iso/volume.ts';
@@ -40,33 +41,32 @@ export interface LayoutInfo {
   kernels: string[];
   initrds: string[];
   md5sums: boolean;
+  /** The checksum files at the medium's root (md5sum.txt, sha256sum.txt...), by ISO path. */
+  checksumFiles: string[];
 }
 
 /** Reads what makes an ISO a casper (Ubuntu) or live (Debian) medium: layers, sources, kernels. */
 export async function readLayout(image: IsoImage, files: readonly IsoEntry[]): Promise<LayoutInfo> {
-  const dir = files.some((f) => f.path === '/casper' && f.isDirectory)
-    ? 'casper'
-    : files.some((f) => f.path === '/live' && f.isDirectory)
-      ? 'live'
-      : null;
-  const inDir = dir
-    ? files.filter((f) => f.path.startsWith(`/${dir}/`) && !f.path.slice(dir.length + 2).includes('/'))
-    : [];
+  const layout = detectLayout(new Set(files.filter((f) => f.isDirectory).map((f) => f.path)));
+  const dir = layout?.squashfsDir;
+  const inDir = dir ? files.filter((f) => !f.isDirectory && f.path === `${dir}/${f.name}`) : [];
   const has = (path: string) => files.some((f) => f.path === path);
-  const squashfs = inDir.filter((f) => f.name.endsWith('.squashfs') && !f.isDirectory);
+  const squashfs = inDir.filter((f) => f.name.endsWith('.squashfs'));
   const names = squashfs.map((f) => f.name.replace(/\.squashfs$/, ''));
   const layers: LayerInfo[] = [];
-  for (const file of squashfs) layers.push(await readLayer(image, file, names, has));
+  for (const file of squashfs) layers.push(await readLayer(image, file, names, has, layout as MediumLayout));
   const diskInfo = (await image.readText('/.disk/info'))?.trim() ?? null;
+  const checksumFiles = findChecksumFiles(files.map((f) => f.path)).map((file) => file.path);
   return {
-    layout: dir ?? 'unknown',
+    layout: layout?.name ?? 'unknown',
     diskInfo,
     layers,
-    layerChains: dir === 'casper' ? layerChains(names) : names.map((name) => [name]),
-    installSources: dir === 'casper' ? await readInstallSources(image, names) : [],
-    kernels: inDir.filter((f) => /^(hwe-)?vmlinu[xz]/.test(f.name)).map((f) => f.path),
-    initrds: inDir.filter((f) => /^(hwe-)?initrd/.test(f.name)).map((f) => f.path),
-    md5sums: has('/md5sum.txt') || has('/md5sum.txt'.toUpperCase()),
+    layerChains: layout?.layerChains(names) ?? [],
+    installSources: layout ? await readInstallSources(image, layout, names) : [],
+    kernels: inDir.filter((f) => layout?.isKernel(f.name)).map((f) => f.path),
+    initrds: inDir.filter((f) => layout?.isInitrd(f.name)).map((f) => f.path),
+    md5sums: checksumFiles.includes('/md5sum.txt'),
+    checksumFiles,
   };
 }
 
@@ -75,12 +75,10 @@ async function readLayer(
   file: IsoEntry,
   names: readonly string[],
   has: (path: string) => boolean,
+  layout: MediumLayout,
 ): Promise<LayerInfo> {
   const name = file.name.replace(/\.squashfs$/, '');
-  const base = file.path.replace(/\.squashfs$/, '');
-  // Debian live names its sidecars filesystem.packages / filesystem.size.
-  const manifestPath = has(`${base}.manifest`) ? `${base}.manifest` : `${base}.packages`;
-  const sizeText = await image.readText(`${base}.size`);
+  const sizeText = await image.readText(layout.sizeSidecar(file.path));
   let superblock: SquashfsSuperblock | null = null;
   let error: string | undefined;
   try {
@@ -97,15 +95,19 @@ async function readLayer(
     lba: file.extentLba,
     superblock,
     ...(error ? { error } : {}),
-    manifest: has(manifestPath),
+    manifest: has(layout.packagesSidecar(file.path)),
     recordedSize: sizeText && /^\d+\s*$/.test(sizeText) ? Number(sizeText.trim()) : null,
     signature: has(`${file.path}.gpg`),
-    chain: layerChain(name, names),
+    chain: layout.layerChain(name, names),
   };
 }
 
-async function readInstallSources(image: IsoImage, names: readonly string[]): Promise<InstallSource[]> {
-  const text = await image.readText('/casper/install-sources.yaml');
+async function readInstallSources(
+  image: IsoImage,
+  layout: MediumLayout,
+  names: readonly string[],
+): Promise<InstallSource[]> {
+  const text = layout.installSourcesFile ? await image.readText(layout.installSourcesFile) : null;
   if (!text) return [];
   let doc: unknown;
   try {
@@ -124,7 +126,7 @@ async function readInstallSources(image: IsoImage, names: readonly string[]): Pr
       type: typeof raw.type === 'string' ? raw.type : null,
       default: raw.default === true,
       variant: typeof raw.variant === 'string' ? raw.variant : null,
-      chain: layerChain(name, names),
+      chain: layout.layerChain(name, names),
     };
   });
 }

@@ -15,8 +15,6 @@ export interface WriteIsoOptions {
   output: string;
   changes: IsoChanges;
   bootSetup: 'replay' | 'explicit';
-  /** Unused since explicit mode reads the tree straight from the input; kept for callers that pass it. */
-  workDir?: string;
   signal?: AbortSignal;
   onProgress?: (percent: number) => void;
 }

@@ -1,6 +1,6 @@
 import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { feedsInstaller, topLayers } from '../distro/layers.ts';
+import type { MediumLayout } from '../distro/layouts/index.ts';
 import type { LayoutInfo } from '../inspect/layout.ts';
 
 /** A kernel a build installed into the layer the medium boots, to be copied to casper/ (or live/). */
@@ -19,14 +19,12 @@ const LIVE_BOOT_SCRIPTS = [
   'usr/share/initramfs-tools/scripts/live',
 ];
 
-/**
- * Whether LAYER is the one casper/vmlinuz boots: the top of the installer chain (casper), or the
- * single filesystem.squashfs of a Debian live medium. Kernels installed below it never boot the medium.
- */
-export function isLiveBootLayer(layer: string, layout: LayoutInfo): boolean {
-  const names = layout.layers.map((l) => l.name);
-  if (layout.layout === 'live') return names.length === 1;
-  return topLayers(names).includes(layer) && feedsInstaller(layer, names);
+/** Whether LAYER is the one the medium's kernel boots: kernels installed below it never boot the medium. */
+export function isLiveBootLayer(layer: string, layout: MediumLayout, medium: LayoutInfo): boolean {
+  return layout.bootsLayer(
+    layer,
+    medium.layers.map((l) => l.name),
+  );
 }
 
 /** Kernel versions whose /boot/vmlinuz-VERSION the build added or replaced in the unpacked layer. */
@@ -57,19 +55,20 @@ export async function hasLiveBootScripts(root: string): Promise<boolean> {
  */
 export async function saveLiveBootFiles(options: {
   layer: string;
-  layout: LayoutInfo;
+  layout: MediumLayout;
+  medium: LayoutInfo;
   upper: string;
   liveBootScripts: boolean;
   changed: readonly string[];
   outDir: string;
   notice: (line: string) => void;
 }): Promise<LiveBootFiles | undefined> {
-  const { layer, layout, upper } = options;
+  const { layer, layout, medium, upper } = options;
   const versions = await readNewKernelVersions(upper, options.changed);
   const version = versions.at(-1);
   if (!version) return undefined;
-  const [isoKernel, isoInitrd] = [layout.kernels[0], layout.initrds[0]];
-  if (!isLiveBootLayer(layer, layout) || !isoKernel || !isoInitrd) {
+  const [isoKernel, isoInitrd] = [medium.kernels[0], medium.initrds[0]];
+  if (!isLiveBootLayer(layer, layout, medium) || !isoKernel || !isoInitrd) {
     options.notice(
       `kernel ${version} is installed in ${layer}; the medium itself still boots ${isoKernel ?? 'its own kernel'} (only a kernel in the layer it boots replaces it)`,
     );

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { VerifyError } from '../errors.ts';
 import { type Firmware, type Media, runBootTest } from '../boottest/index.ts';
 import { readRecipe } from '../recipe/load.ts';
@@ -24,6 +24,7 @@ import { checkPredictedShadowing } from './shadowing.ts';
 import { checkBuildTools, checkTerminalSteps } from './tools.ts';
 import { makeSigner } from './signing.ts';
 import { type BuildPlan, makeBuildPlan } from './plan.ts';
+import { WorkDir } from './work-dir.ts';
 
 export const DEFAULT_WORK_DIR = './.isoforge-work';
 
@@ -54,7 +55,7 @@ export interface BuildResult {
 /** The whole remaster as one ordered list of stages; see the README for what each one does. */
 export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const loaded = await readRecipe(options.recipe);
-  const workDir = resolve(options.workDir ?? DEFAULT_WORK_DIR);
+  const workDir = new WorkDir(options.workDir ?? DEFAULT_WORK_DIR);
   const plan = await makeBuildPlan(loaded, options);
   if (!options.dryRun) await checkBuildTools(plan);
   if (!options.dryRun) checkTerminalSteps(plan, Boolean(process.stdin.isTTY));
@@ -69,14 +70,14 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
       dryRun: makeDryRunScript(plan, workDir),
     };
   }
-  await mkdir(workDir, { recursive: true });
-  await using _lock = await acquireWorkLock(workDir, {
+  await mkdir(workDir.root, { recursive: true });
+  await using _lock = await acquireWorkLock(workDir.root, {
     onMessage: (line: string) => options.onNotice?.(line),
   });
-  const leftovers = await recoverMounts(workDir);
+  const leftovers = await recoverMounts(workDir.root);
   if (leftovers.length)
     options.onNotice?.(`undid ${leftovers.length} mounts a killed run left: ${leftovers.join(', ')}`);
-  openLogFile(join(workDir, 'build.log'));
+  openLogFile(workDir.log);
   const estimate = estimateBuildSpace({
     layers: plan.layers.map((l) => ({
       name: l.layer.name,
@@ -88,7 +89,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     })),
     isoBytes: plan.original.sizeBytes,
   });
-  await checkFreeSpace(workDir, estimate.totalBytes, describeEstimate(estimate));
+  await checkFreeSpace(workDir.root, estimate.totalBytes, describeEstimate(estimate));
   await mkdir(dirname(plan.output), { recursive: true });
   await using output = await prepareOutput(plan.output, {
     force: options.force ?? false,
@@ -109,17 +110,15 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
 }
 
 /** The unpacked layers and new files of a build; the log and lock stay. Never through a mount. */
-const SCRATCH = ['layers', 'lower', 'above', 'new', 'explicit-tree'];
-
-async function removeScratch(workDir: string): Promise<void> {
-  for (const name of SCRATCH) await removeTree(join(workDir, name), { within: workDir });
+async function removeScratch(workDir: WorkDir): Promise<void> {
+  for (const path of workDir.scratch) await removeTree(path, { within: workDir.root });
 }
 
 type BuildState = { results: LayerResult[]; changes: IsoChanges | undefined; verify: VerifyReport };
 
 function makeStages(
   plan: BuildPlan,
-  workDir: string,
+  workDir: WorkDir,
   tempPath: string,
   state: BuildState,
   options: BuildOptions,
@@ -131,14 +130,20 @@ function makeStages(
   ];
 }
 
-function customizeStages(plan: BuildPlan, workDir: string, state: BuildState, signal?: AbortSignal): Stage[] {
+function customizeStages(
+  plan: BuildPlan,
+  workDir: WorkDir,
+  state: BuildState,
+  signal?: AbortSignal,
+): Stage[] {
   const rebuilt = new Map<string, string>();
   return plan.layers.map((layer) => ({
     title: `customize layer ${layer.layer.name}`,
     run: async (reporter) => {
       const context = {
         workDir,
-        layout: plan.original,
+        layout: plan.layout,
+        medium: plan.original,
         recipeDir: plan.recipeDir,
         signal,
         say: reporter.say,
@@ -154,14 +159,14 @@ function customizeStages(plan: BuildPlan, workDir: string, state: BuildState, si
 
 function outputStages(
   plan: BuildPlan,
-  workDir: string,
+  workDir: WorkDir,
   tempPath: string,
   state: BuildState,
   signal?: AbortSignal,
 ): Stage[] {
   return [
     {
-      title: 'update manifests, sizes, install-sources.yaml and md5sum.txt',
+      title: 'update manifests, sizes, install sources and checksum files',
       run: async (reporter) => {
         const signer = plan.sign
           ? await makeSigner(plan.sign, plan.recipeDir, reporter.say, signal)
@@ -178,7 +183,6 @@ function outputStages(
           output: tempPath,
           changes,
           bootSetup: plan.bootSetup,
-          workDir,
           signal,
           onProgress: reporter.progress,
         });
@@ -208,7 +212,7 @@ function outputStages(
   ];
 }
 
-function bootStages(plan: BuildPlan, workDir: string, iso: string, options: BuildOptions): Stage[] {
+function bootStages(plan: BuildPlan, workDir: WorkDir, iso: string, options: BuildOptions): Stage[] {
   const recipeVerify = plan.recipeVerify;
   if (!recipeVerify?.boot.length) return [];
   return recipeVerify.boot.map((mode) => ({
@@ -220,7 +224,7 @@ function bootStages(plan: BuildPlan, workDir: string, iso: string, options: Buil
         firmware,
         media,
         expect: recipeVerify.expect ? new RegExp(recipeVerify.expect) : undefined,
-        logDir: join(workDir, 'boot-logs'),
+        logDir: workDir.bootLogs,
         signal: options.signal,
       });
       reporter.say(`${mode}: ${result.passed ? 'passed' : 'FAILED'} in ${result.seconds.toFixed(1)}s`);

@@ -1,5 +1,5 @@
 import { lstat, mkdir, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { makeManifestDelta } from '../distro/casper-meta.ts';
 import { MountStack } from '../rootfs/mounts.ts';
 import { type LayerExtent, mountLayer, openLayerWorkspace } from '../rootfs/overlay.ts';
@@ -13,9 +13,13 @@ import { hasLiveBootScripts, type LiveBootFiles, saveLiveBootFiles } from './boo
 import { checkShadowing } from './shadowing.ts';
 import { cleanUpper, RESTORED_FILES, saveUpperStates } from './cleanup.ts';
 import type { LayerPlan } from './plan.ts';
+import type { MediumLayout } from '../distro/layouts/index.ts';
 import type { LayoutInfo } from '../inspect/layout.ts';
+import type { WorkDir } from './work-dir.ts';
 
 export interface LayerResult {
+  /** The plan this result was made from. */
+  plan: LayerPlan;
   name: string;
   squashfs: string;
   manifest: string;
@@ -30,9 +34,11 @@ export interface LayerResult {
 }
 
 export interface CustomizeContext {
-  workDir: string;
-  /** The input ISO's layout: which layer the medium boots, and its kernel and initrd paths. */
-  layout: LayoutInfo;
+  workDir: WorkDir;
+  /** The medium family: which layer the medium boots. */
+  layout: MediumLayout;
+  /** The input ISO's layers, kernels and initrds. */
+  medium: LayoutInfo;
   recipeDir: string;
   signal?: AbortSignal;
   say: (line: string) => void;
@@ -56,9 +62,10 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
   const snapshotSkip = ['/proc', '/sys', '/dev', '/run'];
   const elapsed = makeLapTimer();
   {
-    await using mounts = await MountStack.open(workDir);
+    await using mounts = await MountStack.open(workDir.root);
     const ws = await openLayerWorkspace({
-      workDir,
+      dir: workDir.layer(name),
+      lowerMountPoint: (lower) => workDir.lower(lower),
       target: plan.extent,
       ancestors: plan.ancestors.map((a) => rebase(a, context.rebuilt)),
       mounts,
@@ -88,27 +95,28 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     const liveBoot = await saveLiveBootFiles({
       layer: name,
       layout: context.layout,
+      medium: context.medium,
       upper,
       liveBootScripts,
       changed,
-      outDir: join(workDir, 'new', 'boot', name),
+      outDir: workDir.liveBoot(name),
       notice: context.say,
     });
-    const squashfs = join(workDir, 'new', 'casper', `${name}.squashfs`);
-    await mkdir(join(workDir, 'new', 'casper'), { recursive: true });
+    const squashfs = workDir.newFile(plan.isoPaths.squashfs);
+    await mkdir(dirname(squashfs), { recursive: true });
     const sizeBytes = await runDuBytes(upper, signal);
     await runMksquashfs(upper, squashfs, plan.compression, { signal, onProgress: context.progress });
     const squashfsBytes = (await stat(squashfs)).size;
     context.say(`cleaned, checked and packed in ${elapsed()}`);
     const manifest = plan.ancestors.length ? makeManifestDelta(lowerManifest, fullManifest) : fullManifest;
-    return { name, squashfs, squashfsBytes, manifest, sizeBytes, changed, cleaned, shadowed, liveBoot };
+    return { plan, name, squashfs, squashfsBytes, manifest, sizeBytes, changed, cleaned, shadowed, liveBoot };
   }
 }
 
 /** The recipe's steps in one chroot session, then apt's caches emptied; the session is undone even on failure. */
 async function runLayerSteps(plan: LayerPlan, root: string, context: CustomizeContext): Promise<void> {
   const { signal } = context;
-  await using session = await ChrootSession.open(root, context.workDir);
+  await using session = await ChrootSession.open(root, context.workDir.root);
   for (const step of plan.recipe.steps) {
     context.say(`step: ${describeStep(step)}`);
     await runStepInImage(step, { session, root, recipeDir: context.recipeDir, signal, say: context.say });
@@ -136,12 +144,12 @@ async function readManifest(root: string, signal?: AbortSignal): Promise<string>
 async function findShadowed(
   plan: LayerPlan,
   changed: readonly string[],
-  workDir: string,
+  workDir: WorkDir,
   mounts: MountStack,
 ) {
   const shadowed: { path: string; layer: string }[] = [];
   for (const layer of plan.above) {
-    const mountPoint = join(workDir, 'above', layer.name);
+    const mountPoint = workDir.above(layer.name);
     await mountLayer(mounts, layer, mountPoint);
     for (const path of changed) {
       const info = await lstat(join(mountPoint, path)).catch(() => undefined);

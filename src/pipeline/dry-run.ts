@@ -1,22 +1,23 @@
-import { basename, join } from 'node:path';
+import { dirname } from 'node:path';
 import { quoteShellArg as q } from '../tools/exec.ts';
 import { stepShell } from '../steps/index.ts';
 import { makeReplayArgs } from '../output/write-iso.ts';
 import type { BuildPlan, LayerPlan } from './plan.ts';
+import type { WorkDir } from './work-dir.ts';
 
 /** The whole build as the shell commands a person could run by hand (--dry-run). */
-export function makeDryRunScript(plan: BuildPlan, workDir: string): string {
+export function makeDryRunScript(plan: BuildPlan, workDir: WorkDir): string {
   const lines = ['#!/bin/sh', `# isoforge build plan: ${plan.input} -> ${plan.output}`, 'set -e'];
   // Run from the recipe folder: files named in steps are relative to it; work files are absolute.
-  lines.push(`cd ${q(plan.recipeDir)}`, `mkdir -p ${q(workDir)}/new/casper`);
+  lines.push(`cd ${q(plan.recipeDir)}`);
   for (const layer of plan.layers) lines.push('', ...layerCommands(plan, layer, workDir));
   const replace = plan.layers.map((l) => ({
     isoPath: l.layer.path,
-    localPath: join(workDir, 'new/casper', basename(l.layer.path)),
+    localPath: workDir.newFile(l.isoPaths.squashfs),
   }));
   lines.push(
     '',
-    '# then: .manifest, install-sources.yaml sizes and md5sum.txt are rewritten for the changed files',
+    '# then: the packages and size sidecars, install-source sizes and checksum files are rewritten for the changed files',
   );
   const tmp = `${plan.output}.tmp`;
   const args = makeReplayArgs(
@@ -29,13 +30,14 @@ export function makeDryRunScript(plan: BuildPlan, workDir: string): string {
   return `${lines.join('\n')}\n`;
 }
 
-function layerCommands(plan: BuildPlan, layer: LayerPlan, workDir: string): string[] {
+function layerCommands(plan: BuildPlan, layer: LayerPlan, workDir: WorkDir): string[] {
   const name = layer.layer.name;
   const { algorithm, blockSize } = layer.compression;
   // q() of the prefix alone keeps `${dir}/upper` valid shell even when the work dir has spaces.
-  const dir = q(join(workDir, 'layers', name));
-  const lowerOf = (a: { name: string }) => q(join(workDir, 'lower', a.name));
-  const newDir = q(join(workDir, 'new/casper'));
+  const dir = q(workDir.layer(name));
+  const lowerOf = (a: { name: string }) => q(workDir.lower(a.name));
+  const squashfs = q(workDir.newFile(layer.isoPaths.squashfs));
+  const sizeFile = q(workDir.newFile(layer.isoPaths.size));
   const root = layer.ancestors.length ? `${dir}/merged` : `${dir}/upper`;
   const lines = [
     `# layer ${name} (${algorithm}, block ${blockSize ?? 'default'})`,
@@ -71,8 +73,9 @@ function layerCommands(plan: BuildPlan, layer: LayerPlan, workDir: string): stri
   );
   if (layer.ancestors.length) lines.push(`umount ${root} ${layer.ancestors.map(lowerOf).join(' ')}`);
   lines.push(
-    `mksquashfs ${dir}/upper ${newDir}/${name}.squashfs -noappend -xattrs -comp ${algorithm}${blockSize ? ` -b ${blockSize}` : ''}`,
-    `du -sx --block-size=1 ${dir}/upper | cut -f1 > ${newDir}/${name}.size`,
+    `mkdir -p ${q(dirname(workDir.newFile(layer.isoPaths.squashfs)))}`,
+    `mksquashfs ${dir}/upper ${squashfs} -noappend -xattrs -comp ${algorithm}${blockSize ? ` -b ${blockSize}` : ''}`,
+    `du -sx --block-size=1 ${dir}/upper | cut -f1 > ${sizeFile}`,
   );
   return lines;
 }

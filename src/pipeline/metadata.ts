@@ -1,80 +1,108 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { updateInstallSourcesSizes, updateMd5sums } from '../distro/casper-meta.ts';
+import { dirname } from 'node:path';
+import { updateInstallSourcesSizes } from '../distro/casper-meta.ts';
+import {
+  checksumExclusions,
+  findChecksumFiles,
+  type ChecksumAlgorithm,
+  updateChecksums,
+} from '../distro/checksums.ts';
+import type { IsoReport } from '../inspect/inspect.ts';
 import { IsoImage } from '../iso/image.ts';
 import type { IsoChanges } from '../output/write-iso.ts';
 import type { LayerResult } from './customize.ts';
 import type { BuildPlan } from './plan.ts';
 import type { Signer } from './signing.ts';
+import type { WorkDir } from './work-dir.ts';
 
-async function md5OfFile(path: string): Promise<string> {
-  const hash = createHash('md5');
+async function hashFile(path: string, algorithm: ChecksumAlgorithm): Promise<string> {
+  const hash = createHash(algorithm);
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }
 
+/** Files xorriso rewrites (the boot catalog) or patches (El Torito images with boot info): never listed. */
+export function excludedFromChecksums(original: Pick<IsoReport, 'bootCatalog' | 'eltorito'>): string[] {
+  const patched = original.eltorito
+    .filter((entry) => entry.path && (entry.bootInfoTable || entry.grub2BootInfo))
+    .map((entry) => entry.path as string);
+  return checksumExclusions(original.bootCatalog, patched);
+}
+
 /**
- * Brings everything that describes the changed layers up to date: .manifest, .size, the sizes in
- * install-sources.yaml, md5sum.txt; stale .gpg signatures are dropped (nothing can verify them).
+ * Brings everything that describes the changed layers up to date: the packages and size sidecars,
+ * the sizes in install-sources.yaml, every checksum file the medium carries; stale .gpg
+ * signatures are re-made with the recipe's key or dropped (nothing could verify them).
  */
 export async function makeMetadataChanges(
   plan: BuildPlan,
   results: readonly LayerResult[],
-  workDir: string,
+  workDir: WorkDir,
   say: (line: string) => void,
   signer?: Signer,
 ): Promise<IsoChanges> {
-  const dir = join(workDir, 'new');
-  await mkdir(join(dir, 'casper'), { recursive: true });
   const changes: IsoChanges = { replace: [], remove: [], volumeId: plan.volumeId };
   const put = async (isoPath: string, content: string) => {
-    const localPath = join(dir, isoPath);
+    const localPath = workDir.newFile(isoPath);
+    await mkdir(dirname(localPath), { recursive: true });
     await writeFile(localPath, content);
     changes.replace.push({ isoPath, localPath });
   };
   await using image = await IsoImage.open(plan.input);
-  let installSources = await image.readText('/casper/install-sources.yaml');
+  const sourcesFile = plan.layout.installSourcesFile;
+  let installSources = sourcesFile ? await image.readText(sourcesFile) : null;
   const names = plan.original.layers.map((l) => l.name);
   for (const result of results) {
-    const layer = plan.layers.find((l) => l.layer.name === result.name)?.layer;
-    const base = layer?.path.replace(/\.squashfs$/, '') ?? `/casper/${result.name}`;
-    changes.replace.push({ isoPath: `${base}.squashfs`, localPath: result.squashfs });
-    // Debian live names the package list filesystem.packages; casper names it .manifest.
-    const manifestSuffix = plan.original.layout === 'live' ? 'packages' : 'manifest';
-    if (layer?.manifest) await put(`${base}.${manifestSuffix}`, result.manifest);
-    await put(`${base}.size`, `${result.sizeBytes}\n`);
+    const { layer, isoPaths } = result.plan;
+    changes.replace.push({ isoPath: isoPaths.squashfs, localPath: result.squashfs });
+    if (layer.manifest) await put(isoPaths.packages, result.manifest);
+    await put(isoPaths.size, `${result.sizeBytes}\n`);
     if (result.liveBoot) {
       changes.replace.push({ isoPath: result.liveBoot.isoKernel, localPath: result.liveBoot.kernel });
       changes.replace.push({ isoPath: result.liveBoot.isoInitrd, localPath: result.liveBoot.initrd });
     }
-    if (installSources !== null && layer?.recordedSize != null) {
-      const updated = updateInstallSourcesSizes(
-        installSources,
-        result.name,
-        result.sizeBytes - layer.recordedSize,
-        names,
-      );
+    if (installSources !== null && layer.recordedSize !== null) {
+      const delta = result.sizeBytes - layer.recordedSize;
+      const updated = updateInstallSourcesSizes(installSources, result.name, delta, names);
       installSources = updated.text;
-      if (updated.changed.length) say(`install-sources.yaml: size of ${updated.changed.join(', ')} updated`);
+      if (updated.changed.length) say(`${sourcesFile}: size of ${updated.changed.join(', ')} updated`);
     }
     if (signer) {
-      const signature = join(dir, `${base}.squashfs.gpg`);
+      const signature = workDir.newFile(isoPaths.signature);
       await signer.sign(result.squashfs, signature);
-      changes.replace.push({ isoPath: `${base}.squashfs.gpg`, localPath: signature });
-      say(`signed ${base}.squashfs with key ${signer.fingerprint}`);
-    } else if (layer?.signature) {
-      changes.remove.push(`${base}.squashfs.gpg`);
-      say(`removed ${base}.squashfs.gpg: it signed the old layer, and no signing key was given`);
+      changes.replace.push({ isoPath: isoPaths.signature, localPath: signature });
+      say(`signed ${isoPaths.squashfs} with key ${signer.fingerprint}`);
+    } else if (layer.signature) {
+      changes.remove.push(isoPaths.signature);
+      say(`removed ${isoPaths.signature}: it signed the old layer, and no signing key was given`);
     }
   }
-  if (installSources !== null) await put('/casper/install-sources.yaml', installSources);
-  const md5sums = await image.readText('/md5sum.txt');
-  if (md5sums !== null) {
-    const hashes = new Map<string, string>();
-    for (const file of changes.replace) hashes.set(file.isoPath, await md5OfFile(file.localPath));
-    await put('/md5sum.txt', updateMd5sums(md5sums, hashes, changes.remove));
-  }
+  if (sourcesFile && installSources !== null) await put(sourcesFile, installSources);
+  await updateChecksumFiles(plan, image, changes, put, say);
   return changes;
+}
+
+/** Re-hashes the replaced files in every checksum file of the medium, each in its own algorithm. */
+async function updateChecksumFiles(
+  plan: BuildPlan,
+  image: IsoImage,
+  changes: IsoChanges,
+  put: (isoPath: string, content: string) => Promise<void>,
+  say: (line: string) => void,
+): Promise<void> {
+  const excluded = excludedFromChecksums(plan.original);
+  const replaced = [...changes.replace];
+  for (const file of findChecksumFiles(plan.original.checksumFiles)) {
+    const text = await image.readText(file.path);
+    if (text === null) continue;
+    const hashes = new Map<string, string>();
+    for (const entry of replaced) hashes.set(entry.isoPath, await hashFile(entry.localPath, file.algorithm));
+    await put(
+      file.path,
+      updateChecksums(text, hashes, changes.remove, { algorithm: file.algorithm, excluded }),
+    );
+    say(`${file.path}: ${file.algorithm} of ${hashes.size} replaced files updated`);
+  }
 }

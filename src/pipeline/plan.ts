@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { RecipeError } from '../errors.ts';
-import { layerChain, shadowingLayers } from '../distro/layers.ts';
+import { layoutNamed, type MediumLayout } from '../distro/layouts/index.ts';
 import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
 import type { LayerInfo } from '../inspect/layout.ts';
 import { SECTOR } from '../iso/volume.ts';
@@ -18,6 +18,8 @@ export interface LayerPlan {
   above: LayerExtent[];
   recipe: LayerRecipe;
   compression: SquashfsCompression;
+  /** Where the layer and its sidecars live on the medium. */
+  isoPaths: { squashfs: string; packages: string; size: string; signature: string };
 }
 
 export interface BuildPlan {
@@ -25,6 +27,8 @@ export interface BuildPlan {
   output: string;
   recipeDir: string;
   original: IsoReport;
+  /** The medium family: owns every casper / Debian live difference. */
+  layout: MediumLayout;
   layers: LayerPlan[];
   bootSetup: 'replay' | 'explicit';
   volumeId?: string;
@@ -34,6 +38,15 @@ export interface BuildPlan {
 
 function extentOf(iso: string, layer: LayerInfo): LayerExtent {
   return { name: layer.name, file: iso, offset: layer.lba * SECTOR, size: layer.sizeBytes };
+}
+
+function layerIsoPaths(layout: MediumLayout, squashfs: string): LayerPlan['isoPaths'] {
+  return {
+    squashfs,
+    packages: layout.packagesSidecar(squashfs),
+    size: layout.sizeSidecar(squashfs),
+    signature: `${squashfs}.gpg`,
+  };
 }
 
 /** Reads the input ISO and decides what the build will do, before anything is unpacked or mounted. */
@@ -49,7 +62,15 @@ export async function makeBuildPlan(
   if (input === output)
     throw new RecipeError('output must differ from input: a build never modifies its input');
   const original = await inspectIso(input);
+  const layout = layoutNamed(original.layout);
   const names = original.layers.map((l) => l.name);
+  if (!layout)
+    throw new RecipeError(
+      `${input} is neither a casper (Ubuntu) nor a Debian live medium: no layers to customize`,
+      {
+        hint: 'point input: at an Ubuntu live server ISO (casper/) or a live-build ISO (live/)',
+      },
+    );
   const installChains = original.installSources.map((source) => source.chain);
   const layers = Object.entries(recipe.layers).map(([name, layerRecipe]) => {
     const layer = original.layers.find((l) => l.name === name);
@@ -64,13 +85,14 @@ export async function makeBuildPlan(
     return {
       layer,
       extent: extentOf(input, layer),
-      ancestors: layerChain(name, names).slice(0, -1).map(byName),
-      above: shadowingLayers(name, names, installChains).map(byName),
+      ancestors: layout.layerChain(name, names).slice(0, -1).map(byName),
+      above: layout.shadowingLayers(name, names, installChains).map(byName),
       recipe: layerRecipe,
       compression: layerRecipe.compression ?? {
         algorithm: layer.superblock.compression as SquashfsCompression['algorithm'],
         blockSize: layer.superblock.blockSize,
       },
+      isoPaths: layerIsoPaths(layout, layer.path),
     };
   });
   // Lower layers first: an upper layer of the same build must stack on their new content.
@@ -80,6 +102,7 @@ export async function makeBuildPlan(
     output,
     recipeDir: dir,
     original,
+    layout,
     layers,
     bootSetup: overrides.bootSetup ?? recipe.bootSetup,
     volumeId: recipe.volumeId,

@@ -9,6 +9,7 @@ import {
   readProcessStartTime,
 } from '../safety/processes.ts';
 import { runMakeRslave, runMount, runUmount } from '../tools/mount.ts';
+import { WORKER_PROGRAMS } from '../tools/programs.ts';
 import { log } from '../ui/log.ts';
 
 export interface MountRequest {
@@ -173,7 +174,7 @@ export async function recoverMounts(workDir: string): Promise<string[]> {
   if (!root) return [];
   await checkNoLiveOwner(root);
   // Processes a SIGKILLed run left (chrooted, or a mksquashfs still writing) keep mounts busy: stop them.
-  const killed = await killProcessesWorkingIn(root);
+  const killed = await killProcessesWorkingIn(root, WORKER_PROGRAMS);
   if (killed.length) log.warn({ killed }, 'killed processes a previous run left inside its chroot');
   const leftovers = await mountsBelow(root);
   const left = await unmountWhileAny(() => mountsBelow(root));

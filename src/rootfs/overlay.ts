@@ -38,15 +38,17 @@ export async function mountLayer(mounts: MountStack, layer: LayerExtent, target:
  * it as the upper dir of an overlayfs over its ancestors, mounted read-only from the ISO.
  */
 export async function openLayerWorkspace(options: {
-  workDir: string;
+  /** The layer's own folder: upper/, merged/, work/. */
+  dir: string;
+  /** Where each ancestor is mounted. */
+  lowerMountPoint: (name: string) => string;
   target: LayerExtent;
   ancestors: readonly LayerExtent[];
   mounts: MountStack;
   signal?: AbortSignal;
   onProgress?: (percent: number) => void;
 }): Promise<LayerWorkspace> {
-  const { workDir, target, ancestors, mounts } = options;
-  const dir = join(workDir, 'layers', target.name);
+  const { dir, target, ancestors, mounts } = options;
   const upper = join(dir, 'upper');
   await mkdir(dir, { recursive: true });
   await runUnsquashfs(target.file, upper, {
@@ -57,7 +59,7 @@ export async function openLayerWorkspace(options: {
   if (!ancestors.length) return { upper, root: upper, lowerView: null };
   const lowerDirs: string[] = [];
   for (const layer of ancestors) {
-    const mountPoint = join(workDir, 'lower', layer.name);
+    const mountPoint = options.lowerMountPoint(layer.name);
     await mountLayer(mounts, layer, mountPoint);
     lowerDirs.unshift(mountPoint);
   }

@@ -5,7 +5,7 @@ import type { IsoReport } from '../inspect/inspect.ts';
 import { runCommand } from '../tools/exec.ts';
 import { runGpgVerify } from '../tools/gpg.ts';
 import { extractFromIso, runXorrisoReport } from '../tools/xorriso.ts';
-import type { VerifyCheck } from './verify.ts';
+import type { VerifyCheck } from './check.ts';
 
 /**
  * The guide's own checks, run with the tools it names: `xorriso -report_el_torito as_mkisofs`

@@ -2,26 +2,18 @@ import { createHash } from 'node:crypto';
 import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
 import { IsoImage } from '../iso/image.ts';
 import { SECTOR } from '../iso/volume.ts';
-import { parseMd5sums } from '../distro/casper-meta.ts';
+import { type ChecksumFile, entryIsoPath, findChecksumFiles, parseChecksums } from '../distro/checksums.ts';
 import { runUnsquashfsStat } from '../tools/squashfs.ts';
+import type { VerifyCheck, VerifyReport } from './check.ts';
 import { checkSignatures, compareToolReports } from './reports.ts';
 
-export interface VerifyCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
-export interface VerifyReport {
-  ok: boolean;
-  checks: VerifyCheck[];
-}
+export type { VerifyCheck, VerifyReport } from './check.ts';
 
 const HASH_CHUNK = 8 * 1024 * 1024;
 
 /**
  * Checks a written ISO before it is reported done: boot setup equal to the original's (positions
- * may move), md5sum.txt true to the files, changed layers readable, .disk/info still there.
+ * may move), every checksum file true to the files, changed layers readable, .disk/info still there.
  */
 export async function verifyIso(options: {
   output: string;
@@ -37,7 +29,7 @@ export async function verifyIso(options: {
     checks.push(...compareBootSetup(await inspectIso(options.original), output));
     checks.push(...(await compareToolReports(options.original, options.output, options.signal)));
   }
-  checks.push(await checkMd5sums(options.output));
+  checks.push(...(await checkChecksumFiles(options.output, output.checksumFiles)));
   for (const path of options.changedSquashfs ?? [])
     checks.push(await checkSquashfs(options.output, output, path, options.signal));
   checks.push(...(await checkSignatures(options.output, output, options)));
@@ -82,31 +74,44 @@ export function compareBootSetup(original: IsoReport, output: IsoReport): Verify
   ];
 }
 
-/** Hashes every file md5sum.txt lists, as casper-md5check does at boot. */
-export async function checkMd5sums(iso: string): Promise<VerifyCheck> {
+/** Hashes every file each checksum file lists, as casper-md5check or live-boot's verify-checksums does at boot. */
+export async function checkChecksumFiles(iso: string, paths: readonly string[]): Promise<VerifyCheck[]> {
+  const files = findChecksumFiles(paths);
+  if (!files.length) return [{ name: 'checksum files', ok: true, detail: 'none on this medium' }];
   await using image = await IsoImage.open(iso);
-  const text = await image.readText('/md5sum.txt');
-  if (text === null) return { name: 'md5sum.txt', ok: true, detail: 'none on this medium' };
+  const checks: VerifyCheck[] = [];
+  for (const file of files) checks.push(await checkChecksumFile(image, file));
+  return checks;
+}
+
+async function checkChecksumFile(image: IsoImage, file: ChecksumFile): Promise<VerifyCheck> {
+  const name = file.path.slice(1);
+  const text = await image.readText(file.path);
+  if (text === null) return { name, ok: false, detail: 'unreadable' };
   const bad: string[] = [];
-  const entries = parseMd5sums(text);
+  const entries = parseChecksums(text, file.algorithm);
   for (const entry of entries) {
-    const file = await image.stat(entry.path.replace(/^\./, ''));
-    if (!file || file.isDirectory) {
+    const found = await image.stat(entryIsoPath(entry.path));
+    if (!found || found.isDirectory) {
       bad.push(`${entry.path} missing`);
       continue;
     }
-    const hash = createHash('md5');
-    for (let done = 0; done < file.size; done += HASH_CHUNK) {
+    const hash = createHash(file.algorithm);
+    for (let done = 0; done < found.size; done += HASH_CHUNK) {
       hash.update(
-        await image.readRange(file.extentLba * SECTOR + done, Math.min(HASH_CHUNK, file.size - done)),
+        await image.readRange(found.extentLba * SECTOR + done, Math.min(HASH_CHUNK, found.size - done)),
       );
     }
     if (hash.digest('hex') !== entry.hash) bad.push(`${entry.path} differs`);
   }
   return {
-    name: 'md5sum.txt',
-    ok: bad.length === 0,
-    detail: bad.length ? bad.slice(0, 5).join('; ') : `${entries.length} files match`,
+    name,
+    ok: bad.length === 0 && entries.length > 0,
+    detail: bad.length
+      ? bad.slice(0, 5).join('; ')
+      : entries.length
+        ? `${entries.length} files match (${file.algorithm})`
+        : `no ${file.algorithm} lines in it`,
   };
 }
 

@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { updateMd5sums } from '../../src/distro/casper-meta.ts';
+import { updateChecksums } from '../../src/distro/checksums.ts';
 import { inspectIso } from '../../src/inspect/inspect.ts';
 import { IsoImage } from '../../src/iso/image.ts';
 import { writeIso } from '../../src/output/write-iso.ts';
@@ -233,7 +233,7 @@ describe('writeIso on the Ubuntu layout with md5sum.txt', () => {
       const md5sums = join(dir, `md5sum-new-${mode}.txt`);
       await writeFile(
         md5sums,
-        updateMd5sums(await readFile(extracted, 'utf8'), new Map([['/casper/filesystem.size', md5]]), [
+        updateChecksums(await readFile(extracted, 'utf8'), new Map([['/casper/filesystem.size', md5]]), [
           '/casper/old.txt',
         ]),
       );

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { updateMd5sums } from '../../src/distro/casper-meta.ts';
+import { updateChecksums } from '../../src/distro/checksums.ts';
 import { writeIso } from '../../src/output/write-iso.ts';
 import { runCommand } from '../../src/tools/exec.ts';
 import { runGpgDetachSign, runGpgGenerateKey } from '../../src/tools/gpg.ts';
@@ -34,7 +34,7 @@ describe('verifyIso on the Ubuntu-layout sample', () => {
       await extractFromIso(input, [{ isoPath: '/md5sum.txt', localPath: md5 }]);
       const isoPath = '/casper/ubuntu-server-minimal.size';
       const hash = createHash('md5').update('4242\n').digest('hex');
-      await writeFile(md5, updateMd5sums(await readFile(md5, 'utf8'), new Map([[isoPath, hash]]), []));
+      await writeFile(md5, updateChecksums(await readFile(md5, 'utf8'), new Map([[isoPath, hash]]), []));
       const output = join(dir, `sample-${mode}.iso`);
       await writeIso({
         input,

@@ -64,12 +64,13 @@ function formatBuildSummary(result: BuildResult): string {
   const layers = formatTable([
     ['layer', 'squashfs before', 'squashfs after', 'unpacked before', 'unpacked after', 'paths changed'],
     ...result.layers.map((layer) => {
-      const before = result.plan.original.layers.find((l) => l.name === layer.name);
+      const before = layer.plan.layer;
       return [
         layer.name,
-        formatBytes(before?.sizeBytes ?? 0),
+        formatBytes(before.sizeBytes),
         formatBytes(layer.squashfsBytes),
-        formatBytes(before?.recordedSize ?? 0),
+        // Debian live and some casper media record no unpacked size: say so rather than "0 B".
+        before.recordedSize === null ? 'unknown' : formatBytes(before.recordedSize),
         formatBytes(layer.sizeBytes),
         String(layer.changed.length),
       ];

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  makeManifestDelta,
-  parseMd5sums,
-  updateInstallSourcesSizes,
-  updateMd5sums,
-} from '../../../src/distro/casper-meta.ts';
+import { makeManifestDelta, updateInstallSourcesSizes } from '../../../src/distro/casper-meta.ts';
 import { layerChain, layerChains, layersAbove, topLayers } from '../../../src/distro/layers.ts';
 
 const LAYERS = [
@@ -81,23 +76,6 @@ describe('install-sources.yaml', () => {
   });
 });
 
-describe('md5sum.txt', () => {
-  const ORIGINAL =
-    'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  ./.disk/info\nbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb  ./casper/ubuntu-server-minimal.squashfs\ncccccccccccccccccccccccccccccccc  ./casper/ubuntu-server-minimal.squashfs.gpg\n';
-
-  it('re-hashes only changed files, drops removed ones, keeps order', () => {
-    const updated = updateMd5sums(
-      ORIGINAL,
-      new Map([['/casper/ubuntu-server-minimal.squashfs', 'd'.repeat(32)]]),
-      ['/casper/ubuntu-server-minimal.squashfs.gpg'],
-    );
-    expect(updated).toBe(
-      `aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  ./.disk/info\n${'d'.repeat(32)}  ./casper/ubuntu-server-minimal.squashfs\n`,
-    );
-    expect(parseMd5sums(updated)).toHaveLength(2);
-  });
-});
-
 describe('manifest delta', () => {
   it('lists what an upper layer adds or changes over the layer below', () => {
     const lower = 'bash\t5.1-6\nless\t590-1\n';
@@ -123,30 +101,9 @@ describe('manifests and sizes in Ubuntu and Debian live formats', () => {
     expect(makeManifestDelta(lower, full)).toBe('bash\t5.1-6ubuntu1.1\nhtop\t3.0.5-7build2\n');
   });
 
-  it('formats sizes and names the sidecars per layout', async () => {
-    const { formatDu, layerSidecars } = await import('../../../src/distro/casper-meta.ts');
+  it('formats sizes', async () => {
+    const { formatDu } = await import('../../../src/distro/casper-meta.ts');
     expect(formatDu(1119825920)).toBe('1119825920\n');
     expect(() => formatDu(-1)).toThrow(RangeError);
-    expect(layerSidecars('/casper/ubuntu-server-minimal.squashfs', 'casper')).toEqual({
-      packages: '/casper/ubuntu-server-minimal.manifest',
-      size: '/casper/ubuntu-server-minimal.size',
-    });
-    expect(layerSidecars('/live/filesystem.squashfs', 'live')).toEqual({
-      packages: '/live/filesystem.packages',
-      size: '/live/filesystem.size',
-    });
-  });
-});
-
-describe('md5sum.txt leaves out what xorriso rewrites', () => {
-  it('never lists the boot catalog, the BIOS El Torito image or itself, even when they were replaced', () => {
-    const text = 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa  ./casper/vmlinuz\n';
-    const changed = new Map([
-      ['/boot.catalog', 'b'.repeat(32)],
-      ['/boot/grub/i386-pc/eltorito.img', 'c'.repeat(32)],
-      ['/md5sum.txt', 'd'.repeat(32)],
-      ['/casper/vmlinuz', 'e'.repeat(32)],
-    ]);
-    expect(updateMd5sums(text, changed, [])).toBe(`${'e'.repeat(32)}  ./casper/vmlinuz\n`);
   });
 });

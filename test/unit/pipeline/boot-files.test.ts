@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { layoutNamed, type MediumLayout } from '../../../src/distro/layouts/index.ts';
 import type { LayoutInfo } from '../../../src/inspect/layout.ts';
 import { isLiveBootLayer, saveLiveBootFiles } from '../../../src/pipeline/boot-files.ts';
 
@@ -32,17 +33,24 @@ function layoutOf(layout: 'casper' | 'live', names: string[]): LayoutInfo {
     kernels: [`${dir}/vmlinuz`],
     initrds: [`${dir}/initrd`],
     md5sums: true,
+    checksumFiles: ['/md5sum.txt'],
   };
 }
+
+const strategy = (name: 'casper' | 'live') => layoutNamed(name) as MediumLayout;
 
 describe('isLiveBootLayer', () => {
   it('is the installer layer of a casper medium, and no layer below it', () => {
     const layout = layoutOf('casper', UBUNTU);
-    expect(UBUNTU.map((name) => isLiveBootLayer(name, layout))).toEqual([false, false, true]);
+    expect(UBUNTU.map((name) => isLiveBootLayer(name, strategy('casper'), layout))).toEqual([
+      false,
+      false,
+      true,
+    ]);
   });
 
   it("is a Debian live medium's single filesystem layer", () => {
-    expect(isLiveBootLayer('filesystem', layoutOf('live', ['filesystem']))).toBe(true);
+    expect(isLiveBootLayer('filesystem', strategy('live'), layoutOf('live', ['filesystem']))).toBe(true);
   });
 });
 
@@ -63,7 +71,8 @@ describe('saveLiveBootFiles', () => {
   const save = (layer: string, liveBootScripts: boolean, changed: string[]) =>
     saveLiveBootFiles({
       layer,
-      layout: layoutOf('casper', UBUNTU),
+      layout: strategy('casper'),
+      medium: layoutOf('casper', UBUNTU),
       upper,
       liveBootScripts,
       changed,

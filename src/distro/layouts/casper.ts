@@ -1,0 +1,21 @@
+import { feedsInstaller, layerChain, layerChains, shadowingLayers, topLayers } from '../layers.ts';
+import { layerBase, type MediumLayout } from './layout.ts';
+
+/**
+ * Ubuntu's casper media: layered squashfs in /casper ("A.B.C" stacks on "A.B" and "A"),
+ * NAME.manifest and NAME.size sidecars, casper/install-sources.yaml, casper/vmlinuz booting the
+ * top of the installer chain.
+ */
+export const casperLayout: MediumLayout = {
+  name: 'casper',
+  squashfsDir: '/casper',
+  installSourcesFile: '/casper/install-sources.yaml',
+  packagesSidecar: (path) => `${layerBase(path)}.manifest`,
+  sizeSidecar: (path) => `${layerBase(path)}.size`,
+  layerChain,
+  layerChains,
+  shadowingLayers,
+  bootsLayer: (name, names) => topLayers(names).includes(name) && feedsInstaller(name, names),
+  isKernel: (fileName) => /^(hwe-)?vmlinu[xz]/.test(fileName),
+  isInitrd: (fileName) => /^(hwe-)?initrd/.test(fileName),
+};

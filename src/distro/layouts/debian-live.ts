@@ -1,0 +1,21 @@
+import { layerBase, type MediumLayout } from './layout.ts';
+
+/**
+ * Debian live media made by live-build: /live/filesystem.squashfs with filesystem.packages and
+ * filesystem.size, vmlinuz-VERSION and initrd.img-VERSION beside it. live-boot mounts each
+ * squashfs on its own, so a layer stacks on nothing and nothing shadows it.
+ */
+export const debianLiveLayout: MediumLayout = {
+  name: 'live',
+  squashfsDir: '/live',
+  installSourcesFile: null,
+  packagesSidecar: (path) => `${layerBase(path)}.packages`,
+  sizeSidecar: (path) => `${layerBase(path)}.size`,
+  layerChain: (name) => [name],
+  layerChains: (names) => names.map((name) => [name]),
+  shadowingLayers: () => [],
+  // With several images live-boot stacks them all; only a single one is surely what boots.
+  bootsLayer: (_name, names) => names.length === 1,
+  isKernel: (fileName) => /^vmlinu[xz]/.test(fileName),
+  isInitrd: (fileName) => /^initrd/.test(fileName),
+};

@@ -1,0 +1,39 @@
+/**
+ * What differs between live media families (Ubuntu's casper, Debian's live-boot, later others):
+ * one implementation per family owns every such difference, so a stage never asks which it has.
+ */
+export interface MediumLayout {
+  /** The `layout` field of `inspect --json`. */
+  readonly name: 'casper' | 'live';
+  /** The folder on the medium that holds the squashfs layers, kernels and sidecars. */
+  readonly squashfsDir: string;
+  /** The file that lists install sources with their sizes (casper), or null. */
+  readonly installSourcesFile: string | null;
+  /** The sidecar that lists a layer's packages, `dpkg-query -W` style. */
+  packagesSidecar(squashfsPath: string): string;
+  /** The sidecar that holds a layer's unpacked size in bytes. */
+  sizeSidecar(squashfsPath: string): string;
+  /** The layers NAME stacks on, bottom first, NAME last. */
+  layerChain(name: string, names: readonly string[]): string[];
+  /** Every maximal chain of layers, bottom first. */
+  layerChains(names: readonly string[]): string[][];
+  /**
+   * Layers whose content hides a change to NAME from the system that uses it; INSTALLCHAINS are
+   * the install sources' chains (casper), empty elsewhere.
+   */
+  shadowingLayers(
+    name: string,
+    names: readonly string[],
+    installChains: readonly (readonly string[])[],
+  ): string[];
+  /** Whether the medium's own kernel and initrd boot a system that has NAME on top. */
+  bootsLayer(name: string, names: readonly string[]): boolean;
+  /** Whether FILENAME (in squashfsDir) is a kernel / an initrd the boot menus load. */
+  isKernel(fileName: string): boolean;
+  isInitrd(fileName: string): boolean;
+}
+
+/** Folder path without a trailing slash, file NAME.squashfs -> NAME. */
+export function layerBase(squashfsPath: string): string {
+  return squashfsPath.replace(/\.squashfs$/, '');
+}
