@@ -15,6 +15,8 @@ import { ensureLiveBuildIso, LIVE_MARKER_PREFIX } from '../support/live-build.ts
 // Real Debian live ISOs made by live-build (built once, cached by configuration), remastered by
 // `isoforge build`, checked with their own sha256sum.txt and booted. ISOFORGE_LIVE_BUILD=name[,name]
 // narrows the configurations (each one not yet cached costs a live-build run of several minutes).
+// The boots run here, not through the recipe's verify.boot: its fixed 180 s timeout is shorter
+// than a Debian live boot to systemd under QEMU without KVM on a busy machine (185 s measured).
 const BUILD_TIMEOUT = 1_200_000;
 const BOOT_SECONDS = 420;
 const RELEASE = 'isoforge-debian-live';
@@ -87,7 +89,7 @@ describe.each(configs)('Debian live from live-build ($name)', (config: LiveBuild
   );
 
   it(
-    'isoforge build adds a file, a local .deb and an archive package, verifies, and boots BIOS/CD',
+    'isoforge build adds a file, a local .deb and an archive package, and verifies',
     async () => {
       const inputSha = await sha256(input);
       const recipe = join(dir, 'live.yaml');
@@ -101,16 +103,12 @@ layers:
       - copy: { src: files/isoforge-release, dest: /etc/isoforge-release, mode: "0644" }
       - debs: [debs/isoforge-live-driver_1.0_all.deb]
       - apt: { install: [tree] }
-verify:
-  boot: [bios/cdrom]
-  expect: '${LIVE_MARKER_PREFIX}${RELEASE} '
 `,
       );
       const run = await runIsoforge(['build', recipe, '--workdir', join(dir, 'work')], {
         timeoutMs: BUILD_TIMEOUT,
       });
       expect(run.exitCode, run.stderr + run.stdout).toBe(0);
-      expect(run.stdout + run.stderr).toMatch(/bios\/cdrom: passed/);
       expect((await runIsoforge(['verify', output, '--original', input])).exitCode).toBe(0);
       expect(await sha256(input)).toBe(inputSha);
     },
@@ -126,7 +124,7 @@ verify:
     expect(checked).toMatch(/^\.\/live\/filesystem\.squashfs: OK$/m);
   });
 
-  it.each(config.bootModes.filter((mode) => mode !== 'bios/cdrom'))(
+  it.each(config.bootModes)(
     'the remastered medium boots (%s) and the booted system shows the new release file',
     async (mode) => {
       const result = await bootLive(output, mode, RELEASE, join(dir, 'boot-remastered'));
