@@ -8,19 +8,11 @@ import {
   killProcessesWorkingIn,
   readProcessStartTime,
 } from '../safety/processes.ts';
-import { runMakeRslave, runMount, runUmount } from '../tools/mount.ts';
+import { type MountArguments, runMakeRslave, runMount, runUmount } from '../tools/mount.ts';
 import { WORKER_PROGRAMS } from '../tools/programs.ts';
 import { log } from '../ui/log.ts';
 
-export interface MountRequest {
-  source: string;
-  target: string;
-  fstype?: string;
-  options?: string[];
-  bind?: boolean;
-  recursive?: boolean;
-  readOnly?: boolean;
-}
+export type MountRequest = MountArguments;
 
 /** What a run journals before each mount, so the next run can undo a SIGKILLed run's mounts. */
 export interface MountJournal {

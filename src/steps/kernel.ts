@@ -1,20 +1,17 @@
-import { runInSession, type StepContext, type StepHandler } from './types.ts';
-
-export interface KernelParams {
-  version: string;
-  hold: boolean;
-  headers: boolean;
-}
+import { z } from 'zod';
+import { defineStep, DPKG_STATUS } from './define.ts';
+import { rebuildInitramfsAction } from './initramfs.ts';
 
 // Ubuntu splits a kernel into image, modules and headers; Debian ships image and headers.
-function candidates(p: KernelParams): string[] {
+function candidates(version: string, headers: boolean): string[] {
   return [
-    `linux-image-${p.version}`,
-    `linux-modules-${p.version}`,
-    `linux-modules-extra-${p.version}`,
-    ...(p.headers ? [`linux-headers-${p.version}`] : []),
+    `linux-image-${version}`,
+    `linux-modules-${version}`,
+    `linux-modules-extra-${version}`,
+    ...(headers ? [`linux-headers-${version}`] : []),
   ];
 }
+
 const META_PACKAGES = [
   'linux-image-generic',
   'linux-headers-generic',
@@ -23,60 +20,55 @@ const META_PACKAGES = [
   'linux-headers-amd64',
 ];
 
-/** Names among NAMES that the image's apt knows (available or installed). */
-async function knownPackages(context: StepContext, names: readonly string[]): Promise<string[]> {
-  const out = await context.session.run(['apt-cache', 'policy', ...names], { signal: context.signal });
-  return names.filter((name) =>
-    new RegExp(
-      `^${name.replace(/[.+]/g, '\\$&')}:\\n\\s+Installed: (?!\\(none\\)\\n\\s+Candidate: \\(none\\))`,
-      'm',
-    ).test(out),
-  );
-}
+/**
+ * Installs the candidates the image's apt knows ($1 must be among them), then holds them and the
+ * meta packages it knows: Ubuntu and Debian name their kernel packages differently.
+ */
+const INSTALL_SCRIPT = [
+  'required=$1; hold=$2; shift 2',
+  'known() { apt-cache show "$1" >/dev/null 2>&1; }',
+  'apt-get update',
+  'wanted=; metas=',
+  'for p in "$@"; do',
+  '  case $p in meta:*) known "${p#meta:}" && metas="$metas ${p#meta:}" ;; *) known "$p" && wanted="$wanted $p" ;; esac',
+  'done',
+  'case " $wanted " in *" $required "*) ;; *)',
+  '  echo "kernel: $required is not available in the image\'s apt sources" >&2; exit 1 ;;',
+  'esac',
+  'apt-get install -y --no-install-recommends $wanted',
+  'if [ "$hold" = hold ]; then apt-mark hold $wanted $metas; fi',
+].join('\n');
 
 /**
  * kernel: install one kernel version, hold it and the meta packages (so a later driver install
  * cannot pull a newer kernel), and rebuild the initramfs for every kernel in the image. Never
  * `uname -r`: inside a chroot it names the host's kernel.
  */
-export const kernelStep: StepHandler<KernelParams> = {
+export const kernelStep = defineStep({
+  name: 'kernel',
+  schema: z.strictObject({
+    version: z.string().regex(/^\d+\.\d+[\w.+~-]*$/, 'must be a kernel release such as 5.15.0-119-generic'),
+    hold: z.boolean().default(true),
+    headers: z.boolean().default(true),
+  }),
   describe: (p) => `install kernel ${p.version}${p.hold ? ' and hold it' : ''}`,
-  shell: (p) => [
-    'chroot squashfs-root apt-get update',
-    `chroot squashfs-root apt-get install -y ${candidates(p).join(' ')}`,
-    ...(p.hold
-      ? [`chroot squashfs-root apt-mark hold ${candidates(p).join(' ')} ${META_PACKAGES.join(' ')}`]
-      : []),
-    'chroot squashfs-root update-initramfs -u -k all',
-  ],
-  async run(p, context) {
-    await runInSession(context, ['apt-get', 'update']);
-    const wanted = await knownPackages(context, candidates(p));
-    if (!wanted.includes(`linux-image-${p.version}`)) {
-      throw new Error(`kernel: linux-image-${p.version} is not available in the image's apt sources`);
-    }
-    await runInSession(context, ['apt-get', 'install', '-y', '--no-install-recommends', ...wanted]);
-    if (p.hold) {
-      const metas = await knownPackages(context, META_PACKAGES);
-      await runInSession(context, ['apt-mark', 'hold', ...wanted, ...metas]);
-    }
-    await rebuildInitramfs(context, 'all');
-  },
-};
-
-/** update-initramfs for the image's kernels (all, or the named versions), if the image has initramfs-tools. */
-export async function rebuildInitramfs(
-  context: StepContext,
-  kernels: 'all' | readonly string[],
-): Promise<void> {
-  const has = await context.session.run(['sh', '-c', 'command -v update-initramfs || true'], {
-    signal: context.signal,
-  });
-  if (!has.trim()) {
-    context.say('the image has no update-initramfs; skipping the initramfs rebuild');
-    return;
-  }
-  for (const version of kernels === 'all' ? ['all'] : kernels) {
-    await runInSession(context, ['update-initramfs', '-u', '-k', version]);
-  }
-}
+  plan: (p) => ({
+    actions: [
+      {
+        kind: 'chroot',
+        argv: [
+          'sh',
+          '-ec',
+          INSTALL_SCRIPT,
+          'kernel',
+          `linux-image-${p.version}`,
+          p.hold ? 'hold' : 'no-hold',
+          ...candidates(p.version, p.headers),
+          ...META_PACKAGES.map((name) => `meta:${name}`),
+        ],
+      },
+      rebuildInitramfsAction('all'),
+    ],
+  }),
+  writes: () => [DPKG_STATUS],
+});

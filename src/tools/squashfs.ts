@@ -23,6 +23,21 @@ function progressListener(onProgress?: (percent: number) => void) {
   };
 }
 
+/** The mksquashfs command that packs DIR into FILE (also printed by --dry-run). */
+export function mksquashfsArgv(dir: string, file: string, compression: SquashfsCompression): string[] {
+  const args = ['mksquashfs', dir, file, '-noappend', '-xattrs', '-comp', compression.algorithm];
+  if (compression.blockSize) args.push('-b', String(compression.blockSize));
+  if (compression.level !== undefined && compression.algorithm !== 'lz4') {
+    args.push('-Xcompression-level', String(compression.level));
+  }
+  return args;
+}
+
+/** The unsquashfs command that unpacks FILE (from byte OFFSET) into DIR (also printed by --dry-run). */
+export function unsquashfsArgv(file: string, dir: string, offset?: number): string[] {
+  return ['unsquashfs', '-d', dir, '-xattrs', ...(offset ? ['-o', String(offset)] : []), file];
+}
+
 /** Packs DIR into FILE, keeping xattrs (overlay whiteouts and opaque dirs live there). */
 export async function runMksquashfs(
   dir: string,
@@ -30,11 +45,7 @@ export async function runMksquashfs(
   compression: SquashfsCompression,
   options: SquashfsProgress = {},
 ): Promise<void> {
-  const args = ['mksquashfs', dir, file, '-noappend', '-xattrs', '-comp', compression.algorithm];
-  if (compression.blockSize) args.push('-b', String(compression.blockSize));
-  if (compression.level !== undefined && compression.algorithm !== 'lz4') {
-    args.push('-Xcompression-level', String(compression.level));
-  }
+  const args = mksquashfsArgv(dir, file, compression);
   args.push('-processors', String(options.processors ?? (await availableProcessors())));
   await runCommand(args, {
     signal: options.signal,
@@ -49,10 +60,9 @@ export async function runUnsquashfs(
   dir: string,
   options: SquashfsProgress = {},
 ): Promise<void> {
-  const args = ['unsquashfs', '-d', dir, '-xattrs'];
-  if (options.offset) args.push('-o', String(options.offset));
-  if (options.processors) args.push('-processors', String(options.processors));
-  await runCommand([...args, file], {
+  const argv = unsquashfsArgv(file, dir, options.offset);
+  if (options.processors) argv.splice(-1, 0, '-processors', String(options.processors));
+  await runCommand(argv, {
     signal: options.signal,
     onLine: progressListener(options.onProgress),
     detached: true,

@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { DEFAULT_WORK_DIR, runBuild, type BuildResult } from '../../pipeline/build.ts';
 import { formatBytes } from '../../inspect/sectormap.ts';
 import { formatTable } from '../../ui/table.ts';
+import { describeCheck } from '../../verify/verify.ts';
 import type { CliContext } from '../context.ts';
 
 interface BuildCliOptions {
@@ -80,5 +81,9 @@ function formatBuildSummary(result: BuildResult): string {
     .filter((layer) => layer.liveBoot)
     .map((layer) => `kernel ${layer.liveBoot?.version} now boots the medium (${layer.liveBoot?.isoKernel})\n`)
     .join('');
-  return `\n${stages}\n\n${layers}\n\n${boot}wrote ${result.output} (verified)\n`;
+  const notChecked = result.verify.checks
+    .filter((check) => check.outcome === 'not checked')
+    .map((check) => `${describeCheck(check)}\n`)
+    .join('');
+  return `\n${stages}\n\n${layers}\n\n${boot}${notChecked}wrote ${result.output} (verified)\n`;
 }
