@@ -131,6 +131,12 @@ function isoGptPartition(boot: BootSetup): GptPartition | undefined {
   return boot.gpt?.partitions.find((p) => coversIso(boot, p.start, p.sectors));
 }
 
+/** GPT partition 1, which xorriso writes for the ISO file system itself (unless a Gap filler). */
+function firstGptPartition(boot: BootSetup): GptPartition | undefined {
+  const first = boot.gpt?.partitions[0];
+  return first && first.index === 1 && !isGapPartition(first) ? first : undefined;
+}
+
 interface Appended {
   index: number;
   type: string;
@@ -143,7 +149,7 @@ export function appendedPartitions(boot: BootSetup): Appended[] {
   if (boot.gpt) {
     return boot.gpt.partitions
       .filter(
-        (p) => p !== isoGptPartition(boot) && !isGapPartition(p) && !boot.filePartitions.includes(p.index),
+        (p) => p !== firstGptPartition(boot) && !isGapPartition(p) && !boot.filePartitions.includes(p.index),
       )
       .map((p) => ({
         index: p.index,
