@@ -16,6 +16,7 @@ import {
 import type { IsoEntry, IsoImage } from '../iso/image.ts';
 import { type MasterBootRecord, parseMbr } from '../iso/mbr.ts';
 import { parseBootRecordCatalogLba, SECTOR } from '../iso/volume.ts';
+import { readPartitionOffset, usedMbrPartitions } from './sysarea.ts';
 
 export interface ElToritoImage extends BootEntry, BootImagePatches {
   /** The ISO file that holds the image, or null (hidden, or in an appended partition). */
@@ -33,6 +34,12 @@ export interface BootSetup {
   apm: ApmPartition[];
   /** Partition numbers that start at a file's extent: isohybrid marks of files inside the ISO, not appended. */
   filePartitions: number[];
+  /** The file each partition starts in (libisofs' "partition path"), by partition number. */
+  partitionPaths: { mbr: Map<number, string>; gpt: Map<number, string>; apm: Map<number, string> };
+  /** Where the ISO's partition with a second set of metadata starts, in 2048-byte blocks; else 0. */
+  partitionOffset: number;
+  /** The last 2048-byte block that holds file data (xorriso's "highest data block"). */
+  highestDataBlock: number;
 }
 
 const SYSTEM_AREA_BYTES = 16 * SECTOR;
@@ -63,6 +70,9 @@ export async function readBootSetup(image: IsoImage, files: readonly IsoEntry[])
     gpt,
     apm,
     filePartitions: partitionsAtFiles(mbr, gpt?.partitions ?? [], byLba),
+    partitionPaths: partitionPaths(mbr, gpt?.partitions ?? [], apm, files),
+    partitionOffset: await readPartitionOffset(image, mbr, gpt?.partitions ?? []),
+    highestDataBlock: highestDataBlock(files) ?? image.primary.volumeBlocks - 1,
   };
 }
 
@@ -126,4 +136,51 @@ function partitionsAtFiles(
 ): number[] {
   const parts = gpt.length ? gpt : (mbr?.partitions ?? []);
   return parts.filter((p) => p.index > 1 && p.start % 4 === 0 && byLba.has(p.start / 4)).map((p) => p.index);
+}
+
+/** A 2048-byte block range of file data, as libisofs looks a block up in the tree. */
+interface FileExtent {
+  path: string;
+  first: number;
+  blocks: number;
+}
+
+function fileExtents(files: readonly IsoEntry[]): FileExtent[] {
+  return files
+    .filter((f) => !f.isDirectory && !f.isSymlink && f.size > 0)
+    .map((f) => ({ path: f.path, first: f.extentLba, blocks: Math.ceil(f.size / SECTOR) }));
+}
+
+function highestDataBlock(files: readonly IsoEntry[]): number | null {
+  const extents = fileExtents(files);
+  return extents.length ? Math.max(...extents.map((e) => e.first + e.blocks - 1)) : null;
+}
+
+/** For each partition, the file whose data holds the partition's first block (2048-byte). */
+function partitionPaths(
+  mbr: MasterBootRecord | null,
+  gpt: readonly GptPartition[],
+  apm: readonly ApmPartition[],
+  files: readonly IsoEntry[],
+): BootSetup['partitionPaths'] {
+  const extents = fileExtents(files);
+  const pathAt = (block: number) => extents.find((e) => block >= e.first && block < e.first + e.blocks)?.path;
+  const byIndex = (parts: readonly { index: number; block: number }[]) =>
+    new Map(
+      parts.flatMap(({ index, block }) => {
+        const path = pathAt(block);
+        return path === undefined ? [] : [[index, path] as const];
+      }),
+    );
+  return {
+    mbr: byIndex(usedMbrPartitions(mbr).map((p) => ({ index: p.index, block: Math.floor(p.start / 4) }))),
+    gpt: byIndex(
+      gpt.filter((p) => p.sectors > 0).map((p) => ({ index: p.index, block: Math.floor(p.start / 4) })),
+    ),
+    apm: byIndex(
+      apm
+        .filter((p) => p.blocks > 0)
+        .map((p) => ({ index: p.index, block: Math.floor(p.start / (SECTOR / p.blockSize)) })),
+    ),
+  };
 }

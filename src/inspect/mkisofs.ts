@@ -3,8 +3,11 @@ import type { MbrPartition } from '../iso/mbr.ts';
 import type { PrimaryVolume } from '../iso/volume.ts';
 import { quoteAlways } from '../ui/shell.ts';
 import type { BootSetup, ElToritoImage } from './boot.ts';
+import { deriveHybridMarks, type HybridMarks, imageMarkArgs, isGapPartition } from './hybrid-marks.ts';
+import { isProtectiveMsdosLabel, usedMbrPartitions } from './sysarea.ts';
 
-const DEFAULT_MBR_TYPE = 0xcd;
+// xorriso proposes -partition_offset only for the two offsets it writes itself.
+const PROPOSED_OFFSETS = [0, 16];
 // Past cylinder 1023 the CHS fields saturate and carry no geometry (xorriso then omits it).
 const CHS_LIMIT = 1023;
 
@@ -15,16 +18,17 @@ const CHS_LIMIT = 1023;
 export function deriveMkisofsArgs(iso: string, volume: PrimaryVolume, boot: BootSetup): string[] {
   const lines = [`-V ${quoteAlways(volume.volumeId)}`];
   if (volume.modifiedRaw) lines.push(`--modification-date=${quoteAlways(volume.modifiedRaw)}`);
-  lines.push(...systemAreaArgs(iso, boot, volume.volumeBlocks));
+  const marks = deriveHybridMarks(iso, boot, volume.volumeBlocks);
+  lines.push(...systemAreaArgs(iso, boot, volume.volumeBlocks, marks));
   if (boot.catalogPath) lines.push(`-c ${quoteAlways(boot.catalogPath)}`);
   boot.eltorito.forEach((image, index) => {
     if (index > 0) lines.push('-eltorito-alt-boot');
-    lines.push(...imageArgs(iso, image, boot));
+    lines.push(...imageArgs(iso, image, boot), ...imageMarkArgs(marks.images[index]));
   });
   return lines;
 }
 
-function systemAreaArgs(iso: string, boot: BootSetup, isoBlocks: number): string[] {
+function systemAreaArgs(iso: string, boot: BootSetup, isoBlocks: number, marks: HybridMarks): string[] {
   const { mbr, gpt } = boot;
   if (!mbr) return [];
   const lines: string[] = [];
@@ -38,11 +42,11 @@ function systemAreaArgs(iso: string, boot: BootSetup, isoBlocks: number): string
     lines.push(`--grub2-mbr --interval:local_fs:0s-15s:${zero}:${quoteAlways(iso)}`);
   const genericCode = mbr.bootCode === 'none' || mbr.bootCode === 'other';
   const first = mbr.partitions[0];
-  // The MBR's first partition starts after sector 0 only when it guards, not holds, the ISO.
-  if (first && first.start > 0) lines.push('--protective-msdos-label');
+  if (isProtectiveMsdosLabel(mbr, isoBlocks)) lines.push('--protective-msdos-label');
   const geometry = first ? diskGeometry(first) : null;
   lines.push(`-partition_cyl_align ${cylinderAlignment(mbr.partitions, geometry, isoBlocks)}`);
-  lines.push(`-partition_offset ${isoPartitionOffset(boot)}`);
+  if (usedMbrPartitions(mbr).length && PROPOSED_OFFSETS.includes(boot.partitionOffset))
+    lines.push(`-partition_offset ${boot.partitionOffset}`);
   if (geometry) lines.push(`-partition_hd_cyl ${geometry.heads}`, `-partition_sec_hd ${geometry.sectors}`);
   if (mbr.partitions.some((p) => p.bootable)) lines.push('--mbr-force-bootable');
   for (const part of appendedPartitions(boot)) {
@@ -51,6 +55,7 @@ function systemAreaArgs(iso: string, boot: BootSetup, isoBlocks: number): string
       `-append_partition ${part.index} ${part.type} --interval:local_fs:${part.start}d-${end}d::${quoteAlways(iso)}`,
     );
   }
+  lines.push(...marks.systemAreaLines);
   if (gpt && mbr.protective && appendedPartitions(boot).length) lines.push('-appended_part_as_gpt');
   const apmBlockSize = boot.apm[0]?.blockSize;
   if (apmBlockSize) lines.push(`-apm-block-size ${apmBlockSize}`);
@@ -58,7 +63,7 @@ function systemAreaArgs(iso: string, boot: BootSetup, isoBlocks: number): string
   if (genericCode) lines.push(`-G --interval:local_fs:0s-15s:${zero}:${quoteAlways(iso)}`);
   const isoType = isoPartitionType(boot);
   if (isoType) lines.push(`-iso_mbr_part_type ${isoType}`);
-  if (hasEfiBootPartition(boot)) lines.push('-efi-boot-part --efi-boot-image');
+  if (marks.efiBootImage) lines.push('-efi-boot-part --efi-boot-image');
   return lines;
 }
 
@@ -101,39 +106,35 @@ function cylinderAlignment(
   return alignedCount >= 1 ? 'on' : 'off';
 }
 
-/** Where the ISO file system's partition starts, in 2048-byte blocks (-partition_offset). */
-function isoPartitionOffset(boot: BootSetup): number {
-  const first = isoGptPartition(boot);
-  return first && first.start > 0 && first.start % 4 === 0 && first.start <= 64 ? first.start / 4 : 0;
+/** The offset xorriso takes for the ISO's partition: 0 unless it is one it proposes. */
+function proposedOffset(boot: BootSetup): number {
+  return PROPOSED_OFFSETS.includes(boot.partitionOffset) ? boot.partitionOffset : 0;
 }
 
-/** The GPT partition that holds the ISO file system: the first one, unless it is a Gap filler. */
+/**
+ * xorriso's -iso_mbr_part_type: the type of the first MBR partition, else GPT partition, that
+ * starts at the partition offset and reaches the last block of file data.
+ */
+function isoPartitionType(boot: BootSetup): string | null {
+  const mbrIso = usedMbrPartitions(boot.mbr).find((p) => coversIso(boot, p.start, p.sectors));
+  if (mbrIso) return mbrIso.type;
+  const gptIso = isoGptPartition(boot);
+  return gptIso ? guidToXorrisoHex(gptIso.typeGuid) : null;
+}
+
+function coversIso(boot: BootSetup, start: number, sectors: number): boolean {
+  return start === proposedOffset(boot) * 4 && start + sectors >= boot.highestDataBlock * 4;
+}
+
+/** The GPT partition that holds the ISO file system, as xorriso finds it. */
 function isoGptPartition(boot: BootSetup): GptPartition | undefined {
+  return boot.gpt?.partitions.find((p) => coversIso(boot, p.start, p.sectors));
+}
+
+/** GPT partition 1, which xorriso writes for the ISO file system itself (unless a Gap filler). */
+function firstGptPartition(boot: BootSetup): GptPartition | undefined {
   const first = boot.gpt?.partitions[0];
   return first && first.index === 1 && !isGapPartition(first) ? first : undefined;
-}
-
-function isGapPartition(partition: GptPartition): boolean {
-  return /^Gap\d*$/.test(partition.name);
-}
-
-/** A GPT partition inside the ISO that marks the El Torito EFI image file (isohybrid-gpt-basdat). */
-function hasEfiBootPartition(boot: BootSetup): boolean {
-  const efiSectors = boot.eltorito.filter((e) => e.platform === 'uefi' && e.path).map((e) => e.lba * 4);
-  return (boot.gpt?.partitions ?? []).some(
-    (p) => boot.filePartitions.includes(p.index) && efiSectors.includes(p.start),
-  );
-}
-
-function isoPartitionType(boot: BootSetup): string | null {
-  // A protective MBR says nothing about the ISO: its partition type then lives in the GPT.
-  if (boot.gpt && boot.mbr?.protective) {
-    const gptFirst = isoGptPartition(boot);
-    return gptFirst ? guidToXorrisoHex(gptFirst.typeGuid) : null;
-  }
-  const mbrFirst = boot.mbr?.partitions[0];
-  if (!mbrFirst || mbrFirst.typeId === DEFAULT_MBR_TYPE || mbrFirst.typeId === 0xee) return null;
-  return mbrFirst.type;
 }
 
 interface Appended {
@@ -148,7 +149,7 @@ export function appendedPartitions(boot: BootSetup): Appended[] {
   if (boot.gpt) {
     return boot.gpt.partitions
       .filter(
-        (p) => p !== isoGptPartition(boot) && !isGapPartition(p) && !boot.filePartitions.includes(p.index),
+        (p) => p !== firstGptPartition(boot) && !isGapPartition(p) && !boot.filePartitions.includes(p.index),
       )
       .map((p) => ({
         index: p.index,

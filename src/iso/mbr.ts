@@ -4,6 +4,8 @@ import { ByteView, toHex } from './bytes.ts';
 /** A classic MBR partition table entry (offset 446, 4 x 16 bytes), in 512-byte sectors. */
 export interface MbrPartition {
   index: number;
+  /** The status byte: 0x80 bootable, 0x00 not; anything else is neither. */
+  status: number;
   bootable: boolean;
   type: string;
   typeId: number;
@@ -56,6 +58,7 @@ export function parseMbr(
     if (entry.isZero(0, 16)) continue;
     partitions.push({
       index: i + 1,
+      status: entry.u8(0),
       bootable: entry.u8(0) === 0x80,
       type: toHex(typeId),
       typeId,

@@ -16,7 +16,15 @@ const LONG_TARGET = `../${'a'.repeat(200)}/${'b'.repeat(250)}/c`;
 
 let workDir = '';
 const isos: Record<string, string> = {};
-const SETUPS: readonly Setup[] = ['mbr-appended', 'gpt-appended', 'isohybrid-gpt-apm'];
+const SETUPS: readonly Setup[] = [
+  'mbr-appended',
+  'gpt-appended',
+  'isohybrid-gpt-apm',
+  'isolinux-hybrid-offset',
+  'partition-offset',
+];
+// ISOLINUX's magic at byte 64 of isolinux.bin: with a boot info table, libisofs calls it isohybrid-suitable.
+const ISOLINUX_MAGIC = [0xfb, 0xc0, 0x78, 0x70];
 
 async function makeTree(root: string): Promise<void> {
   const rootfs = join(workDir, 'rootfs');
@@ -39,35 +47,63 @@ async function makeTree(root: string): Promise<void> {
   await symlink(LONG_TARGET, join(root, 'long-link'));
   await mkdir(join(root, 'boot'), { recursive: true });
   await writeFile(join(root, 'boot/bios.img'), new Uint8Array(4096).fill(0x90));
+  const isolinux = new Uint8Array(4096).fill(0x90);
+  isolinux.set(ISOLINUX_MAGIC, 64);
+  await writeFile(join(root, 'boot/isolinux.bin'), isolinux);
 }
 
-type Setup = 'mbr-appended' | 'gpt-appended' | 'isohybrid-gpt-apm';
+type Setup =
+  'mbr-appended' | 'gpt-appended' | 'isohybrid-gpt-apm' | 'isolinux-hybrid-offset' | 'partition-offset';
+
+/** Each setup's El Torito images as [path, appended partition, boot info table]. */
+const IMAGES: Record<Setup, [string | null, number | null, boolean][]> = {
+  'mbr-appended': [
+    ['/boot/bios.img', null, true],
+    [null, 2, false],
+  ],
+  'gpt-appended': [
+    ['/boot/bios.img', null, true],
+    [null, 2, false],
+  ],
+  'isohybrid-gpt-apm': [
+    ['/boot/bios.img', null, true],
+    ['/efi/efi.img', null, false],
+  ],
+  'isolinux-hybrid-offset': [
+    ['/boot/isolinux.bin', null, true],
+    ['/efi/efi.img', null, false],
+  ],
+  'partition-offset': [['/boot/bios.img', null, true]],
+};
 
 /**
- * Three boot setups xorriso can write: the EFI image in an appended partition of the MBR or of a
- * GPT, or inside the ISO marked by isohybrid GPT and APM entries (ipxe's MBR code as the template).
+ * Boot setups xorriso can write: the EFI image in an appended partition of the MBR or of a GPT;
+ * inside the ISO marked by GPT and APM entries, with ipxe's MBR code as the isohybrid template
+ * (not isohybrid to libisofs: bios.img is no isolinux.bin), or as live-build makes it (isolinux.bin,
+ * a second set of metadata at -partition_offset 16); and -partition_offset 16 alone.
  */
 function mkisofsArgs(root: string, out: string, setup: Setup): string[] {
-  const efi =
-    setup === 'isohybrid-gpt-apm'
-      ? ['-isohybrid-mbr', join(workDir, 'isohdpfx.bin'), '-e', 'efi/efi.img']
-      : [
-          '-append_partition',
-          '2',
-          '0xef',
-          join(workDir, 'efi.img'),
-          '-e',
-          '--interval:appended_partition_2:all::',
-        ];
-  const after = {
-    'mbr-appended': [],
-    'gpt-appended': ['-appended_part_as_gpt'],
-    'isohybrid-gpt-apm': ['-isohybrid-gpt-basdat', '-isohybrid-apm-hfsplus'],
+  const isohybridMbr = ['-isohybrid-mbr', join(workDir, 'isohdpfx.bin')];
+  const appendedEfi = ['-append_partition', '2', '0xef', join(workDir, 'efi.img')];
+  const efiAppended = ['-e', '--interval:appended_partition_2:all::', '-no-emul-boot'];
+  const efiInside = ['-e', 'efi/efi.img', '-no-emul-boot'];
+  const hybridMarks = ['-isohybrid-gpt-basdat', '-isohybrid-apm-hfsplus'];
+  const afterBios = {
+    'mbr-appended': [...appendedEfi, '-eltorito-alt-boot', ...efiAppended],
+    'gpt-appended': [...appendedEfi, '-eltorito-alt-boot', ...efiAppended, '-appended_part_as_gpt'],
+    'isohybrid-gpt-apm': [...isohybridMbr, '-eltorito-alt-boot', ...efiInside, ...hybridMarks],
+    'isolinux-hybrid-offset': [
+      ...[...isohybridMbr, '-partition_offset', '16'],
+      ...['-eltorito-alt-boot', ...efiInside, ...hybridMarks],
+    ],
+    'partition-offset': ['-partition_offset', '16'],
   }[setup];
+  const bios = setup === 'isolinux-hybrid-offset' ? 'boot/isolinux.bin' : 'boot/bios.img';
   return [
     ...['xorriso', '-as', 'mkisofs', '-o', out, '-R', '-J', '-joliet-long', '-V', 'MADE ISO'],
-    ...['-c', 'boot.catalog', '-b', 'boot/bios.img', '-no-emul-boot', '-boot-load-size', '4'],
-    ...['-boot-info-table', '-eltorito-alt-boot', ...efi, '-no-emul-boot', ...after, root],
+    ...['-c', 'boot.catalog', '-b', bios, '-no-emul-boot', '-boot-load-size', '4', '-boot-info-table'],
+    ...afterBios,
+    root,
   ];
 }
 
@@ -165,11 +201,7 @@ describe.each(SETUPS)('inspect agrees with xorriso on a made %s ISO', (name) => 
     expect(report.eltorito.map((e) => [e.platform, e.bootable, e.emulation, e.loadSectors, e.lba])).toEqual(
       reference.eltorito.map((e) => [e.platform, e.bootable, e.emulation, e.loadSectors, e.lba]),
     );
-    const efiImage = name === 'isohybrid-gpt-apm' ? ['/efi/efi.img', null, false] : [null, 2, false];
-    expect(report.eltorito.map((e) => [e.path, e.partition, e.bootInfoTable])).toEqual([
-      ['/boot/bios.img', null, true],
-      efiImage,
-    ]);
+    expect(report.eltorito.map((e) => [e.path, e.partition, e.bootInfoTable])).toEqual(IMAGES[name]);
     expect(report.mbr).toEqual(reference.mbr);
     const gpt = (report.gpt?.partitions ?? []).map((p) => ({
       index: p.index,
@@ -180,7 +212,7 @@ describe.each(SETUPS)('inspect agrees with xorriso on a made %s ISO', (name) => 
       flags: p.attributes,
     }));
     expect(gpt).toEqual(reference.gpt);
-    if (name === 'isohybrid-gpt-apm') {
+    if (name === 'isohybrid-gpt-apm' || name === 'isolinux-hybrid-offset') {
       // xorriso's report leaves out the map's own entry (Apple_partition_map); isoforge lists it too.
       const apmLines = xorriso.plain.filter((line) => line.startsWith('APM start and size'));
       const apmReference = apmLines.map((line) => line.split(/\s+/).slice(-2).map(Number));
@@ -190,5 +222,21 @@ describe.each(SETUPS)('inspect agrees with xorriso on a made %s ISO', (name) => 
       expect(report.apm.map((p) => p.name)).toEqual(['Apple', 'EFI']);
     }
     expect(report.mkisofsArgs).toEqual(xorriso.elToritoAsMkisofs);
+  });
+});
+
+describe('the -as mkisofs proposal for partition offsets and isohybrid marks', () => {
+  it('an isolinux isohybrid ISO at -partition_offset 16 gets its GPT and APM marks back, no protective label', async () => {
+    const { mkisofsArgs } = await inspectIso(isos['isolinux-hybrid-offset'] ?? '');
+    expect(mkisofsArgs).toEqual(expect.arrayContaining(['-partition_offset 16', '-iso_mbr_part_type 0x00']));
+    expect(mkisofsArgs.slice(-2)).toEqual(['-isohybrid-gpt-basdat', '-isohybrid-apm-hfsplus']);
+    expect(mkisofsArgs).not.toContain('--protective-msdos-label');
+    expect(mkisofsArgs).not.toContain('-efi-boot-part --efi-boot-image');
+  });
+
+  it('an MBR partition holding a second set of metadata is -partition_offset 16 of type 0xcd', async () => {
+    const { mkisofsArgs } = await inspectIso(isos['partition-offset'] ?? '');
+    expect(mkisofsArgs).toEqual(expect.arrayContaining(['-partition_offset 16', '-iso_mbr_part_type 0xcd']));
+    expect(mkisofsArgs).not.toContain('--protective-msdos-label');
   });
 });
