@@ -1,16 +1,13 @@
-import { createHash } from 'node:crypto';
 import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
-import { IsoImage } from '../iso/image.ts';
 import { SECTOR } from '../iso/volume.ts';
-import { type ChecksumFile, entryIsoPath, findChecksumFiles, parseChecksums } from '../distro/checksums.ts';
 import { runUnsquashfsStat } from '../tools/squashfs.ts';
 import { outcomeOf, type VerifyCheck, type VerifyReport } from './check.ts';
+import { checkChecksumFiles } from './checksums.ts';
 import { compareToolReports } from './reports.ts';
 import { checkSignatures } from './signatures.ts';
 
+export { checkChecksumFiles } from './checksums.ts';
 export { type CheckOutcome, describeCheck, outcomeOf, type VerifyCheck, type VerifyReport } from './check.ts';
-
-const HASH_CHUNK = 8 * 1024 * 1024;
 
 /**
  * Checks a written ISO before it is reported done: boot setup equal to the original's (positions
@@ -32,7 +29,7 @@ export async function verifyIso(options: {
     checks.push(...compareBootSetup(options.originalReport ?? (await inspectIso(options.original)), output));
     checks.push(...(await compareToolReports(options.original, options.output, options.signal)));
   }
-  checks.push(...(await checkChecksumFiles(options.output, output.checksumFiles)));
+  checks.push(...(await checkChecksumFiles(options.output, output.checksumFiles, options.original)));
   for (const path of options.changedSquashfs ?? [])
     checks.push(await checkSquashfs(options.output, output, path, options.signal));
   checks.push(...(await checkSignatures(options.output, output, options)));
@@ -75,47 +72,6 @@ export function compareBootSetup(original: IsoReport, output: IsoReport): Verify
     same('Joliet', original.joliet, output.joliet),
     same('Rock Ridge', original.rockRidge, output.rockRidge),
   ];
-}
-
-/** Hashes every file each checksum file lists, as casper-md5check or live-boot's verify-checksums does at boot. */
-export async function checkChecksumFiles(iso: string, paths: readonly string[]): Promise<VerifyCheck[]> {
-  const files = findChecksumFiles(paths);
-  if (!files.length) return [{ name: 'checksum files', outcome: 'ok', detail: 'none on this medium' }];
-  await using image = await IsoImage.open(iso);
-  const checks: VerifyCheck[] = [];
-  for (const file of files) checks.push(await checkChecksumFile(image, file));
-  return checks;
-}
-
-async function checkChecksumFile(image: IsoImage, file: ChecksumFile): Promise<VerifyCheck> {
-  const name = file.path.slice(1);
-  const text = await image.readText(file.path);
-  if (text === null) return { name, outcome: 'failed', detail: 'unreadable' };
-  const bad: string[] = [];
-  const entries = parseChecksums(text, file.algorithm);
-  for (const entry of entries) {
-    const found = await image.stat(entryIsoPath(entry.path));
-    if (!found || found.isDirectory) {
-      bad.push(`${entry.path} missing`);
-      continue;
-    }
-    const hash = createHash(file.algorithm);
-    for (let done = 0; done < found.size; done += HASH_CHUNK) {
-      hash.update(
-        await image.readRange(found.extentLba * SECTOR + done, Math.min(HASH_CHUNK, found.size - done)),
-      );
-    }
-    if (hash.digest('hex') !== entry.hash) bad.push(`${entry.path} differs`);
-  }
-  return {
-    name,
-    outcome: outcomeOf(bad.length === 0 && entries.length > 0),
-    detail: bad.length
-      ? bad.slice(0, 5).join('; ')
-      : entries.length
-        ? `${entries.length} files match (${file.algorithm})`
-        : `no ${file.algorithm} lines in it`,
-  };
 }
 
 async function checkSquashfs(
