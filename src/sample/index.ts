@@ -19,7 +19,7 @@ import {
 } from './tree.ts';
 
 /** Bump when the sample's content changes, so cached samples are rebuilt. */
-const SAMPLE_FORMAT = 3;
+const SAMPLE_FORMAT = 4;
 
 export const SAMPLE_LAYERS: readonly SampleLayerSpec[] = [
   { name: 'ubuntu-server-minimal', debs: [], remove: [], release: true },
