@@ -40,7 +40,8 @@ async function readPolicies(
   return new Map(names.map((name) => [name, parsePolicy(out, name)]));
 }
 
-function parsePolicy(out: string, name: string): PackagePolicy {
+/** One package of `apt-cache policy` output; a name apt does not know at all is absent from it. */
+export function parsePolicy(out: string, name: string): PackagePolicy {
   const escaped = name.replace(/[.+]/g, '\\$&');
   const match = new RegExp(`^${escaped}:\\n\\s+Installed: (\\S+)\\n\\s+Candidate: (\\S+)`, 'm').exec(out);
   return {

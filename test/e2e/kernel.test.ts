@@ -91,7 +91,7 @@ layers:
       expect(dpkgStatus(status, 'initramfs-tools')).toBe('install ok installed');
       const boot = await runUnsquashfsInIso(output, INSTALL_SOURCE, ['-lln', 'boot']);
       expect(boot).toMatch(
-        new RegExp(`^-\\S+ root/root\\s+\\d+ .* squashfs-root/boot/initrd\\.img-${version}$`, 'm'),
+        new RegExp(`^-\\S+ 0/0\\s+\\d+ .* squashfs-root/boot/initrd\\.img-${version}$`, 'm'),
       );
       expect(boot).toMatch(new RegExp(` squashfs-root/boot/vmlinuz-${version}$`, 'm'));
     },
