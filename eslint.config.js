@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', '.cache', 'out', 'coverage'] },
+  { ignores: ['node_modules', '.cache', 'out', 'coverage', 'dist', 'dist.tmp'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -13,4 +13,5 @@ export default tseslint.config(
     },
   },
   { files: ['test/**'], rules: { 'max-lines-per-function': 'off' } },
+  { files: ['**/*.cjs'], languageOptions: { sourceType: 'commonjs', globals: { module: 'writable' } } },
 );

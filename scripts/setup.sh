@@ -9,7 +9,7 @@ APT_PACKAGES=(
   qemu-system-x86 qemu-utils ovmf seabios
   grub-pc-bin grub-efi-amd64-bin grub-common
   cpio zstd xz-utils busybox-static rsync kmod dpkg-dev
-  ipxe grub-rescue-pc
+  ipxe grub-rescue-pc memtest86+
 )
 
 missing=()
@@ -28,3 +28,5 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   echo "setup: installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# bin/isoforge runs the compiled code: compile it now (about ten seconds).
+bash scripts/build.sh

@@ -6,5 +6,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 npx tsc --noEmit
 npx eslint .
+# the allowed import directions (README: Architecture); a cycle or an upward import fails here
+npm run deps --silent
 npx vitest run --exclude 'test/reliability/**' "$@"
 npm run reliability

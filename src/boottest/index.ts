@@ -1,10 +1,15 @@
-import { appendFile, copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { inspectIso } from '../inspect/inspect.ts';
 import { runQemu } from '../tools/qemu.ts';
 import { type Firmware, FIRMWARE_FILES, makeQemuArgs, type Media } from './args.ts';
+import { type BootEnd, ConsoleWatch, type MilestoneHit } from './console-watch.ts';
+import type { Milestone } from './milestones.ts';
 import { QmpClient } from './qmp.ts';
 
 export { type Firmware, type Media, FIRMWARES, MEDIA } from './args.ts';
+export { type BootEnd, type MilestoneHit } from './console-watch.ts';
+export { type Milestone, MILESTONES } from './milestones.ts';
 
 /** The marker line the sample's initrd prints when the layers stacked and the release file was read. */
 export const SAMPLE_OK = /ISOFORGE-SAMPLE-BOOT ok release=\S+/;
@@ -20,15 +25,26 @@ export interface BootResult {
   logFile: string;
   /** The last console lines (serial, then the VGA text screen) for a failure report. */
   tail: string[];
-  /** The line that matched EXPECT, when one did. */
+  /** The line that matched EXPECT or proved the UNTIL milestone, when one did. */
   matched: string | null;
+  /** The furthest milestone reached (null: not even a boot loader), and when each was first seen. */
+  milestone: Milestone | null;
+  milestones: MilestoneHit[];
+  end: BootEnd;
 }
 
 export interface BootTestOptions {
   iso: string;
   firmware: Firmware;
   media: Media;
+  /** Passes on a console line matching EXPECT, or on reaching UNTIL; neither: the sample's marker or a login prompt. */
   expect?: RegExp;
+  until?: Milestone;
+  /**
+   * The longest timeout of the ISO's boot menus (0 when none has one): a boot loader whose screen
+   * stays still longer than that, plus a margin, is waiting at a menu for a key.
+   */
+  menuTimeoutSeconds?: number;
   /** Stops the boot early as failed when this appears (default: the sample's fail marker). */
   failOn?: RegExp;
   timeoutSeconds?: number;
@@ -37,25 +53,35 @@ export interface BootTestOptions {
 }
 
 const VGA_POLL_MS = 2000;
+/** A still screen and an idle disk at the boot loader this long after any menu timeout: it waits for a key. */
+const MENU_QUIET_MS = 20_000;
 
 /** Boots ISO once in QEMU and reports whether EXPECT appeared on the console before the timeout. */
 export async function runBootTest(options: BootTestOptions): Promise<BootResult> {
-  const expect = options.expect ?? SAMPLE_OK;
-  const failOn = options.failOn ?? BOOT_FAILURES;
+  const useDefault = options.expect === undefined && options.until === undefined;
+  const goal = {
+    expect: useDefault ? SAMPLE_OK : options.expect,
+    until: useDefault ? 'login' : options.until,
+    failOn: options.failOn ?? BOOT_FAILURES,
+  } as const;
   const name = `${options.firmware}-${options.media}`;
   await mkdir(options.logDir, { recursive: true });
   const logFile = join(options.logDir, `${name}.log`);
   await writeFile(logFile, '');
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([stop.signal, options.signal]) : stop.signal;
-  const console = new ConsoleWatch(logFile, expect, failOn, () => stop.abort());
-  const timer = setTimeout(() => stop.abort(), (options.timeoutSeconds ?? 180) * 1000);
+  const console = new ConsoleWatch(logFile, goal, () => stop.abort());
+  const timer = setTimeout(() => console.finish('timeout'), (options.timeoutSeconds ?? 180) * 1000);
   const qmpSocket = join(options.logDir, `${name}.qmp`);
   const argv = makeQemuArgs({ ...options, qmpSocket, varsFile: await copyVars(options, name) });
   const started = Date.now();
-  const screen = watchScreen(qmpSocket, console, signal);
+  const screen = watchScreen(qmpSocket, console, signal, {
+    dumpFile: join(options.logDir, `${name}.ppm`),
+    menuQuietMs: MENU_QUIET_MS + (options.menuTimeoutSeconds ?? 0) * 1000,
+  });
   try {
-    await runQemu(argv, { signal, onLine: (line) => console.addSerial(line) });
+    const exit = await runQemu(argv, { signal, onLine: (line) => console.addSerial(line) });
+    if (exit === 'powered-off') console.finish('powered-off');
   } finally {
     clearTimeout(timer);
     stop.abort();
@@ -66,11 +92,14 @@ export async function runBootTest(options: BootTestOptions): Promise<BootResult>
   return {
     firmware: options.firmware,
     media: options.media,
-    passed: console.matched !== null,
+    passed: console.end === 'passed',
     seconds: (Date.now() - started) / 1000,
     logFile,
     tail: console.tail(),
     matched: console.matched,
+    milestone: console.milestone,
+    milestones: console.milestones,
+    end: console.end ?? 'timeout',
   };
 }
 
@@ -81,13 +110,24 @@ async function copyVars(options: BootTestOptions, name: string): Promise<string 
   return vars;
 }
 
-/** Polls the VGA text screen (BIOS boot loaders print nowhere else) until SIGNAL stops the VM. */
-async function watchScreen(socket: string, console: ConsoleWatch, signal: AbortSignal): Promise<void> {
+/**
+ * Polls the VGA text screen (BIOS boot loaders print nowhere else) and a picture of the whole
+ * screen (graphical menus) until SIGNAL stops the VM; stops it at a boot menu that waits forever.
+ */
+async function watchScreen(
+  socket: string,
+  console: ConsoleWatch,
+  signal: AbortSignal,
+  options: { dumpFile: string; menuQuietMs: number },
+): Promise<void> {
   let qmp: QmpClient | undefined;
   try {
     qmp = await QmpClient.connect(socket);
     while (!signal.aborted) {
       console.setScreen(await qmp.readVgaText());
+      console.setActivity(await qmp.readScreenHash(options.dumpFile), await qmp.readDiskReadBytes());
+      const still = Date.now() - console.lastActivity >= options.menuQuietMs;
+      if (console.milestone === 'bootloader' && still) console.finish('boot-menu');
       await new Promise((resolve) => setTimeout(resolve, VGA_POLL_MS));
     }
   } catch {
@@ -97,58 +137,26 @@ async function watchScreen(socket: string, console: ConsoleWatch, signal: AbortS
   }
 }
 
-/** Collects serial lines and screen snapshots, and decides pass/fail as they arrive. */
-class ConsoleWatch {
-  matched: string | null = null;
-  private serial: string[] = [];
-  private screen: string[] = [];
-  private pending = '';
-  private writing: Promise<void> = Promise.resolve();
+/**
+ * The longest timeout among the ISO's boot menus, 0 when none has one (live-build's isolinux and
+ * GRUB menus wait for a key): how long a boot loader may legitimately show a still screen.
+ */
+export async function readMenuTimeoutSeconds(iso: string): Promise<number> {
+  const { bootMenus } = await inspectIso(iso);
+  return Math.max(0, ...bootMenus.map((menu) => menu.timeoutSeconds ?? 0));
+}
 
-  constructor(
-    private readonly logFile: string,
-    private readonly expect: RegExp,
-    private readonly failOn: RegExp,
-    private readonly stop: () => void,
-  ) {}
+const ENDS: Record<BootResult['end'], string> = {
+  passed: 'passed',
+  'boot-menu': 'stopped at a boot menu',
+  failure: 'stopped on a failure line',
+  'powered-off': 'powered off',
+  timeout: 'timed out',
+};
 
-  addSerial(line: string): void {
-    // Firmware and kernels colour their output; strip ANSI escape sequences before matching.
-    // eslint-disable-next-line no-control-regex
-    const clean = line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '');
-    this.serial.push(clean);
-    this.pending += `${clean}\n`;
-    this.check([clean]);
-  }
-
-  setScreen(lines: string[]): void {
-    if (lines.join('\n') === this.screen.join('\n')) return;
-    this.screen = lines;
-    this.pending += `--- screen ---\n${lines.filter(Boolean).join('\n')}\n--- end screen ---\n`;
-    this.check(lines);
-  }
-
-  tail(count = 15): string[] {
-    return [...this.serial.slice(-count), ...this.screen.filter(Boolean).slice(-count)];
-  }
-
-  /** Appends what arrived since the last flush; writes are chained so the log keeps console order. */
-  flush(): Promise<void> {
-    const text = this.pending;
-    this.pending = '';
-    if (text) this.writing = this.writing.then(() => appendFile(this.logFile, text));
-    return this.writing;
-  }
-
-  private check(lines: string[]): void {
-    for (const line of lines) {
-      if (this.matched === null && this.expect.test(line)) {
-        this.matched = line;
-        this.stop();
-      } else if (this.matched === null && this.failOn.test(line)) {
-        this.stop();
-      }
-    }
-    void this.flush();
-  }
+/** How a boot ended, in words: "stopped at a boot menu", "timed out after reaching kernel". */
+export function describeEnd(result: BootResult): string {
+  const end = ENDS[result.end];
+  if (result.end === 'passed' || result.end === 'boot-menu') return end;
+  return `${end} ${result.milestone ? `after reaching ${result.milestone}` : 'before any boot loader'}`;
 }

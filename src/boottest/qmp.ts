@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { connect, type Socket } from 'node:net';
 
 /**
@@ -63,6 +65,20 @@ export class QmpClient {
           .trimEnd(),
       );
     return lines;
+  }
+
+  /** A hash of the picture on the screen, text or graphics (QEMU writes it to FILE as a PPM). */
+  async readScreenHash(file: string): Promise<string> {
+    await this.execute('screendump', { filename: file });
+    return createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
+  }
+
+  /** Bytes the VM has read from all its drives: a boot loader loading a kernel reads, a menu does not. */
+  async readDiskReadBytes(): Promise<number> {
+    const drives = (await this.execute('query-blockstats')) as { stats?: { rd_bytes?: number } }[];
+    return drives.reduce((sum, drive) => sum + (drive.stats?.rd_bytes ?? 0), 0);
   }
 
   close(): void {

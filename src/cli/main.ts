@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, isIsoforgeError, IsoforgeError } from '../errors.ts';
 import { closeLogFile, log, setVerbose } from '../ui/log.ts';
@@ -11,7 +12,7 @@ async function main(argv: string[]): Promise<number> {
   const context = makeInterruptContext((line) => process.stderr.write(`${line}\n`));
   const program = new Command('isoforge')
     .description('Remaster Ubuntu and Debian live installer ISOs from a recipe')
-    .version(process.env.npm_package_version ?? '0.1.0')
+    .version(readPackageVersion())
     .option('-v, --verbose', 'print debug logs (every command run) on stderr')
     .showHelpAfterError()
     .exitOverride();
@@ -25,6 +26,12 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     await closeLogFile();
   }
+}
+
+/** package.json's version: src/cli and dist/cli both sit two folders below it. */
+function readPackageVersion(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
 }
 
 function reportError(error: unknown): number {

@@ -1,6 +1,11 @@
 import { FormatError } from '../errors.ts';
 import { parseApm, type ApmPartition } from '../iso/apm.ts';
-import { type BootEntry, parseBootCatalog, parseBootImagePatches } from '../iso/eltorito.ts';
+import {
+  type BootEntry,
+  type BootImagePatches,
+  parseBootCatalog,
+  parseBootImagePatches,
+} from '../iso/eltorito.ts';
 import {
   LOGICAL_BLOCK,
   parseGptEntries,
@@ -12,13 +17,11 @@ import type { IsoEntry, IsoImage } from '../iso/image.ts';
 import { type MasterBootRecord, parseMbr } from '../iso/mbr.ts';
 import { parseBootRecordCatalogLba, SECTOR } from '../iso/volume.ts';
 
-export interface ElToritoImage extends BootEntry {
+export interface ElToritoImage extends BootEntry, BootImagePatches {
   /** The ISO file that holds the image, or null (hidden, or in an appended partition). */
   path: string | null;
   /** The MBR/GPT partition number the image lies in, beyond the ISO file system; else null. */
   partition: number | null;
-  bootInfoTable: boolean;
-  grub2BootInfo: boolean;
 }
 
 export interface BootSetup {
@@ -38,21 +41,20 @@ const GRUB2_INFO_END = 2560;
 /** Reads El Torito, MBR, GPT and APM: everything a firmware looks at before the file system. */
 export async function readBootSetup(image: IsoImage, files: readonly IsoEntry[]): Promise<BootSetup> {
   const systemArea = await image.readRange(0, SYSTEM_AREA_BYTES);
-  const mbr = parseMbr(systemArea.subarray(0, 512));
-  const gpt = await readGpt(image, systemArea);
-  const apm = parseApm(systemArea);
   const bootRecord = image.descriptors.find((d) => parseBootRecordCatalogLba(d) !== null);
   const catalogLba = bootRecord ? parseBootRecordCatalogLba(bootRecord) : null;
+  const entries = catalogLba === null ? [] : await readCatalog(image, catalogLba);
+  const patches = await Promise.all(entries.map((entry) => readPatches(image, entry)));
+  const first = entries[0] && patches[0] ? { lba: entries[0].lba, ...patches[0] } : null;
+  const mbr = parseMbr(systemArea.subarray(0, 512), first);
+  const gpt = await readGpt(image, systemArea);
+  const apm = parseApm(systemArea);
   const byLba = new Map(files.filter((f) => !f.isDirectory).map((f) => [f.extentLba, f.path]));
-  const eltorito: ElToritoImage[] = [];
-  if (catalogLba !== null) {
-    if ((catalogLba + 1) * SECTOR > image.sizeBytes) {
-      throw new FormatError(`El Torito boot catalog at block ${catalogLba} lies beyond the end of the image`);
-    }
-    for (const entry of parseBootCatalog(await image.readSectors(catalogLba, 1))) {
-      eltorito.push(await describeImage(image, entry, byLba, mbr, gpt?.partitions ?? []));
-    }
-  }
+  const holders = holderPartitions(mbr, gpt?.partitions ?? []);
+  const eltorito = entries.map((entry, i) => ({
+    ...describeImage(entry, byLba, holders),
+    ...(patches[i] ?? NO_PATCHES),
+  }));
   return {
     catalogLba,
     catalogPath: catalogLba === null ? null : (byLba.get(catalogLba) ?? null),
@@ -62,6 +64,13 @@ export async function readBootSetup(image: IsoImage, files: readonly IsoEntry[])
     apm,
     filePartitions: partitionsAtFiles(mbr, gpt?.partitions ?? [], byLba),
   };
+}
+
+async function readCatalog(image: IsoImage, catalogLba: number): Promise<BootEntry[]> {
+  if ((catalogLba + 1) * SECTOR > image.sizeBytes) {
+    throw new FormatError(`El Torito boot catalog at block ${catalogLba} lies beyond the end of the image`);
+  }
+  return parseBootCatalog(await image.readSectors(catalogLba, 1));
 }
 
 async function readGpt(image: IsoImage, systemArea: Uint8Array): Promise<BootSetup['gpt']> {
@@ -76,26 +85,38 @@ async function readGpt(image: IsoImage, systemArea: Uint8Array): Promise<BootSet
   return { header, partitions: parseGptEntries(header, table) };
 }
 
-async function describeImage(
-  image: IsoImage,
-  entry: BootEntry,
-  byLba: ReadonlyMap<number, string>,
-  mbr: MasterBootRecord | null,
-  gpt: readonly GptPartition[],
-): Promise<ElToritoImage> {
-  const sector = entry.lba * 4;
-  // Partition 1 is the ISO file system itself; an image without a file in a later one was appended.
-  const holders = [
+const NO_PATCHES: BootImagePatches = { bootInfoTable: false, grub2BootInfo: false, isohybridCapable: false };
+
+/** What xorriso patched into a BIOS boot image (boot info table, GRUB2 boot info, isolinux magic). */
+async function readPatches(image: IsoImage, entry: BootEntry): Promise<BootImagePatches> {
+  if (entry.platform !== 'bios' || entry.lba * SECTOR + GRUB2_INFO_END > image.sizeBytes) return NO_PATCHES;
+  return parseBootImagePatches(await image.readRange(entry.lba * SECTOR, GRUB2_INFO_END), entry.lba);
+}
+
+interface Holder {
+  index: number;
+  start: number;
+  sectors: number;
+}
+
+/** Partitions beyond the ISO file system (partition 1) that may hold an appended boot image. */
+function holderPartitions(mbr: MasterBootRecord | null, gpt: readonly GptPartition[]): Holder[] {
+  return [
     ...gpt.map((p) => ({ index: p.index, start: p.start, sectors: p.sectors })),
     ...(gpt.length ? [] : (mbr?.partitions ?? []).filter((p) => p.typeId !== 0xee)),
   ].filter((p) => p.index > 1);
+}
+
+function describeImage(
+  entry: BootEntry,
+  byLba: ReadonlyMap<number, string>,
+  holders: readonly Holder[],
+): Omit<ElToritoImage, keyof BootImagePatches> {
+  const sector = entry.lba * 4;
+  // An image without a file that lies in a partition after the ISO file system was appended.
   const path = byLba.get(entry.lba) ?? null;
   const partition = path ? undefined : holders.find((p) => sector >= p.start && sector < p.start + p.sectors);
-  let patches = { bootInfoTable: false, grub2BootInfo: false };
-  if (entry.platform === 'bios' && entry.lba * SECTOR + GRUB2_INFO_END <= image.sizeBytes) {
-    patches = parseBootImagePatches(await image.readRange(entry.lba * SECTOR, GRUB2_INFO_END), entry.lba);
-  }
-  return { ...entry, path, partition: partition?.index ?? null, ...patches };
+  return { ...entry, path, partition: partition?.index ?? null };
 }
 
 function partitionsAtFiles(

@@ -11,6 +11,8 @@ export interface BootMenu {
   file: string;
   loader: 'grub' | 'isolinux';
   entries: MenuEntry[];
+  /** Seconds before the default entry boots; null when the menu waits for a key forever. */
+  timeoutSeconds: number | null;
 }
 
 /** Parses GRUB menuentry blocks: title, linux/linuxefi line (kernel + args), initrd line. */
@@ -84,5 +86,21 @@ export const MENU_FILES: readonly { path: string; loader: BootMenu['loader'] }[]
 ];
 
 export function parseMenu(file: string, loader: BootMenu['loader'], text: string): BootMenu {
-  return { file, loader, entries: loader === 'grub' ? parseGrubMenu(text) : parseIsolinuxMenu(text) };
+  return loader === 'grub'
+    ? { file, loader, entries: parseGrubMenu(text), timeoutSeconds: parseGrubTimeout(text) }
+    : { file, loader, entries: parseIsolinuxMenu(text), timeoutSeconds: parseIsolinuxTimeout(text) };
+}
+
+/** GRUB waits forever when `timeout` is unset or negative (grub.texi, "timeout"); the last assignment wins. */
+export function parseGrubTimeout(text: string): number | null {
+  const values = [...text.matchAll(/^\s*set\s+timeout=["']?(-?\d+)/gm)].map((m) => Number(m[1]));
+  const last = values.at(-1);
+  return last === undefined || last < 0 ? null : last;
+}
+
+/** isolinux counts TIMEOUT in tenths of a second; 0 or no TIMEOUT line means no timeout (syslinux wiki). */
+export function parseIsolinuxTimeout(text: string): number | null {
+  const values = [...text.matchAll(/^\s*timeout\s+(\d+)/gim)].map((m) => Number(m[1]));
+  const last = values.at(-1);
+  return last === undefined || last === 0 ? null : last / 10;
 }

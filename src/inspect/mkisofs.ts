@@ -1,25 +1,22 @@
 import { type GptPartition, guidToXorrisoHex } from '../iso/gpt.ts';
 import type { MbrPartition } from '../iso/mbr.ts';
 import type { PrimaryVolume } from '../iso/volume.ts';
+import { quoteAlways } from '../ui/shell.ts';
 import type { BootSetup, ElToritoImage } from './boot.ts';
 
 const DEFAULT_MBR_TYPE = 0xcd;
 // Past cylinder 1023 the CHS fields saturate and carry no geometry (xorriso then omits it).
 const CHS_LIMIT = 1023;
 
-function quote(value: string): string {
-  return `'${value.replaceAll("'", `'"'"'`)}'`;
-}
-
 /**
  * The `xorriso -as mkisofs` boot options that rebuild this ISO's boot setup, derived from the
  * parsed tables (the same lines `xorriso -report_el_torito as_mkisofs` prints).
  */
 export function deriveMkisofsArgs(iso: string, volume: PrimaryVolume, boot: BootSetup): string[] {
-  const lines = [`-V ${quote(volume.volumeId)}`];
-  if (volume.modifiedRaw) lines.push(`--modification-date=${quote(volume.modifiedRaw)}`);
-  lines.push(...systemAreaArgs(iso, boot));
-  if (boot.catalogPath) lines.push(`-c ${quote(boot.catalogPath)}`);
+  const lines = [`-V ${quoteAlways(volume.volumeId)}`];
+  if (volume.modifiedRaw) lines.push(`--modification-date=${quoteAlways(volume.modifiedRaw)}`);
+  lines.push(...systemAreaArgs(iso, boot, volume.volumeBlocks));
+  if (boot.catalogPath) lines.push(`-c ${quoteAlways(boot.catalogPath)}`);
   boot.eltorito.forEach((image, index) => {
     if (index > 0) lines.push('-eltorito-alt-boot');
     lines.push(...imageArgs(iso, image, boot));
@@ -27,40 +24,38 @@ export function deriveMkisofsArgs(iso: string, volume: PrimaryVolume, boot: Boot
   return lines;
 }
 
-function systemAreaArgs(iso: string, boot: BootSetup): string[] {
+function systemAreaArgs(iso: string, boot: BootSetup, isoBlocks: number): string[] {
   const { mbr, gpt } = boot;
   if (!mbr) return [];
   const lines: string[] = [];
   const zero = ['zero_mbrpt', ...(gpt ? ['zero_gpt'] : []), ...(boot.apm.length ? ['zero_apm'] : [])].join(
     ',',
   );
-  if (mbr.bootCode === 'grub2') lines.push(`--grub2-mbr --interval:local_fs:0s-15s:${zero}:${quote(iso)}`);
-  // xorriso names isohybrid boot code only for the plain MBR form; with GPT or APM it replays it as -G.
-  const genericCode =
-    mbr.bootCode === 'none' ||
-    mbr.bootCode === 'other' ||
-    (mbr.bootCode === 'isohybrid' && (gpt !== null || boot.apm.length > 0));
-  if (mbr.bootCode === 'isohybrid' && !genericCode)
-    lines.push(`-isohybrid-mbr --interval:local_fs:0s-15s:${zero}:${quote(iso)}`);
+  // xorriso names the boot code it recognised first, in the order isohybrid, GRUB2.
+  if (mbr.bootCode === 'isohybrid')
+    lines.push(`-isohybrid-mbr --interval:local_fs:0s-15s:${zero}:${quoteAlways(iso)}`);
+  if (mbr.bootCode === 'grub2')
+    lines.push(`--grub2-mbr --interval:local_fs:0s-15s:${zero}:${quoteAlways(iso)}`);
+  const genericCode = mbr.bootCode === 'none' || mbr.bootCode === 'other';
   const first = mbr.partitions[0];
   // The MBR's first partition starts after sector 0 only when it guards, not holds, the ISO.
   if (first && first.start > 0) lines.push('--protective-msdos-label');
-  lines.push(`-partition_cyl_align ${mbr.bootCode === 'isohybrid' ? 'on' : 'off'}`);
-  lines.push(`-partition_offset ${isoPartitionOffset(boot)}`);
   const geometry = first ? diskGeometry(first) : null;
+  lines.push(`-partition_cyl_align ${cylinderAlignment(mbr.partitions, geometry, isoBlocks)}`);
+  lines.push(`-partition_offset ${isoPartitionOffset(boot)}`);
   if (geometry) lines.push(`-partition_hd_cyl ${geometry.heads}`, `-partition_sec_hd ${geometry.sectors}`);
   if (mbr.partitions.some((p) => p.bootable)) lines.push('--mbr-force-bootable');
   for (const part of appendedPartitions(boot)) {
     const end = part.start + part.sectors - 1;
     lines.push(
-      `-append_partition ${part.index} ${part.type} --interval:local_fs:${part.start}d-${end}d::${quote(iso)}`,
+      `-append_partition ${part.index} ${part.type} --interval:local_fs:${part.start}d-${end}d::${quoteAlways(iso)}`,
     );
   }
   if (gpt && mbr.protective && appendedPartitions(boot).length) lines.push('-appended_part_as_gpt');
   const apmBlockSize = boot.apm[0]?.blockSize;
   if (apmBlockSize) lines.push(`-apm-block-size ${apmBlockSize}`);
   // Boot code xorriso has no name for (or none) is replayed as a generic system area (-G).
-  if (genericCode) lines.push(`-G --interval:local_fs:0s-15s:${zero}:${quote(iso)}`);
+  if (genericCode) lines.push(`-G --interval:local_fs:0s-15s:${zero}:${quoteAlways(iso)}`);
   const isoType = isoPartitionType(boot);
   if (isoType) lines.push(`-iso_mbr_part_type ${isoType}`);
   if (hasEfiBootPartition(boot)) lines.push('-efi-boot-part --efi-boot-image');
@@ -85,6 +80,25 @@ function diskGeometry(partition: MbrPartition): { heads: number; sectors: number
       return chs.cylinder === cylinder && chs.head === head && chs.sector === sector;
     }) ?? null
   );
+}
+
+/**
+ * xorriso's reading of cylinder alignment (libisofs iso_analyze_mbr_ptable): "on" when the first
+ * partition ends on a cylinder boundary, "all" when every one does and one starts at or past the
+ * ISO's block count (xorriso compares its 512-byte start with the 2048-byte count, as here).
+ */
+function cylinderAlignment(
+  partitions: readonly MbrPartition[],
+  geometry: { heads: number; sectors: number } | null,
+  isoBlocks: number,
+): 'on' | 'off' | 'all' {
+  const used = partitions.filter((p) => p.sectors > 0);
+  if (!geometry || !used.length) return 'off';
+  const cylinder = geometry.heads * geometry.sectors;
+  const aligned = used.findIndex((p) => (p.start + p.sectors) % cylinder !== 0);
+  const alignedCount = aligned === -1 ? used.length : aligned;
+  if (alignedCount === used.length && used.some((p) => p.start >= isoBlocks)) return 'all';
+  return alignedCount >= 1 ? 'on' : 'off';
 }
 
 /** Where the ISO file system's partition starts, in 2048-byte blocks (-partition_offset). */
@@ -154,7 +168,7 @@ function imageArgs(iso: string, image: ElToritoImage, boot: BootSetup): string[]
   if (image.platform !== 'bios' && image.platform !== 'uefi')
     lines.push(`-eltorito-platform ${image.platform}`);
   if (image.path) {
-    lines.push(`${flag} ${quote(image.path)}`);
+    lines.push(`${flag} ${quoteAlways(image.path)}`);
   } else if (image.partition !== null) {
     const part = appendedPartitions(boot).find((p) => p.index === image.partition);
     const size = part?.sectors ?? image.loadSectors;

@@ -76,12 +76,17 @@ export interface BootImagePatches {
   bootInfoTable: boolean;
   /** xorriso --grub2-boot-info: byte 2548 holds the image's 512-byte address + 5 (64 bit). */
   grub2BootInfo: boolean;
+  /** A boot info table and ISOLINUX's magic FB C0 78 70 at byte 64: an isolinux.bin (libisofs' test). */
+  isohybridCapable: boolean;
 }
+
+const ISOLINUX_MAGIC = 0x7078c0fb;
 
 /** Detects what xorriso patched into a BIOS boot image, given the image's first 2560 bytes. */
 export function parseBootImagePatches(head: Uint8Array, imageLba: number): BootImagePatches {
   const view = new ByteView(head, 'El Torito boot image');
   const bootInfoTable = view.length >= 24 && view.u32le(8) === 16 && view.u32le(12) === imageLba;
   const grub2BootInfo = view.length >= 2556 && view.u64le(2548) === imageLba * 4 + 5;
-  return { bootInfoTable, grub2BootInfo };
+  const isohybridCapable = bootInfoTable && view.length >= 68 && view.u32le(64) === ISOLINUX_MAGIC;
+  return { bootInfoTable, grub2BootInfo, isohybridCapable };
 }

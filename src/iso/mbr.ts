@@ -22,11 +22,29 @@ export interface MasterBootRecord {
   protective: boolean;
 }
 
-const GRUB_MARK = 'GRUB \0Geom\0Hard Disk\0Read\0 Error';
-const ISOHYBRID_MARK = 'isolinux';
+/** The first El Torito boot image, which the boot code of a hybrid MBR jumps to. */
+export interface FirstBootImage {
+  /** 2048-byte block where the image starts. */
+  lba: number;
+  /** Boot info table and ISOLINUX's magic at byte 64: an isolinux.bin that isohybrid MBR code can load. */
+  isohybridCapable: boolean;
+}
 
-/** Parses the MBR in the first 512 bytes; null when there is no 55 AA signature. */
-export function parseMbr(sector: Uint8Array): MasterBootRecord | null {
+const ISOHYBRID_MARK = 'isolinux';
+// The mark must start within the first 426 bytes, as libisofs looks for it.
+const ISOHYBRID_MARK_LAST_START = 425;
+// Boot-info patch of isohybrid and GRUB2 MBR code: the boot image's address, little-endian.
+const BOOT_IMAGE_ADDRESS = 0x1b0;
+const BOOT_CODE_BYTES = 440;
+
+/**
+ * Parses the MBR in the first 512 bytes; null when there is no 55 AA signature. The boot code is
+ * named the way xorriso names it: by the address it was patched with, given the first boot image.
+ */
+export function parseMbr(
+  sector: Uint8Array,
+  firstImage: FirstBootImage | null = null,
+): MasterBootRecord | null {
   const view = new ByteView(sector, 'master boot record');
   if (view.length < 512) throw new FormatError('image is too short for a master boot record');
   if (view.u8(510) !== 0x55 || view.u8(511) !== 0xaa) return null;
@@ -52,15 +70,31 @@ export function parseMbr(sector: Uint8Array): MasterBootRecord | null {
   }
   return {
     partitions,
-    bootCode: detectBootCode(view),
+    bootCode: detectBootCode(view, firstImage),
     protective: partitions.some((p) => p.typeId === 0xee),
   };
 }
 
-function detectBootCode(view: ByteView): MbrBootCode {
-  if (view.isZero(0, 440)) return 'none';
-  const code = new TextDecoder('latin1').decode(view.slice(0, 440));
-  if (code.includes(GRUB_MARK)) return 'grub2';
-  if (code.includes(ISOHYBRID_MARK)) return 'isohybrid';
+/**
+ * xorriso's rule (libisofs iso_analyze_isohybrid): isohybrid code names isolinux and holds the boot
+ * image's 512-byte address as 32 bits at 0x1B0; GRUB2 code holds that address + 4 as 64 bits there.
+ * A code signature alone says nothing: code whose address does not match is replayed as-is (-G).
+ */
+function detectBootCode(view: ByteView, firstImage: FirstBootImage | null): MbrBootCode {
+  if (view.isZero(0, BOOT_CODE_BYTES)) return 'none';
+  if (!firstImage) return 'other';
+  const lba = firstImage.lba;
+  if (firstImage.isohybridCapable && hasIsohybridMark(view)) {
+    if (Math.floor(view.u32le(BOOT_IMAGE_ADDRESS) / 4) === lba) return 'isohybrid';
+  }
+  const address = view.u64leBig(BOOT_IMAGE_ADDRESS);
+  if (address >= 4n && address / 4n - 1n === BigInt(lba)) return 'grub2';
   return 'other';
+}
+
+function hasIsohybridMark(view: ByteView): boolean {
+  const head = new TextDecoder('latin1').decode(
+    view.slice(0, ISOHYBRID_MARK_LAST_START + ISOHYBRID_MARK.length),
+  );
+  return head.includes(ISOHYBRID_MARK);
 }

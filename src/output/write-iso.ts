@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
-import { inspectIso } from '../inspect/inspect.ts';
+import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
 import { makeModifyArgs, runXorriso, runXorrisoReport } from '../tools/xorriso.ts';
 
 /** What changes between the original ISO and the new one. */
@@ -15,6 +15,8 @@ export interface WriteIsoOptions {
   output: string;
   changes: IsoChanges;
   bootSetup: 'replay' | 'explicit';
+  /** The input as already read (the build's plan has it): saves reading it again. */
+  original?: IsoReport;
   signal?: AbortSignal;
   onProgress?: (percent: number) => void;
 }
@@ -22,7 +24,7 @@ export interface WriteIsoOptions {
 /** Writes OUTPUT from INPUT plus CHANGES; INPUT is only ever read, and no tree is copied out of it. */
 export async function writeIso(options: WriteIsoOptions): Promise<void> {
   checkChanges(options.changes);
-  const original = await inspectIso(options.input);
+  const original = options.original ?? (await inspectIso(options.input));
   const args =
     options.bootSetup === 'replay'
       ? makeReplayArgs(options.input, options.output, options.changes, original.joliet)

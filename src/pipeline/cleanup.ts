@@ -12,7 +12,7 @@ export const RESTORED_FILES = [
 ];
 
 /** Where a build leaves traces that do not belong in a shipped image (the guide's clean-up, made exact). */
-const TRANSIENT = [
+export const TRANSIENT = [
   /^\/tmp\//,
   /^\/var\/tmp\//,
   /^\/var\/log\//,

@@ -1,11 +1,12 @@
 import { lstat, mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { makeManifestDelta } from '../distro/casper-meta.ts';
+import { makeFullManifest, makeManifestDelta } from '../distro/casper-meta.ts';
 import { MountStack } from '../rootfs/mounts.ts';
 import { type LayerExtent, mountLayer, openLayerWorkspace } from '../rootfs/overlay.ts';
 import { ChrootSession } from '../rootfs/session.ts';
 import { diffSnapshots, readTreeSnapshot } from '../rootfs/snapshot.ts';
-import { describeStep, runStepInImage } from '../steps/index.ts';
+import { executeStepPlan } from '../steps/execute.ts';
+import { describeStep, stepOf } from '../steps/registry.ts';
 import { runDuBytes } from '../tools/coreutils.ts';
 import { runDpkgQueryList } from '../tools/dpkg.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
@@ -119,7 +120,9 @@ async function runLayerSteps(plan: LayerPlan, root: string, context: CustomizeCo
   await using session = await ChrootSession.open(root, context.workDir.root);
   for (const step of plan.recipe.steps) {
     context.say(`step: ${describeStep(step)}`);
-    await runStepInImage(step, { session, root, recipeDir: context.recipeDir, signal, say: context.say });
+    const { definition, params } = stepOf(step);
+    const stepContext = { session, root, recipeDir: context.recipeDir, signal, say: context.say };
+    await executeStepPlan(definition.plan(params), stepContext);
   }
   await session.run(['sh', '-c', 'command -v apt-get >/dev/null && apt-get clean || true'], { signal });
 }
@@ -137,7 +140,7 @@ function makeLapTimer(): () => string {
 
 async function readManifest(root: string, signal?: AbortSignal): Promise<string> {
   const status = await lstat(join(root, 'var/lib/dpkg/status')).catch(() => undefined);
-  return status ? runDpkgQueryList(root, signal) : '';
+  return status ? makeFullManifest(await runDpkgQueryList(root, signal)) : '';
 }
 
 /** Changed files that a layer stacked above also carries: the installed system would never see them. */

@@ -1,81 +1,80 @@
 import { dirname } from 'node:path';
-import { quoteShellArg as q } from '../tools/exec.ts';
-import { stepShell } from '../steps/index.ts';
+import { CHECKSUM_FILES, entryIsoPath } from '../distro/checksums.ts';
 import { makeReplayArgs } from '../output/write-iso.ts';
-import type { BuildPlan, LayerPlan } from './plan.ts';
+import { quoteShellArg as q, renderCommand as sh } from '../ui/shell.ts';
+import { renderLayer } from './dry-run-layer.ts';
+import { excludedFromChecksums } from './metadata.ts';
+import type { BuildPlan } from './plan.ts';
 import type { WorkDir } from './work-dir.ts';
 
-/** The whole build as the shell commands a person could run by hand (--dry-run). */
+/**
+ * The whole build as the shell script a person could run by hand (--dry-run), rendered from the
+ * same plan, step actions and argv builders the build runs. Run as root, it writes the same layers
+ * and checksum files; what it leaves to isoforge is named in comments.
+ */
 export function makeDryRunScript(plan: BuildPlan, workDir: WorkDir): string {
   const lines = ['#!/bin/sh', `# isoforge build plan: ${plan.input} -> ${plan.output}`, 'set -e'];
   // Run from the recipe folder: files named in steps are relative to it; work files are absolute.
   lines.push(`cd ${q(plan.recipeDir)}`);
-  for (const layer of plan.layers) lines.push('', ...layerCommands(plan, layer, workDir));
-  const replace = plan.layers.map((l) => ({
-    isoPath: l.layer.path,
-    localPath: workDir.newFile(l.isoPaths.squashfs),
-  }));
+  for (const layer of plan.layers) lines.push('', ...renderLayer(plan, layer, workDir));
+  const replace = plan.layers.flatMap((layer) => [
+    layer.isoPaths.squashfs,
+    layer.isoPaths.size,
+    ...(layer.layer.manifest ? [layer.isoPaths.packages] : []),
+  ]);
+  const remove = plan.sign
+    ? []
+    : plan.layers.filter((l) => l.layer.signature).map((l) => l.isoPaths.signature);
+  lines.push('', ...renderChecksumUpdates(plan, workDir, replace, remove));
+  if (plan.layout.installSourcesFile && plan.original.installSources.length)
+    lines.push(
+      `# not shown: the sizes in ${plan.layout.installSourcesFile} (isoforge adds each layer's size change)`,
+    );
+  if (plan.sign) lines.push('# not shown: signing the new layers with the recipe key (gpg --detach-sign)');
+  const checksums = plan.original.checksumFiles;
+  const changes = {
+    replace: [...replace, ...checksums].map((isoPath) => ({ isoPath, localPath: workDir.newFile(isoPath) })),
+    remove,
+    volumeId: plan.volumeId,
+  };
+  const tmp = `${plan.output}.tmp`;
   lines.push(
     '',
-    '# then: the packages and size sidecars, install-source sizes and checksum files are rewritten for the changed files',
+    sh(['rm', '-f', tmp]),
+    sh(['xorriso', ...makeReplayArgs(plan.input, tmp, changes, plan.original.joliet)]),
   );
-  const tmp = `${plan.output}.tmp`;
-  const args = makeReplayArgs(
-    plan.input,
-    tmp,
-    { replace, remove: [], volumeId: plan.volumeId },
-    plan.original.joliet,
-  );
-  lines.push(['xorriso', ...args].map(q).join(' '), `mv ${q(tmp)} ${q(plan.output)}`);
+  lines.push(sh(['mv', tmp, plan.output]));
   return `${lines.join('\n')}\n`;
 }
 
-function layerCommands(plan: BuildPlan, layer: LayerPlan, workDir: WorkDir): string[] {
-  const name = layer.layer.name;
-  const { algorithm, blockSize } = layer.compression;
-  // q() of the prefix alone keeps `${dir}/upper` valid shell even when the work dir has spaces.
-  const dir = q(workDir.layer(name));
-  const lowerOf = (a: { name: string }) => q(workDir.lower(a.name));
-  const squashfs = q(workDir.newFile(layer.isoPaths.squashfs));
-  const sizeFile = q(workDir.newFile(layer.isoPaths.size));
-  const root = layer.ancestors.length ? `${dir}/merged` : `${dir}/upper`;
-  const lines = [
-    `# layer ${name} (${algorithm}, block ${blockSize ?? 'default'})`,
-    `unsquashfs -d ${dir}/upper -xattrs -o ${layer.extent.offset} ${q(plan.input)}`,
-  ];
-  for (const a of layer.ancestors) {
+/** Each checksum file taken from the ISO, its lines for REPLACE re-hashed and for REMOVE dropped. */
+function renderChecksumUpdates(
+  plan: BuildPlan,
+  workDir: WorkDir,
+  replace: string[],
+  remove: string[],
+): string[] {
+  const excluded = new Set(excludedFromChecksums(plan.original));
+  const lines: string[] = [];
+  for (const file of CHECKSUM_FILES.filter((f) => plan.original.checksumFiles.includes(f.path))) {
+    const local = workDir.newFile(file.path);
     lines.push(
-      `mkdir -p ${lowerOf(a)} && mount -t squashfs -o loop,ro,offset=${a.offset},sizelimit=${a.size} ${q(plan.input)} ${lowerOf(a)}`,
+      `# ${file.path}: re-hash the replaced files (${file.algorithm})`,
+      sh(['mkdir', '-p', dirname(local)]),
+      sh(['xorriso', '-osirrox', 'on', '-indev', plan.input, '-extract', file.path, local]),
+      sh(['chmod', 'u+w', local]),
     );
+    for (const isoPath of replace.filter((path) => !excluded.has(entryIsoPath(path)))) {
+      const line = `"$(${file.algorithm}sum < ${q(workDir.newFile(isoPath))} | cut -d' ' -f1)  .${isoPath}"`;
+      const pattern = `^[0-9a-f]*  \\.${escapeRegex(isoPath)}$`;
+      lines.push(`grep -q ${q(pattern)} ${q(local)} || echo "x  .${isoPath}" >> ${q(local)}`);
+      lines.push(`line=${line}; sed -i "s|${pattern.replaceAll('\\', '\\\\')}|$line|" ${q(local)}`);
+    }
+    for (const isoPath of remove) lines.push(`sed -i ${q(`\\|  \\.${escapeRegex(isoPath)}$|d`)} ${q(local)}`);
   }
-  if (layer.ancestors.length) {
-    const lower = layer.ancestors.map(lowerOf).reverse().join(':');
-    lines.push(
-      `mkdir -p ${dir}/work ${root} && mount -t overlay overlay -o lowerdir=${lower},upperdir=${dir}/upper,workdir=${dir}/work ${root}`,
-    );
-  }
-  lines.push(
-    `for fs in proc sys dev dev/pts run; do mkdir -p ${root}/$fs; done`,
-    `mount -t proc proc ${root}/proc && mount -t sysfs -o ro sysfs ${root}/sys && mount --bind /dev ${root}/dev && mount -t devpts devpts ${root}/dev/pts && mount -t tmpfs tmpfs ${root}/run`,
-    `touch ${dir}/started   # what is newer than this in /var/log was written by the build`,
-    `mv ${root}/etc/resolv.conf ${dir}/resolv.conf.orig; cp /etc/resolv.conf ${root}/etc/resolv.conf`,
-    `printf '#!/bin/sh\\nexit 101\\n' > ${root}/usr/sbin/policy-rc.d && chmod 755 ${root}/usr/sbin/policy-rc.d   # no services start`,
-    ...layer.recipe.steps.flatMap((step) =>
-      stepShell(step).map((line) => line.replaceAll('squashfs-root', root)),
-    ),
-    `chroot ${root} apt-get clean`,
-    `umount ${root}/run ${root}/dev/pts ${root}/dev ${root}/sys ${root}/proc`,
-    `rm ${root}/usr/sbin/policy-rc.d; rm -f ${root}/etc/resolv.conf; mv ${dir}/resolv.conf.orig ${root}/etc/resolv.conf`,
-    '# what the build added: files in /tmp and /var/log, apt lists, shell history, new SSH host keys;',
-    '# /etc/machine-id put back as it was (empty on Ubuntu)',
-    `rm -rf ${root}/tmp/* ${root}/var/lib/apt/lists/* ${root}/root/.bash_history ${root}/etc/ssh/ssh_host_*_key*`,
-    `find ${root}/var/log -type f -newer ${dir}/started -delete`,
-  );
-  if (layer.ancestors.length) lines.push(`umount ${root} ${layer.ancestors.map(lowerOf).join(' ')}`);
-  lines.push(
-    `mkdir -p ${q(dirname(workDir.newFile(layer.isoPaths.squashfs)))}`,
-    `mksquashfs ${dir}/upper ${squashfs} -noappend -xattrs -comp ${algorithm}${blockSize ? ` -b ${blockSize}` : ''}`,
-    `du -sx --block-size=1 ${dir}/upper | cut -f1 > ${sizeFile}`,
-  );
   return lines;
+}
+
+function escapeRegex(path: string): string {
+  return path.replace(/[.[\]*^$\\|]/g, (c) => `\\${c}`);
 }

@@ -40,6 +40,15 @@ function extentOf(iso: string, layer: LayerInfo): LayerExtent {
   return { name: layer.name, file: iso, offset: layer.lba * SECTOR, size: layer.sizeBytes };
 }
 
+function layerIsoPaths(layout: MediumLayout, squashfs: string): LayerPlan['isoPaths'] {
+  return {
+    squashfs,
+    packages: layout.packagesSidecar(squashfs),
+    size: layout.sizeSidecar(squashfs),
+    signature: `${squashfs}.gpg`,
+  };
+}
+
 /** Reads the input ISO and decides what the build will do, before anything is unpacked or mounted. */
 export async function makeBuildPlan(
   loaded: LoadedRecipe,
@@ -83,12 +92,7 @@ export async function makeBuildPlan(
         algorithm: layer.superblock.compression as SquashfsCompression['algorithm'],
         blockSize: layer.superblock.blockSize,
       },
-      isoPaths: {
-        squashfs: layer.path,
-        packages: layout.packagesSidecar(layer.path),
-        size: layout.sizeSidecar(layer.path),
-        signature: `${layer.path}.gpg`,
-      },
+      isoPaths: layerIsoPaths(layout, layer.path),
     };
   });
   // Lower layers first: an upper layer of the same build must stack on their new content.

@@ -1,5 +1,5 @@
 import { RecipeError } from '../errors.ts';
-import type { RecipeStep } from '../recipe/schema.ts';
+import { type RecipeStep, stepOf } from '../steps/registry.ts';
 import { runUnsquashfsFindFiles } from '../tools/squashfs.ts';
 import type { LayerPlan } from './plan.ts';
 
@@ -8,14 +8,10 @@ export interface ShadowedPath {
   layer: string;
 }
 
-/** dpkg's database: every package step changes it, and an upper layer's own copy hides that change. */
-const DPKG_STATUS = '/var/lib/dpkg/status';
-
 /** Files a step is known to write before it runs (a script's writes are only known afterwards). */
 export function parsePredictableWrites(step: RecipeStep): string[] {
-  if ('copy' in step) return [step.copy.dest];
-  if ('apt' in step || 'debs' in step || 'kernel' in step) return [DPKG_STATUS];
-  return [];
+  const { definition, params } = stepOf(step);
+  return definition.writes?.(params) ?? [];
 }
 
 /**

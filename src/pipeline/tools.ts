@@ -1,8 +1,10 @@
 import { constants } from 'node:fs';
-import { access } from 'node:fs/promises';
+import { access, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { MissingToolError, RecipeError } from '../errors.ts';
-import { needsTerminal } from '../steps/index.ts';
+import { InputError, MissingToolError, RecipeError } from '../errors.ts';
+import { stepOf } from '../steps/registry.ts';
+import { resolveRecipePath } from '../safety/confine.ts';
+
 import { aptPackageOf } from '../tools/programs.ts';
 import type { BuildPlan } from './plan.ts';
 
@@ -49,7 +51,7 @@ export async function checkBuildTools(
 /** A `shell` step needs a terminal: refused before anything is unpacked, not in the middle of the build. */
 export function checkTerminalSteps(plan: Pick<BuildPlan, 'layers'>, stdinIsTty: boolean): void {
   if (stdinIsTty) return;
-  const layer = plan.layers.find((l) => l.recipe.steps.some(needsTerminal));
+  const layer = plan.layers.find((l) => l.recipe.steps.some((step) => stepOf(step).definition.needsTerminal));
   if (!layer) return;
   throw new RecipeError(
     `layer ${layer.layer.name} has a shell step, which needs a terminal, and stdin is not one`,
@@ -57,4 +59,22 @@ export function checkTerminalSteps(plan: Pick<BuildPlan, 'layers'>, stdinIsTty: 
       hint: 'run the build from a terminal, or replace the shell step with a run step',
     },
   );
+}
+
+/** Every host file a step reads (copy sources, .debs) exists and stays inside the recipe folder: checked before any work. */
+export async function checkStepInputs(plan: Pick<BuildPlan, 'layers' | 'recipeDir'>): Promise<void> {
+  for (const layer of plan.layers) {
+    for (const step of layer.recipe.steps) {
+      const { definition, params } = stepOf(step);
+      for (const source of definition.reads?.(params) ?? []) {
+        const host = await resolveRecipePath(plan.recipeDir, source);
+        const found = await stat(host).catch(() => undefined);
+        if (!found) {
+          throw new InputError(`${definition.name}: ${source} does not exist`, {
+            hint: `put it at ${host} (paths in a recipe are relative to its folder)`,
+          });
+        }
+      }
+    }
+  }
 }

@@ -3,7 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { RecipeError } from '../errors.ts';
-import { type Recipe, recipeSchema, STEP_SCHEMAS, type StepName } from './schema.ts';
+import { type Recipe, recipeSchema, STEP_SCHEMAS } from './schema.ts';
 
 export interface LoadedRecipe {
   recipe: Recipe;
@@ -53,15 +53,15 @@ function preciseIssue(issue: z.core.$ZodIssue | undefined, data: unknown): z.cor
   if (!step || typeof step !== 'object' || Array.isArray(step)) {
     return {
       ...issue,
-      message: 'each step must be a map with one of: ' + Object.keys(STEP_SCHEMAS).join(', '),
+      message: 'each step must be a map with one of: ' + [...STEP_SCHEMAS.keys()].join(', '),
     };
   }
-  const key = Object.keys(step)[0] as StepName;
-  const schema = STEP_SCHEMAS[key];
+  const key = Object.keys(step)[0] ?? '';
+  const schema = STEP_SCHEMAS.get(key);
   if (!schema) {
     return {
       ...issue,
-      message: `unknown step '${key}'; use one of: ${Object.keys(STEP_SCHEMAS).join(', ')}`,
+      message: `unknown step '${key}'; use one of: ${[...STEP_SCHEMAS.keys()].join(', ')}`,
     };
   }
   const inner = schema.safeParse(step);

@@ -1,92 +1,22 @@
 import { z } from 'zod';
+import { type RecipeStep, STEPS } from '../steps/registry.ts';
 
 /**
  * The recipe file format. Everything a build does comes from here, validated before any work
  * starts; `isoforge recipe --schema` prints it as JSON Schema for editors.
  */
 const relativeOrAbsolutePath = z.string().min(1);
-const imagePath = z.string().regex(/^\//, 'must be an absolute path inside the image, e.g. /etc/oem.conf');
-const packageName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9+.-]*(?:[:=][^\s]+)?$/, 'must be a Debian package name');
-const packageList = z.array(packageName).min(1);
+/** Each registered step as the map the recipe writes, `{ NAME: PARAMS }`. */
+const stepShapes = STEPS.map((step) => z.strictObject({ [step.name]: step.schema }));
 
-export const copyStep = z.strictObject({
-  copy: z.strictObject({
-    src: relativeOrAbsolutePath.describe('file or folder on the host, relative to the recipe'),
-    dest: imagePath.describe('where it goes in the image'),
-    mode: z
-      .string()
-      .regex(/^0?[0-7]{3,4}$/, 'must be an octal mode such as "0644"')
-      .optional(),
-    owner: z
-      .string()
-      .regex(/^[\w.-]+(:[\w.-]+)?$/, 'must be "user" or "user:group"')
-      .optional(),
-  }),
-});
+/** The schema of each step's `{ NAME: PARAMS }` map, by name: positioned errors re-check a step against it. */
+export const STEP_SCHEMAS: ReadonlyMap<string, z.ZodType> = new Map(
+  STEPS.map((step, i) => [step.name, stepShapes[i] as z.ZodType]),
+);
 
-export const debsStep = z.strictObject({
-  debs: z.array(relativeOrAbsolutePath).min(1).describe('local .deb files: dpkg -i, then apt-get -f install'),
-});
-
-export const aptStep = z.strictObject({
-  apt: z
-    .strictObject({
-      update: z.boolean().optional(),
-      install: packageList.optional(),
-      remove: packageList.optional(),
-      purge: packageList.optional(),
-      hold: packageList.optional(),
-      unhold: packageList.optional(),
-    })
-    .refine(
-      (apt) => Object.keys(apt).length > 0,
-      'needs at least one of update, install, remove, purge, hold, unhold',
-    ),
-});
-
-export const kernelStep = z.strictObject({
-  kernel: z.strictObject({
-    version: z.string().regex(/^\d+\.\d+[\w.+~-]*$/, 'must be a kernel release such as 5.15.0-119-generic'),
-    hold: z.boolean().default(true),
-    headers: z.boolean().default(true),
-  }),
-});
-
-export const runStep = z.strictObject({
-  run: z.union([
-    z.string().min(1),
-    z.strictObject({ script: z.string().min(1), env: z.record(z.string(), z.string()).optional() }),
-  ]),
-});
-
-export const initramfsStep = z.strictObject({
-  initramfs: z.union([z.literal(true), z.strictObject({ kernels: z.array(z.string()).min(1) })]),
-});
-
-export const shellStep = z.strictObject({ shell: z.literal(true) });
-
-export const STEP_SCHEMAS = {
-  copy: copyStep,
-  debs: debsStep,
-  apt: aptStep,
-  kernel: kernelStep,
-  run: runStep,
-  initramfs: initramfsStep,
-  shell: shellStep,
-} as const;
-export type StepName = keyof typeof STEP_SCHEMAS;
-
-export const stepSchema = z.union([
-  copyStep,
-  debsStep,
-  aptStep,
-  kernelStep,
-  runStep,
-  initramfsStep,
-  shellStep,
-]);
+export const stepSchema = z.union(
+  stepShapes as unknown as [z.ZodType<RecipeStep>, ...z.ZodType<RecipeStep>[]],
+);
 
 export const compressionSchema = z.strictObject({
   algorithm: z.enum(['gzip', 'xz', 'zstd', 'lz4', 'lzo']),
@@ -152,7 +82,7 @@ export const recipeSchema = z.strictObject({
 });
 
 export type Recipe = z.infer<typeof recipeSchema>;
-export type RecipeStep = z.infer<typeof stepSchema>;
+export type { RecipeStep };
 export type LayerRecipe = z.infer<typeof layerSchema>;
 
 /** The JSON Schema of the recipe format, for editors (yaml-language-server) and documentation. */

@@ -8,18 +8,11 @@ import {
   killProcessesWorkingIn,
   readProcessStartTime,
 } from '../safety/processes.ts';
-import { runMakeRslave, runMount, runUmount } from '../tools/mount.ts';
+import { type MountArguments, runMakeRslave, runMount, runUmount } from '../tools/mount.ts';
+import { WORKER_PROGRAMS } from '../tools/programs.ts';
 import { log } from '../ui/log.ts';
 
-export interface MountRequest {
-  source: string;
-  target: string;
-  fstype?: string;
-  options?: string[];
-  bind?: boolean;
-  recursive?: boolean;
-  readOnly?: boolean;
-}
+export type MountRequest = MountArguments;
 
 /** What a run journals before each mount, so the next run can undo a SIGKILLed run's mounts. */
 export interface MountJournal {
@@ -173,7 +166,7 @@ export async function recoverMounts(workDir: string): Promise<string[]> {
   if (!root) return [];
   await checkNoLiveOwner(root);
   // Processes a SIGKILLed run left (chrooted, or a mksquashfs still writing) keep mounts busy: stop them.
-  const killed = await killProcessesWorkingIn(root);
+  const killed = await killProcessesWorkingIn(root, WORKER_PROGRAMS);
   if (killed.length) log.warn({ killed }, 'killed processes a previous run left inside its chroot');
   const leftovers = await mountsBelow(root);
   const left = await unmountWhileAny(() => mountsBelow(root));

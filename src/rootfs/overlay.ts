@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { MountStack } from './mounts.ts';
+import type { MountRequest, MountStack } from './mounts.ts';
 import { runUnsquashfs } from '../tools/squashfs.ts';
 
 /** Where a squashfs layer lies inside the ISO file: ISO 9660 files are contiguous extents. */
@@ -24,13 +24,29 @@ export interface LayerWorkspace {
 /** Mounts a layer straight out of the ISO file (loop with offset, read-only): no extraction, no copy. */
 export async function mountLayer(mounts: MountStack, layer: LayerExtent, target: string) {
   await mkdir(target, { recursive: true });
-  await mounts.mount({
+  await mounts.mount(layerMount(layer, target));
+}
+
+/** An overlayfs on TARGET over LOWERDIRS (top first); read-only without an upper dir. */
+export function overlayMount(
+  target: string,
+  lowerDirs: readonly string[],
+  upper?: { upper: string; work: string },
+): MountRequest {
+  const options = [`lowerdir=${lowerDirs.join(':')}`];
+  if (upper) options.push(`upperdir=${upper.upper}`, `workdir=${upper.work}`);
+  return { source: 'overlay', target, fstype: 'overlay', options, readOnly: !upper };
+}
+
+/** The read-only loop mount of a squashfs layer inside the ISO at MOUNTPOINT. */
+export function layerMount(layer: LayerExtent, mountPoint: string): MountRequest {
+  return {
     source: layer.file,
-    target,
+    target: mountPoint,
     fstype: 'squashfs',
     options: ['loop', `offset=${layer.offset}`, `sizelimit=${layer.size}`],
     readOnly: true,
-  });
+  };
 }
 
 /**
@@ -66,23 +82,12 @@ export async function openLayerWorkspace(options: {
   const merged = join(dir, 'merged');
   const overlayWork = join(dir, 'work');
   await Promise.all([mkdir(merged, { recursive: true }), mkdir(overlayWork, { recursive: true })]);
-  await mounts.mount({
-    source: 'overlay',
-    target: merged,
-    fstype: 'overlay',
-    options: [`lowerdir=${lowerDirs.join(':')}`, `upperdir=${upper}`, `workdir=${overlayWork}`],
-  });
+  await mounts.mount(overlayMount(merged, lowerDirs, { upper, work: overlayWork }));
   let lowerView = lowerDirs[0] ?? null;
   if (lowerDirs.length > 1) {
     lowerView = join(dir, 'lower-view');
     await mkdir(lowerView, { recursive: true });
-    await mounts.mount({
-      source: 'overlay',
-      target: lowerView,
-      fstype: 'overlay',
-      options: [`lowerdir=${lowerDirs.join(':')}`],
-      readOnly: true,
-    });
+    await mounts.mount(overlayMount(lowerView, lowerDirs));
   }
   return { upper, root: merged, lowerView };
 }

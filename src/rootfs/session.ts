@@ -1,7 +1,8 @@
 import { lstat, mkdir, readFile, readlink, rm, symlink, writeFile, chmod } from 'node:fs/promises';
 import { MountStack } from './mounts.ts';
 import { resolveInsideRoot } from '../safety/confine.ts';
-import { runInChroot } from '../tools/coreutils.ts';
+import { runInChroot, runInChrootInteractive } from '../tools/coreutils.ts';
+import type { MountArguments } from '../tools/mount.ts';
 
 /** What /etc/resolv.conf was before the build: restored exactly afterwards (often a symlink). */
 export type FileState =
@@ -29,9 +30,19 @@ export async function restoreFileState(path: string, state: FileState): Promise<
   }
 }
 
-const POLICY_RC_D = '/usr/sbin/policy-rc.d';
+export const POLICY_RC_D = '/usr/sbin/policy-rc.d';
 // exit 101 = "action not allowed": invoke-rc.d then starts no service inside the chroot.
-const POLICY_RC_D_SCRIPT = '#!/bin/sh\n# isoforge: no services start during a build\nexit 101\n';
+export const POLICY_RC_D_SCRIPT = '#!/bin/sh\n# isoforge: no services start during a build\nexit 101\n';
+
+/** What package scripts expect in a chroot, mounted in this order at these image paths. */
+export const CHROOT_MOUNTS: readonly (Omit<MountArguments, 'target'> & { path: string })[] = [
+  { path: '/proc', source: 'proc', fstype: 'proc' },
+  { path: '/sys', source: 'sysfs', fstype: 'sysfs', readOnly: true },
+  { path: '/dev', source: '/dev', bind: true },
+  { path: '/dev/pts', source: 'devpts', fstype: 'devpts', options: ['newinstance', 'ptmxmode=0666'] },
+  // A private tmpfs, not the host's /run: nothing the chroot does can reach host sockets.
+  { path: '/run', source: 'tmpfs', fstype: 'tmpfs', options: ['mode=0755'] },
+];
 
 /**
  * A chroot into ROOT with what package scripts expect (proc, sys, dev, devpts, a private /run),
@@ -52,22 +63,8 @@ export class ChrootSession implements AsyncDisposable {
         await mkdir(target, { recursive: true });
         return target;
       };
-      await mounts.mount({ source: 'proc', target: await at('/proc'), fstype: 'proc' });
-      await mounts.mount({ source: 'sysfs', target: await at('/sys'), fstype: 'sysfs', readOnly: true });
-      await mounts.mount({ source: '/dev', target: await at('/dev'), bind: true });
-      await mounts.mount({
-        source: 'devpts',
-        target: await at('/dev/pts'),
-        fstype: 'devpts',
-        options: ['newinstance', 'ptmxmode=0666'],
-      });
-      // A private tmpfs, not the host's /run: nothing the chroot does can reach host sockets.
-      await mounts.mount({
-        source: 'tmpfs',
-        target: await at('/run'),
-        fstype: 'tmpfs',
-        options: ['mode=0755'],
-      });
+      for (const { path, ...request } of CHROOT_MOUNTS)
+        await mounts.mount({ ...request, target: await at(path) });
       const resolv = await resolveInsideRoot(root, '/etc/resolv.conf', { followFinal: false });
       await rm(resolv, { force: true });
       await writeFile(resolv, await readFile('/etc/resolv.conf').catch(() => 'nameserver 127.0.0.1\n'));
@@ -93,6 +90,14 @@ export class ChrootSession implements AsyncDisposable {
       ...options,
       onLine: options.onLine && ((line) => options.onLine?.(line)),
     });
+  }
+
+  /** Runs ARGV inside the chroot with the user's terminal attached (the shell step); returns its exit code. */
+  runInteractive(
+    argv: readonly string[],
+    options: { signal?: AbortSignal; env?: Record<string, string> } = {},
+  ) {
+    return runInChrootInteractive(this.root, argv, options);
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

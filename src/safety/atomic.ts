@@ -62,6 +62,22 @@ export async function prepareOutput(
   };
 }
 
+/** Where an output that failed verification is kept: beside FINALPATH, never under its name. */
+export function unverifiedPathFor(finalPath: string): string {
+  return `${finalPath.replace(/\.iso$/i, '')}.unverified.iso`;
+}
+
+/**
+ * Keeps a finished but unverified TEMPPATH as KEEPPATH (fsync + rename + fsync of the directory),
+ * so a verification failure does not throw away a long build. The temp's dispose then finds nothing.
+ */
+export async function keepUnverified(tempPath: string, keepPath: string): Promise<string> {
+  await fsyncPath(tempPath);
+  await rename(tempPath, keepPath);
+  await fsyncPath(dirname(keepPath));
+  return keepPath;
+}
+
 /** Removes temporaries of FINALPATH left by runs that were SIGKILLed (their pid is gone). */
 export async function removeStaleTemps(finalPath: string): Promise<string[]> {
   const prefix = `.${basename(finalPath)}.isoforge-tmp-`;

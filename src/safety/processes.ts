@@ -1,6 +1,5 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { log } from '../ui/log.ts';
-import { PROGRAMS } from '../tools/programs.ts';
 import { isAtOrBelow } from './mountinfo.ts';
 
 /**
@@ -56,17 +55,11 @@ export async function killProcessesRootedIn(root: string): Promise<number[]> {
   return pids;
 }
 
-/** Programs isoforge runs on a work dir: the ones an adapter names, plus the coreutils it calls. */
-export const WORKER_PROGRAMS: readonly string[] = [
-  ...PROGRAMS.map((program) => program.name),
-  ...['chroot', 'du', 'dpkg-query', 'cpio'],
-];
-
 /**
  * Pids of processes that work on ROOT: chrooted inside it, or running one of PROGRAMS with an
  * argument at or below it (a mksquashfs whose parent was SIGKILLed keeps writing into the work dir).
  */
-export async function readProcessesWorkingIn(root: string, programs = WORKER_PROGRAMS): Promise<number[]> {
+export async function readProcessesWorkingIn(root: string, programs: readonly string[]): Promise<number[]> {
   const pids = new Set(await readProcessesRootedIn(root));
   const names = new Set(programs);
   for (const name of await readdir('/proc')) {
@@ -80,7 +73,7 @@ export async function readProcessesWorkingIn(root: string, programs = WORKER_PRO
 }
 
 /** SIGKILLs everything readProcessesWorkingIn finds: a SIGKILLed run's orphans, before recovery. */
-export async function killProcessesWorkingIn(root: string, programs = WORKER_PROGRAMS): Promise<number[]> {
+export async function killProcessesWorkingIn(root: string, programs: readonly string[]): Promise<number[]> {
   const pids = await readProcessesWorkingIn(root, programs);
   for (const pid of pids) {
     log.warn({ pid, root }, 'killing a process a previous run left working in its work directory');

@@ -1,4 +1,5 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { prepareOutput } from '../safety/atomic.ts';
 import { removeTree } from '../safety/remove.ts';
@@ -6,6 +7,7 @@ import { runXorrisoMkisofs } from '../tools/xorriso.ts';
 import { makeSampleBootFiles, SIGNED_BOOT_PACKAGES, type SampleBootFiles } from './boot.ts';
 import { cacheDir, ensureDebs, exists, pruneOldSampleFormats } from './cache.ts';
 import { makeSampleKernel } from './initrd.ts';
+import { makeSignedLayersIso } from './sign.ts';
 import { ensureCachedLayers } from './layer-cache.ts';
 import { type BuiltLayer, makeBaseLayer, makeUpperLayer, type SampleLayerSpec } from './layers.ts';
 import {
@@ -43,19 +45,32 @@ const ELTORITO = '/boot/grub/i386-pc/eltorito.img';
 export interface SampleOptions {
   out: string;
   secureBoot?: boolean;
+  /** Add casper/LAYER.squashfs.gpg signed by a throw-away key, as Ubuntu's release ISOs carry. */
+  signLayers?: boolean;
   force?: boolean;
   signal?: AbortSignal;
   onStage?: (line: string) => void;
 }
 
 /** Builds (or copies from the cache) a small ISO with the exact structure of Ubuntu 22.04.5 live-server. */
-export async function makeSampleIso(options: SampleOptions): Promise<{ cached: boolean }> {
-  const { path, cached } = await ensureCachedSampleIso(options);
+export async function makeSampleIso(options: SampleOptions): Promise<{ cached: boolean; signedBy?: string }> {
+  // Refuse an existing output before a build that can take a minute, not after it.
   await mkdir(dirname(options.out), { recursive: true });
   await using output = await prepareOutput(options.out, { force: options.force ?? false });
-  await copyFile(path, output.tempPath);
+  const { path, cached } = await ensureCachedSampleIso(options);
+  let signedBy: string | undefined;
+  if (options.signLayers) {
+    options.onStage?.('signing every layer with a throw-away key (casper/*.squashfs.gpg)');
+    signedBy = await makeSignedLayersIso({
+      input: path,
+      output: output.tempPath,
+      layers: SAMPLE_LAYERS.map((layer) => `/casper/${layer.name}.squashfs`),
+      workDir: tmpdir(),
+      signal: options.signal,
+    });
+  } else await copyFile(path, output.tempPath);
   await output.commit();
-  return { cached };
+  return { cached, signedBy };
 }
 
 /**

@@ -1,13 +1,9 @@
-import { runInSession, type StepHandler, type StepContext } from './types.ts';
+import { z } from 'zod';
+import { defineStep, DPKG_STATUS } from './define.ts';
 
-export interface AptParams {
-  update?: boolean;
-  install?: string[];
-  remove?: string[];
-  purge?: string[];
-  hold?: string[];
-  unhold?: string[];
-}
+const packageList = z
+  .array(z.string().regex(/^[a-z0-9][a-z0-9+.-]*(?:[:=][^\s]+)?$/, 'must be a Debian package name'))
+  .min(1);
 
 const APT = [
   'apt-get',
@@ -18,26 +14,35 @@ const APT = [
   'Dpkg::Options::=--force-confold',
 ];
 
-function commands(p: AptParams): string[][] {
-  const needsIndex = Boolean(p.install?.length);
-  const list: string[][] = [];
-  if (p.update || needsIndex) list.push(['apt-get', 'update']);
-  if (p.unhold?.length) list.push(['apt-mark', 'unhold', ...p.unhold]);
-  if (p.install?.length) list.push([...APT, 'install', '--no-install-recommends', ...p.install]);
-  if (p.remove?.length) list.push([...APT, 'remove', ...p.remove]);
-  if (p.purge?.length) list.push([...APT, 'purge', ...p.purge]);
-  if (p.hold?.length) list.push(['apt-mark', 'hold', ...p.hold]);
-  return list;
-}
-
 /** apt: update, install, remove, purge, hold and unhold packages inside the image. */
-export const aptStep: StepHandler<AptParams> = {
+export const aptStep = defineStep({
+  name: 'apt',
+  schema: z
+    .strictObject({
+      update: z.boolean().optional(),
+      install: packageList.optional(),
+      remove: packageList.optional(),
+      purge: packageList.optional(),
+      hold: packageList.optional(),
+      unhold: packageList.optional(),
+    })
+    .refine(
+      (apt) => Object.keys(apt).length > 0,
+      'needs at least one of update, install, remove, purge, hold, unhold',
+    ),
   describe: (p) =>
     `apt ${Object.entries(p)
       .map(([k, v]) => (Array.isArray(v) ? `${k} ${v.join(' ')}` : k))
       .join('; ')}`,
-  shell: (p) => commands(p).map((argv) => `chroot squashfs-root ${argv.join(' ')}`),
-  async run(p, context: StepContext) {
-    for (const argv of commands(p)) await runInSession(context, argv);
+  plan: (p) => {
+    const list: string[][] = [];
+    if (p.update || p.install?.length) list.push(['apt-get', 'update']);
+    if (p.unhold?.length) list.push(['apt-mark', 'unhold', ...p.unhold]);
+    if (p.install?.length) list.push([...APT, 'install', '--no-install-recommends', ...p.install]);
+    if (p.remove?.length) list.push([...APT, 'remove', ...p.remove]);
+    if (p.purge?.length) list.push([...APT, 'purge', ...p.purge]);
+    if (p.hold?.length) list.push(['apt-mark', 'hold', ...p.hold]);
+    return { actions: list.map((argv) => ({ kind: 'chroot' as const, argv })) };
   },
-};
+  writes: () => [DPKG_STATUS],
+});

@@ -1,23 +1,17 @@
-import { lstat } from 'node:fs/promises';
-import { InputError } from '../errors.ts';
-import { resolveInsideRoot } from '../safety/confine.ts';
-import { runInSession, type StepContext, type StepHandler } from './types.ts';
-
-export interface KernelParams {
-  version: string;
-  hold: boolean;
-  headers: boolean;
-}
+import { z } from 'zod';
+import { defineStep, DPKG_STATUS } from './define.ts';
+import { rebuildInitramfsAction } from './initramfs.ts';
 
 // Ubuntu splits a kernel into image, modules and headers; Debian ships image and headers.
-function candidates(p: KernelParams): string[] {
+function candidates(version: string, headers: boolean): string[] {
   return [
-    `linux-image-${p.version}`,
-    `linux-modules-${p.version}`,
-    `linux-modules-extra-${p.version}`,
-    ...(p.headers ? [`linux-headers-${p.version}`] : []),
+    `linux-image-${version}`,
+    `linux-modules-${version}`,
+    `linux-modules-extra-${version}`,
+    ...(headers ? [`linux-headers-${version}`] : []),
   ];
 }
+
 const META_PACKAGES = [
   'linux-image-generic',
   'linux-headers-generic',
@@ -26,96 +20,67 @@ const META_PACKAGES = [
   'linux-headers-amd64',
 ];
 
-interface PackagePolicy {
-  installed: boolean;
-  available: boolean;
-}
+/**
+ * Installs the candidates the image's apt knows ($1 must be among them), holds them and the meta
+ * packages the image has installed (one it lacks pulls no kernel), then rebuilds every initramfs
+ * and checks the new kernel got one: Ubuntu and Debian name their kernel packages differently.
+ */
+const INSTALL_SCRIPT = [
+  'required=$1; hold=$2; shift 2',
+  'known() { apt-cache show "$1" >/dev/null 2>&1; }',
+  'installed() { dpkg-query -W -f=\'${Status}\' "$1" 2>/dev/null | grep -q "ok installed"; }',
+  'apt-get update',
+  'wanted=; metas=',
+  'for p in "$@"; do',
+  '  case $p in meta:*) installed "${p#meta:}" && metas="$metas ${p#meta:}" ;; *) known "$p" && wanted="$wanted $p" ;; esac',
+  'done',
+  'case " $wanted " in *" $required "*) ;; *)',
+  "  echo \"kernel: $required is not available in the image's apt sources (apt-cache search '^linux-image-[0-9]' lists them)\" >&2; exit 1 ;;",
+  'esac',
+  // linux-image depends on initramfs-tools | linux-initramfs-tool: apt adds one if the image lacks it.
+  'apt-get install -y --no-install-recommends $wanted',
+  'if [ "$hold" = hold ]; then apt-mark hold $wanted $metas; fi',
+].join('\n');
 
-/** `apt-cache policy` of NAMES inside the image: whether each is installed, and whether apt has it. */
-async function readPolicies(
-  context: StepContext,
-  names: readonly string[],
-): Promise<Map<string, PackagePolicy>> {
-  const out = await context.session.run(['apt-cache', 'policy', ...names], { signal: context.signal });
-  return new Map(names.map((name) => [name, parsePolicy(out, name)]));
-}
-
-/** One package of `apt-cache policy` output; a name apt does not know at all is absent from it. */
-export function parsePolicy(out: string, name: string): PackagePolicy {
-  const escaped = name.replace(/[.+]/g, '\\$&');
-  const match = new RegExp(`^${escaped}:\\n\\s+Installed: (\\S+)\\n\\s+Candidate: (\\S+)`, 'm').exec(out);
-  return {
-    installed: (match?.[1] ?? '(none)') !== '(none)',
-    available: (match?.[2] ?? '(none)') !== '(none)',
-  };
-}
+/** After the initramfs rebuild: a kernel without its initrd could not boot. */
+const CHECK_INITRD_SCRIPT = [
+  'if [ ! -f "/boot/initrd.img-$1" ]; then',
+  '  echo "kernel: linux-image-$1 is installed but /boot/initrd.img-$1 was not made (install initramfs-tools in the image first)" >&2',
+  '  exit 1',
+  'fi',
+].join('\n');
 
 /**
- * kernel: install one kernel version, hold it and the meta packages the image has installed (so an
- * upgrade or a later driver install cannot pull a newer kernel), and rebuild the initramfs for every
- * kernel in the image. Never `uname -r`: inside a chroot it names the host's kernel. The initramfs
- * generator comes with the kernel: Debian's and Ubuntu's linux-image packages depend on
- * `initramfs-tools | linux-initramfs-tool`, so apt adds initramfs-tools to an image that has none;
- * a kernel that still ends without /boot/initrd.img-VERSION fails the step, since it could not boot.
+ * kernel: install one kernel version, hold it and the installed meta packages (so an upgrade or a
+ * later driver install cannot pull a newer kernel), and rebuild the initramfs for every kernel in
+ * the image. Never `uname -r`: inside a chroot it names the host's kernel.
  */
-export const kernelStep: StepHandler<KernelParams> = {
+export const kernelStep = defineStep({
+  name: 'kernel',
+  schema: z.strictObject({
+    version: z.string().regex(/^\d+\.\d+[\w.+~-]*$/, 'must be a kernel release such as 5.15.0-119-generic'),
+    hold: z.boolean().default(true),
+    headers: z.boolean().default(true),
+  }),
   describe: (p) => `install kernel ${p.version}${p.hold ? ' and hold it' : ''}`,
-  shell: (p) => [
-    'chroot squashfs-root apt-get update',
-    `chroot squashfs-root apt-get install -y --no-install-recommends ${candidates(p).join(' ')}`,
-    ...(p.hold
-      ? [`chroot squashfs-root apt-mark hold ${candidates(p).join(' ')} ${META_PACKAGES.join(' ')}`]
-      : []),
-    'chroot squashfs-root update-initramfs -u -k all',
-    `test -f squashfs-root/boot/initrd.img-${p.version}`,
-  ],
-  async run(p, context) {
-    await runInSession(context, ['apt-get', 'update']);
-    const policies = await readPolicies(context, [...candidates(p), ...META_PACKAGES]);
-    const wanted = candidates(p).filter(
-      (name) => policies.get(name)?.installed || policies.get(name)?.available,
-    );
-    if (!wanted.includes(`linux-image-${p.version}`)) {
-      throw new InputError(`kernel: linux-image-${p.version} is not available in the image's apt sources`, {
-        hint: "pick a version that `apt-cache search '^linux-image-[0-9]'` lists inside the image, or add the archive that has it in an earlier step",
-      });
-    }
-    await runInSession(context, ['apt-get', 'install', '-y', '--no-install-recommends', ...wanted]);
-    if (p.hold) {
-      // A meta package the image does not have needs no hold: nothing installed would pull a kernel.
-      const metas = META_PACKAGES.filter((name) => policies.get(name)?.installed);
-      await runInSession(context, ['apt-mark', 'hold', ...wanted, ...metas]);
-    }
-    await rebuildInitramfs(context, 'all');
-    await checkInitrd(context, p.version);
-  },
-};
-
-async function checkInitrd(context: StepContext, version: string): Promise<void> {
-  const initrd = await resolveInsideRoot(context.root, `/boot/initrd.img-${version}`);
-  if (!(await lstat(initrd).catch(() => undefined))?.isFile()) {
-    throw new InputError(
-      `kernel: linux-image-${version} is installed but /boot/initrd.img-${version} was not made`,
+  plan: (p) => ({
+    actions: [
       {
-        hint: 'install an initramfs generator (initramfs-tools) in the image before the kernel step',
+        kind: 'chroot',
+        argv: [
+          'sh',
+          '-ec',
+          INSTALL_SCRIPT,
+          'kernel',
+          `linux-image-${p.version}`,
+          p.hold ? 'hold' : 'no-hold',
+          ...candidates(p.version, p.headers),
+          ...META_PACKAGES.map((name) => `meta:${name}`),
+        ],
       },
-    );
-  }
-}
-
-/** update-initramfs for the image's kernels (all, or the named versions), if the image has initramfs-tools. */
-export async function rebuildInitramfs(
-  context: StepContext,
-  kernels: 'all' | readonly string[],
-): Promise<void> {
-  const has = await context.session.run(['sh', '-c', 'command -v update-initramfs || true'], {
-    signal: context.signal,
-  });
-  if (!has.trim()) {
-    context.say('the image has no update-initramfs; skipping the initramfs rebuild');
-    return;
-  }
-  for (const version of kernels === 'all' ? ['all'] : kernels) {
-    await runInSession(context, ['update-initramfs', '-u', '-k', version]);
-  }
-}
+      rebuildInitramfsAction('all'),
+      { kind: 'chroot', argv: ['sh', '-ec', CHECK_INITRD_SCRIPT, 'kernel', p.version] },
+    ],
+  }),
+  writes: () => [DPKG_STATUS],
+});

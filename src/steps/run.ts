@@ -1,26 +1,24 @@
-import { rm, writeFile, chmod } from 'node:fs/promises';
-import { resolveInsideRoot } from '../safety/confine.ts';
-import { runInSession, type StepHandler } from './types.ts';
-
-export type RunParams = string | { script: string; env?: Record<string, string> };
+import { z } from 'zod';
+import { defineStep } from './define.ts';
 
 const SCRIPT = '/tmp/isoforge-step.sh';
 
 /** run: a shell script inside the chroot with `set -e`, its output streamed and logged. */
-export const runStep: StepHandler<RunParams> = {
+export const runStep = defineStep({
+  name: 'run',
+  schema: z.union([
+    z.string().min(1),
+    z.strictObject({ script: z.string().min(1), env: z.record(z.string(), z.string()).optional() }),
+  ]),
   describe: (p) => `run: ${(typeof p === 'string' ? p : p.script).trim().split('\n')[0]}`,
-  shell: (p) => [
-    `chroot squashfs-root sh -e <<'EOF'\n${(typeof p === 'string' ? p : p.script).trimEnd()}\nEOF`,
-  ],
-  async run(p, context) {
+  plan: (p) => {
     const script = typeof p === 'string' ? p : p.script;
-    const file = await resolveInsideRoot(context.root, SCRIPT, { followFinal: false });
-    await writeFile(file, `set -e\n${script}`);
-    await chmod(file, 0o700);
-    try {
-      await runInSession(context, ['sh', '-e', SCRIPT], typeof p === 'string' ? undefined : p.env);
-    } finally {
-      await rm(file, { force: true });
-    }
+    return {
+      actions: [
+        { kind: 'write', dest: SCRIPT, content: `set -e\n${script}`, mode: 0o700 },
+        { kind: 'chroot', argv: ['sh', '-e', SCRIPT], env: typeof p === 'string' ? undefined : p.env },
+      ],
+      cleanup: [{ kind: 'remove', dest: SCRIPT }],
+    };
   },
-};
+});

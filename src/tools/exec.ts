@@ -2,6 +2,7 @@ import { execa, type Options, type ResultPromise } from 'execa';
 import { CommandFailedError, MissingToolError, NoSpaceError } from '../errors.ts';
 import { guardProcessGroup } from '../safety/processes.ts';
 import { log } from '../ui/log.ts';
+import { renderCommand } from '../ui/shell.ts';
 import { aptPackageOf } from './programs.ts';
 
 /**
@@ -21,6 +22,8 @@ export interface RunOptions {
   okExitCodes?: readonly number[];
   /** Extra file descriptors for the child: index 3 onwards (used to pass secrets without argv/env). */
   extraFds?: readonly (string | Uint8Array)[];
+  /** The user's terminal attached (stdin, stdout, stderr inherited): an interactive shell. */
+  interactive?: boolean;
   /** Put the child in its own process group so the whole tree is killed on abort. */
   detached?: boolean;
   timeoutMs?: number;
@@ -34,10 +37,22 @@ export interface RunResult {
 
 const STDERR_TAIL_LINES = 20;
 
+/** An onLine listener that turns a program's progress lines (PARSE: percent or null) into ONPROGRESS calls. */
+export function progressListener(
+  parse: (line: string) => number | null,
+  onProgress?: (percent: number) => void,
+): RunOptions['onLine'] {
+  if (!onProgress) return undefined;
+  return (line) => {
+    const percent = parse(line);
+    if (percent !== null) onProgress(percent);
+  };
+}
+
 export async function runCommand(argv: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const [file, ...args] = argv;
   if (!file) throw new Error('runCommand needs a program name');
-  log.debug({ cwd: options.cwd }, `+ ${argv.map(quoteForLog).join(' ')}`);
+  log.debug({ cwd: options.cwd }, `+ ${renderCommand(argv)}`);
   const started = performance.now();
   const child = startChild(file, args, options);
   // Detached children lead their own process group: abort must reach the whole group, not just the leader.
@@ -66,7 +81,7 @@ function startChild(file: string, args: string[], options: RunOptions): ResultPr
     reject: false,
     input: options.input,
     timeout: options.timeoutMs,
-    stdio: [stdin, 'pipe', 'pipe', ...extra],
+    stdio: options.interactive ? 'inherit' : [stdin, 'pipe', 'pipe', ...extra],
     stripFinalNewline: false,
     maxBuffer: 256 * 1024 * 1024,
     encoding: 'utf8',
@@ -118,9 +133,3 @@ function toCommandError(argv: readonly string[], result: ExecaLikeResult, signal
   }
   return new CommandFailedError(argv, result.exitCode, result.signal ?? undefined, tail, { cause: result });
 }
-
-function quoteForLog(arg: string): string {
-  return /^[\w@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", `'\\''`)}'`;
-}
-
-export { quoteForLog as quoteShellArg };

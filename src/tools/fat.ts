@@ -21,9 +21,3 @@ export async function makeFatImage(
     await runCommand(['mcopy', '-i', image, file.localPath, `::${file.imagePath}`], { signal });
   }
 }
-
-/** Lists the files in a FAT image (mdir -/ -b). */
-export async function runFatList(image: string, signal?: AbortSignal): Promise<string[]> {
-  const { stdout } = await runCommand(['mdir', '-i', image, '-/', '-b', '::/'], { signal });
-  return stdout.split('\n').filter(Boolean);
-}

@@ -37,23 +37,101 @@ export async function runGpgDetachSign(
   });
 }
 
+/**
+ * What gpg made of one detached signature. `unknown-key` is not a verdict on the bytes: the key
+ * that signed is not in the keyring (a distribution's CD signing key, typically).
+ */
+export type GpgVerdict =
+  'good' | 'bad' | 'unknown-key' | 'expired-key' | 'revoked-key' | 'expired-signature' | 'error';
+
 export interface GpgVerification {
+  verdict: GpgVerdict;
+  /** True only for a good signature by a key that is neither revoked nor missing. */
   valid: boolean;
-  /** Fingerprint of the key that made a valid signature. */
+  /** Long key id (16 hex digits) of the signing key, when gpg names it. */
+  keyId?: string;
+  /** Fingerprint of the signing key: from VALIDSIG, or from ERRSIG when gpg (>= 2.2.7) prints it. */
   fingerprint?: string;
   detail: string;
 }
 
-/** Reads gpg's --status-fd lines (doc/DETAILS in gnupg): VALIDSIG with the fingerprint means good. */
+/** ERRSIG's return code for "no public key" (gnupg doc/DETAILS, ERRSIG rc; GPG_ERR_NO_PUBKEY). */
+const ERRSIG_NO_PUBKEY = '9';
+
+type StatusLines = Map<string, string[][]>;
+
+/** `[GNUPG:] KEYWORD args...` lines grouped by keyword, each with its arguments split on spaces. */
+function readStatusLines(status: string): StatusLines {
+  const lines: StatusLines = new Map();
+  for (const line of status.split('\n')) {
+    const match = /^\[GNUPG:\] (\S+) ?(.*)$/.exec(line.trimEnd());
+    if (!match?.[1]) continue;
+    const list = lines.get(match[1]) ?? [];
+    list.push((match[2] ?? '').split(' '));
+    lines.set(match[1], list);
+  }
+  return lines;
+}
+
+/**
+ * Reads gpg's --status-fd output (gnupg doc/DETAILS) for one detached signature. Every status line
+ * counts, not the first: an unknown key prints `ERRSIG <keyid> ... 9 <fpr>` and then `NO_PUBKEY`.
+ * Worst wins: BADSIG, then REVKEYSIG, then any other ERRSIG, then a missing key, then expiry.
+ */
 export function parseGpgVerifyStatus(status: string, exitCode: number): GpgVerification {
-  const valid = /^\[GNUPG:\] VALIDSIG (\S+)/m.exec(status);
-  if (valid && exitCode === 0)
-    return { valid: true, fingerprint: valid[1], detail: `good signature by ${valid[1]}` };
-  const reason = /^\[GNUPG:\] (BADSIG|ERRSIG|NO_PUBKEY|EXPKEYSIG|REVKEYSIG|EXPSIG)\b(.*)$/m.exec(status);
-  return {
-    valid: false,
-    detail: reason ? `${reason[1]}${reason[2] ?? ''}`.trim() : `gpg --verify exited with ${exitCode}`,
-  };
+  const lines = readStatusLines(status);
+  const first = (keyword: string) => lines.get(keyword)?.[0];
+  const bad = first('BADSIG');
+  if (bad) return { verdict: 'bad', valid: false, keyId: bad[0], detail: `BADSIG by key ${bad[0]}` };
+  const revoked = first('REVKEYSIG');
+  if (revoked)
+    return {
+      verdict: 'revoked-key',
+      valid: false,
+      keyId: revoked[0],
+      detail: `REVKEYSIG: key ${revoked[0]} is revoked`,
+    };
+  const errors = lines.get('ERRSIG') ?? [];
+  const other = errors.find((args) => args[5] !== ERRSIG_NO_PUBKEY);
+  if (other) return { verdict: 'error', valid: false, keyId: other[0], detail: `ERRSIG ${other.join(' ')}` };
+  const missing = errors[0] ?? first('NO_PUBKEY');
+  if (missing) {
+    const fingerprint = errors[0]?.[6] && errors[0][6] !== '-' ? errors[0][6] : undefined;
+    return {
+      verdict: 'unknown-key',
+      valid: false,
+      keyId: missing[0],
+      fingerprint,
+      detail: `key ${fingerprint ?? missing[0]} not in keyring`,
+    };
+  }
+  const fingerprint = first('VALIDSIG')?.[0];
+  const expiredKey = first('EXPKEYSIG');
+  if (expiredKey && fingerprint)
+    return {
+      verdict: 'expired-key',
+      valid: true,
+      keyId: expiredKey[0],
+      fingerprint,
+      detail: `good signature by expired key ${fingerprint}`,
+    };
+  if (first('EXPSIG') && fingerprint)
+    return {
+      verdict: 'expired-signature',
+      valid: true,
+      fingerprint,
+      detail: `good but expired signature by ${fingerprint}`,
+    };
+  const good = first('GOODSIG');
+  if (good && fingerprint && exitCode === 0)
+    return {
+      verdict: 'good',
+      valid: true,
+      keyId: good[0],
+      fingerprint,
+      detail: `good signature by ${fingerprint}`,
+    };
+  return { verdict: 'error', valid: false, detail: `gpg --verify exited with ${exitCode} and no verdict` };
 }
 
 /** Checks a detached signature: a result, not an exception, so verification can report it. */

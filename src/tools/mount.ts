@@ -16,7 +16,17 @@ export interface MountArguments {
 
 /** Mounts SOURCE on TARGET. */
 export async function runMount(request: MountArguments): Promise<void> {
-  await runCommand(['mount', ...mountFlags(request), '--', request.source, request.target]);
+  await runCommand(mountArgv(request));
+}
+
+/** The mount(8) command for REQUEST (also printed by --dry-run). */
+export function mountArgv(request: MountArguments): string[] {
+  return ['mount', ...mountFlags(request), '--', request.source, request.target];
+}
+
+/** The umount(8) command for TARGET. */
+export function umountArgv(target: string, options: { lazy?: boolean } = {}): string[] {
+  return ['umount', '--no-canonicalize', ...(options.lazy ? ['--lazy'] : []), '--', target];
 }
 
 /** Stops mount events inside TARGET from propagating back to the host's copy (rbind of /dev). */
@@ -26,7 +36,7 @@ export async function runMakeRslave(target: string): Promise<void> {
 
 /** Unmounts one mount point; LAZY detaches it even when busy (MNT_DETACH). */
 export async function runUmount(target: string, options: { lazy?: boolean } = {}): Promise<void> {
-  await runCommand(['umount', '--no-canonicalize', ...(options.lazy ? ['--lazy'] : []), '--', target]);
+  await runCommand(umountArgv(target, options));
 }
 
 function mountFlags(request: MountArguments): string[] {

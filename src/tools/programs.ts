@@ -98,6 +98,12 @@ export const PROGRAMS: readonly ProgramSpec[] = [
 ];
 
 /** Data files that are not programs but must be present: firmware for boot tests. */
+/** Programs isoforge runs on a work dir: the ones an adapter names, plus the coreutils it calls. */
+export const WORKER_PROGRAMS: readonly string[] = [
+  ...PROGRAMS.map((program) => program.name),
+  ...['chroot', 'du', 'dpkg-query', 'cpio'],
+];
+
 export const DATA_FILES: readonly { path: string; aptPackage: string; purpose: string }[] = [
   { path: '/usr/share/OVMF/OVMF_CODE_4M.fd', aptPackage: 'ovmf', purpose: 'UEFI firmware for boot-test' },
   {

@@ -1,4 +1,4 @@
-import { runCommand } from './exec.ts';
+import { progressListener, runCommand } from './exec.ts';
 
 /** squashfs-tools adapter: pack, unpack and describe layers. */
 export interface SquashfsCompression {
@@ -15,12 +15,25 @@ export interface SquashfsProgress {
   offset?: number;
 }
 
-function progressListener(onProgress?: (percent: number) => void) {
-  if (!onProgress) return undefined;
-  return (line: string) => {
-    const match = /\s(\d{1,3})%\s*$/.exec(line);
-    if (match) onProgress(Number(match[1]));
-  };
+/** The percentage at the end of a squashfs-tools progress bar line, else null. */
+function parseSquashfsProgress(line: string): number | null {
+  const match = /\s(\d{1,3})%\s*$/.exec(line);
+  return match ? Number(match[1]) : null;
+}
+
+/** The mksquashfs command that packs DIR into FILE (also printed by --dry-run). */
+export function mksquashfsArgv(dir: string, file: string, compression: SquashfsCompression): string[] {
+  const args = ['mksquashfs', dir, file, '-noappend', '-xattrs', '-comp', compression.algorithm];
+  if (compression.blockSize) args.push('-b', String(compression.blockSize));
+  if (compression.level !== undefined && compression.algorithm !== 'lz4') {
+    args.push('-Xcompression-level', String(compression.level));
+  }
+  return args;
+}
+
+/** The unsquashfs command that unpacks FILE (from byte OFFSET) into DIR (also printed by --dry-run). */
+export function unsquashfsArgv(file: string, dir: string, offset?: number): string[] {
+  return ['unsquashfs', '-d', dir, '-xattrs', ...(offset ? ['-o', String(offset)] : []), file];
 }
 
 /** Packs DIR into FILE, keeping xattrs (overlay whiteouts and opaque dirs live there). */
@@ -30,15 +43,11 @@ export async function runMksquashfs(
   compression: SquashfsCompression,
   options: SquashfsProgress = {},
 ): Promise<void> {
-  const args = ['mksquashfs', dir, file, '-noappend', '-xattrs', '-comp', compression.algorithm];
-  if (compression.blockSize) args.push('-b', String(compression.blockSize));
-  if (compression.level !== undefined && compression.algorithm !== 'lz4') {
-    args.push('-Xcompression-level', String(compression.level));
-  }
+  const args = mksquashfsArgv(dir, file, compression);
   args.push('-processors', String(options.processors ?? (await availableProcessors())));
   await runCommand(args, {
     signal: options.signal,
-    onLine: progressListener(options.onProgress),
+    onLine: progressListener(parseSquashfsProgress, options.onProgress),
     detached: true,
   });
 }
@@ -49,23 +58,13 @@ export async function runUnsquashfs(
   dir: string,
   options: SquashfsProgress = {},
 ): Promise<void> {
-  const args = ['unsquashfs', '-d', dir, '-xattrs'];
-  if (options.offset) args.push('-o', String(options.offset));
-  if (options.processors) args.push('-processors', String(options.processors));
-  await runCommand([...args, file], {
+  const argv = unsquashfsArgv(file, dir, options.offset);
+  if (options.processors) argv.splice(-1, 0, '-processors', String(options.processors));
+  await runCommand(argv, {
     signal: options.signal,
-    onLine: progressListener(options.onProgress),
+    onLine: progressListener(parseSquashfsProgress, options.onProgress),
     detached: true,
   });
-}
-
-/** Lists every path in FILE (as "squashfs-root/..." stripped to "/..."). */
-export async function runUnsquashfsList(file: string, signal?: AbortSignal): Promise<string[]> {
-  const { stdout } = await runCommand(['unsquashfs', '-lc', '-d', '', file], { signal });
-  return stdout
-    .split('\n')
-    .filter((line) => line.startsWith('/'))
-    .map((line) => line.trimEnd());
 }
 
 export interface SquashfsSummary {

@@ -1,4 +1,4 @@
-import { runCommand } from './exec.ts';
+import { progressListener, runCommand } from './exec.ts';
 
 /** xorriso adapter: build, modify, report on and extract from ISO images without mounting them. */
 
@@ -6,14 +6,6 @@ import { runCommand } from './exec.ts';
 export function parseXorrisoProgress(line: string): number | null {
   const match = /UPDATE :.*?([\d.]+)% done/.exec(line);
   return match ? Number(match[1]) : null;
-}
-
-function progressListener(onProgress?: (percent: number) => void) {
-  if (!onProgress) return undefined;
-  return (line: string) => {
-    const percent = parseXorrisoProgress(line);
-    if (percent !== null) onProgress(percent);
-  };
 }
 
 export interface ModifyArgsOptions {
@@ -87,7 +79,7 @@ export async function runXorrisoMkisofs(
 ): Promise<void> {
   await runCommand(['xorriso', '-as', 'mkisofs', ...args], {
     signal: options.signal,
-    onLine: progressListener(options.onProgress),
+    onLine: progressListener(parseXorrisoProgress, options.onProgress),
   });
 }
 
@@ -95,7 +87,7 @@ export async function runXorrisoMkisofs(
 export async function runXorriso(args: readonly string[], options: XorrisoRunOptions = {}): Promise<string> {
   const { stdout } = await runCommand(['xorriso', ...args], {
     signal: options.signal,
-    onLine: progressListener(options.onProgress),
+    onLine: progressListener(parseXorrisoProgress, options.onProgress),
   });
   return stdout;
 }

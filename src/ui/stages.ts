@@ -53,7 +53,7 @@ function reporterFor(task: TaskOutput, title: string, interactive: boolean): Sta
  */
 export async function runStages(
   stages: readonly Stage[],
-  options: { quiet?: boolean } = {},
+  options: { quiet?: boolean; onTiming?: (timing: StageTiming) => void } = {},
 ): Promise<StageTiming[]> {
   const timings: StageTiming[] = [];
   const interactive = Boolean(process.stderr.isTTY) && !process.env.CI;
@@ -68,6 +68,7 @@ export async function runStages(
         } finally {
           const seconds = (performance.now() - started) / 1000;
           timings.push({ title: stage.title, seconds });
+          options.onTiming?.({ title: stage.title, seconds });
           log.info({ stage: stage.title, seconds }, 'stage finished');
         }
         task.title = `${stage.title} (${(timings.at(-1)?.seconds ?? 0).toFixed(1)}s)`;
@@ -85,4 +86,24 @@ export async function runStages(
   );
   await list.run();
   return timings;
+}
+
+/**
+ * Runs one stage at a time, so each stage is a typed function whose result the next one takes
+ * (no shared state); the timings of every stage run so far are kept in order.
+ */
+export class StageRunner {
+  readonly timings: StageTiming[] = [];
+
+  constructor(private readonly options: { quiet?: boolean } = {}) {}
+
+  async run<T>(title: string, work: (reporter: StageReporter) => Promise<T>): Promise<T> {
+    let result: { value: T } | undefined;
+    await runStages([{ title, run: async (reporter) => void (result = { value: await work(reporter) }) }], {
+      ...this.options,
+      onTiming: (timing) => this.timings.push(timing),
+    });
+    if (!result) throw new Error(`stage ${title} finished without a result`);
+    return result.value;
+  }
 }

@@ -1,11 +1,6 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { IsoReport } from '../inspect/inspect.ts';
 import { runCommand } from '../tools/exec.ts';
-import { runGpgVerify } from '../tools/gpg.ts';
-import { extractFromIso, runXorrisoReport } from '../tools/xorriso.ts';
-import type { VerifyCheck } from './verify.ts';
+import { runXorrisoReport } from '../tools/xorriso.ts';
+import { outcomeOf, type VerifyCheck } from './check.ts';
 
 /**
  * The guide's own checks, run with the tools it names: `xorriso -report_el_torito as_mkisofs`
@@ -26,20 +21,37 @@ export function normaliseAsMkisofs(lines: readonly string[], iso: string): strin
     );
 }
 
-/** fdisk -l's label type and partition types in order, plus any complaint it has (e.g. a GPT not at the end). */
-export function parseFdiskLayout(
-  stdout: string,
-  stderr: string,
-): { label: string; types: string[]; warnings: string } {
+export interface FdiskLayout {
+  label: string;
+  /** Partition types in table order; a dos partition with the boot flag is marked `(boot)`. */
+  types: string[];
+  warnings: string;
+}
+
+/**
+ * One row of fdisk -l's table, read after the device name DEVICE+N or DEVICE+pN (which may hold
+ * spaces): dos rows are `[*] Start End Sectors Size Id Type...`, gpt rows `Start End Sectors Size Type...`.
+ * The Boot column's `*` is optional, so fields are counted only after it is taken off.
+ */
+function parseFdiskRow(row: string, device: string): string {
+  // fdisk names partition N of a path ending in a digit `PATHpN`, of any other path `PATHN`.
+  const afterDevice = row.startsWith(device)
+    ? row.slice(device.length).replace(/^p?\d+/, '')
+    : row.replace(/^\S+/, '');
+  const fields = afterDevice.trim().split(/\s+/);
+  const bootable = fields[0] === '*';
+  const type = fields.slice(bootable ? 5 : 4).join(' ');
+  return bootable ? `${type} (boot)` : type;
+}
+
+/** fdisk -l DEVICE's label type and partition types in order, plus any complaint it has (e.g. a GPT not at the end). */
+export function parseFdiskLayout(stdout: string, stderr: string, device: string): FdiskLayout {
   const lines = stdout.split('\n');
-  const header = lines.findIndex((line) => line.startsWith('Device'));
-  const types =
-    header < 0
-      ? []
-      : lines
-          .slice(header + 1)
-          .filter((line) => line.trim())
-          .map((line) => line.trim().split(/\s+/).slice(5).join(' '));
+  const header = lines.findIndex((line) => line.startsWith('Device '));
+  const table = header < 0 ? [] : lines.slice(header + 1);
+  // The table ends at the first blank line; notes such as "Partition table entries are not in disk order." follow it.
+  const end = table.findIndex((line) => !line.trim());
+  const types = (end < 0 ? table : table.slice(0, end)).map((row) => parseFdiskRow(row, device));
   const label =
     lines
       .find((line) => line.startsWith('Disklabel type'))
@@ -48,9 +60,9 @@ export function parseFdiskLayout(
   return { label, types, warnings: stderr.trim() };
 }
 
-async function readFdiskLayout(iso: string, signal?: AbortSignal) {
+async function readFdiskLayout(iso: string, signal?: AbortSignal): Promise<FdiskLayout> {
   const result = await runCommand(['fdisk', '-l', iso], { signal });
-  return parseFdiskLayout(result.stdout, result.stderr);
+  return parseFdiskLayout(result.stdout, result.stderr, iso);
 }
 
 /** Compares the two reports of the guide's "验证" section; positions may move, nothing else may. */
@@ -68,57 +80,17 @@ export async function compareToolReports(
   return [
     {
       name: 'xorriso -report_el_torito as_mkisofs',
-      ok: differing.length === 0 && before.length === after.length,
+      outcome: outcomeOf(differing.length === 0 && before.length === after.length),
       detail: differing.length
         ? `differs: ${differing.slice(0, 3).join(' | ')}`
         : `${after.length} lines match`,
     },
     {
       name: 'fdisk -l partitions',
-      ok: fdiskSame && (fb.warnings === '' || fa.warnings !== ''),
+      outcome: outcomeOf(fdiskSame && (fb.warnings === '' || fa.warnings !== '')),
       detail: fdiskSame
         ? `${fb.label}: ${fb.types.join(', ') || 'none'}${fb.warnings ? `; fdisk: ${fb.warnings}` : ''}`
         : `original ${fa.label} ${fa.types.join(', ')}; output ${fb.label} ${fb.types.join(', ')}`,
     },
   ];
-}
-
-/**
- * Every `LAYER.squashfs.gpg` on the medium checked against its layer. A bad signature fails; one
- * whose key is not in the keyring cannot be judged and is reported as such.
- */
-export async function checkSignatures(
-  iso: string,
-  report: IsoReport,
-  options: { gnupgHome?: string; signal?: AbortSignal },
-): Promise<VerifyCheck[]> {
-  const signed = report.layers.filter((layer) => layer.signature);
-  if (!signed.length) return [];
-  const dir = await mkdtemp(join(tmpdir(), 'isoforge-verify-'));
-  try {
-    const checks: VerifyCheck[] = [];
-    for (const layer of signed) {
-      const [file, signature] = [join(dir, 'layer.squashfs'), join(dir, 'layer.squashfs.gpg')];
-      await extractFromIso(
-        iso,
-        [
-          { isoPath: layer.path, localPath: file },
-          { isoPath: `${layer.path}.gpg`, localPath: signature },
-        ],
-        options.signal,
-      );
-      const result = await runGpgVerify(signature, file, { home: options.gnupgHome, signal: options.signal });
-      const unknownKey = /NO_PUBKEY/.test(result.detail);
-      checks.push({
-        name: `signature ${layer.path}.gpg`,
-        ok: result.valid || unknownKey,
-        detail: unknownKey ? `not checked: ${result.detail}` : result.detail,
-      });
-      await rm(file, { force: true });
-      await rm(signature, { force: true });
-    }
-    return checks;
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
 }

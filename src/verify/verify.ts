@@ -4,18 +4,11 @@ import { IsoImage } from '../iso/image.ts';
 import { SECTOR } from '../iso/volume.ts';
 import { type ChecksumFile, entryIsoPath, findChecksumFiles, parseChecksums } from '../distro/checksums.ts';
 import { runUnsquashfsStat } from '../tools/squashfs.ts';
-import { checkSignatures, compareToolReports } from './reports.ts';
+import { outcomeOf, type VerifyCheck, type VerifyReport } from './check.ts';
+import { compareToolReports } from './reports.ts';
+import { checkSignatures } from './signatures.ts';
 
-export interface VerifyCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
-export interface VerifyReport {
-  ok: boolean;
-  checks: VerifyCheck[];
-}
+export { type CheckOutcome, describeCheck, outcomeOf, type VerifyCheck, type VerifyReport } from './check.ts';
 
 const HASH_CHUNK = 8 * 1024 * 1024;
 
@@ -26,6 +19,8 @@ const HASH_CHUNK = 8 * 1024 * 1024;
 export async function verifyIso(options: {
   output: string;
   original?: string;
+  /** ORIGINAL as already read (the build's plan has it): saves reading it again. */
+  originalReport?: IsoReport;
   changedSquashfs?: readonly string[];
   /** Keyring for the .gpg signatures (GNUPGHOME); default gpg's own. */
   gnupgHome?: string;
@@ -34,7 +29,7 @@ export async function verifyIso(options: {
   const output = await inspectIso(options.output);
   const checks: VerifyCheck[] = [];
   if (options.original) {
-    checks.push(...compareBootSetup(await inspectIso(options.original), output));
+    checks.push(...compareBootSetup(options.originalReport ?? (await inspectIso(options.original)), output));
     checks.push(...(await compareToolReports(options.original, options.output, options.signal)));
   }
   checks.push(...(await checkChecksumFiles(options.output, output.checksumFiles)));
@@ -44,17 +39,17 @@ export async function verifyIso(options: {
   if (output.layout !== 'unknown') {
     checks.push({
       name: '.disk/info present',
-      ok: output.diskInfo !== null,
+      outcome: outcomeOf(output.diskInfo !== null),
       detail: output.diskInfo ?? 'missing: UEFI GRUB finds the medium by it',
     });
   }
-  return { ok: checks.every((check) => check.ok), checks };
+  return { ok: checks.every((check) => check.outcome !== 'failed'), checks };
 }
 
 function same(name: string, before: unknown, after: unknown): VerifyCheck {
   const a = JSON.stringify(before);
   const b = JSON.stringify(after);
-  return { name, ok: a === b, detail: a === b ? a : `original ${a}, output ${b}` };
+  return { name, outcome: outcomeOf(a === b), detail: a === b ? a : `original ${a}, output ${b}` };
 }
 
 /** What must stay equal in an El Torito entry when positions move. */
@@ -85,7 +80,7 @@ export function compareBootSetup(original: IsoReport, output: IsoReport): Verify
 /** Hashes every file each checksum file lists, as casper-md5check or live-boot's verify-checksums does at boot. */
 export async function checkChecksumFiles(iso: string, paths: readonly string[]): Promise<VerifyCheck[]> {
   const files = findChecksumFiles(paths);
-  if (!files.length) return [{ name: 'checksum files', ok: true, detail: 'none on this medium' }];
+  if (!files.length) return [{ name: 'checksum files', outcome: 'ok', detail: 'none on this medium' }];
   await using image = await IsoImage.open(iso);
   const checks: VerifyCheck[] = [];
   for (const file of files) checks.push(await checkChecksumFile(image, file));
@@ -95,7 +90,7 @@ export async function checkChecksumFiles(iso: string, paths: readonly string[]):
 async function checkChecksumFile(image: IsoImage, file: ChecksumFile): Promise<VerifyCheck> {
   const name = file.path.slice(1);
   const text = await image.readText(file.path);
-  if (text === null) return { name, ok: false, detail: 'unreadable' };
+  if (text === null) return { name, outcome: 'failed', detail: 'unreadable' };
   const bad: string[] = [];
   const entries = parseChecksums(text, file.algorithm);
   for (const entry of entries) {
@@ -114,7 +109,7 @@ async function checkChecksumFile(image: IsoImage, file: ChecksumFile): Promise<V
   }
   return {
     name,
-    ok: bad.length === 0 && entries.length > 0,
+    outcome: outcomeOf(bad.length === 0 && entries.length > 0),
     detail: bad.length
       ? bad.slice(0, 5).join('; ')
       : entries.length
@@ -130,16 +125,16 @@ async function checkSquashfs(
   signal?: AbortSignal,
 ): Promise<VerifyCheck> {
   const layer = report.layers.find((l) => l.path === path);
-  if (!layer) return { name: `squashfs ${path}`, ok: false, detail: 'not found in the output' };
+  if (!layer) return { name: `squashfs ${path}`, outcome: 'failed', detail: 'not found in the output' };
   try {
     const stat = await runUnsquashfsStat(iso, { offset: layer.lba * SECTOR, signal });
     return {
       name: `squashfs ${path}`,
-      ok: true,
+      outcome: 'ok',
       detail: `${stat.compression}, ${stat.inodes} inodes (unsquashfs -s)`,
     };
   } catch (error) {
     signal?.throwIfAborted();
-    return { name: `squashfs ${path}`, ok: false, detail: (error as Error).message };
+    return { name: `squashfs ${path}`, outcome: 'failed', detail: (error as Error).message };
   }
 }

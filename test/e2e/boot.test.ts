@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { makeCopyWithoutElToritoEfi } from '../../src/boottest/esp-only.ts';
-import { runBootTest } from '../../src/boottest/index.ts';
+import { type BootResult, runBootTest } from '../../src/boottest/index.ts';
 import { runXorriso } from '../../src/tools/xorriso.ts';
 import { runIsoforge } from '../support/cli.ts';
 import { ensureSampleIso } from '../support/sample.ts';
@@ -121,22 +121,70 @@ describe('boot-test reports failures', () => {
 
 describe('boot-test works on ISOs isoforge did not make', () => {
   it(
-    'ipxe.iso: iPXE starts (BIOS, CD)',
+    'ipxe.iso --until bootloader --media all: passes as CD and USB stick, the boot loader named',
     async () => {
       const run = await runIsoforge([
         'boot-test',
         '/usr/lib/ipxe/ipxe.iso',
-        '--expect',
-        'iPXE',
+        '--until',
+        'bootloader',
+        '--media',
+        'all',
+        '--json',
+        '--log-dir',
+        join(logDir, 'ipxe-until'),
+      ]);
+      expect(run.exitCode).toBe(0);
+      const { results } = JSON.parse(run.stdout);
+      expect(results.map((r: BootResult) => [r.media, r.passed, r.milestone, r.end])).toEqual([
+        ['cdrom', true, 'bootloader', 'passed'],
+        ['usb', true, 'bootloader', 'passed'],
+      ]);
+      expect(results[0].matched).toMatch(/^ISOLINUX 6\.04 /);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'ipxe.iso without --expect: reports the boot loader reached, then firmware with nothing to boot (exit 10)',
+    async () => {
+      const run = await runIsoforge([
+        'boot-test',
+        '/usr/lib/ipxe/ipxe.iso',
         '--timeout',
         '120',
         '--log-dir',
         join(logDir, 'ipxe'),
       ]);
-      expect(run.stdout).toMatch(/bios\/cdrom\s+pass/);
-      expect(run.exitCode).toBe(0);
+      expect(run.exitCode).toBe(10);
+      expect(run.stdout).toMatch(
+        /^bios\/cdrom\s+FAIL\s+bootloader\s+stopped on a failure line after reaching bootloader\s+\d/m,
+      );
+      expect(run.stdout).toContain('No bootable device.');
+      expect(run.stderr).toMatch(
+        /^isoforge: error: boot failed in bios\/cdrom \(stopped on a failure line after reaching bootloader\)/,
+      );
     },
     TIMEOUT,
+  );
+
+  it(
+    'grub-rescue-cdrom.iso without --expect: stopped at a boot menu, not a timeout',
+    async () => {
+      // Its default entry fails (no kernel), and GRUB shows the menu again without a countdown.
+      const run = await runIsoforge([
+        'boot-test',
+        '/usr/lib/grub-rescue/grub-rescue-cdrom.iso',
+        '--timeout',
+        '400',
+        '--log-dir',
+        join(logDir, 'grub-menu'),
+      ]);
+      expect(run.exitCode).toBe(10);
+      expect(run.stdout).toMatch(/^bios\/cdrom\s+FAIL\s+bootloader\s+stopped at a boot menu\s+\d/m);
+      expect(run.stdout).toContain("Press enter to boot the selected OS, `e' to edit the commands");
+    },
+    TIMEOUT * 2,
   );
 
   it(

@@ -32,9 +32,7 @@ describe('isoforge build --dry-run', () => {
     expect(script).toContain(
       `unsquashfs -d ${workDir}/layers/${TOP}/upper -xattrs -o ${(layer?.lba ?? 0) * 2048}`,
     );
-    expect(script).toMatch(
-      /mount -t overlay overlay -o lowerdir=\S+\/lower\/ubuntu-server-minimal,upperdir=/,
-    );
+    expect(script).toMatch(/mount -t overlay -o lowerdir=\S+\/lower\/ubuntu-server-minimal,upperdir=/);
     expect(script).toContain('exit 101');
     expect(script).toContain(`-comp ${layer?.superblock?.compression} -b ${layer?.superblock?.blockSize}`);
     expect(script).toMatch(

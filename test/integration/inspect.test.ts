@@ -2,12 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { guidToXorrisoHex } from '../../src/iso/gpt.ts';
 import { inspectIso } from '../../src/inspect/inspect.ts';
 import { runXorrisoReport } from '../../src/tools/xorriso.ts';
+import { PACKAGED_ISOS } from '../support/packaged-isos.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 import { parsePlainReport } from '../support/xorriso-report.ts';
 
-const REAL_ISOS = {
-  ipxe: async () => '/usr/lib/ipxe/ipxe.iso',
-  'grub-rescue': async () => '/usr/lib/grub-rescue/grub-rescue-cdrom.iso',
+const REAL_ISOS: Record<string, () => Promise<string>> = {
+  ...Object.fromEntries(PACKAGED_ISOS.map((iso) => [iso.path, async () => iso.path])),
   'ubuntu-layout sample': () => ensureSampleIso(),
 };
 

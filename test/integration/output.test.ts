@@ -16,6 +16,7 @@ import {
   runXorrisoMkisofs,
   runXorrisoReport,
 } from '../../src/tools/xorriso.ts';
+import { parseFdiskLayout } from '../../src/verify/reports.ts';
 import { verifyIso } from '../../src/verify/verify.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 import { parsePlainReport } from '../support/xorriso-report.ts';
@@ -115,8 +116,7 @@ async function readNormalisedBootSetup(iso: string) {
   const xorriso = await runXorrisoReport(iso);
   const plain = parsePlainReport([...xorriso.elToritoPlain, ...xorriso.systemAreaPlain]);
   const fdisk = await runCommand(['fdisk', '-l', iso]);
-  const table = fdisk.stdout.split('\n');
-  const header = table.findIndex((line) => line.startsWith('Device'));
+  const layout = parseFdiskLayout(fdisk.stdout, fdisk.stderr, iso);
   return {
     asMkisofs: xorriso.elToritoAsMkisofs
       .filter((line) => !line.startsWith('--modification-date'))
@@ -129,15 +129,7 @@ async function readNormalisedBootSetup(iso: string) {
     eltorito: plain.eltorito.map((e) => [e.platform, e.bootable, e.emulation, e.path, e.opts]),
     mbr: plain.mbr.map((p) => [p.index, p.bootable, p.type]),
     gpt: plain.gpt.map((p) => [p.index, p.typeHex, p.name, p.flags]),
-    fdiskLabel: table.find((line) => line.startsWith('Disklabel type')),
-    fdiskTypes:
-      header < 0
-        ? []
-        : table
-            .slice(header + 1)
-            .filter(Boolean)
-            .map((line) => line.trim().split(/\s+/).slice(5).join(' ')),
-    fdiskWarnings: fdisk.stderr.trim(),
+    fdisk: layout,
   };
 }
 
@@ -202,7 +194,7 @@ describe('why the modification-mode flags are there', () => {
     expect(bare.gpt).toHaveLength(2);
     expect((await inspectIso(output)).joliet).toBe(false);
     const report = await verifyIso({ output, original: input });
-    const failed = report.checks.filter((c) => !c.ok).map((c) => c.name);
+    const failed = report.checks.filter((c) => c.outcome === 'failed').map((c) => c.name);
     expect(failed).toEqual(expect.arrayContaining(['GPT partitions', 'Joliet', 'fdisk -l partitions']));
     const cli = await runCommand(['bin/isoforge', 'verify', output, '--original', input], {
       okExitCodes: [9],
@@ -252,7 +244,7 @@ describe('writeIso on the Ubuntu layout with md5sum.txt', () => {
         },
       });
       const report = await verifyIso({ output, original: input });
-      expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(report.checks.filter((c) => c.outcome === 'failed')).toEqual([]);
       expect((await inspectIso(output)).volumeId).toBe('ISOFORGE TEST');
     },
   );

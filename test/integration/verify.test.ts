@@ -53,7 +53,7 @@ describe('verifyIso on the Ubuntu-layout sample', () => {
         original: input,
         changedSquashfs: ['/casper/ubuntu-server-minimal.squashfs'],
       });
-      expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+      expect(report.checks.filter((c) => c.outcome === 'failed')).toEqual([]);
       expect(report.checks.map((c) => c.name)).toEqual(
         expect.arrayContaining(['md5sum.txt', 'GPT partitions', 'fdisk -l partitions', '.disk/info present']),
       );
@@ -80,7 +80,7 @@ describe('verifyIso and layer signatures', () => {
     );
     const good = await verifyIso({ output: iso, gnupgHome: home });
     expect(good.checks.find((c) => c.name === 'signature /casper/filesystem.squashfs.gpg')).toMatchObject({
-      ok: true,
+      outcome: 'ok',
     });
 
     await writeFile(join(dir, 'root/etc/release'), 'two\n');
@@ -95,6 +95,8 @@ describe('verifyIso and layer signatures', () => {
     });
     const bad = await verifyIso({ output, gnupgHome: home });
     expect(bad.ok).toBe(false);
-    expect(bad.checks.find((c) => !c.ok)?.name).toBe('signature /casper/filesystem.squashfs.gpg');
+    expect(bad.checks.find((c) => c.outcome === 'failed')?.name).toBe(
+      'signature /casper/filesystem.squashfs.gpg',
+    );
   });
 });

@@ -13,6 +13,15 @@ export interface PlainReport {
   gpt: { index: number; typeHex: string; name: string; start: number; sectors: number; flags: string }[];
 }
 
+// xorriso's short emulation names, in the words isoforge reports (El Torito 2.2 media types).
+const EMULATIONS: Record<string, string> = {
+  none: 'none',
+  'fd1.2': '1.2M floppy',
+  'fd1.4': '1.44M floppy',
+  'fd2.8': '2.88M floppy',
+  hd: 'hard disk',
+};
+
 const GPT_ENTRY_KEYS = ['GPT type GUID', 'GPT partname local', 'GPT partition flags', 'GPT start and size'];
 
 export function parsePlainReport(lines: readonly string[]): PlainReport {
@@ -29,7 +38,7 @@ export function parsePlainReport(lines: readonly string[]): PlainReport {
         platform:
           fields[1] === 'BIOS' ? 'bios' : fields[1] === 'UEFI' ? 'uefi' : (fields[1] ?? '').toLowerCase(),
         bootable: fields[2] === 'y',
-        emulation: fields[3] ?? '',
+        emulation: EMULATIONS[fields[3] ?? ''] ?? fields[3] ?? '',
         loadSectors: Number(fields[6]),
         lba: Number(fields[7]),
         path: null,

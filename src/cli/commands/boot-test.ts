@@ -1,7 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { BootTestError, InputError } from '../../errors.ts';
 import {
   type BootResult,
@@ -9,6 +9,10 @@ import {
   type Firmware,
   MEDIA,
   type Media,
+  MILESTONES,
+  type Milestone,
+  readMenuTimeoutSeconds,
+  describeEnd,
   runBootTest,
 } from '../../boottest/index.ts';
 import { parseModeList } from '../../boottest/args.ts';
@@ -21,6 +25,7 @@ interface BootTestCliOptions {
   firmware: string;
   media: string;
   expect?: string;
+  until?: Milestone;
   timeout: string;
   logDir?: string;
   espOnly?: boolean;
@@ -42,7 +47,15 @@ export function registerBootTest(program: Command, context: CliContext): void {
     .argument('<iso>', 'the ISO to boot')
     .option('--firmware <name>', 'bios, uefi, uefi-secureboot, all, or a list: bios,uefi', 'bios')
     .option('--media <name>', 'cdrom, usb, all, or a list: cdrom,usb', 'cdrom')
-    .option('--expect <regex>', "what must appear on the console (default: the sample's ok marker)")
+    .option(
+      '--expect <regex>',
+      "what must appear on the console (default: the sample's ok marker or a login prompt)",
+    )
+    .addOption(
+      new Option('--until <milestone>', 'pass once the boot reaches this milestone (default: login)')
+        .choices(MILESTONES)
+        .conflicts('expect'),
+    )
     .option('--timeout <seconds>', 'give up on a boot after this long', '180')
     .option('--log-dir <dir>', 'where to keep console logs (default: a new temp folder)')
     .option(
@@ -60,6 +73,7 @@ export function registerBootTest(program: Command, context: CliContext): void {
         await makeCopyWithoutElToritoEfi(iso, copy);
         iso = copy;
       }
+      const menuTimeoutSeconds = await readMenuTimeoutSeconds(iso);
       const results: BootResult[] = [];
       for (const firmware of firmwares) {
         for (const medium of media) {
@@ -69,6 +83,8 @@ export function registerBootTest(program: Command, context: CliContext): void {
               firmware,
               media: medium,
               expect: options.expect ? parseRegex(options.expect) : undefined,
+              until: options.until,
+              menuTimeoutSeconds,
               timeoutSeconds: Number(options.timeout),
               logDir,
               signal: context.signal,
@@ -79,7 +95,7 @@ export function registerBootTest(program: Command, context: CliContext): void {
       printResults(results, logDir, options.json ?? false);
       const failed = results.filter((result) => !result.passed);
       if (failed.length) {
-        const modes = failed.map((result) => `${result.firmware}/${result.media}`).join(', ');
+        const modes = failed.map((r) => `${r.firmware}/${r.media} (${describeEnd(r)})`).join(', ');
         throw new BootTestError(`boot failed in ${modes}; console logs are in ${logDir}`);
       }
     });
@@ -93,9 +109,12 @@ function printResults(results: readonly BootResult[], logDir: string, json: bool
   const rows = results.map((r) => [
     `${r.firmware}/${r.media}`,
     r.passed ? 'pass' : 'FAIL',
+    r.milestone ?? '-',
+    describeEnd(r),
     r.seconds.toFixed(1),
   ]);
-  process.stdout.write(`${formatTable([['mode', 'result', 'seconds'], ...rows])}\n`);
+  const header = ['mode', 'result', 'reached', 'ended', 'seconds'];
+  process.stdout.write(`${formatTable([header, ...rows])}\n`);
   for (const result of results.filter((r) => !r.passed)) {
     process.stdout.write(`\n${result.firmware}/${result.media} console tail (${result.logFile}):\n`);
     process.stdout.write(`${result.tail.map((line) => `  ${line}`).join('\n')}\n`);

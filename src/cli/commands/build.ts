@@ -2,6 +2,7 @@ import { type Command, Option } from 'commander';
 import { DEFAULT_WORK_DIR, runBuild, type BuildResult } from '../../pipeline/build.ts';
 import { formatBytes } from '../../inspect/sectormap.ts';
 import { formatTable } from '../../ui/table.ts';
+import { describeCheck } from '../../verify/verify.ts';
 import type { CliContext } from '../context.ts';
 
 interface BuildCliOptions {
@@ -64,12 +65,13 @@ function formatBuildSummary(result: BuildResult): string {
   const layers = formatTable([
     ['layer', 'squashfs before', 'squashfs after', 'unpacked before', 'unpacked after', 'paths changed'],
     ...result.layers.map((layer) => {
-      const before = result.plan.original.layers.find((l) => l.name === layer.name);
+      const before = layer.plan.layer;
       return [
         layer.name,
-        formatBytes(before?.sizeBytes ?? 0),
+        formatBytes(before.sizeBytes),
         formatBytes(layer.squashfsBytes),
-        formatBytes(before?.recordedSize ?? 0),
+        // Debian live and some casper media record no unpacked size: say so rather than "0 B".
+        before.recordedSize === null ? 'unknown' : formatBytes(before.recordedSize),
         formatBytes(layer.sizeBytes),
         String(layer.changed.length),
       ];
@@ -79,5 +81,9 @@ function formatBuildSummary(result: BuildResult): string {
     .filter((layer) => layer.liveBoot)
     .map((layer) => `kernel ${layer.liveBoot?.version} now boots the medium (${layer.liveBoot?.isoKernel})\n`)
     .join('');
-  return `\n${stages}\n\n${layers}\n\n${boot}wrote ${result.output} (verified)\n`;
+  const notChecked = result.verify.checks
+    .filter((check) => check.outcome === 'not checked')
+    .map((check) => `${describeCheck(check)}\n`)
+    .join('');
+  return `\n${stages}\n\n${layers}\n\n${boot}${notChecked}wrote ${result.output} (verified)\n`;
 }

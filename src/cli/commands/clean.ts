@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { DEFAULT_WORK_DIR } from '../../pipeline/build.ts';
-import { cleanWorkDir } from '../../safety/clean.ts';
+import { cleanWorkDir } from '../../pipeline/clean.ts';
 
 export function registerClean(program: Command): void {
   program

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ExitCode, MissingToolError } from '../../errors.ts';
-import { aptFixLine, checkEnvironment, isFatal } from '../../tools/doctor.ts';
+import { aptFixLine, checkEnvironment, isFatal, type ProgramCheck } from '../../tools/doctor.ts';
 import { formatTable } from '../../ui/table.ts';
 
 export function registerDoctor(program: Command): void {
@@ -21,7 +21,14 @@ export function registerDoctor(program: Command): void {
         if (fix) process.stdout.write(`\nto fix: ${fix}\n`);
       }
       const fatal = checks.find(isFatal);
-      if (fatal) throw new MissingToolError(fatal.name, fatal.aptPackage, `${fatal.name} is ${fatal.status}`);
+      if (fatal) throw new MissingToolError(fatal.name, fatal.aptPackage, describeFatal(fatal));
       if (fix) process.exitCode = ExitCode.ok;
     });
+}
+
+function describeFatal(check: ProgramCheck): string {
+  if (check.status === 'too-old') {
+    return `${check.name} ${check.found} is too old: isoforge needs ${check.minimum} or newer`;
+  }
+  return `required program '${check.name}' was not found on PATH`;
 }

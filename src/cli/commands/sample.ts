@@ -8,15 +8,17 @@ export function registerSample(program: Command, context: CliContext): void {
     .description('build a small ISO with the exact layout of ubuntu-22.04.5-live-server-amd64.iso')
     .option('-o, --out <file>', 'where to write the ISO', 'out/sample.iso')
     .option('--secure-boot', 'put Microsoft-signed shim and Debian-signed GRUB on the EFI partition')
+    .option('--sign-layers', 'add casper/LAYER.squashfs.gpg signed by a throw-away key (not kept)')
     .option('-f, --force', 'replace the output if it exists')
-    .action(async (options: { out: string; secureBoot?: boolean; force?: boolean }) => {
+    .action(async (options: { out: string; secureBoot?: boolean; signLayers?: boolean; force?: boolean }) => {
       const started = Date.now();
-      const { cached } = await makeSampleIso({
+      const { cached, signedBy } = await makeSampleIso({
         ...options,
         signal: context.signal,
         onStage: (line) => process.stderr.write(`sample: [${elapsed(started)}s] ${line}\n`),
       });
       const seconds = elapsed(started);
+      if (signedBy) process.stdout.write(`layers signed by throw-away key ${signedBy} (not kept)\n`);
       process.stdout.write(`${options.out} ready in ${seconds}s${cached ? ' (from cache)' : ''}\n`);
     });
 }

@@ -26,10 +26,14 @@ export function registerVerify(program: Command, context: CliContext): void {
       });
       if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
       else {
-        const rows = report.checks.map((c) => [c.ok ? 'ok' : 'FAIL', c.name, c.detail]);
+        const rows = report.checks.map((c) => [
+          c.outcome === 'failed' ? 'FAIL' : c.outcome,
+          c.name,
+          c.detail,
+        ]);
         process.stdout.write(`${formatTable([['result', 'check', 'detail'], ...rows])}\n`);
       }
-      const failed = report.checks.filter((c) => !c.ok);
+      const failed = report.checks.filter((c) => c.outcome === 'failed');
       if (failed.length)
         throw new VerifyError(`verification failed: ${failed.map((c) => c.name).join(', ')}`);
     });

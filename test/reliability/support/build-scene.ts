@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { ensureSampleIso } from '../../support/sample.ts';
 import { mountsBelow } from '../../../src/safety/mountinfo.ts';
 import { readProcessesWorkingIn } from '../../../src/safety/processes.ts';
+import { WORKER_PROGRAMS } from '../../../src/tools/programs.ts';
 import { drive, makeScene, sha256, type Driven, type Scene } from './driver.ts';
 
 /** A scene for real builds: the sample ISO as input, a recipe folder, an output folder. */
@@ -85,5 +86,8 @@ export async function outputsLeft(scene: BuildScene): Promise<string[]> {
 }
 
 export async function buildLeftovers(scene: BuildScene, workDir = scene.work) {
-  return { mounts: await mountsBelow(workDir), processes: await readProcessesWorkingIn(workDir) };
+  return {
+    mounts: await mountsBelow(workDir),
+    processes: await readProcessesWorkingIn(workDir, WORKER_PROGRAMS),
+  };
 }

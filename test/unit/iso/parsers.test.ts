@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../../src/errors.ts';
-import { parseBootCatalog } from '../../../src/iso/eltorito.ts';
+import { parseBootCatalog, parseBootImagePatches } from '../../../src/iso/eltorito.ts';
 import { parseGptEntries, parseGptHeader, guidToXorrisoHex, formatGuid } from '../../../src/iso/gpt.ts';
 import { parseMbr } from '../../../src/iso/mbr.ts';
 import { parseDescriptorHeader, parsePrimaryVolume } from '../../../src/iso/volume.ts';
@@ -10,6 +10,7 @@ import { parseDirectoryRecords } from '../../../src/iso/directory.ts';
 
 const IPXE = '/usr/lib/ipxe/ipxe.iso';
 const GRUB_RESCUE = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
+const MEMTEST = '/usr/lib/memtest86+/memtest86+x64.iso';
 
 async function readBytes(path: string, offset: number, length: number): Promise<Uint8Array> {
   const handle = await open(path, 'r');
@@ -60,7 +61,10 @@ describe('El Torito boot catalog on real bytes', () => {
 
 describe('MBR and GPT on real bytes', () => {
   it('grub-rescue: GRUB2 MBR with one bootable 0xcd partition from sector 1', async () => {
-    const mbr = parseMbr(atOffset(await readBytes(GRUB_RESCUE, 0, 512)));
+    const mbr = parseMbr(atOffset(await readBytes(GRUB_RESCUE, 0, 512)), {
+      lba: 1394,
+      isohybridCapable: false,
+    });
     expect(mbr?.bootCode).toBe('grub2');
     expect(mbr?.partitions.map((p) => [p.index, p.bootable, p.type, p.start])).toEqual([
       [1, true, '0xcd', 1],
@@ -69,8 +73,33 @@ describe('MBR and GPT on real bytes', () => {
 
   it('ipxe: isohybrid MBR, no GPT', async () => {
     const head = await readBytes(IPXE, 0, 1024);
-    expect(parseMbr(head)?.bootCode).toBe('isohybrid');
+    const isolinuxBin = await readBytes(IPXE, 466 * 2048, 2560);
+    const patches = parseBootImagePatches(isolinuxBin, 466);
+    expect(patches).toEqual({ bootInfoTable: true, grub2BootInfo: false, isohybridCapable: true });
+    expect(parseMbr(head, { lba: 466, ...patches })?.bootCode).toBe('isohybrid');
+    // Without an isolinux.bin to jump to, xorriso has no name for the code either.
+    expect(parseMbr(head, { lba: 466, isohybridCapable: false })?.bootCode).toBe('other');
     expect(parseGptHeader(head.subarray(512))).toBeNull();
+  });
+
+  it('memtest86+: GRUB2 MBR named by its patch (image address + 4 at 0x1B0), not by a signature', async () => {
+    const sector = await readBytes(MEMTEST, 0, 512);
+    const code = new TextDecoder('latin1').decode(sector.subarray(0, 440));
+    expect(code).not.toContain('GRUB');
+    const address = new DataView(sector.buffer).getBigUint64(0x1b0, true);
+    expect(address).toBe(35n * 4n + 4n);
+    expect(parseMbr(atOffset(sector), { lba: 35, isohybridCapable: false })?.bootCode).toBe('grub2');
+  });
+
+  it('a GRUB2 MBR whose patched address is not the boot image is not called grub2', async () => {
+    const sector = Uint8Array.from(await readBytes(GRUB_RESCUE, 0, 512));
+    const first = { lba: 1394, isohybridCapable: false };
+    expect(parseMbr(sector, first)?.bootCode).toBe('grub2');
+    new DataView(sector.buffer).setBigUint64(0x1b0, BigInt(1395 * 4 + 4), true);
+    expect(parseMbr(sector, first)?.bootCode).toBe('other');
+    expect(parseMbr(sector, { lba: 1395, isohybridCapable: false })?.bootCode).toBe('grub2');
+    // No El Torito image at all: nothing for the code to have been patched with.
+    expect(parseMbr(sector, null)?.bootCode).toBe('other');
   });
 
   it('detects a GPT header or entry array whose CRC does not match', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/errors.ts';
-import { prepareOutput, tempPathFor } from '../../../src/safety/atomic.ts';
+import { keepUnverified, prepareOutput, tempPathFor, unverifiedPathFor } from '../../../src/safety/atomic.ts';
 
 let dir = '';
 beforeEach(async () => {
@@ -90,5 +90,26 @@ describe('prepareOutput', () => {
   it('refuses a missing folder and a directory as output', async () => {
     await expect(prepareOutput(join(dir, 'nope', 'x.iso'), { force: true })).rejects.toThrow(InputError);
     await expect(prepareOutput(dir, { force: true })).rejects.toThrow(/is a directory/);
+  });
+});
+
+describe('keepUnverified', () => {
+  it('names the kept ISO beside the output, never as the output', () => {
+    expect(unverifiedPathFor('/out/oem.iso')).toBe('/out/oem.unverified.iso');
+    expect(unverifiedPathFor('/out/OEM.ISO')).toBe('/out/OEM.unverified.iso');
+    expect(unverifiedPathFor('/out/image')).toBe('/out/image.unverified.iso');
+  });
+
+  it('moves the temp to the kept name; the output is not published and dispose leaves the kept file', async () => {
+    const out = join(dir, 'oem.iso');
+    {
+      await using output = await prepareOutput(out, { force: false });
+      await writeFile(output.tempPath, 'finished, not verified');
+      expect(await keepUnverified(output.tempPath, unverifiedPathFor(out))).toBe(
+        join(dir, 'oem.unverified.iso'),
+      );
+    }
+    expect(await readdir(dir)).toEqual(['oem.unverified.iso']);
+    expect(await readFile(join(dir, 'oem.unverified.iso'), 'utf8')).toBe('finished, not verified');
   });
 });

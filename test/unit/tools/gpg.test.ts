@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,10 +57,111 @@ describe('gpg adapter (throwaway GNUPGHOME)', () => {
       runGpgDetachSign(file, `${file}.gpg`, fingerprint, { home, passphrase: 'wrong' }),
     ).rejects.toThrow(/gpg/);
   });
+});
 
-  it('reads status lines', () => {
-    expect(parseGpgVerifyStatus('[GNUPG:] BADSIG ABC name\n', 1)).toMatchObject({ valid: false });
-    expect(parseGpgVerifyStatus('[GNUPG:] VALIDSIG ABCD 2026\n', 0)).toMatchObject({ valid: true });
-    expect(parseGpgVerifyStatus('[GNUPG:] NO_PUBKEY 1234\n', 2).detail).toMatch(/1234/);
+/** gpg's real --status-fd output for SIGNATURE over FILE, as runGpgVerify reads it. */
+async function captureStatus(keyring: string, signature: string, file: string) {
+  const result = await runCommand(
+    ['gpg', '--homedir', keyring, '--batch', '--status-fd', '1', '--verify', signature, file],
+    { okExitCodes: [1, 2] },
+  );
+  return { status: result.stdout, exitCode: result.exitCode };
+}
+
+describe('parseGpgVerifyStatus on status output of real gpg runs', () => {
+  let fingerprint: string;
+  let file: string;
+  beforeAll(async () => {
+    fingerprint = await runGpgGenerateKey(
+      { name: 'Status', email: 'status@example.com', expiry: '1d' },
+      { home },
+    );
+    file = join(dir, 'status-layer');
+    await writeFile(file, 'layer bytes');
+    await runGpgDetachSign(file, `${file}.gpg`, fingerprint, { home });
+  });
+
+  it('good: GOODSIG and VALIDSIG with the fingerprint', async () => {
+    const { status, exitCode } = await captureStatus(home, `${file}.gpg`, file);
+    expect(status).toMatch(/^\[GNUPG:\] VALIDSIG /m);
+    expect(parseGpgVerifyStatus(status, exitCode)).toMatchObject({
+      verdict: 'good',
+      valid: true,
+      fingerprint,
+    });
+  });
+
+  it('bad: a tampered file gives BADSIG, exit 1', async () => {
+    const tampered = join(dir, 'status-tampered');
+    await writeFile(tampered, 'layer bytes, changed');
+    const { status, exitCode } = await captureStatus(home, `${file}.gpg`, tampered);
+    expect(exitCode).toBe(1);
+    expect(parseGpgVerifyStatus(status, exitCode)).toMatchObject({
+      verdict: 'bad',
+      valid: false,
+      keyId: fingerprint.slice(-16),
+      detail: `BADSIG by key ${fingerprint.slice(-16)}`,
+    });
+  });
+
+  it('unknown key: ERRSIG with rc 9 before NO_PUBKEY is a missing key, not a bad signature', async () => {
+    const empty = join(dir, 'empty-keyring');
+    await mkdir(empty, { mode: 0o700 });
+    const { status, exitCode } = await captureStatus(empty, `${file}.gpg`, file);
+    expect(exitCode).toBe(2);
+    // The order the issue describes: ERRSIG ... 9 <fpr> first, then NO_PUBKEY.
+    expect(status.indexOf('ERRSIG')).toBeLessThan(status.indexOf('NO_PUBKEY'));
+    expect(parseGpgVerifyStatus(status, exitCode)).toEqual({
+      verdict: 'unknown-key',
+      valid: false,
+      keyId: fingerprint.slice(-16),
+      fingerprint,
+      detail: `key ${fingerprint} not in keyring`,
+    });
+  });
+
+  it('expired key: EXPKEYSIG with VALIDSIG (key made and used at a faked time in 2020)', async () => {
+    const old = join(dir, 'expired-keyring');
+    await mkdir(old, { mode: 0o700 });
+    const at = (time: string) => ['gpg', '--homedir', old, '--batch', '--faked-system-time', time];
+    await runCommand([
+      ...at('20200101T000000'),
+      '--passphrase',
+      '',
+      '--quick-gen-key',
+      'Old <old@example.com>',
+      'ed25519',
+      'sign',
+      '1d',
+    ]);
+    const signature = join(dir, 'status-old.gpg');
+    await runCommand([...at('20200101T010000'), '--armor', '--detach-sign', '--output', signature, file]);
+    const { status, exitCode } = await captureStatus(old, signature, file);
+    expect(status).toMatch(/^\[GNUPG:\] EXPKEYSIG /m);
+    expect(parseGpgVerifyStatus(status, exitCode)).toMatchObject({ verdict: 'expired-key', valid: true });
+    await runCommand(['gpgconf', '--homedir', old, '--kill', 'gpg-agent']);
+  });
+
+  it('revoked key: REVKEYSIG after the revocation certificate gpg made is imported', async () => {
+    const revoked = join(dir, 'revoked-keyring');
+    await mkdir(revoked, { mode: 0o700 });
+    const fpr = await runGpgGenerateKey(
+      { name: 'Revoked', email: 'rev@example.com', expiry: '1d' },
+      { home: revoked },
+    );
+    const signature = join(dir, 'status-revoked.gpg');
+    await runGpgDetachSign(file, signature, fpr, { home: revoked });
+    const certificate = await readFile(join(revoked, 'openpgp-revocs.d', `${fpr}.rev`), 'utf8');
+    const armoured = join(dir, 'revoke.asc');
+    // gpg writes the certificate with a leading ':' on the armour line so it is not imported by accident.
+    await writeFile(armoured, certificate.replace(/^:-----BEGIN/m, '-----BEGIN'));
+    await runCommand(['gpg', '--homedir', revoked, '--batch', '--import', armoured]);
+    const { status, exitCode } = await captureStatus(revoked, signature, file);
+    expect(parseGpgVerifyStatus(status, exitCode)).toMatchObject({ verdict: 'revoked-key', valid: false });
+    await runCommand(['gpgconf', '--homedir', revoked, '--kill', 'gpg-agent']);
+  });
+
+  it('no status lines at all (not a signature) is an error, not a verdict on the key', () => {
+    expect(parseGpgVerifyStatus('', 2)).toMatchObject({ verdict: 'error', valid: false });
   });
 });

@@ -2,9 +2,9 @@ import { lstat, readdir, realpath, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { SafetyError } from '../errors.ts';
 import { recoverMounts } from '../rootfs/mounts.ts';
-import { acquireWorkLock } from './lock.ts';
-import { mountsAtOrBelow } from './mountinfo.ts';
-import { removeTree } from './remove.ts';
+import { acquireWorkLock } from '../safety/lock.ts';
+import { mountsAtOrBelow } from '../safety/mountinfo.ts';
+import { removeTree } from '../safety/remove.ts';
 
 /** The folder every isoforge work directory holds: journal, lock, logs. Its presence marks a work dir. */
 export const STATE_DIR = '.isoforge';

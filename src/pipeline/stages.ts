@@ -1,0 +1,147 @@
+import { resolve } from 'node:path';
+import {
+  describeEnd,
+  type Firmware,
+  type Media,
+  readMenuTimeoutSeconds,
+  runBootTest,
+} from '../boottest/index.ts';
+import { VerifyError } from '../errors.ts';
+import { type IsoChanges, writeIso } from '../output/write-iso.ts';
+import { keepUnverified, unverifiedPathFor } from '../safety/atomic.ts';
+import type { StageReporter, StageRunner } from '../ui/stages.ts';
+import { describeCheck, type VerifyReport, verifyIso } from '../verify/verify.ts';
+import { customizeLayer, type LayerResult } from './customize.ts';
+import { makeMetadataChanges } from './metadata.ts';
+import type { BuildPlan } from './plan.ts';
+import { makeSigner } from './signing.ts';
+import type { WorkDir } from './work-dir.ts';
+
+export interface StageInputs {
+  plan: BuildPlan;
+  workDir: WorkDir;
+  /** Where the new ISO is written; renamed to the output only after every stage passed. */
+  tempPath: string;
+  signal?: AbortSignal;
+}
+
+/**
+ * The build's stages in order, each a typed function of what the ones before it made; every
+ * stage is timed by STAGES. This list is the build: a new stage is one more line here.
+ */
+export async function runBuildStages(
+  inputs: StageInputs,
+  stages: StageRunner,
+): Promise<{ layers: LayerResult[]; verify: VerifyReport }> {
+  const layers: LayerResult[] = [];
+  for (const layer of inputs.plan.layers) {
+    const rebuilt = new Map(layers.map((result) => [result.name, result.squashfs]));
+    layers.push(
+      await stages.run(`customize layer ${layer.layer.name}`, (reporter) =>
+        customizeLayer(layer, {
+          workDir: inputs.workDir,
+          layout: inputs.plan.layout,
+          medium: inputs.plan.original,
+          recipeDir: inputs.plan.recipeDir,
+          signal: inputs.signal,
+          say: reporter.say,
+          progress: reporter.progress,
+          rebuilt,
+        }),
+      ),
+    );
+  }
+  const changes = await stages.run(
+    'update manifests, sizes, install sources and checksum files',
+    (reporter) => updateMetadata(inputs, layers, reporter),
+  );
+  await stages.run(`write the ISO (boot setup: ${inputs.plan.bootSetup})`, (reporter) =>
+    writeIso({
+      input: inputs.plan.input,
+      output: inputs.tempPath,
+      changes,
+      bootSetup: inputs.plan.bootSetup,
+      original: inputs.plan.original,
+      signal: inputs.signal,
+      onProgress: reporter.progress,
+    }),
+  );
+  const verify = await stages.run('verify the new ISO against the original', (reporter) =>
+    verifyOutput(inputs, reporter),
+  );
+  for (const mode of inputs.plan.recipeVerify?.boot ?? [])
+    await stages.run(`boot-test ${mode}`, (reporter) => bootTestOutput(inputs, mode, reporter));
+  return { layers, verify };
+}
+
+async function updateMetadata(
+  inputs: StageInputs,
+  layers: LayerResult[],
+  reporter: StageReporter,
+): Promise<IsoChanges> {
+  const { plan, signal } = inputs;
+  const signer = plan.sign ? await makeSigner(plan.sign, plan.recipeDir, reporter.say, signal) : undefined;
+  return makeMetadataChanges(plan, layers, inputs.workDir, reporter.say, signer);
+}
+
+/** Checks the written ISO; a failure keeps it as NAME.unverified.iso instead of throwing it away. */
+async function verifyOutput(inputs: StageInputs, reporter: StageReporter): Promise<VerifyReport> {
+  const { plan, signal } = inputs;
+  // The keyring that just signed the layers, so their new signatures are checked, not skipped.
+  const gnupgHome = plan.sign?.gnupgHome ? resolve(plan.recipeDir, plan.sign.gnupgHome) : undefined;
+  const report = await verifyIso({
+    output: inputs.tempPath,
+    original: plan.input,
+    originalReport: plan.original,
+    changedSquashfs: plan.layers.map((l) => l.isoPaths.squashfs),
+    gnupgHome,
+    signal,
+  }).catch(async (error: unknown) => {
+    signal?.throwIfAborted();
+    throw await keepUnverifiedIso(inputs, `verification could not run: ${(error as Error).message}`, error);
+  });
+  for (const check of report.checks) reporter.say(describeCheck(check));
+  const failed = report.checks.filter((c) => c.outcome === 'failed');
+  if (failed.length) {
+    signal?.throwIfAborted();
+    const reasons = failed.map((c) => `${c.name} (${c.detail})`).join('; ');
+    throw await keepUnverifiedIso(inputs, `the new ISO failed verification: ${reasons}`);
+  }
+  return report;
+}
+
+/** Boots the new ISO in MODE (firmware/media); a failure also keeps the ISO, with the console log named. */
+async function bootTestOutput(inputs: StageInputs, mode: string, reporter: StageReporter): Promise<void> {
+  const [firmware, media = 'cdrom'] = mode.split('/') as [Firmware, Media?];
+  const expect = inputs.plan.recipeVerify?.expect;
+  const result = await runBootTest({
+    iso: inputs.tempPath,
+    firmware,
+    media,
+    expect: expect ? new RegExp(expect) : undefined,
+    menuTimeoutSeconds: await readMenuTimeoutSeconds(inputs.tempPath),
+    logDir: inputs.workDir.bootLogs,
+    signal: inputs.signal,
+  });
+  reporter.say(`${mode}: ${describeEnd(result)} in ${result.seconds.toFixed(1)}s`);
+  if (result.passed) return;
+  inputs.signal?.throwIfAborted();
+  throw await keepUnverifiedIso(
+    inputs,
+    `boot test ${mode} failed (${describeEnd(result)}); console log: ${result.logFile}`,
+  );
+}
+
+/** Keeps a finished ISO that did not verify beside the output and says how to check it again. */
+async function keepUnverifiedIso(
+  inputs: StageInputs,
+  problem: string,
+  cause?: unknown,
+): Promise<VerifyError> {
+  const { plan } = inputs;
+  const kept = await keepUnverified(inputs.tempPath, unverifiedPathFor(plan.output));
+  return new VerifyError(
+    `${problem}; the unverified ISO is kept as ${kept}; check it again with: isoforge verify ${kept} --original ${plan.input}`,
+    { cause },
+  );
+}

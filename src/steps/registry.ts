@@ -1,0 +1,31 @@
+import { aptStep } from './apt.ts';
+import { copyStep } from './copy.ts';
+import { debsStep } from './debs.ts';
+import type { StepDefinition } from './define.ts';
+import { initramfsStep } from './initramfs.ts';
+import { kernelStep } from './kernel.ts';
+import { runStep } from './run.ts';
+import { shellStep } from './shell.ts';
+
+/** Every recipe step: adding one is its file and a line here (the recipe schema is made from this list). */
+export const STEPS = [copyStep, debsStep, aptStep, kernelStep, runStep, initramfsStep, shellStep] as const;
+
+export type AnyStep = (typeof STEPS)[number];
+
+/** A recipe step as loaded: `{ NAME: PARAMS }` for one registered step. */
+export type RecipeStep = {
+  [S in AnyStep as S['name']]: { [K in S['name']]: Parameters<S['plan']>[0] };
+}[AnyStep['name']];
+
+/** The step definition a recipe step names, and its params. */
+export function stepOf(step: RecipeStep): { definition: StepDefinition; params: unknown } {
+  const [name, params] = Object.entries(step)[0] ?? [];
+  const definition = STEPS.find((s) => s.name === name) as StepDefinition | undefined;
+  if (!definition) throw new Error(`no step named ${name}`);
+  return { definition, params };
+}
+
+export function describeStep(step: RecipeStep): string {
+  const { definition, params } = stepOf(step);
+  return definition.describe(params);
+}
