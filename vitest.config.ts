@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     // Integration tests share loop devices, mounts and the sample cache: run files one at a time.
     fileParallelism: false,
+    // The sample ISO is built once here (keyed by its sources), never inside a test's timeout.
+    globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 1_800_000,
     reporters: ['default', './test/support/summary-reporter.ts'],

@@ -54,7 +54,8 @@ export interface BootTestOptions {
 
 const VGA_POLL_MS = 2000;
 /** A still screen and an idle disk at the boot loader this long after any menu timeout: it waits for a key. */
-const MENU_QUIET_MS = 20_000;
+// 45 s: on 2 shared cores, GRUB loading a kernel from a slow emulated disk has been seen still for over 20 s.
+const MENU_QUIET_MS = 45_000;
 
 /** Boots ISO once in QEMU and reports whether EXPECT appeared on the console before the timeout. */
 export async function runBootTest(options: BootTestOptions): Promise<BootResult> {

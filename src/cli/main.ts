@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, isIsoforgeError, IsoforgeError } from '../errors.ts';
 import { closeLogFile, log, setVerbose } from '../ui/log.ts';
-import { COMMANDS } from './commands/index.ts';
+import { selectCommands } from './commands/index.ts';
 import { makeInterruptContext } from './context.ts';
 
 /**
@@ -17,7 +17,7 @@ async function main(argv: string[]): Promise<number> {
     .showHelpAfterError()
     .exitOverride();
   program.hook('preAction', (command) => setVerbose(Boolean(command.optsWithGlobals().verbose)));
-  for (const register of COMMANDS) register(program, context);
+  for (const command of selectCommands(argv.slice(2))) (await command.load())(program, context);
   try {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);

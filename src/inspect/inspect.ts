@@ -53,6 +53,11 @@ export interface IsoReport extends LayoutInfo {
 /** Everything about an ISO, read from its bytes: no xorriso, no mount, no root. */
 export async function inspectIso(path: string): Promise<IsoReport> {
   await using image = await IsoImage.open(path);
+  return inspectImage(image, path);
+}
+
+/** inspectIso on an image the caller already opened (and goes on reading). */
+export async function inspectImage(image: IsoImage, path: string): Promise<IsoReport> {
   const files = await image.walk('/');
   const boot = await readBootSetup(image, files);
   const layout = await readLayout(image, files);

@@ -114,6 +114,9 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
   }
 }
 
+/** After the steps: apt's downloaded packages are not shipped. */
+export const APT_CLEAN = ['sh', '-c', 'command -v apt-get >/dev/null && apt-get clean || true'];
+
 /** The recipe's steps in one chroot session, then apt's caches emptied; the session is undone even on failure. */
 async function runLayerSteps(plan: LayerPlan, root: string, context: CustomizeContext): Promise<void> {
   const { signal } = context;
@@ -124,7 +127,7 @@ async function runLayerSteps(plan: LayerPlan, root: string, context: CustomizeCo
     const stepContext = { session, root, recipeDir: context.recipeDir, signal, say: context.say };
     await executeStepPlan(definition.plan(params), stepContext);
   }
-  await session.run(['sh', '-c', 'command -v apt-get >/dev/null && apt-get clean || true'], { signal });
+  await session.run(APT_CLEAN, { signal });
 }
 
 /** Seconds since the previous call: each phase of a layer is logged with its own duration. */

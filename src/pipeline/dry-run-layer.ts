@@ -9,6 +9,7 @@ import { quoteShellArg as q, renderCommand as sh } from '../ui/shell.ts';
 import { RESTORED_FILES, TRANSIENT } from './cleanup.ts';
 import type { BuildPlan, LayerPlan } from './plan.ts';
 import type { WorkDir } from './work-dir.ts';
+import { APT_CLEAN } from './customize.ts';
 
 /**
  * One layer of the build as shell lines, for --dry-run: the same argv the build runs (unpack,
@@ -46,7 +47,7 @@ export function renderLayer(plan: BuildPlan, layer: LayerPlan, workDir: WorkDir)
       const { definition, params } = stepOf(step);
       return [`# step: ${definition.describe(params)}`, ...renderStepPlan(definition.plan(params), root)];
     }),
-    `env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin chroot ${q(root)} sh -c 'command -v apt-get >/dev/null && apt-get clean || true'`,
+    ...renderStepPlan({ actions: [{ kind: 'chroot', argv: APT_CLEAN }] }, root),
     ...renderManifest(layer, root, lowerView, workDir),
     ...closeChroot(root, state),
     ...[

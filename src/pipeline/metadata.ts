@@ -10,7 +10,6 @@ import {
   updateChecksums,
 } from '../distro/checksums.ts';
 import type { IsoReport } from '../inspect/inspect.ts';
-import { IsoImage } from '../iso/image.ts';
 import type { IsoChanges } from '../output/write-iso.ts';
 import type { LayerResult } from './customize.ts';
 import type { BuildPlan } from './plan.ts';
@@ -50,9 +49,8 @@ export async function makeMetadataChanges(
     await writeFile(localPath, content);
     changes.replace.push({ isoPath, localPath });
   };
-  await using image = await IsoImage.open(plan.input);
   const sourcesFile = plan.layout.installSourcesFile;
-  let installSources = sourcesFile ? await image.readText(sourcesFile) : null;
+  let installSources = sourcesFile ? (plan.mediumFiles.get(sourcesFile) ?? null) : null;
   const names = plan.original.layers.map((l) => l.name);
   for (const result of results) {
     const { layer, isoPaths } = result.plan;
@@ -80,14 +78,13 @@ export async function makeMetadataChanges(
     }
   }
   if (sourcesFile && installSources !== null) await put(sourcesFile, installSources);
-  await updateChecksumFiles(plan, image, changes, put, say);
+  await updateChecksumFiles(plan, changes, put, say);
   return changes;
 }
 
 /** Re-hashes the replaced files in every checksum file of the medium, each in its own algorithm. */
 async function updateChecksumFiles(
   plan: BuildPlan,
-  image: IsoImage,
   changes: IsoChanges,
   put: (isoPath: string, content: string) => Promise<void>,
   say: (line: string) => void,
@@ -95,8 +92,8 @@ async function updateChecksumFiles(
   const excluded = excludedFromChecksums(plan.original);
   const replaced = [...changes.replace];
   for (const file of findChecksumFiles(plan.original.checksumFiles)) {
-    const text = await image.readText(file.path);
-    if (text === null) continue;
+    const text = plan.mediumFiles.get(file.path);
+    if (text === undefined) continue;
     const hashes = new Map<string, string>();
     for (const entry of replaced) hashes.set(entry.isoPath, await hashFile(entry.localPath, file.algorithm));
     await put(

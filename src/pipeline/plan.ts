@@ -1,7 +1,8 @@
 import { resolve } from 'node:path';
 import { RecipeError } from '../errors.ts';
 import { layoutNamed, type MediumLayout } from '../distro/layouts/index.ts';
-import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
+import { inspectImage, type IsoReport } from '../inspect/inspect.ts';
+import { IsoImage } from '../iso/image.ts';
 import type { LayerInfo } from '../inspect/layout.ts';
 import { SECTOR } from '../iso/volume.ts';
 import type { LoadedRecipe } from '../recipe/load.ts';
@@ -27,6 +28,8 @@ export interface BuildPlan {
   output: string;
   recipeDir: string;
   original: IsoReport;
+  /** The small files of the input a build rewrites (install sources, checksum files), by ISO path. */
+  mediumFiles: ReadonlyMap<string, string>;
   /** The medium family: owns every casper / Debian live difference. */
   layout: MediumLayout;
   layers: LayerPlan[];
@@ -38,6 +41,19 @@ export interface BuildPlan {
 
 function extentOf(iso: string, layer: LayerInfo): LayerExtent {
   return { name: layer.name, file: iso, offset: layer.lba * SECTOR, size: layer.sizeBytes };
+}
+
+/** Opens the input once: its report, and the small files the build will rewrite. */
+async function readInput(input: string): Promise<{ original: IsoReport; mediumFiles: Map<string, string> }> {
+  await using image = await IsoImage.open(input);
+  const original = await inspectImage(image, input);
+  const wanted = [...original.checksumFiles, ...(layoutNamed(original.layout)?.installSourcesFile ?? [])];
+  const mediumFiles = new Map<string, string>();
+  for (const path of wanted) {
+    const text = await image.readText(path);
+    if (text !== null) mediumFiles.set(path, text);
+  }
+  return { original, mediumFiles };
 }
 
 function layerIsoPaths(layout: MediumLayout, squashfs: string): LayerPlan['isoPaths'] {
@@ -61,7 +77,7 @@ export async function makeBuildPlan(
   const output = overrides.out ? resolve(overrides.out) : resolve(dir, recipe.output);
   if (input === output)
     throw new RecipeError('output must differ from input: a build never modifies its input');
-  const original = await inspectIso(input);
+  const { original, mediumFiles } = await readInput(input);
   const layout = layoutNamed(original.layout);
   const names = original.layers.map((l) => l.name);
   if (!layout)
@@ -102,6 +118,7 @@ export async function makeBuildPlan(
     output,
     recipeDir: dir,
     original,
+    mediumFiles,
     layout,
     layers,
     bootSetup: overrides.bootSetup ?? recipe.bootSetup,

@@ -1,4 +1,4 @@
-import { access, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { access, mkdir, readdir, rename, rm, stat, utimes } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { runAptDownload, runAptFirstDependency } from '../tools/debian.ts';
@@ -66,17 +66,31 @@ export async function ensureDebootstrapTarball(options: {
   return tarball;
 }
 
-/** Removes samples and layer caches of older sample formats, which nothing reads any more. */
-export async function pruneOldSampleFormats(current: number): Promise<string[]> {
+// Other checkouts (branches, CI jobs) may share the cache and use other keys right now: an entry is
+// only removed once nothing used it for a day (a cache hit renews its time, see markUsed).
+const UNUSED_FOR_MS = 24 * 60 * 60 * 1000;
+const SAMPLE_ENTRY = /^(?:sample-(?:v\d+|[0-9a-f]{12})(?:-secureboot)?\.iso|layers-(?:v\d+|[0-9a-f]{12}))$/;
+
+/**
+ * Removes cached samples and layer folders of other keys (and of the old numbered format) that
+ * nothing used for a day; KEEP names the entries in use. Returns what it removed.
+ */
+export async function pruneUnusedSamples(keep: readonly string[], now = Date.now()): Promise<string[]> {
   const removed: string[] = [];
   for (const entry of await readdir(cacheDir(), { withFileTypes: true })) {
-    const version = /^(?:sample-v(\d+)(?:-secureboot)?\.iso|layers-v(\d+))$/.exec(entry.name);
-    const number = Number(version?.[1] ?? version?.[2] ?? current);
-    if (number >= current) continue;
+    if (!SAMPLE_ENTRY.test(entry.name) || keep.includes(entry.name)) continue;
     const path = join(cacheDir(), entry.name);
+    const info = await stat(path).catch(() => undefined);
+    if (!info || now - info.mtimeMs < UNUSED_FOR_MS) continue;
     if (entry.isDirectory()) await removeTree(path, { within: cacheDir() });
     else await rm(path, { force: true });
     removed.push(path);
   }
   return removed;
+}
+
+/** Renews PATH's modification time: the cache entry is in use, so pruning keeps it. */
+export async function markUsed(path: string): Promise<void> {
+  const now = new Date();
+  await utimes(path, now, now).catch(() => undefined);
 }

@@ -5,10 +5,10 @@ import { prepareOutput } from '../safety/atomic.ts';
 import { removeTree } from '../safety/remove.ts';
 import { runXorrisoMkisofs } from '../tools/xorriso.ts';
 import { makeSampleBootFiles, SIGNED_BOOT_PACKAGES, type SampleBootFiles } from './boot.ts';
-import { cacheDir, ensureDebs, exists, pruneOldSampleFormats } from './cache.ts';
+import { cacheDir, ensureDebs, exists, markUsed, pruneUnusedSamples } from './cache.ts';
 import { makeSampleKernel } from './initrd.ts';
 import { makeSignedLayersIso } from './sign.ts';
-import { ensureCachedLayers } from './layer-cache.ts';
+import { ensureCachedLayers, layersDirName } from './layer-cache.ts';
 import { type BuiltLayer, makeBaseLayer, makeUpperLayer, type SampleLayerSpec } from './layers.ts';
 import {
   makeGrubConfig,
@@ -19,9 +19,7 @@ import {
   SAMPLE_VOLUME_ID,
   writeArchive,
 } from './tree.ts';
-
-/** Bump when the sample's content changes, so cached samples are rebuilt. */
-const SAMPLE_FORMAT = 4;
+import { makeLayersKey, makeSampleKey } from './source-key.ts';
 
 export const SAMPLE_LAYERS: readonly SampleLayerSpec[] = [
   { name: 'ubuntu-server-minimal', debs: [], remove: [], release: true },
@@ -74,48 +72,60 @@ export async function makeSampleIso(options: SampleOptions): Promise<{ cached: b
 }
 
 /**
- * The finished sample in the cache, built on first use. Callers must treat the file as read-only:
- * tests share it instead of copying 70 MB each.
+ * The finished sample in the cache, built on first use. Its name carries a hash of the code, assets
+ * and .debs that make it (source-key.ts), so a cached sample always matches the current code.
+ * Callers must treat the file as read-only: tests share it instead of copying 70 MB each.
  */
 export async function ensureCachedSampleIso(
   options: Omit<SampleOptions, 'out' | 'force'>,
 ): Promise<{ path: string; cached: boolean }> {
-  const path = join(cacheDir(), `sample-v${SAMPLE_FORMAT}${options.secureBoot ? '-secureboot' : ''}.iso`);
-  const cached = await exists(path);
-  if (!cached) await buildIntoCache(path, options);
-  return { path, cached };
+  const secureBoot = options.secureBoot ?? false;
+  const packages = [
+    'linux-image-amd64',
+    'less',
+    'netbase',
+    'bzip2',
+    ...(secureBoot ? SIGNED_BOOT_PACKAGES : []),
+  ];
+  options.onStage?.('checking the Debian packages (downloaded on the first run only)');
+  const debs = await ensureDebs(packages, options.signal);
+  const layersKey = await makeLayersKey(SAMPLE_LAYERS);
+  const name = `sample-${await makeSampleKey(layersKey, debs)}${secureBoot ? '-secureboot' : ''}.iso`;
+  const path = join(cacheDir(), name);
+  if (await exists(path)) {
+    await markUsed(path);
+    return { path, cached: true };
+  }
+  await buildIntoCache(path, { ...options, secureBoot, debs, layersKey });
+  await pruneUnusedSamples([name, layersDirName(layersKey).slice(cacheDir().length + 1)]);
+  return { path, cached: false };
 }
 
-async function buildIntoCache(cached: string, options: Omit<SampleOptions, 'out' | 'force'>): Promise<void> {
-  const stage = options.onStage ?? (() => undefined);
+interface BuildInputs extends Omit<SampleOptions, 'out' | 'force'> {
+  secureBoot: boolean;
+  debs: ReadonlyMap<string, string>;
+  layersKey: string;
+}
+
+async function buildIntoCache(cached: string, inputs: BuildInputs): Promise<void> {
   const workDir = join(cacheDir(), `work-${process.pid}`);
   await mkdir(workDir, { recursive: true });
   try {
     await using output = await prepareOutput(cached, { force: true });
-    await buildSample(workDir, output.tempPath, options.secureBoot ?? false, stage, options.signal);
+    await buildSample(workDir, output.tempPath, inputs);
     await output.commit();
-    await pruneOldSampleFormats(SAMPLE_FORMAT);
   } finally {
     await removeTree(workDir, { within: cacheDir() });
   }
 }
 
-async function buildSample(
-  workDir: string,
-  isoPath: string,
-  secureBoot: boolean,
-  stage: (line: string) => void,
-  signal?: AbortSignal,
-): Promise<void> {
+async function buildSample(workDir: string, isoPath: string, inputs: BuildInputs): Promise<void> {
+  const { secureBoot, debs, signal } = inputs;
+  const stage = inputs.onStage ?? (() => undefined);
   const tree = join(workDir, 'tree');
   const casper = join(tree, 'casper');
   await mkdir(casper, { recursive: true });
-  stage('downloading Debian packages (cached after the first run)');
-  const debs = await ensureDebs(
-    ['linux-image-amd64', 'less', 'netbase', 'bzip2', ...(secureBoot ? SIGNED_BOOT_PACKAGES : [])],
-    signal,
-  );
-  const layers = await ensureCachedLayers(SAMPLE_FORMAT, casper, () =>
+  const layers = await ensureCachedLayers(inputs.layersKey, casper, () =>
     makeLayers(workDir, casper, debs, stage, signal),
   );
   stage('making the kernel and initrd');

@@ -1,7 +1,7 @@
 import { copyFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { removeTree } from '../safety/remove.ts';
-import { cacheDir, exists } from './cache.ts';
+import { cacheDir, exists, markUsed } from './cache.ts';
 import type { BuiltLayer } from './layers.ts';
 
 const INDEX = 'layers.json';
@@ -12,15 +12,23 @@ const SIDECARS = ['.squashfs', '.manifest', '.size'];
  * --secure-boot sample share them, and a boot-files-only change rebuilds in seconds.
  */
 export async function ensureCachedLayers(
-  format: number,
+  key: string,
   casper: string,
   build: () => Promise<BuiltLayer[]>,
 ): Promise<BuiltLayer[]> {
-  const dir = join(cacheDir(), `layers-v${format}`);
-  if (await exists(join(dir, INDEX))) return copyCachedLayers(dir, casper);
+  const dir = layersDirName(key);
+  if (await exists(join(dir, INDEX))) {
+    await markUsed(dir);
+    return copyCachedLayers(dir, casper);
+  }
   const layers = await build();
   await saveLayers(dir, casper, layers);
   return layers;
+}
+
+/** The cache folder of the layers with KEY (see makeLayersKey). */
+export function layersDirName(key: string): string {
+  return join(cacheDir(), `layers-${key}`);
 }
 
 async function copyCachedLayers(dir: string, casper: string): Promise<BuiltLayer[]> {

@@ -9,6 +9,7 @@ import { IsoImage } from '../../src/iso/image.ts';
 import { readMountPoints } from '../../src/safety/mountinfo.ts';
 import { runIsoforge } from '../support/cli.ts';
 import { makeTestDeb } from '../support/deb.ts';
+import { listLayer, readFromLayer } from '../support/layer.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
 const TOP = 'ubuntu-server-minimal.ubuntu-server';
@@ -36,7 +37,7 @@ ${extra}layers:
     steps:
       - debs: [debs/isoforge-nic-driver_1.0_all.deb]
       - apt: { install: [tree], hold: [isoforge-nic-driver] }
-      - copy: { src: files/50-oem.conf, dest: /etc/sysctl.d/50-oem.conf, mode: "0640" }
+      - copy: { src: files/50-oem.conf, dest: /etc/sysctl.d/50-oem.conf, mode: "0640", owner: "1234:4321" }
       - run: |
           echo isoforge-built > /etc/isoforge-release
           apt-mark showhold > /etc/oem-holds
@@ -89,6 +90,17 @@ describe('isoforge build on the sample', () => {
     );
     expect(layer(TOP, after)?.superblock).toMatchObject({ compression: 'xz', blockSize: 131072 });
     expect(after.mkisofsArgs.length).toBe(before.mkisofsArgs.length);
+  });
+
+  it('the changed layer holds the copy with its mode and owner, the held package and /etc/oem-holds', async () => {
+    const entries = await listLayer(output, TOP);
+    expect(entries.get('/etc/sysctl.d/50-oem.conf')).toBe('-rw-r----- 1234/4321 /etc/sysctl.d/50-oem.conf');
+    expect(await readFromLayer(output, TOP, 'etc/sysctl.d/50-oem.conf')).toBe('net.core.somaxconn = 4096\n');
+    expect(await readFromLayer(output, TOP, 'etc/oem-holds')).toBe('isoforge-nic-driver\n');
+    const status = await readFromLayer(output, TOP, 'var/lib/dpkg/status');
+    expect(status).toMatch(/^Package: isoforge-nic-driver\nStatus: hold ok installed$/m);
+    expect(status).toMatch(/^Package: tree\nStatus: install ok installed$/m);
+    expect(await readFromLayer(output, TOP, 'etc/isoforge-release')).toBe('isoforge-built\n');
   });
 
   it('leaves the input unchanged and nothing mounted', async () => {

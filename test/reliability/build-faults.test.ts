@@ -1,15 +1,16 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { IsoImage } from '../../src/iso/image.ts';
-import { runCommand } from '../../src/tools/exec.ts';
+import { ExitCode } from '../../src/errors.ts';
 import { runMount } from '../../src/tools/mount.ts';
-import { recordFault } from './support/ledger.ts';
-import { decoyIntact, disposeScene, drive, inputBytesChanged, sha256 } from './support/driver.ts';
+import { listLayer, readFromLayer } from '../support/layer.ts';
+import { decoyIntact, disposeScene, drive } from './support/driver.ts';
+import { measureFault, sha256, snapshotOutputs, type RunOutcome } from './support/measure.ts';
 import {
   BIN,
   build,
   buildLeftovers,
+  buildOutcome,
   LAYER,
   makeBuildScene,
   outputsLeft,
@@ -33,41 +34,14 @@ afterEach(async () => {
   await disposeScene(scene);
 });
 
-async function checkFailedCleanly(fault: string, workDir = scene.work): Promise<void> {
-  const left = await buildLeftovers(scene, workDir);
-  const changed = await inputBytesChanged(scene);
-  const outputs = await outputsLeft(scene);
-  recordFault({
-    fault,
-    interrupted: true,
-    mountsLeaked: left.mounts.length,
-    inputBytesChanged: changed,
-    partialOutputs: outputs.length,
-  });
-  expect(left).toEqual({ mounts: [], processes: [] });
-  expect(changed).toBe(0);
-  expect(outputs).toEqual([]);
-}
-
-/** A file's content inside a layer of an ISO: unsquashfs reads the squashfs in place at its offset. */
-async function readFromLayer(iso: string, layer: string, path: string): Promise<string> {
-  await using image = await IsoImage.open(iso);
-  const entry = await image.stat(`/casper/${layer}.squashfs`);
-  const offset = String((entry?.extentLba ?? 0) * 2048);
-  return (await runCommand(['unsquashfs', '-o', offset, '-cat', iso, path])).stdout;
-}
-
-/** A layer's entries as "mode path [-> target]" (sizes and times left out), from unsquashfs -lls. */
-async function listLayer(iso: string, layer: string): Promise<string[]> {
-  await using image = await IsoImage.open(iso);
-  const entry = await image.stat(`/casper/${layer}.squashfs`);
-  const offset = String((entry?.extentLba ?? 0) * 2048);
-  const { stdout } = await runCommand(['unsquashfs', '-o', offset, '-lls', iso]);
-  return stdout
-    .split('\n')
-    .map((line) => /^(\S+)\s.*? \d{4}-\d\d-\d\d \d\d:\d\d squashfs-root(\S*)(.*)$/.exec(line))
-    .filter((match) => match !== null)
-    .map((match) => `${match[1]} ${match[2]}${match[3]}`);
+/** Counts and records what the fault left, then asserts the guarantees on those same counts. */
+async function checkFailedCleanly(fault: string, runs: RunOutcome[], workDir = scene.work) {
+  const record = await measureFault(scene, fault, runs, { final: 'out.iso', work: workDir });
+  expect(await buildLeftovers(scene, workDir)).toEqual({ mounts: [], processes: [] });
+  expect(record.mountsLeaked).toBe(0);
+  expect(record.inputBytesChanged).toBe(0);
+  expect(record.partialOutputNames).toEqual([]);
+  return record;
 }
 
 function errorLines(lines: readonly string[]): string[] {
@@ -81,13 +55,17 @@ describe('deletion and mounts', () => {
     await runMount({ source: scene.decoy, target: join(scene.work, 'layers', 'decoy'), bind: true });
     await writeRecipe(scene, 'echo about to fail\nexit 3');
     const run = build(scene);
+    const outcome = await buildOutcome(run);
     expect((await run.exit).code).toBe(5);
     expect(run.lines.join('\n')).toContain(
       `undid 1 mounts a killed run left: ${join(scene.work, 'layers', 'decoy')}`,
     );
     expect(await decoyIntact(scene)).toBe(true);
     expect(errorLines(run.lines)).toHaveLength(1);
-    await checkFailedCleanly('build: decoy mount in the work tree + failing chroot command');
+    const record = await checkFailedCleanly('build: decoy mount in the work tree + failing chroot command', [
+      outcome,
+    ]);
+    expect(record.buildsInterrupted).toBe(1);
   });
 });
 
@@ -107,10 +85,12 @@ describe('disk space', () => {
   it('refuses to start (exit 7) with both numbers when the work dir is too small', async () => {
     const work = await smallWorkDir('32m');
     const run = build(scene, {}, work);
+    const outcome = await buildOutcome(run);
     expect((await run.exit).code).toBe(7);
     const [line] = errorLines(run.lines);
     expect(line).toMatch(/needs about [\d.]+ MiB, [\d.]+ MiB free/);
-    await checkFailedCleanly('build: work dir too small (refused before unpacking)', work);
+    const record = await checkFailedCleanly('build: work dir too small', [outcome], work);
+    expect(record).toMatchObject({ buildsInterrupted: 0, refusedBeforeWork: 1 });
   });
 
   it('fails cleanly when the disk fills up mid-build (ENOSPC while repacking)', async () => {
@@ -119,10 +99,13 @@ describe('disk space', () => {
     // repacked layer no longer fits next to the unpacked one.
     await writeRecipe(scene, 'head -c 110M /dev/urandom > /opt/noise');
     const run = build(scene, {}, work);
-    const { code } = await run.exit;
-    expect(code).not.toBe(0);
-    expect(errorLines(run.lines), run.lines.join('\n')).toHaveLength(1);
-    await checkFailedCleanly('build: ENOSPC mid-build on a small tmpfs', work);
+    const outcome = await buildOutcome(run);
+    expect((await run.exit).code, run.lines.join('\n')).toBe(ExitCode.noSpace);
+    const errors = errorLines(run.lines);
+    expect(errors, run.lines.join('\n')).toHaveLength(1);
+    expect(errors[0]).toMatch(/^isoforge: error: mksquashfs ran out of disk space: /);
+    const record = await checkFailedCleanly('build: ENOSPC mid-build on a small tmpfs', [outcome], work);
+    expect(record.buildsInterrupted).toBe(1);
   });
 });
 
@@ -142,7 +125,9 @@ describe('recipes cannot reach out of the image or their folder', () => {
         '      - copy: { src: files/oem.conf, dest: /etc/motd }',
       ].join('\n'),
     );
+    await snapshotOutputs(scene);
     const run = build(scene);
+    const outcome = await buildOutcome(run);
     expect((await run.exit).code, run.lines.join('\n')).toBe(0);
     // The copy replaced the image's symlink /host-etc/motd inside the image, with the recipe's file.
     expect(await readFromLayer(scene.out, LAYER, 'host-etc/motd')).toBe('from the recipe\n');
@@ -153,15 +138,11 @@ describe('recipes cannot reach out of the image or their folder', () => {
     if (hostTouched) await rm(hostEtc, { recursive: true, force: true });
     expect(hostTouched).toBe(false);
     expect(await readFile(canary, 'utf8')).toBe('host file\n');
-    const left = await buildLeftovers(scene);
-    recordFault({
-      fault: 'build: /etc symlinked to /host-etc, writes through image symlinks',
-      interrupted: false,
-      mountsLeaked: left.mounts.length,
-      inputBytesChanged: await inputBytesChanged(scene),
-      partialOutputs: 0,
-    });
-    expect(left.mounts).toEqual([]);
+    const record = await checkFailedCleanly(
+      'build: /etc symlinked to /host-etc, writes through image symlinks',
+      [outcome],
+    );
+    expect(record).toMatchObject({ buildsInterrupted: 0, refusedBeforeWork: 0 });
   });
 
   it('a recipe path leading out of the recipe folder is refused (exit 6) before anything is mounted', async () => {
@@ -171,20 +152,27 @@ describe('recipes cannot reach out of the image or their folder', () => {
       (await readFile(scene.recipe, 'utf8')).replace('files/oem.conf', '../secret'),
     );
     const run = build(scene);
+    const outcome = await buildOutcome(run);
     expect((await run.exit).code).toBe(6);
     expect(errorLines(run.lines)[0]).toMatch(/leads out of the recipe folder/);
-    await checkFailedCleanly('build: recipe path ../secret');
+    const record = await checkFailedCleanly('build: recipe path ../secret', [outcome]);
+    expect(record.refusedBeforeWork).toBe(1);
   });
 });
 
 describe('bad input ends with one error line and nothing mounted', () => {
   it('not an ISO (exit 2)', async () => {
-    await writeFile(scene.inputFile, 'this is not an ISO image\n'.repeat(4096));
+    const notAnIso = 'this is not an ISO image\n'.repeat(4096);
+    scene.pristineInput = join(scene.dir, 'pristine-not-an-iso');
+    await writeFile(scene.pristineInput, notAnIso);
+    await writeFile(scene.inputFile, notAnIso);
     scene.inputSha256 = await sha256(scene.inputFile);
     const run = build(scene);
+    const outcome = await buildOutcome(run);
     expect((await run.exit).code).toBe(2);
     expect(errorLines(run.lines)).toHaveLength(1);
-    await checkFailedCleanly('build: input is not an ISO');
+    const record = await checkFailedCleanly('build: input is not an ISO', [outcome]);
+    expect(record.refusedBeforeWork).toBe(1);
   });
 
   it('a recipe naming a missing layer (exit 3)', async () => {
@@ -196,9 +184,11 @@ describe('bad input ends with one error line and nothing mounted', () => {
       ),
     );
     const run = build(scene);
+    const outcome = await buildOutcome(run);
     expect((await run.exit).code).toBe(3);
     expect(errorLines(run.lines)).toHaveLength(1);
-    await checkFailedCleanly('build: recipe names a missing layer');
+    const record = await checkFailedCleanly('build: recipe names a missing layer', [outcome]);
+    expect(record.refusedBeforeWork).toBe(1);
   });
 });
 
@@ -215,22 +205,21 @@ describe('the chroot does not harm the image', () => {
       ].join('\n'),
     );
     const run = build(scene);
+    const outcome = await buildOutcome(run);
     expect((await run.exit).code, run.lines.join('\n')).toBe(0);
     expect(run.lines.join('\n')).toContain('POLICY-RC-D=101');
     const watched =
-      /^\S+ \/(etc\/resolv\.conf|etc\/machine-id|var\/lib\/dbus\/machine-id|usr\/sbin\/policy-rc\.d|etc\/ssh\/ssh_host_|tmp\/.|var\/log\/.|root\/\.bash_history)/;
-    const original = await listLayer(scene.inputFile, LAYER);
-    const rebuilt = await listLayer(scene.out, LAYER);
-    expect(rebuilt).toContain('-rw-r--r-- /etc/isoforge-release'); // the listing is read for real
+      /^\S+ \S+ \/(etc\/resolv\.conf|etc\/machine-id|var\/lib\/dbus\/machine-id|usr\/sbin\/policy-rc\.d|etc\/ssh\/ssh_host_|tmp\/.|var\/log\/.|root\/\.bash_history)/;
+    const original = [...(await listLayer(scene.inputFile, LAYER)).values()];
+    const rebuiltEntries = await listLayer(scene.out, LAYER);
+    const rebuilt = [...rebuiltEntries.values()];
+    // the listing is read for real
+    expect(rebuiltEntries.get('/etc/isoforge-release')).toBe('-rw-r--r-- 0/0 /etc/isoforge-release');
     const before = original.filter((line) => watched.test(line));
     const after = rebuilt.filter((line) => watched.test(line));
-    recordFault({
-      fault: 'build: chroot writes machine-id, host keys, resolv.conf, /tmp, logs',
-      interrupted: false,
-      mountsLeaked: (await buildLeftovers(scene)).mounts.length,
-      inputBytesChanged: await inputBytesChanged(scene),
-      partialOutputs: 0,
-    });
+    await checkFailedCleanly('build: chroot writes machine-id, host keys, resolv.conf, /tmp, logs', [
+      outcome,
+    ]);
     expect(after).toEqual(before);
   });
 });
@@ -238,23 +227,21 @@ describe('the chroot does not harm the image', () => {
 describe('an existing output', () => {
   it('is refused without --force (exit 2), and a failing --force build leaves it byte for byte', async () => {
     await writeFile(scene.out, 'the previous output\n');
+    await snapshotOutputs(scene);
     const refused = build(scene);
+    const refusedOutcome = await buildOutcome(refused);
     expect((await refused.exit).code).toBe(2);
     expect(errorLines(refused.lines)[0]).toMatch(/already exists.*--force/);
     await writeRecipe(scene, 'exit 3');
     const failed = drive([BIN, 'build', scene.recipe, '--workdir', scene.work, '--force']);
+    const failedOutcome = await buildOutcome(failed);
     expect((await failed.exit).code).toBe(5);
     expect(await readFile(scene.out, 'utf8')).toBe('the previous output\n');
-    const left = await buildLeftovers(scene);
-    const outputs = await outputsLeft(scene);
-    recordFault({
-      fault: 'build: existing output, without and with --force (failing)',
-      interrupted: true,
-      mountsLeaked: left.mounts.length,
-      inputBytesChanged: await inputBytesChanged(scene),
-      partialOutputs: outputs.length - 1,
-    });
-    expect(outputs).toEqual(['out.iso']);
-    expect(left.mounts).toEqual([]);
+    const record = await checkFailedCleanly('build: existing output, without and with --force (failing)', [
+      refusedOutcome,
+      failedOutcome,
+    ]);
+    expect(record).toMatchObject({ buildsInterrupted: 1, refusedBeforeWork: 1 });
+    expect(await outputsLeft(scene)).toEqual(['out.iso']);
   });
 });

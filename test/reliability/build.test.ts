@@ -1,9 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { recordFault } from './support/ledger.ts';
-import { disposeScene, inputBytesChanged } from './support/driver.ts';
+import { disposeScene } from './support/driver.ts';
+import { countInputBytesChanged, measureFault, type RunOutcome } from './support/measure.ts';
 import {
   build,
   buildLeftovers,
+  buildOutcome,
   makeBuildScene,
   outputsLeft,
   signalPath,
@@ -27,22 +28,15 @@ afterEach(async () => {
   await disposeScene(scene);
 });
 
-async function checkAfterFault(fault: string, options: { interrupted: boolean; succeeded: boolean }) {
-  const left = await buildLeftovers(scene);
-  const changed = await inputBytesChanged(scene);
-  const outputs = await outputsLeft(scene);
-  const partial = options.succeeded ? outputs.filter((name) => name !== 'out.iso') : outputs;
-  recordFault({
-    fault,
-    interrupted: options.interrupted,
-    mountsLeaked: left.mounts.length,
-    inputBytesChanged: changed,
-    partialOutputs: partial.length,
-  });
-  expect(left).toEqual({ mounts: [], processes: [] });
-  expect(changed).toBe(0);
-  expect(partial).toEqual([]);
-  if (options.succeeded) expect(outputs).toEqual(['out.iso']);
+/** Counts and records what the fault left, then asserts the guarantees on those same counts. */
+async function checkAfterFault(fault: string, runs: RunOutcome[]) {
+  const record = await measureFault(scene, fault, runs, { final: 'out.iso' });
+  expect((await buildLeftovers(scene)).processes).toEqual([]);
+  expect(record.mountsLeaked).toBe(0);
+  expect(record.inputBytesChanged).toBe(0);
+  expect(record.partialOutputNames).toEqual([]);
+  expect(await outputsLeft(scene)).toEqual(runs.at(-1)?.succeeded ? ['out.iso'] : []);
+  return record;
 }
 
 // Each stage's program and which of its calls falls inside that stage (see build.log "+ argv" lines).
@@ -62,7 +56,7 @@ describe('a build that succeeds leaves nothing behind', () => {
     expect((await run.exit).code).toBe(0);
     const left = await buildLeftovers(scene);
     expect(left).toEqual({ mounts: [], processes: [] });
-    expect(await inputBytesChanged(scene)).toBe(0);
+    expect(await countInputBytesChanged(scene)).toBe(0);
     expect(await outputsLeft(scene)).toEqual(['out.iso']);
   });
 });
@@ -72,10 +66,11 @@ describe('SIGINT and SIGTERM inside every stage', () => {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       it(`${signal} during ${stage}`, async () => {
         const run = build(scene, await signalPath(scene, program, at, signal));
-        const { code } = await run.exit;
+        const outcome = await buildOutcome(run);
         // Leftovers are checked (and counted) first, so the table shows a leak even when the exit code is wrong.
-        await checkAfterFault(`build: ${signal} during ${stage}`, { interrupted: true, succeeded: false });
-        expect(code, run.lines.join('\n')).toBe(signal === 'SIGINT' ? 130 : 143);
+        const record = await checkAfterFault(`build: ${signal} during ${stage}`, [outcome]);
+        expect((await run.exit).code, run.lines.join('\n')).toBe(signal === 'SIGINT' ? 130 : 143);
+        expect(record.buildsInterrupted).toBe(1);
         expect(run.lines.join('\n')).toMatch(/interrupted by SIG(INT|TERM)/);
       });
     }
@@ -87,9 +82,9 @@ describe('SIGINT and SIGTERM inside every stage', () => {
       const run = build(scene);
       await run.waitFor(/CHROOT-STEP-RUNNING/);
       run.child.kill(signal);
-      const { code } = await run.exit;
-      await checkAfterFault(`build: ${signal} mid chroot command`, { interrupted: true, succeeded: false });
-      expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
+      const record = await checkAfterFault(`build: ${signal} mid chroot command`, [await buildOutcome(run)]);
+      expect((await run.exit).code).toBe(signal === 'SIGINT' ? 130 : 143);
+      expect(record.buildsInterrupted).toBe(1);
     });
   }
 });
@@ -100,13 +95,16 @@ describe('SIGKILL inside a stage: the next build recovers and succeeds', () => {
   )) {
     it(`SIGKILL during ${stage}`, async () => {
       const killed = build(scene, await signalPath(scene, program, at, 'SIGKILL'));
+      const killedOutcome = await buildOutcome(killed);
       expect((await killed.exit).signal).toBe('SIGKILL');
       const next = build(scene);
+      const nextOutcome = await buildOutcome(next);
       expect((await next.exit).code, next.lines.join('\n')).toBe(0);
-      await checkAfterFault(`build: SIGKILL during ${stage} + next build`, {
-        interrupted: true,
-        succeeded: true,
-      });
+      const record = await checkAfterFault(`build: SIGKILL during ${stage} + next build`, [
+        killedOutcome,
+        nextOutcome,
+      ]);
+      expect(record.buildsInterrupted).toBe(1);
     });
   }
 
@@ -115,15 +113,16 @@ describe('SIGKILL inside a stage: the next build recovers and succeeds', () => {
     const killed = build(scene);
     await killed.waitFor(/CHROOT-STEP-RUNNING/);
     killed.child.kill('SIGKILL');
-    await killed.exit;
-    expect((await buildLeftovers(scene)).mounts.length).toBeGreaterThan(0);
+    const killedOutcome = await buildOutcome(killed);
+    const leftByKill = (await buildLeftovers(scene)).mounts;
+    expect(leftByKill.length).toBeGreaterThan(0);
     await writeRecipe(scene, 'echo reliability > /etc/isoforge-release');
     const next = build(scene);
+    const nextOutcome = await buildOutcome(next);
     expect((await next.exit).code, next.lines.join('\n')).toBe(0);
-    expect(next.lines.join('\n')).toMatch(/undid \d+ mounts a killed run left/);
-    await checkAfterFault('build: SIGKILL mid chroot command + next build', {
-      interrupted: true,
-      succeeded: true,
-    });
+    expect(next.lines.join('\n')).toContain(
+      `undid ${leftByKill.length} mounts a killed run left: ${leftByKill.join(', ')}`,
+    );
+    await checkAfterFault('build: SIGKILL mid chroot command + next build', [killedOutcome, nextOutcome]);
   });
 });

@@ -6,12 +6,11 @@ import { recoverMounts } from '../../src/rootfs/mounts.ts';
 import { prepareOutput } from '../../src/safety/atomic.ts';
 import { removeTree } from '../../src/safety/remove.ts';
 import { runMount } from '../../src/tools/mount.ts';
-import { recordFault } from './support/ledger.ts';
+import { measureFault, outcomeOf, snapshotOutputs, type RunOutcome } from './support/measure.ts';
 import {
   decoyIntact,
   disposeScene,
   drive,
-  inputBytesChanged,
   leftovers,
   makeScene,
   MOUNT_HOLDER,
@@ -30,19 +29,13 @@ afterEach(async () => {
   await disposeScene(scene);
 });
 
-async function record(fault: string, interrupted: boolean, partialOutputs = 0): Promise<void> {
-  const left = await leftovers(scene);
-  const changed = await inputBytesChanged(scene);
-  recordFault({
-    fault,
-    interrupted,
-    mountsLeaked: left.mounts.length,
-    inputBytesChanged: changed,
-    partialOutputs,
-  });
-  expect(left.mounts).toEqual([]);
-  expect(changed).toBe(0);
-  expect(partialOutputs).toBe(0);
+/** Counts and records what the fault left (RUNS: the processes it ran), then asserts the guarantees. */
+async function record(fault: string, runs: RunOutcome[] = []): Promise<void> {
+  const counted = await measureFault(scene, fault, runs);
+  expect((await leftovers(scene)).processes).toEqual([]);
+  expect(counted.mountsLeaked).toBe(0);
+  expect(counted.inputBytesChanged).toBe(0);
+  expect(counted.partialOutputNames).toEqual([]);
 }
 
 describe('deletion never goes through a mount or a symlink', () => {
@@ -54,7 +47,7 @@ describe('deletion never goes through a mount or a symlink', () => {
     expect((await clean.exit).code).toBe(0);
     expect(clean.lines).toContain(`unmounted ${join(scene.work, 'layers', 'upper', 'dev')}`);
     expect(await decoyIntact(scene)).toBe(true);
-    await record('decoy bind mount left in the work tree + clean', false);
+    await record('decoy bind mount left in the work tree + clean');
   });
 
   it('removeTree refuses while the decoy is mounted, naming the mount, and deletes nothing', async () => {
@@ -68,7 +61,7 @@ describe('deletion never goes through a mount or a symlink', () => {
     expect(await decoyIntact(scene)).toBe(true);
     expect(await readFile(join(scene.work, 'rootfs', 'keep'), 'utf8')).toBe('x');
     await recoverMounts(scene.work);
-    await record('delete with a live bind mount below', false);
+    await record('delete with a live bind mount below');
   });
 
   it('removeTree deletes absolute, relative and looping symlinks without following them', async () => {
@@ -80,51 +73,52 @@ describe('deletion never goes through a mount or a symlink', () => {
     await symlink('loop', join(root, 'loop'));
     await removeTree(scene.work, { within: scene.dir });
     expect(await decoyIntact(scene)).toBe(true);
-    expect((await readdir(scene.dir)).sort()).toEqual(['decoy', 'input']);
-    await record('symlinks out of the work tree when deleting', false);
+    expect((await readdir(scene.dir)).sort()).toEqual(['decoy', 'input', 'out']);
+    await record('symlinks out of the work tree when deleting');
   });
 });
 
 describe('the output appears only complete', () => {
-  async function partials(out: string): Promise<number> {
-    return (await readdir(resolve(out, '..'))).filter((name) => name.includes('isoforge-tmp')).length;
+  function writeOutput(out: string) {
+    return drive([...TSX_NODE, MOUNT_HOLDER, scene.work, scene.decoy, scene.input, 'output', out]);
   }
 
   it('SIGTERM while writing leaves neither the output nor its temp, and the old output untouched', async () => {
-    const out = join(scene.dir, 'out.iso');
+    const out = join(scene.outDir, 'out.iso');
     await writeFile(out, 'the previous output');
-    const run = drive([...TSX_NODE, MOUNT_HOLDER, scene.work, scene.decoy, scene.input, 'output', out]);
+    await snapshotOutputs(scene);
+    const run = writeOutput(out);
     await run.waitFor(/^WRITING$/);
     run.child.kill('SIGTERM');
     expect((await run.exit).code).toBe(143);
     expect(await readFile(out, 'utf8')).toBe('the previous output');
-    await record('SIGTERM while writing the output', true, await partials(out));
+    await record('SIGTERM while writing the output', [await outcomeOf(run, 'stand-in')]);
   });
 
   it('SIGKILL while writing leaves a temp only, which the next run removes; no final output appears', async () => {
-    const out = join(scene.dir, 'new.iso');
-    const run = drive([...TSX_NODE, MOUNT_HOLDER, scene.work, scene.decoy, scene.input, 'output', out]);
+    const out = join(scene.outDir, 'new.iso');
+    const run = writeOutput(out);
     await run.waitFor(/^WRITING$/);
     run.child.kill('SIGKILL');
-    await run.exit;
-    expect(await partials(out)).toBe(1);
-    await expect(readFile(out)).rejects.toThrow(/ENOENT/);
+    const killed = await outcomeOf(run, 'stand-in');
+    expect(await readdir(scene.outDir)).toEqual([`.new.iso.isoforge-tmp-${run.child.pid}`]);
     {
       await using next = await prepareOutput(out, { force: false });
-      expect(next.tempPath).toContain(String(process.pid));
+      expect(next.tempPath).toBe(join(scene.outDir, `.new.iso.isoforge-tmp-${process.pid}`));
     }
     const clean = drive([BIN, 'clean', '--workdir', scene.work]);
     expect((await clean.exit).code).toBe(0);
     await expect(readFile(out)).rejects.toThrow(/ENOENT/);
-    await record('SIGKILL while writing the output', true, await partials(out));
+    await record('SIGKILL while writing the output + next run', [killed]);
   });
 
   it('an existing output is refused without --force', async () => {
-    const out = join(scene.dir, 'exists.iso');
+    const out = join(scene.outDir, 'exists.iso');
     await writeFile(out, 'precious');
-    await expect(prepareOutput(out, { force: false })).rejects.toThrow(/--force|already exists/);
+    await snapshotOutputs(scene);
+    await expect(prepareOutput(out, { force: false })).rejects.toThrow(`output ${out} already exists`);
     expect(await readFile(out, 'utf8')).toBe('precious');
-    await record('existing output without --force', false);
+    await record('existing output without --force');
   });
 });
 
@@ -132,19 +126,24 @@ describe('two runs on one work directory cannot interleave', () => {
   it('the second run is refused (exit 8) while the first lives; after the first is SIGKILLed its lock is taken over', async () => {
     const args = [...TSX_NODE, MOUNT_HOLDER, scene.work, scene.decoy, scene.input, 'wait'];
     const first = drive(args);
+    const runs: Promise<RunOutcome>[] = [outcomeOf(first, 'stand-in')];
     const firstPid = Number((await first.waitFor(/^LOCKED \d+$/)).split(' ')[1]);
     await first.waitFor(/^READY$/);
     const second = drive(args);
+    runs.push(outcomeOf(second, 'stand-in'));
     expect((await second.exit).code).toBe(8);
     expect(second.lines.join('\n')).toContain(`pid ${firstPid}`);
     first.child.kill('SIGKILL');
     await first.exit;
     const third = drive(args);
+    runs.push(outcomeOf(third, 'stand-in'));
     await third.waitFor(/^READY$/);
     expect(third.lines.join('\n')).toMatch(new RegExp(`taking over the stale lock .*pid ${firstPid}`));
     third.child.kill('SIGTERM');
     expect((await third.exit).code).toBe(143);
     expect(await decoyIntact(scene)).toBe(true);
-    await record('second run on a locked work dir + stale lock', true);
+    const outcomes = await Promise.all(runs);
+    expect(outcomes.map((outcome) => outcome.started)).toEqual([true, false, true]);
+    await record('second run on a locked work dir + stale lock', outcomes);
   });
 });

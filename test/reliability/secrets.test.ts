@@ -4,15 +4,9 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, onTestFinished } from 'vitest';
 import { runCommand } from '../../src/tools/exec.ts';
-import { recordFault } from './support/ledger.ts';
-import { disposeScene, inputBytesChanged } from './support/driver.ts';
-import {
-  build,
-  buildLeftovers,
-  makeBuildScene,
-  writeRecipe,
-  type BuildScene,
-} from './support/build-scene.ts';
+import { disposeScene } from './support/driver.ts';
+import { measureFault } from './support/measure.ts';
+import { build, buildOutcome, makeBuildScene, writeRecipe, type BuildScene } from './support/build-scene.ts';
 
 /**
  * Guarantee 8: a GPG passphrase reaches gpg through a file descriptor or the agent, never a command
@@ -87,6 +81,7 @@ describe('the signing passphrase', () => {
         await runCommand(['gpgconf', '--homedir', home, '--kill', 'gpg-agent']).catch(() => undefined);
       });
       const run = build(scene);
+      const outcome = buildOutcome(run);
       const found = new Set<string>();
       let running = true;
       const exited = run.exit.finally(() => (running = false));
@@ -99,13 +94,13 @@ describe('the signing passphrase', () => {
         ...(await filesHolding(scene.work)),
         ...run.lines.filter((l) => l.includes(secret)),
       ];
-      recordFault({
-        fault: 'build: signing with a passphrase (scanned /proc, logs, output)',
-        interrupted: false,
-        mountsLeaked: (await buildLeftovers(scene)).mounts.length,
-        inputBytesChanged: await inputBytesChanged(scene),
-        partialOutputs: 0,
-      });
+      const record = await measureFault(
+        scene,
+        'build: signing with a passphrase (scanned /proc, logs, output)',
+        [await outcome],
+        { final: 'out.iso' },
+      );
+      expect(record).toMatchObject({ mountsLeaked: 0, inputBytesChanged: 0, partialOutputs: 0 });
       expect(leaks).toEqual([]);
     },
   );

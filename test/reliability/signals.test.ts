@@ -1,11 +1,10 @@
 import { resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { recordFault } from './support/ledger.ts';
+import { measureFault, outcomeOf, type RunOutcome } from './support/measure.ts';
 import {
   decoyIntact,
   disposeScene,
   drive,
-  inputBytesChanged,
   leftovers,
   makeFaultPath,
   makeScene,
@@ -39,18 +38,14 @@ const MOMENTS = [
   { name: 'mid chroot command', mode: 'chroot', line: /^CHROOT-RUNNING$/ },
 ] as const;
 
-async function checkClean(fault: string, interrupted: boolean): Promise<void> {
-  const left = await leftovers(scene);
-  const changed = await inputBytesChanged(scene);
-  recordFault({
-    fault,
-    interrupted,
-    mountsLeaked: left.mounts.length,
-    inputBytesChanged: changed,
-    partialOutputs: 0,
-  });
-  expect(left).toEqual({ mounts: [], processes: [] });
-  expect(changed).toBe(0);
+/** Counts and records what the fault left (RUNS: the stand-ins it ran), then asserts the guarantees. */
+async function checkClean(fault: string, runs: RunOutcome[], interrupted = runs.length): Promise<void> {
+  const record = await measureFault(scene, fault, runs);
+  expect(await leftovers(scene)).toEqual({ mounts: [], processes: [] });
+  expect(record.mountsLeaked).toBe(0);
+  expect(record.inputBytesChanged).toBe(0);
+  expect(record.partialOutputNames).toEqual([]);
+  expect(record.standInsInterrupted).toBe(interrupted);
   expect(await decoyIntact(scene)).toBe(true);
 }
 
@@ -61,9 +56,9 @@ describe('SIGINT and SIGTERM leave nothing mounted and nothing running', () => {
         const run = holder(moment.mode);
         await run.waitFor(moment.line);
         run.child.kill(signal);
-        const { code } = await run.exit;
-        expect(code).toBe(signal === 'SIGINT' ? 130 : 143);
-        await checkClean(`${signal} ${moment.name}`, true);
+        const outcome = await outcomeOf(run, 'stand-in');
+        expect((await run.exit).code).toBe(signal === 'SIGINT' ? 130 : 143);
+        await checkClean(`${signal} ${moment.name}`, [outcome]);
       });
     }
   }
@@ -75,12 +70,13 @@ describe('after SIGKILL, isoforge clean and the next run undo the leftovers', ()
       const run = holder(moment.mode);
       await run.waitFor(moment.line);
       run.child.kill('SIGKILL');
+      const outcome = await outcomeOf(run, 'stand-in');
       expect((await run.exit).signal).toBe('SIGKILL');
       expect((await leftovers(scene)).mounts.length).toBeGreaterThan(0);
       const clean = drive([BIN, 'clean', '--workdir', scene.work]);
       expect((await clean.exit).code).toBe(0);
       expect(clean.lines).toContain(`unmounted ${scene.work}/root`);
-      await checkClean(`SIGKILL ${moment.name} + clean`, true);
+      await checkClean(`SIGKILL ${moment.name} + clean`, [outcome]);
     });
   }
 
@@ -88,15 +84,16 @@ describe('after SIGKILL, isoforge clean and the next run undo the leftovers', ()
     const first = holder('chroot');
     await first.waitFor(/^CHROOT-RUNNING$/);
     first.child.kill('SIGKILL');
-    await first.exit;
+    const killed = await outcomeOf(first, 'stand-in');
     expect((await leftovers(scene)).processes.length).toBeGreaterThan(0);
     const next = holder('wait');
     await next.waitFor(/^READY$/);
     expect(next.lines.some((line) => line.startsWith('NOTICE') && line.includes('stale lock'))).toBe(true);
     expect(next.lines).toContain(`RECOVERED ${scene.work}/root/dev/pts`);
     next.child.kill('SIGTERM');
+    const stopped = await outcomeOf(next, 'stand-in');
     expect((await next.exit).code).toBe(143);
-    await checkClean('SIGKILL mid chroot + next run', true);
+    await checkClean('SIGKILL mid chroot + next run', [killed, stopped]);
   });
 });
 
@@ -105,12 +102,14 @@ describe('a crash at each exact mount(8) and umount(8) call', () => {
   for (let call = 1; call <= 10; call++) {
     it(`killed right after mount call ${call}; the next run recovers`, async () => {
       const run = holder('wait', await makeFaultPath(scene, 'mount', call));
+      const killed = await outcomeOf(run, 'stand-in');
       expect((await run.exit).signal).toBe('SIGKILL');
       const next = holder('wait');
       await next.waitFor(/^READY$/);
       next.child.kill('SIGINT');
+      const stopped = await outcomeOf(next, 'stand-in');
       expect((await next.exit).code).toBe(130);
-      await checkClean(`SIGKILL after mount(8) call ${call}`, true);
+      await checkClean('stand-in: SIGKILL right after a mount(8) call + next run', [killed, stopped]);
     });
   }
 
@@ -119,10 +118,11 @@ describe('a crash at each exact mount(8) and umount(8) call', () => {
       const run = holder('wait', await makeFaultPath(scene, 'umount', call));
       await run.waitFor(/^READY$/);
       run.child.kill('SIGTERM');
+      const killed = await outcomeOf(run, 'stand-in');
       expect((await run.exit).signal).toBe('SIGKILL');
       const clean = drive([BIN, 'clean', '--workdir', scene.work]);
       expect((await clean.exit).code).toBe(0);
-      await checkClean(`SIGKILL during unmount call ${call} + clean`, true);
+      await checkClean('stand-in: SIGKILL right after an umount(8) call + clean', [killed]);
     });
   }
 });

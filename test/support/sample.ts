@@ -3,8 +3,9 @@ import { ensureCachedSampleIso } from '../../src/sample/index.ts';
 const built = new Map<boolean, Promise<string>>();
 
 /**
- * The sample ISO for tests, built once into ~/.cache/isoforge (about two minutes), then shared:
- * the returned file is the cache's own copy, so tests must only read it (copy it to change it).
+ * The sample ISO for tests. The global setup (test/support/global-setup.ts) built it into
+ * ~/.cache/isoforge before any test started, so this is a cache hit (the key is checked against the
+ * current sources). The returned file is the cache's own copy: tests must only read it.
  */
 export function ensureSampleIso(options: { secureBoot?: boolean } = {}): Promise<string> {
   const secureBoot = options.secureBoot ?? false;

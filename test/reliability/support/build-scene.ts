@@ -4,13 +4,13 @@ import { ensureSampleIso } from '../../support/sample.ts';
 import { mountsBelow } from '../../../src/safety/mountinfo.ts';
 import { readProcessesWorkingIn } from '../../../src/safety/processes.ts';
 import { WORKER_PROGRAMS } from '../../../src/tools/programs.ts';
-import { drive, makeScene, sha256, type Driven, type Scene } from './driver.ts';
+import { drive, makeScene, type Driven, type Scene } from './driver.ts';
+import { outcomeOf, sha256, type RunOutcome } from './measure.ts';
 
 /** A scene for real builds: the sample ISO as input, a recipe folder, an output folder. */
 export interface BuildScene extends Scene {
   recipeDir: string;
   recipe: string;
-  outDir: string;
   out: string;
 }
 
@@ -20,19 +20,19 @@ export const LAYER = 'ubuntu-server-minimal.ubuntu-server';
 
 export async function makeBuildScene(): Promise<BuildScene> {
   const scene = await makeScene();
-  await copyFile(await ensureSampleIso(), scene.inputFile);
+  const sample = await ensureSampleIso();
+  await copyFile(sample, scene.inputFile);
   const recipeDir = join(scene.dir, 'recipe');
   await mkdir(join(recipeDir, 'files'), { recursive: true });
   await writeFile(join(recipeDir, 'files', 'oem.conf'), 'from the recipe\n');
-  const outDir = join(scene.dir, 'out');
-  await mkdir(outDir);
   return {
     ...scene,
     inputSha256: await sha256(scene.inputFile),
+    // The cached sample is never written (tests share it read-only): it is the pristine copy.
+    pristineInput: sample,
     recipeDir,
     recipe: join(recipeDir, 'recipe.yaml'),
-    outDir,
-    out: join(outDir, 'out.iso'),
+    out: join(scene.outDir, 'out.iso'),
   };
 }
 
@@ -83,6 +83,11 @@ export async function signalPath(scene: Scene, program: string, at: number, sign
 /** Outputs a build left: the final file and any temporaries next to it. */
 export async function outputsLeft(scene: BuildScene): Promise<string[]> {
   return readdir(scene.outDir);
+}
+
+/** Runs a build to its end and reads how it ended. */
+export async function buildOutcome(run: Driven): Promise<RunOutcome> {
+  return outcomeOf(run, 'build');
 }
 
 export async function buildLeftovers(scene: BuildScene, workDir = scene.work) {

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { recoverMounts } from '../../../src/rootfs/mounts.ts';
 import { mountsAtOrBelow, mountsBelow } from '../../../src/safety/mountinfo.ts';
 import { readProcessesRootedIn } from '../../../src/safety/processes.ts';
+import { sha256, type Measured } from './measure.ts';
 
 /** A spawned process whose output lines a test can wait for, to kill it at a chosen moment. */
 export interface Driven {
@@ -53,36 +53,35 @@ export const MOUNT_HOLDER = resolve('test/reliability/fixtures/mount-holder.ts')
 export const FAULT_WRAPPER = resolve('test/reliability/fixtures/fault-wrapper.sh');
 export const TSX_NODE = [process.execPath, '--import', 'tsx'];
 
-/** A scratch folder with a work dir, a decoy with files, and an input file whose sha256 is known. */
-export interface Scene {
+/** A scratch folder: a work dir, a decoy with files, an output folder, and an input whose sha256 is known. */
+export interface Scene extends Measured {
   dir: string;
-  work: string;
   decoy: string;
   input: string;
-  inputFile: string;
-  inputSha256: string;
 }
+
+const IPXE = '/usr/lib/ipxe/ipxe.iso';
 
 export async function makeScene(): Promise<Scene> {
   const dir = await mkdtemp(join(tmpdir(), 'isoforge-reliability-'));
-  const scene = { dir, work: join(dir, 'work'), decoy: join(dir, 'decoy'), input: join(dir, 'input') };
-  await Promise.all([mkdir(scene.work), mkdir(scene.decoy), mkdir(scene.input)]);
-  await copyFile('/usr/lib/ipxe/ipxe.iso', join(scene.input, 'input.iso'));
+  const scene = {
+    dir,
+    work: join(dir, 'work'),
+    decoy: join(dir, 'decoy'),
+    input: join(dir, 'input'),
+    outDir: join(dir, 'out'),
+  };
+  await Promise.all([mkdir(scene.work), mkdir(scene.decoy), mkdir(scene.input), mkdir(scene.outDir)]);
+  await copyFile(IPXE, join(scene.input, 'input.iso'));
   for (const name of ['a', 'b', 'c']) await copyFile('/etc/os-release', join(scene.decoy, name));
   const inputFile = join(scene.input, 'input.iso');
-  return { ...scene, inputFile, inputSha256: await sha256(inputFile) };
-}
-
-export async function sha256(file: string): Promise<string> {
-  return createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex');
-}
-
-/** Bytes of the input that changed: 0 when its sha256 is unchanged, else its whole size. */
-export async function inputBytesChanged(scene: Scene): Promise<number> {
-  const now = await readFile(scene.inputFile).catch(() => Buffer.alloc(0));
-  return createHash('sha256').update(now).digest('hex') === scene.inputSha256 ? 0 : Math.max(now.length, 1);
+  return {
+    ...scene,
+    inputFile,
+    inputSha256: await sha256(inputFile),
+    pristineInput: IPXE,
+    outputsBefore: [],
+  };
 }
 
 export async function decoyIntact(scene: Scene): Promise<boolean> {

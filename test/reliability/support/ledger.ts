@@ -9,14 +9,19 @@ import { join } from 'node:path';
  */
 export interface FaultRecord {
   fault: string;
-  /** The fault stopped a build (or the build driver) before it finished. */
-  interrupted: boolean;
-  /** Mount points left below the work directory after the documented recovery (must be 0). */
+  /** Builds that started work (printed their first stage) and did not finish successfully. */
+  buildsInterrupted: number;
+  /** The same for the mount-holding stand-in (started: it took the work lock). */
+  standInsInterrupted: number;
+  /** Runs refused before any work (bad input, no space...): not interrupted, counted apart. */
+  refusedBeforeWork: number;
+  /** Mount points below the work directory in /proc/self/mountinfo after the fault (must be 0). */
   mountsLeaked: number;
-  /** Bytes of the input that differ afterwards (sha256 changed: its size is counted; must be 0). */
+  /** Bytes of the input that differ from its pristine copy when its sha256 changed (must be 0). */
   inputBytesChanged: number;
-  /** Output files or temporaries left by a run that did not succeed (must be 0). */
+  /** Files the fault left in the output folder: new since before it, not the finished output (must be 0). */
   partialOutputs: number;
+  partialOutputNames: string[];
 }
 
 const LEDGER_ENV = 'ISOFORGE_RELIABILITY_LEDGER';

@@ -2,7 +2,20 @@ import type { Reporter } from 'vitest/node';
 import { formatTable } from '../../../src/ui/table.ts';
 import { endLedger, readLedger, startLedger, type FaultRecord } from './ledger.ts';
 
-/** Prints the reliability summary: faults injected, builds interrupted, and the three must-be-zero counts. */
+const COLUMNS = [
+  'injected',
+  'builds interrupted',
+  'stand-ins interrupted',
+  'refused before work',
+  'mounts leaked',
+  'input bytes changed',
+  'partial outputs',
+];
+
+/**
+ * Prints the reliability summary from the ledger the tests filled: one row per fault kind, then
+ * the totals. Every number is a sum of what measureFault counted; "injected" counts ledger lines.
+ */
 export default class ReliabilityTableReporter implements Reporter {
   onInit(): void {
     startLedger();
@@ -13,37 +26,25 @@ export default class ReliabilityTableReporter implements Reporter {
     const byFault = new Map<string, FaultRecord[]>();
     for (const record of records) byFault.set(record.fault, [...(byFault.get(record.fault) ?? []), record]);
     const rows = [...byFault].map(([fault, list]) => [fault, ...totals(list).map(String)]);
-    const header = [
-      'fault',
-      'injected',
-      'interrupted',
-      'mounts leaked',
-      'input bytes changed',
-      'partial outputs',
-    ];
-    process.stdout.write(`\nreliability: faults by kind\n${formatTable([header, ...rows])}\n`);
-    const [injected, interrupted, leaked, changed, partial] = totals(records);
-    const summary = formatTable([
-      [
-        'faults injected',
-        'builds interrupted',
-        'mounts leaked',
-        'bytes of input changed',
-        'partial outputs left',
-      ],
-      [injected, interrupted, leaked, changed, partial].map(String),
-    ]);
+    process.stdout.write(`\nreliability: faults by kind\n${formatTable([['fault', ...COLUMNS], ...rows])}\n`);
+    const summary = formatTable([COLUMNS, totals(records).map(String)]);
     process.stdout.write(`\nreliability summary\n${summary}\n`);
+    const partial = records.flatMap((record) =>
+      record.partialOutputNames.map((name) => `${record.fault}: ${name}`),
+    );
+    if (partial.length) process.stdout.write(`partial outputs left:\n${partial.join('\n')}\n`);
     endLedger();
   }
 }
 
-function totals(records: readonly FaultRecord[]): number[] {
+export function totals(records: readonly FaultRecord[]): number[] {
   const sum = (pick: (record: FaultRecord) => number) =>
     records.reduce((total, record) => total + pick(record), 0);
   return [
     records.length,
-    sum((record) => Number(record.interrupted)),
+    sum((record) => record.buildsInterrupted),
+    sum((record) => record.standInsInterrupted),
+    sum((record) => record.refusedBeforeWork),
     sum((record) => record.mountsLeaked),
     sum((record) => record.inputBytesChanged),
     sum((record) => record.partialOutputs),

@@ -69,7 +69,7 @@ describe('prepareOutput', () => {
     await writeFile(tempPathFor(out, child.pid), 'partial from a SIGKILLed run');
     await writeFile(tempPathFor(out, 1), 'pid 1 is alive');
     await using output = await prepareOutput(out, { force: false });
-    expect(output).toBeDefined();
+    expect(output.tempPath).toBe(tempPathFor(out, process.pid));
     expect((await readdir(dir)).sort()).toEqual([`.x.iso.isoforge-tmp-1`]);
   });
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LockedError } from '../../../src/errors.ts';
 import { acquireWorkLock, LOCK_FILE, readLockHolder } from '../../../src/safety/lock.ts';
-import { parseStartTime } from '../../../src/safety/processes.ts';
+import { parseStartTime, readProcessStartTime } from '../../../src/safety/processes.ts';
 
 let work = '';
 beforeEach(async () => {
@@ -25,8 +25,7 @@ async function deadPid(): Promise<number> {
 describe('acquireWorkLock', () => {
   it('writes the holder, refuses a second holder with LockedError naming the pid, releases on dispose', async () => {
     {
-      await using lock = await acquireWorkLock(work);
-      expect(lock).toBeDefined();
+      await using _lock = await acquireWorkLock(work);
       const holder = await readLockHolder(join(work, LOCK_FILE));
       expect(holder?.pid).toBe(process.pid);
       expect(holder?.startTime).toMatch(/^\d+$/);
@@ -45,8 +44,7 @@ describe('acquireWorkLock', () => {
       JSON.stringify({ pid, host: 'h', command: 'build', since: 'then' }),
     );
     const messages: string[] = [];
-    await using lock = await acquireWorkLock(work, { onMessage: (line) => messages.push(line) });
-    expect(lock).toBeDefined();
+    await using _lock = await acquireWorkLock(work, { onMessage: (line) => messages.push(line) });
     expect(messages).toEqual([expect.stringContaining(`stale lock`)]);
     expect(messages[0]).toContain(`pid ${pid}`);
     expect((await readLockHolder(join(work, LOCK_FILE)))?.pid).toBe(process.pid);
@@ -58,13 +56,16 @@ describe('acquireWorkLock', () => {
     await writeFile(join(work, LOCK_FILE), JSON.stringify(reused));
     const messages: string[] = [];
     {
-      await using lock = await acquireWorkLock(work, { onMessage: (line) => messages.push(line) });
-      expect(lock).toBeDefined();
+      await using _lock = await acquireWorkLock(work, { onMessage: (line) => messages.push(line) });
+      expect(await readLockHolder(join(work, LOCK_FILE))).toMatchObject({
+        pid: process.pid,
+        startTime: await readProcessStartTime(process.pid),
+      });
     }
     await writeFile(join(work, LOCK_FILE), '{"pid":');
     {
-      await using lock = await acquireWorkLock(work, { onMessage: (line) => messages.push(line) });
-      expect(lock).toBeDefined();
+      await using _lock = await acquireWorkLock(work, { onMessage: (line) => messages.push(line) });
+      expect((await readLockHolder(join(work, LOCK_FILE)))?.pid).toBe(process.pid);
     }
     expect(messages).toHaveLength(2);
   });

@@ -1,8 +1,8 @@
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pruneOldSampleFormats } from '../../../src/sample/cache.ts';
+import { pruneUnusedSamples } from '../../../src/sample/cache.ts';
 import { ensureCachedLayers } from '../../../src/sample/layer-cache.ts';
 import type { BuiltLayer } from '../../../src/sample/layers.ts';
 
@@ -36,8 +36,8 @@ describe('ensureCachedLayers', () => {
       builds += 1;
       return [await writeLayer(first, 'a'), await writeLayer(first, 'a.b')];
     };
-    const built = await ensureCachedLayers(99, first, build);
-    const copied = await ensureCachedLayers(99, second, build);
+    const built = await ensureCachedLayers('0123456789ab', first, build);
+    const copied = await ensureCachedLayers('0123456789ab', second, build);
     expect(builds).toBe(1);
     expect(copied.map((layer) => [layer.name, layer.sizeBytes, layer.squashfs])).toEqual([
       ['a', 4096, join(second, 'a.squashfs')],
@@ -49,21 +49,26 @@ describe('ensureCachedLayers', () => {
   });
 });
 
-describe('pruneOldSampleFormats', () => {
-  it('removes samples and layer caches of older formats only', async () => {
+describe('pruneUnusedSamples', () => {
+  it('removes samples and layer folders of other keys and the old format once unused for a day, keeping the named ones', async () => {
     const cache = join(root, 'cache/isoforge');
-    await mkdir(join(cache, 'layers-v2'), { recursive: true });
-    await mkdir(join(cache, 'layers-v3'), { recursive: true });
-    await mkdir(join(cache, 'debs'), { recursive: true });
-    for (const name of ['sample-v2.iso', 'sample-v2-secureboot.iso', 'sample-v3.iso', 'other-v1.iso']) {
-      await writeFile(join(cache, name), '');
+    const dayAgo = (Date.now() - 25 * 3600 * 1000) / 1000;
+    const entries = {
+      old: ['layers-v2', 'sample-v3.iso', 'sample-aaaaaaaaaaaa.iso', 'sample-aaaaaaaaaaaa-secureboot.iso'],
+      fresh: ['sample-bbbbbbbbbbbb.iso', 'layers-bbbbbbbbbbbb'],
+      kept: ['sample-cccccccccccc.iso', 'layers-cccccccccccc'],
+      other: ['other-v1.iso', 'debs'],
+    };
+    await mkdir(cache, { recursive: true });
+    for (const name of Object.values(entries).flat()) {
+      if (name.startsWith('layers-') || name === 'debs') await mkdir(join(cache, name));
+      else await writeFile(join(cache, name), '');
+      if (!entries.fresh.includes(name)) await utimes(join(cache, name), dayAgo, dayAgo);
     }
-    const removed = await pruneOldSampleFormats(3);
-    expect(removed.map((path) => path.slice(cache.length + 1)).sort()).toEqual([
-      'layers-v2',
-      'sample-v2-secureboot.iso',
-      'sample-v2.iso',
-    ]);
-    expect((await readdir(cache)).sort()).toEqual(['debs', 'layers-v3', 'other-v1.iso', 'sample-v3.iso']);
+    const removed = await pruneUnusedSamples(entries.kept);
+    expect(removed.map((path) => path.slice(cache.length + 1)).sort()).toEqual([...entries.old].sort());
+    expect((await readdir(cache)).sort()).toEqual(
+      [...entries.fresh, ...entries.kept, ...entries.other].sort(),
+    );
   });
 });

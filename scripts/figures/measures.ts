@@ -1,0 +1,172 @@
+/**
+ * How each README figure is measured: real commands, timed on the wall clock. Cold sample builds use
+ * a private empty cache (XDG_CACHE_HOME), so they never disturb the shared ~/.cache/isoforge.
+ */
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { inspectIso } from '../../src/inspect/inspect.ts';
+import { runCommand } from '../../src/tools/exec.ts';
+import type { MeasureName } from './render.ts';
+
+const BIN = resolve('bin/isoforge');
+
+export interface MeasureContext {
+  /** A private cache folder for the sample measures (cold, then warm). */
+  cache: string;
+  scratch: string;
+  record(name: MeasureName, value: number): Promise<void>;
+}
+
+async function timed(
+  argv: readonly string[],
+  env: Record<string, string> = {},
+  cwd?: string,
+): Promise<number> {
+  const started = performance.now();
+  await runCommand(argv, { env, cwd, onLine: (line) => process.stderr.write(`  | ${line}\n`) });
+  return (performance.now() - started) / 1000;
+}
+
+function sampleIn(context: MeasureContext, secureBoot = false): Promise<number> {
+  const out = join(context.scratch, secureBoot ? 'sample-sb.iso' : 'sample.iso');
+  const argv = [BIN, 'sample', '--out', out, '--force', ...(secureBoot ? ['--secure-boot'] : [])];
+  return timed(argv, { XDG_CACHE_HOME: context.cache });
+}
+
+async function dropBuiltSamples(context: MeasureContext): Promise<void> {
+  const dir = join(context.cache, 'isoforge');
+  for (const name of await readdir(dir)) {
+    if (/^(sample-|layers-)/.test(name)) await rm(join(dir, name), { recursive: true, force: true });
+  }
+}
+
+async function bootOnce(context: MeasureContext, firmware: string, media: string): Promise<number> {
+  const iso = join(context.scratch, firmware === 'uefi-secureboot' ? 'sample-sb.iso' : 'sample.iso');
+  return timed([BIN, 'boot-test', iso, '--firmware', firmware, '--media', media]);
+}
+
+/** examples/sample.yaml as it is, minus its boot tests, with input and output in the scratch folder. */
+async function buildSampleYaml(context: MeasureContext): Promise<number> {
+  const recipe = parse(await readFile('examples/sample.yaml', 'utf8')) as Record<string, unknown>;
+  delete recipe.verify;
+  const file = resolve('examples', `.timings-${process.pid}.yaml`);
+  await writeFile(file, stringify(recipe));
+  try {
+    const iso = join(context.scratch, 'sample.iso');
+    const out = join(context.scratch, 'sample-oem.iso');
+    const work = join(context.scratch, 'work');
+    return await timed([BIN, 'build', file, '--iso', iso, '--out', out, '--workdir', work, '--force']);
+  } finally {
+    await rm(file, { force: true });
+  }
+}
+
+async function remasterBench(context: MeasureContext): Promise<void> {
+  const { stdout } = await runCommand([process.execPath, '--import', 'tsx', 'bench/remaster.ts']);
+  for (const [stage, name] of [
+    ['mksquashfs', 'remaster-manual-mksquashfs'],
+    ['total', 'remaster-manual-total'],
+  ] as const) {
+    const match = new RegExp(`^manual\\s+${stage}\\s+([\\d.]+)`, 'm').exec(stdout);
+    if (!match) throw new Error(`bench/remaster.ts printed no manual ${stage} median:\n${stdout}`);
+    await context.record(name, Number(match[1]));
+  }
+}
+
+/** A fresh clone with an empty cache: `npm run demo`, then `npm test` in it. */
+async function freshClone(context: MeasureContext, which: 'demo' | 'test'): Promise<number> {
+  const clone = join(context.scratch, 'clone');
+  if (which === 'demo') {
+    await rm(clone, { recursive: true, force: true });
+    await runCommand(['git', 'clone', '--quiet', resolve('.'), clone]);
+  }
+  const env = { XDG_CACHE_HOME: join(context.scratch, 'clone-cache') };
+  if (which === 'demo') return timed(['npm', 'run', 'demo'], env, clone);
+  return timed(['npm', 'test'], env, clone);
+}
+
+/** Every measure, in the order they run (later ones use what earlier ones built). */
+export const RUNNERS: { names: MeasureName[]; run: (context: MeasureContext) => Promise<void> }[] = [
+  {
+    names: ['sample-cold', 'sample-bytes'],
+    run: async (c) => {
+      await rm(c.cache, { recursive: true, force: true });
+      await c.record('sample-cold', await sampleIn(c));
+      await c.record('sample-bytes', (await stat(join(c.scratch, 'sample.iso'))).size);
+    },
+  },
+  {
+    names: ['sample-layers-rebuilt'],
+    run: async (c) => {
+      await dropBuiltSamples(c);
+      await c.record('sample-layers-rebuilt', await sampleIn(c));
+    },
+  },
+  {
+    names: ['sample-secure-boot'],
+    run: async (c) => c.record('sample-secure-boot', await sampleIn(c, true)),
+  },
+  { names: ['sample-cached'], run: async (c) => c.record('sample-cached', await sampleIn(c)) },
+  {
+    names: [
+      'inspect-sample',
+      'inspect-sample-bytes-read',
+      'sample-base-layer-bytes',
+      'sample-base-layer-unpacked-bytes',
+    ],
+    run: async (c) => {
+      const started = performance.now();
+      const report = await inspectIso(join(c.scratch, 'sample.iso'));
+      await c.record('inspect-sample', (performance.now() - started) / 1000);
+      await c.record('inspect-sample-bytes-read', report.bytesRead);
+      const base = report.layers.find((layer) => layer.name === 'ubuntu-server-minimal');
+      if (base) await c.record('sample-base-layer-bytes', base.sizeBytes);
+      if (base?.recordedSize) await c.record('sample-base-layer-unpacked-bytes', base.recordedSize);
+    },
+  },
+  { names: ['build-sample-yaml'], run: async (c) => c.record('build-sample-yaml', await buildSampleYaml(c)) },
+  ...(['bios', 'uefi', 'uefi-secureboot'] as const).flatMap((firmware) =>
+    (['cdrom', 'usb'] as const).map((media) => {
+      const name = `boot-${firmware}-${media}` as MeasureName;
+      return {
+        names: [name],
+        run: async (c: MeasureContext) => c.record(name, await bootOnce(c, firmware, media)),
+      };
+    }),
+  ),
+  {
+    names: ['e2e-boot'],
+    run: async (c) => c.record('e2e-boot', await timed(['npx', 'vitest', 'run', 'test/e2e/boot.test.ts'])),
+  },
+  {
+    names: ['reliability'],
+    run: async (c) => c.record('reliability', await timed(['npm', 'run', 'reliability'])),
+  },
+  { names: ['remaster-manual-mksquashfs', 'remaster-manual-total'], run: remasterBench },
+  { names: ['demo-fresh'], run: async (c) => c.record('demo-fresh', await freshClone(c, 'demo')) },
+  { names: ['npm-test'], run: async (c) => c.record('npm-test', await freshClone(c, 'test')) },
+];
+
+/** Measures that take many minutes or run whole suites: only when named on the command line. */
+export const ON_REQUEST: readonly MeasureName[] = [
+  'e2e-boot',
+  'reliability',
+  'remaster-manual-mksquashfs',
+  'demo-fresh',
+  'npm-test',
+];
+
+export async function makeScratch(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'isoforge-timings-'));
+}
+
+/** The plain and signed samples in the scratch folder, from the shared cache (not timed), when a run skipped the sample measures. */
+export async function ensureScratchSamples(context: MeasureContext): Promise<void> {
+  for (const secureBoot of [false, true]) {
+    const out = join(context.scratch, secureBoot ? 'sample-sb.iso' : 'sample.iso');
+    if (await stat(out).catch(() => undefined)) continue;
+    await runCommand([BIN, 'sample', '--out', out, ...(secureBoot ? ['--secure-boot'] : [])]);
+  }
+}

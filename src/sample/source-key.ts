@@ -1,0 +1,59 @@
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Cache keys of the sample: a hash of the code and assets that decide its bytes, so a cached sample
+ * is never older than the code that would build it (a changed source means a new cache name).
+ */
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+
+// The layers are the slow part (debootstrap, mksquashfs): their key covers only what shapes them, so
+// a boot-files or ISO-tree change rebuilds the ISO in seconds from the cached layers.
+const LAYER_SOURCES = [
+  'sample/layers.ts',
+  'sample/layer-cache.ts',
+  'sample/cache.ts',
+  'tools/debootstrap.ts',
+  'tools/squashfs.ts',
+  'tools/coreutils.ts',
+  'distro/casper-meta.ts',
+];
+// Everything of src/sample (code and assets), plus the adapters whose arguments shape the ISO.
+const SAMPLE_ADAPTERS = ['tools/xorriso.ts', 'tools/grub.ts', 'tools/fat.ts', 'tools/debian.ts'];
+
+const KEY_LENGTH = 12;
+
+/** The layers' key: their sources and their spec (names, packages, removals). */
+export async function makeLayersKey(spec: unknown): Promise<string> {
+  return hashParts([...(await readSources(LAYER_SOURCES)), ['spec', JSON.stringify(spec)]]);
+}
+
+/** The sample's key: every file of src/sample, the ISO-shaping adapters, and the .debs it uses. */
+export async function makeSampleKey(layersKey: string, debs: ReadonlyMap<string, string>): Promise<string> {
+  const sampleFiles = (await readdir(join(SRC, 'sample'), { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(SRC, join(entry.parentPath, entry.name)));
+  const debNames = [...debs].map(([name, path]) => `${name}=${path.slice(path.lastIndexOf('/') + 1)}`);
+  return hashParts([
+    ...(await readSources([...sampleFiles, ...SAMPLE_ADAPTERS])),
+    ['layers', layersKey],
+    ['debs', debNames.sort().join('\n')],
+  ]);
+}
+
+async function readSources(paths: readonly string[]): Promise<[string, Buffer][]> {
+  const sorted = [...new Set(paths)].sort();
+  return Promise.all(sorted.map(async (path) => [path, await readFile(join(SRC, path))] as [string, Buffer]));
+}
+
+// Each part is "name NUL length NUL bytes": no two different sets of parts hash the same input.
+function hashParts(parts: readonly [string, string | Buffer][]): string {
+  const hash = createHash('sha256');
+  for (const [name, content] of parts) {
+    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+    hash.update(`${name}\0${bytes.length}\0`).update(bytes);
+  }
+  return hash.digest('hex').slice(0, KEY_LENGTH);
+}

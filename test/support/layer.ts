@@ -1,0 +1,29 @@
+import { IsoImage } from '../../src/iso/image.ts';
+import { runCommand } from '../../src/tools/exec.ts';
+
+/** The byte offset of a casper layer inside ISO: unsquashfs reads the squashfs in place there. */
+async function layerOffset(iso: string, layer: string): Promise<string> {
+  await using image = await IsoImage.open(iso);
+  const entry = await image.stat(`/casper/${layer}.squashfs`);
+  if (!entry) throw new Error(`${iso} has no /casper/${layer}.squashfs`);
+  return String(entry.extentLba * 2048);
+}
+
+/** A file's content inside a layer of an ISO (unsquashfs -cat). */
+export async function readFromLayer(iso: string, layer: string, path: string): Promise<string> {
+  return (await runCommand(['unsquashfs', '-o', await layerOffset(iso, layer), '-cat', iso, path])).stdout;
+}
+
+/**
+ * A layer's entries as "mode uid/gid path [-> target]" (sizes and times left out), from
+ * unsquashfs -lln (numeric owners), keyed by path.
+ */
+export async function listLayer(iso: string, layer: string): Promise<Map<string, string>> {
+  const { stdout } = await runCommand(['unsquashfs', '-o', await layerOffset(iso, layer), '-lln', iso]);
+  const entries = new Map<string, string>();
+  for (const line of stdout.split('\n')) {
+    const match = /^(\S+) (\d+\/\d+)\s.*? \d{4}-\d\d-\d\d \d\d:\d\d squashfs-root(\S*)(.*)$/.exec(line);
+    if (match) entries.set(match[3] ?? '', `${match[1]} ${match[2]} ${match[3]}${match[4]}`);
+  }
+  return entries;
+}
