@@ -10,6 +10,7 @@ APT_PACKAGES=(
   grub-pc-bin grub-efi-amd64-bin grub-common
   cpio zstd xz-utils busybox-static rsync kmod dpkg-dev
   ipxe grub-rescue-pc memtest86+
+  live-build # the Debian live fixtures of test/e2e/debian-live.test.ts
 )
 
 missing=()

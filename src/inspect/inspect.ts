@@ -53,7 +53,8 @@ export interface IsoReport extends LayoutInfo {
 /** Everything about an ISO, read from its bytes: no xorriso, no mount, no root. */
 export async function inspectIso(path: string): Promise<IsoReport> {
   await using image = await IsoImage.open(path);
-  return inspectImage(image, path);
+  // awaited here, so the image stays open until the report is done
+  return await inspectImage(image, path);
 }
 
 /** inspectIso on an image the caller already opened (and goes on reading). */

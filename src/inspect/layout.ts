@@ -51,8 +51,8 @@ export async function readLayout(image: IsoImage, files: readonly IsoEntry[]): P
   const dir = layout?.squashfsDir;
   const inDir = dir ? files.filter((f) => !f.isDirectory && f.path === `${dir}/${f.name}`) : [];
   const has = (path: string) => files.some((f) => f.path === path);
-  const squashfs = inDir.filter((f) => f.name.endsWith('.squashfs'));
-  const names = squashfs.map((f) => f.name.replace(/\.squashfs$/, ''));
+  const squashfs = inDir.filter((f) => layout?.layerName(f.name));
+  const names = squashfs.map((f) => layout?.layerName(f.name) as string);
   const layers: LayerInfo[] = [];
   for (const file of squashfs) layers.push(await readLayer(image, file, names, has, layout as MediumLayout));
   const diskInfo = (await image.readText('/.disk/info'))?.trim() ?? null;
@@ -77,7 +77,7 @@ async function readLayer(
   has: (path: string) => boolean,
   layout: MediumLayout,
 ): Promise<LayerInfo> {
-  const name = file.name.replace(/\.squashfs$/, '');
+  const name = layout.layerName(file.name) as string;
   const sizeText = await image.readText(layout.sizeSidecar(file.path));
   let superblock: SquashfsSuperblock | null = null;
   let error: string | undefined;

@@ -35,7 +35,7 @@ export interface BuildPlan {
   layers: LayerPlan[];
   bootSetup: 'replay' | 'explicit';
   volumeId?: string;
-  recipeVerify?: { boot: string[]; expect?: string };
+  recipeVerify?: { boot: string[]; expect?: string; timeout?: number };
   sign?: Recipe['sign'];
 }
 

@@ -120,6 +120,7 @@ async function bootTestOutput(inputs: StageInputs, mode: string, reporter: Stage
     media,
     expect: expect ? new RegExp(expect) : undefined,
     menuTimeoutSeconds: await readMenuTimeoutSeconds(inputs.tempPath),
+    timeoutSeconds: inputs.plan.recipeVerify?.timeout,
     logDir: inputs.workDir.bootLogs,
     signal: inputs.signal,
   });

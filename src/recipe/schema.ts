@@ -77,6 +77,12 @@ export const recipeSchema = z.strictObject({
           ),
       ),
       expect: z.string().optional(),
+      timeout: z
+        .number()
+        .int()
+        .positive()
+        .optional()
+        .describe('seconds each boot may take before it counts as failed (default 180)'),
     })
     .optional(),
 });

@@ -1,5 +1,5 @@
 import { feedsInstaller, layerChain, layerChains, shadowingLayers, topLayers } from '../layers.ts';
-import { layerBase, type MediumLayout } from './layout.ts';
+import { layerBase, type MediumLayout, squashfsLayerName } from './layout.ts';
 
 /**
  * Ubuntu's casper media: layered squashfs in /casper ("A.B.C" stacks on "A.B" and "A"),
@@ -10,6 +10,7 @@ export const casperLayout: MediumLayout = {
   name: 'casper',
   squashfsDir: '/casper',
   installSourcesFile: '/casper/install-sources.yaml',
+  layerName: squashfsLayerName,
   packagesSidecar: (path) => `${layerBase(path)}.manifest`,
   sizeSidecar: (path) => `${layerBase(path)}.size`,
   layerChain,

@@ -1,4 +1,4 @@
-import { layerBase, type MediumLayout } from './layout.ts';
+import { layerBase, type MediumLayout, squashfsLayerName } from './layout.ts';
 
 /**
  * Debian live media made by live-build: /live/filesystem.squashfs with filesystem.packages and
@@ -9,6 +9,7 @@ export const debianLiveLayout: MediumLayout = {
   name: 'live',
   squashfsDir: '/live',
   installSourcesFile: null,
+  layerName: squashfsLayerName,
   packagesSidecar: (path) => `${layerBase(path)}.packages`,
   sizeSidecar: (path) => `${layerBase(path)}.size`,
   layerChain: (name) => [name],

@@ -9,6 +9,8 @@ export interface MediumLayout {
   readonly squashfsDir: string;
   /** The file that lists install sources with their sizes (casper), or null. */
   readonly installSourcesFile: string | null;
+  /** The layer name of FILENAME (a file in squashfsDir), or null when it is not a layer. */
+  layerName(fileName: string): string | null;
   /** The sidecar that lists a layer's packages, `dpkg-query -W` style. */
   packagesSidecar(squashfsPath: string): string;
   /** The sidecar that holds a layer's unpacked size in bytes. */
@@ -36,4 +38,9 @@ export interface MediumLayout {
 /** Folder path without a trailing slash, file NAME.squashfs -> NAME. */
 export function layerBase(squashfsPath: string): string {
   return squashfsPath.replace(/\.squashfs$/, '');
+}
+
+/** NAME.squashfs -> NAME, anything else -> null: the rule of casper and Debian live. */
+export function squashfsLayerName(fileName: string): string | null {
+  return fileName.endsWith('.squashfs') ? fileName.slice(0, -'.squashfs'.length) : null;
 }

@@ -30,6 +30,14 @@ describe('layouts', () => {
     expect(live?.installSourcesFile).toBeNull();
   });
 
+  it('name layers by their squashfs file, and nothing else', () => {
+    for (const layout of LAYOUTS) {
+      expect(layout.layerName('filesystem.squashfs')).toBe('filesystem');
+      expect(layout.layerName('filesystem.squashfs.gpg')).toBeNull();
+      expect(layout.layerName('filesystem.manifest')).toBeNull();
+    }
+  });
+
   it('stack casper layers by name, Debian live images on nothing', () => {
     const casper = layoutNamed('casper');
     const live = layoutNamed('live');

@@ -1,0 +1,121 @@
+import { createHash } from 'node:crypto';
+import { appendFile, chmod, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { removeTree } from '../../src/safety/remove.ts';
+import { cacheDir, exists } from '../../src/sample/cache.ts';
+import { runCommand } from '../../src/tools/exec.ts';
+import { BOOKWORM_HYBRID, type LiveBuildConfig } from './live-build-configs.ts';
+
+export { BOOKWORM_GRUB_ZSTD, BOOKWORM_HYBRID, LIVE_MARKER_PREFIX } from './live-build-configs.ts';
+export type { LiveBuildConfig } from './live-build-configs.ts';
+
+const ISO_FILE = 'live.iso';
+const LOCK_POLL_MS = 5_000;
+const pending = new Map<string, Promise<string>>();
+
+/** The cache folder of CONFIG's ISO: sha256 of the live-build version, lb config arguments and config files. */
+export async function liveBuildCacheDir(config: LiveBuildConfig): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify({ liveBuild: await readLiveBuildVersion(), args: config.configArgs }));
+  for (const path of Object.keys(config.files).sort()) hash.update(`\0${path}\0${config.files[path]}`);
+  return join(cacheDir(), 'live-build', `${config.name}-${hash.digest('hex').slice(0, 16)}`);
+}
+
+/**
+ * A real Debian live ISO made by live-build from CONFIG, built once (several minutes) and then
+ * shared by every test: the returned file is the cache's own copy, so tests must only read it.
+ */
+export function ensureLiveBuildIso(config: LiveBuildConfig = BOOKWORM_HYBRID): Promise<string> {
+  let iso = pending.get(config.name);
+  if (!iso) {
+    iso = ensureCachedIso(config);
+    pending.set(config.name, iso);
+    iso.catch(() => pending.delete(config.name));
+  }
+  return iso;
+}
+
+async function ensureCachedIso(config: LiveBuildConfig): Promise<string> {
+  const dir = await liveBuildCacheDir(config);
+  const iso = join(dir, ISO_FILE);
+  if (await exists(iso)) return iso;
+  await mkdir(dirname(dir), { recursive: true });
+  // Test files run in separate workers: a lock file makes the second one wait for the first build.
+  const release = await acquireLock(`${dir}.lock`);
+  try {
+    if (!(await exists(iso))) await buildIntoCache(config, dir);
+  } finally {
+    await release();
+  }
+  return iso;
+}
+
+/** Runs lb config + lb build in a fresh folder next to the cache, then renames the result into place. */
+async function buildIntoCache(config: LiveBuildConfig, dir: string): Promise<void> {
+  const work = `${dir}.build-${process.pid}`;
+  const staging = `${dir}.partial-${process.pid}`;
+  await removeTree(work, { within: dirname(dir) });
+  await removeTree(staging, { within: dirname(dir) });
+  await mkdir(work, { recursive: true });
+  await mkdir(staging, { recursive: true });
+  const logFile = join(staging, 'build.log');
+  const onLine = (line: string): void => void appendFile(logFile, `${line}\n`);
+  try {
+    await writeConfigFiles(work, config);
+    await runCommand(['lb', 'config', '--mode', 'debian', ...config.configArgs], { cwd: work, onLine });
+    await runCommand(['lb', 'build'], { cwd: work, onLine, detached: true });
+    await rename(join(work, config.isoName), join(staging, ISO_FILE));
+    await writeFile(join(staging, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+    await rename(staging, dir);
+  } catch (error) {
+    throw new Error(`live-build of ${config.name} failed; its log is ${logFile}`, { cause: error });
+  } finally {
+    await cleanBuildFolder(work);
+  }
+}
+
+async function writeConfigFiles(work: string, config: LiveBuildConfig): Promise<void> {
+  for (const [path, content] of Object.entries(config.files)) {
+    const file = join(work, path);
+    await mkdir(dirname(file), { recursive: true });
+    await writeFile(file, content);
+    if (path.includes('/hooks/')) await chmod(file, 0o755);
+  }
+}
+
+// lb build leaves proc/sys/devpts mounted in chroot/ when it fails; `lb clean` unmounts them first.
+async function cleanBuildFolder(work: string): Promise<void> {
+  await runCommand(['lb', 'clean', '--all'], { cwd: work }).catch(() => undefined);
+  await removeTree(work, { within: dirname(work) });
+}
+
+async function readLiveBuildVersion(): Promise<string> {
+  const { stdout } = await runCommand(['dpkg-query', '-W', '-f', '${Version}', 'live-build']);
+  return stdout.trim();
+}
+
+/** An exclusive lock file holding the owner's pid; a lock whose owner died is taken over. */
+async function acquireLock(path: string): Promise<() => Promise<void>> {
+  for (;;) {
+    try {
+      const handle = await open(path, 'wx');
+      await handle.writeFile(String(process.pid));
+      await handle.close();
+      return () => rm(path, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const owner = Number((await readFile(path, 'utf8').catch(() => '')).trim());
+    if (owner > 0 && !isAlive(owner)) await rm(path, { force: true });
+    else await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
