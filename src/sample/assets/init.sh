@@ -47,4 +47,7 @@ for layer in $chain; do
 done
 mount -t overlay overlay -o "lowerdir=$lower" /root || report "fail reason=overlay-failed cmdline=$cmdline"
 [ -f /root/etc/isoforge-release ] || report "fail reason=no-/etc/isoforge-release cmdline=$cmdline"
-report "ok release=$(cat /root/etc/isoforge-release) cmdline=$cmdline"
+# The kernel packages dpkg knows as installed (held or not) in the stacked chain, after the
+# cmdline so the marker's beginning stays as it was: "kernels=linux-image-A,linux-image-B" or none.
+kernels=$(awk '/^Package: /{p=$2} /^Status: / && $(NF-1)=="ok" && $NF=="installed" && p ~ /^linux-image-/ {printf "%s%s", s, p; s=","}' /root/var/lib/dpkg/status 2>/dev/null)
+report "ok release=$(cat /root/etc/isoforge-release) cmdline=$cmdline kernels=${kernels:-none}"
