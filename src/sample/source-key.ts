@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
  * Cache keys of the sample: a hash of the code and assets that decide its bytes, so a cached sample
  * is never older than the code that would build it (a changed source means a new cache name).
  */
-const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+// The repository's src/, whether this module runs from src/sample or compiled from dist/sample.
+const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
 
 // The layers are the slow part (debootstrap, mksquashfs): their key covers only what shapes them, so
 // a boot-files or ISO-tree change rebuilds the ISO in seconds from the cached layers.
