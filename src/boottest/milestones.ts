@@ -32,8 +32,3 @@ export function parseMilestone(line: string): Milestone | null {
 export function isLater(a: Milestone, b: Milestone | null): boolean {
   return b === null || MILESTONES.indexOf(a) > MILESTONES.indexOf(b);
 }
-
-/** Parses --until: a milestone name, checked, for a clear error on a typo. */
-export function isMilestone(value: string): value is Milestone {
-  return (MILESTONES as readonly string[]).includes(value);
-}
