@@ -47,7 +47,8 @@ function extentOf(iso: string, layer: LayerInfo): LayerExtent {
 async function readInput(input: string): Promise<{ original: IsoReport; mediumFiles: Map<string, string> }> {
   await using image = await IsoImage.open(input);
   const original = await inspectImage(image, input);
-  const wanted = [...original.checksumFiles, ...(layoutNamed(original.layout)?.installSourcesFile ?? [])];
+  const sources = layoutNamed(original.layout)?.installSourcesFile;
+  const wanted = [...original.checksumFiles, ...(sources ? [sources] : [])];
   const mediumFiles = new Map<string, string>();
   for (const path of wanted) {
     const text = await image.readText(path);
