@@ -1,6 +1,6 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inspectIso } from '../inspect/inspect.ts';
+import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
 import { runQemu } from '../tools/qemu.ts';
 import { type Firmware, FIRMWARE_FILES, makeQemuArgs, type Media } from './args.ts';
 import { type BootEnd, ConsoleWatch, type MilestoneHit } from './console-watch.ts';
@@ -143,8 +143,12 @@ async function watchScreen(
  * GRUB menus wait for a key): how long a boot loader may legitimately show a still screen.
  */
 export async function readMenuTimeoutSeconds(iso: string): Promise<number> {
-  const { bootMenus } = await inspectIso(iso);
-  return Math.max(0, ...bootMenus.map((menu) => menu.timeoutSeconds ?? 0));
+  return menuTimeoutSeconds(await inspectIso(iso));
+}
+
+/** readMenuTimeoutSeconds of a report already read. */
+export function menuTimeoutSeconds(report: Pick<IsoReport, 'bootMenus'>): number {
+  return Math.max(0, ...report.bootMenus.map((menu) => menu.timeoutSeconds ?? 0));
 }
 
 const ENDS: Record<BootResult['end'], string> = {

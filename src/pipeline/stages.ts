@@ -3,7 +3,7 @@ import {
   describeEnd,
   type Firmware,
   type Media,
-  readMenuTimeoutSeconds,
+  menuTimeoutSeconds,
   runBootTest,
 } from '../boottest/index.ts';
 import { VerifyError } from '../errors.ts';
@@ -119,7 +119,8 @@ async function bootTestOutput(inputs: StageInputs, mode: string, reporter: Stage
     firmware,
     media,
     expect: expect ? new RegExp(expect) : undefined,
-    menuTimeoutSeconds: await readMenuTimeoutSeconds(inputs.tempPath),
+    // The build never edits the menus: the original's report says how long they wait.
+    menuTimeoutSeconds: menuTimeoutSeconds(inputs.plan.original),
     timeoutSeconds: inputs.plan.recipeVerify?.timeout,
     logDir: inputs.workDir.bootLogs,
     signal: inputs.signal,
