@@ -11,6 +11,7 @@ const ORDER = [
   'rootfs',
   'distro',
   'inspect',
+  'medium',
   'steps',
   'recipe',
   'output',

@@ -56,15 +56,91 @@ export const signSchema = z
     message: 'give either key (a fingerprint) or generate (name, email, expiry)',
   });
 
+const kernelArgument = z
+  .string()
+  .min(1)
+  .regex(/^[^\s"'\\]+$/, 'one kernel argument: no spaces, quotes or backslashes (GRUB quoting is added for you)');
+
+/** Kernel arguments added to or removed from the menu entries that boot the live kernel. */
+export const cmdlineSchema = z.strictObject({
+  add: z.array(kernelArgument).default([]),
+  remove: z
+    .array(kernelArgument)
+    .default([])
+    .describe('an argument, or NAME= to remove every NAME=VALUE'),
+  entries: z
+    .string()
+    .optional()
+    .describe('a regular expression over entry titles; default: every entry that boots the live kernel'),
+  side: z
+    .enum(['live', 'installed'])
+    .default('live')
+    .describe("live: before '---' (the live system only); installed: after it (copied to the installed system)"),
+});
+
+export const menuSchema = z.strictObject({
+  timeout: z.number().int().min(0).max(3600).optional().describe('seconds before the default entry boots'),
+  default: z.string().min(1).optional().describe('the title of the entry booted by default'),
+  add: z
+    .array(
+      z.strictObject({
+        title: z.string().min(1),
+        from: z.string().min(1).describe('the title of the entry to copy'),
+        cmdline: cmdlineSchema.omit({ entries: true }).optional(),
+        default: z.boolean().default(false),
+      }),
+    )
+    .default([])
+    .describe('new entries, each copied from an existing one with other kernel arguments'),
+});
+
+const isoPath = z
+  .string()
+  .regex(/^\//, 'must be an absolute path on the medium, like /extra/file')
+  .refine((path) => !path.split('/').includes('..'), 'must not contain .. (it would leave the medium)');
+
+export const isoSchema = z.strictObject({
+  cmdline: cmdlineSchema.optional(),
+  menu: menuSchema.optional(),
+  autoinstall: z
+    .strictObject({
+      userData: relativeOrAbsolutePath.describe("subiquity's autoinstall file (user-data)"),
+      metaData: relativeOrAbsolutePath.optional(),
+      entry: z
+        .enum(['add', 'replace'])
+        .default('add')
+        .describe("add: a new 'Install automatically' entry; replace: the arguments go into the existing entries"),
+    })
+    .optional(),
+  files: z
+    .array(
+      z.strictObject({
+        src: relativeOrAbsolutePath,
+        dest: isoPath,
+        mode: z.number().int().min(0).max(0o7777).optional(),
+      }),
+    )
+    .default([]),
+  remove: z.array(isoPath).default([]),
+  diskInfo: z.string().min(1).max(200).optional().describe('the text of /.disk/info'),
+  pool: z
+    .strictObject({
+      debs: z.array(relativeOrAbsolutePath).default([]),
+      packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'must be a Debian package name')).default([]),
+    })
+    .optional()
+    .describe("packages for the medium's pool/, signed with the recipe's sign: key"),
+});
+
 export const recipeSchema = z.strictObject({
   input: relativeOrAbsolutePath.describe('the original ISO, relative to the recipe'),
   output: relativeOrAbsolutePath.describe('the ISO to write, relative to the recipe'),
   volumeId: z.string().min(1).max(32).optional().describe('default: keep the original'),
   bootSetup: z.enum(['replay', 'explicit']).default('replay'),
-  layers: z.record(
-    z.string().regex(/^[\w.+-]+$/, 'must be a layer file name without .squashfs'),
-    layerSchema,
-  ),
+  layers: z
+    .record(z.string().regex(/^[\w.+-]+$/, 'must be a layer file name without .squashfs'), layerSchema)
+    .default({}),
+  iso: isoSchema.optional().describe('changes to the medium itself: menus, kernel arguments, files, pool'),
   sign: signSchema.optional(),
   verify: z
     .strictObject({
@@ -85,11 +161,19 @@ export const recipeSchema = z.strictObject({
         .describe('seconds each boot may take before it counts as failed (default 180)'),
     })
     .optional(),
-});
+})
+  // A pool signed with no key would fail after the long layer work; say so before it starts.
+  .refine((recipe) => !recipe.iso?.pool || recipe.sign, {
+    path: ['iso', 'pool'],
+    message: "a pool needs a signing key: add sign: { key: FINGERPRINT } (or sign: { generate: ... }) to the recipe",
+  });
 
 export type Recipe = z.infer<typeof recipeSchema>;
 export type { RecipeStep };
 export type LayerRecipe = z.infer<typeof layerSchema>;
+export type IsoRecipe = z.infer<typeof isoSchema>;
+export type CmdlineRecipe = z.infer<typeof cmdlineSchema>;
+export type MenuRecipe = z.infer<typeof menuSchema>;
 
 /** The JSON Schema of the recipe format, for editors (yaml-language-server) and documentation. */
 export function makeRecipeJsonSchema(): unknown {
