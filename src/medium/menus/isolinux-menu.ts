@@ -1,0 +1,210 @@
+import { type ArgumentToken, editArguments } from './arguments.ts';
+import { applyEntryEdits, type MenuSyntax } from './menu-edit.ts';
+import type { CmdlineEdit, MenuEdit, MenuEditResult } from './types.ts';
+
+/** A LABEL block of a syslinux config (syslinux.txt, "LABEL"): its lines and the ones that matter. */
+export interface IsolinuxEntry {
+  name: string;
+  /** MENU LABEL without the `^` hotkey marker, else the label name. */
+  title: string;
+  start: number;
+  end: number;
+  /** Nesting in MENU BEGIN ... MENU END submenus. */
+  depth: number;
+  kernel: string | null;
+  kernelLine: number | null;
+  appendLine: number | null;
+  menuLabelLine: number | null;
+  menuDefaultLines: number[];
+}
+
+/** Keywords that belong to the LABEL above them; any other keyword is global and ends the block. */
+const LABEL_KEYWORDS = new Set([
+  'kernel', 'linux', 'boot', 'bss', 'pxe', 'fdimage', 'comboot', 'com32', 'config',
+  'append', 'initrd', 'ipappend', 'sysappend', 'localboot', 'text',
+]);
+const LABEL_MENU_KEYWORDS = new Set(['label', 'default', 'hide', 'passwd', 'disable', 'indent']);
+/** A DEFAULT naming one of these is a UI module (vesamenu.c32), not a label. */
+const MODULE_FILE = /\.(c32|com|cbt|bin|0)$/i;
+
+function keywords(line: string): [string, string, string[]] {
+  const words = line.trim().split(/\s+/).filter(Boolean);
+  return [words[0]?.toLowerCase() ?? '', words[1]?.toLowerCase() ?? '', words];
+}
+
+/** The LABEL blocks of LINES, in order; TEXT HELP ... ENDTEXT stays inside its label. */
+export function parseIsolinuxEntries(lines: readonly string[]): IsolinuxEntry[] {
+  const entries: IsolinuxEntry[] = [];
+  let depth = 0;
+  let current: IsolinuxEntry | null = null;
+  let inHelpText = false;
+  const close = () => {
+    if (current) entries.push(current);
+    current = null;
+  };
+  lines.forEach((line, i) => {
+    const [keyword, sub, words] = keywords(line);
+    if (inHelpText) {
+      if (keyword === 'endtext') inHelpText = false;
+      if (current) current.end = i;
+      return;
+    }
+    if (!keyword || keyword.startsWith('#')) return;
+    if (keyword === 'label') {
+      close();
+      current = makeEntry(words.slice(1).join(' '), i, depth);
+    } else if (keyword === 'menu' && (sub === 'begin' || sub === 'end')) {
+      close();
+      depth = Math.max(0, depth + (sub === 'begin' ? 1 : -1));
+    } else if (current && (LABEL_KEYWORDS.has(keyword) || (keyword === 'menu' && LABEL_MENU_KEYWORDS.has(sub)))) {
+      noteLabelLine(current, line, i, keyword, sub, words);
+      inHelpText = keyword === 'text' && sub === 'help';
+    } else {
+      close();
+    }
+  });
+  close();
+  return entries;
+}
+
+function makeEntry(name: string, start: number, depth: number): IsolinuxEntry {
+  return {
+    name, title: name, start, end: start, depth,
+    kernel: null, kernelLine: null, appendLine: null, menuLabelLine: null, menuDefaultLines: [],
+  };
+}
+
+function noteLabelLine(entry: IsolinuxEntry, line: string, i: number, keyword: string, sub: string, words: string[]): void {
+  entry.end = i;
+  if (keyword === 'kernel' || keyword === 'linux') {
+    entry.kernel = words[1] ?? null;
+    entry.kernelLine = i;
+  } else if (keyword === 'append') {
+    entry.appendLine = i;
+  } else if (keyword === 'menu' && sub === 'label') {
+    entry.title = titleOfMenuLabel(line);
+    entry.menuLabelLine = i;
+  } else if (keyword === 'menu' && sub === 'default') {
+    entry.menuDefaultLines.push(i);
+  }
+}
+
+/** `menu label ^Live system` -> `Live system`: the `^` only marks the hotkey. */
+function titleOfMenuLabel(line: string): string {
+  return line.replace(/^\s*menu\s+label\s*/i, '').trim().replace(/\^/g, '');
+}
+
+/** EDIT applied to one APPEND line; isolinux takes every character literally, initrd= stays where it is. */
+export function editIsolinuxAppendLine(line: string, edit: CmdlineEdit): string {
+  const words: ArgumentToken[] = [...line.matchAll(/\S+/g)].map((m) => ({
+    start: m.index,
+    end: m.index + m[0].length,
+    value: m[0],
+  }));
+  const end = words.at(-1)?.end ?? line.length;
+  return editArguments(line, words.slice(1), end, edit, (argument) => argument);
+}
+
+function indentOf(line: string | undefined): string {
+  return /^\s*/.exec(line ?? '')?.[0] ?? '';
+}
+
+function editCmdline(entry: IsolinuxEntry, lines: string[], edit: CmdlineEdit): void {
+  if (entry.appendLine !== null) {
+    lines[entry.appendLine] = editIsolinuxAppendLine(lines[entry.appendLine] ?? '', edit);
+    return;
+  }
+  if (entry.kernelLine === null) return;
+  const bare = `${indentOf(lines[entry.kernelLine])}append`;
+  const append = editIsolinuxAppendLine(bare, edit);
+  if (append !== bare) lines.splice(entry.kernelLine + 1, 0, append);
+}
+
+/** The indentation of ENTRY's keywords, a tab when the label has none yet. */
+function bodyIndentOf(entry: IsolinuxEntry, lines: readonly string[]): string {
+  return entry.end > entry.start ? indentOf(lines[entry.start + 1]) : '\t';
+}
+
+/** A label name for TITLE that no label of LINES has (label names are global to the whole menu). */
+function uniqueLabelName(lines: readonly string[], title: string): string {
+  const taken = new Set(parseIsolinuxEntries(lines).map((entry) => entry.name.toLowerCase()));
+  const base = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'entry';
+  let name = base;
+  for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
+  return name;
+}
+
+function copyEntry(entry: IsolinuxEntry, lines: readonly string[], title: string): string[] {
+  const at = (i: number) => i - entry.start;
+  const copy = lines.slice(entry.start, entry.end + 1);
+  const bodyIndent = bodyIndentOf(entry, lines);
+  copy[0] = `${indentOf(copy[0])}label ${uniqueLabelName(lines, title)}`;
+  if (entry.menuLabelLine !== null) copy[at(entry.menuLabelLine)] = `${indentOf(lines[entry.menuLabelLine])}menu label ${title}`;
+  const dropped = new Set(entry.menuDefaultLines.map(at));
+  const result = copy.filter((_, i) => !dropped.has(i));
+  if (entry.menuLabelLine === null) result.splice(1, 0, `${bodyIndent}menu label ${title}`);
+  return result;
+}
+
+/**
+ * TITLE becomes the one MENU DEFAULT among the top-level labels (menu.c32's default), and a
+ * DEFAULT that names a label (not a UI module like vesamenu.c32) names TITLE's label.
+ */
+function setDefault(lines: string[], title: string): boolean {
+  const entries = parseIsolinuxEntries(lines);
+  const target = entries.find((entry) => entry.title === title);
+  const stale = entries
+    .filter((entry) => entry.depth === 0 && entry !== target)
+    .flatMap((entry) => entry.menuDefaultLines);
+  if (target) {
+    lines.forEach((line, i) => {
+      const [keyword, , words] = keywords(line);
+      if (keyword === 'default' && words[1] && !MODULE_FILE.test(words[1])) {
+        lines[i] = `${indentOf(line)}${words[0]} ${target.name}`;
+      }
+    });
+    if (!target.menuDefaultLines.length) {
+      const after = target.menuLabelLine ?? target.start;
+      lines.splice(after + 1, 0, `${bodyIndentOf(target, lines)}menu default`);
+      for (let k = 0; k < stale.length; k++) if ((stale[k] ?? 0) > after) stale[k] = (stale[k] ?? 0) + 1;
+    }
+  }
+  for (const i of stale.sort((a, b) => b - a)) lines.splice(i, 1);
+  return target !== undefined;
+}
+
+/**
+ * TIMEOUT counts tenths of a second and 0 means "wait forever" (syslinux.txt, "TIMEOUT"), so 0 s
+ * becomes 1 (a tenth). Every TIMEOUT line is replaced; with none and ADD, one goes at the end.
+ */
+function setTimeout(lines: string[], seconds: number, add: boolean): void {
+  const tenths = Math.max(1, Math.round(seconds * 10));
+  const pattern = /^(\s*timeout\s+)\d+/i;
+  let found = false;
+  lines.forEach((line, i) => {
+    if (!pattern.test(line)) return;
+    found = true;
+    lines[i] = line.replace(pattern, (_, prefix: string) => `${prefix}${tenths}`);
+  });
+  if (found || !add) return;
+  const last = lines.at(-1) === '' ? lines.length - 1 : lines.length;
+  lines.splice(last, 0, `timeout ${tenths}`);
+}
+
+const ISOLINUX_SYNTAX: MenuSyntax<IsolinuxEntry> = {
+  parseEntries: parseIsolinuxEntries,
+  titleOf: (entry) => entry.title,
+  bootsLiveKernel: (entry, _lines, isLive) => entry.kernel !== null && isLive(entry.kernel),
+  editCmdline: (entry, lines, edit, isLive) => {
+    if (entry.kernel !== null && isLive(entry.kernel)) editCmdline(entry, lines, edit);
+  },
+  copyEntry,
+  endOf: (entry) => entry.end,
+  setDefault: (lines, title) => setDefault(lines, title),
+  setTimeout,
+};
+
+/** Edits an isolinux/syslinux menu file: kernel arguments, timeout, default entry, copied entries. */
+export function editIsolinuxMenu(text: string, edit: MenuEdit): MenuEditResult {
+  return applyEntryEdits(text, edit, ISOLINUX_SYNTAX);
+}
