@@ -1,5 +1,5 @@
 import { editArguments } from './arguments.ts';
-import { type GrubWord, parseGrubWords, quoteGrubString, quoteGrubWord } from './grub-words.ts';
+import { type GrubWord, parseGrubWords, quoteGrubString, quoteGrubWord } from '../../inspect/grub-words.ts';
 import { applyEntryEdits, type MenuSyntax } from './menu-edit.ts';
 import type { CmdlineEdit, MenuEdit, MenuEditResult } from './types.ts';
 

@@ -1,5 +1,5 @@
 import { isMenuEntryPoint } from '../../inspect/menu-files.ts';
-import { parseGrubWords } from './grub-words.ts';
+import { parseGrubWords } from '../../inspect/grub-words.ts';
 
 /** One menu file of a medium and its text. */
 export interface MenuFileText {
