@@ -76,17 +76,6 @@ export function parseIsolinuxMenu(text: string): MenuEntry[] {
   return entries;
 }
 
-export const MENU_FILES: readonly { path: string; loader: BootMenu['loader'] }[] = [
-  { path: '/boot/grub/grub.cfg', loader: 'grub' },
-  { path: '/boot/grub/loopback.cfg', loader: 'grub' },
-  { path: '/EFI/boot/grub.cfg', loader: 'grub' },
-  { path: '/isolinux/isolinux.cfg', loader: 'isolinux' },
-  { path: '/isolinux/txt.cfg', loader: 'isolinux' },
-  { path: '/isolinux/live.cfg', loader: 'isolinux' },
-  { path: '/isolinux.cfg', loader: 'isolinux' },
-  { path: '/syslinux/syslinux.cfg', loader: 'isolinux' },
-];
-
 export function parseMenu(file: string, loader: BootMenu['loader'], text: string): BootMenu {
   return loader === 'grub'
     ? { file, loader, entries: parseGrubMenu(text), timeoutSeconds: parseGrubTimeout(text) }

@@ -28,9 +28,15 @@ export async function runGrubScriptCheck(file: string, signal?: AbortSignal): Pr
 }
 
 /** "Syntax error at line 4" plus the `error: ...` lines before it (the first one is often noise). */
-export function parseGrubScriptCheckOutput(output: string): { ok: false; line: number | null; message: string } {
+export function parseGrubScriptCheckOutput(output: string): {
+  ok: false;
+  line: number | null;
+  message: string;
+} {
   const line = /Syntax error at line (\d+)/.exec(output)?.[1];
-  const errors = [...new Set(output.split('\n').filter((l) => l.startsWith('error: ') && !/out of memory/.test(l)))];
+  const errors = [
+    ...new Set(output.split('\n').filter((l) => l.startsWith('error: ') && !/out of memory/.test(l))),
+  ];
   const message = errors.map((l) => l.slice('error: '.length).replace(/\.$/, '')).join('; ') || output.trim();
   return { ok: false, line: line === undefined ? null : Number(line), message };
 }

@@ -39,7 +39,11 @@ export function editArguments(
   const removed = side.filter((arg) => edit.remove.some((pattern) => matchesRemoval(arg.value, pattern)));
   const kept = new Set(side.filter((arg) => !removed.includes(arg)).map((arg) => arg.value));
   const additions = [...new Set(edit.add)].filter((arg) => !kept.has(arg)).map(quote);
-  const splices: Splice[] = removed.map((arg) => ({ at: blankStart(line, arg.start), deleteTo: arg.end, insert: '' }));
+  const splices: Splice[] = removed.map((arg) => ({
+    at: blankStart(line, arg.start),
+    deleteTo: arg.end,
+    insert: '',
+  }));
   if (additions.length) splices.push(insertion(args, separator, end, edit.side, additions.join(' ')));
   // From the end backwards, so earlier offsets stay valid; an insertion at a deletion's end goes first.
   splices.sort((a, b) => b.at - a.at || b.deleteTo - a.deleteTo);
@@ -80,6 +84,7 @@ function blankStart(line: string, offset: number): number {
 /** Kernel arguments are single words in both loaders: a blank or newline inside one is a caller bug. */
 export function checkArguments(edit: CmdlineEdit): void {
   for (const argument of [...edit.add, ...edit.remove]) {
-    if (!argument || /\s/.test(argument)) throw new Error(`not one kernel argument: ${JSON.stringify(argument)}`);
+    if (!argument || /\s/.test(argument))
+      throw new Error(`not one kernel argument: ${JSON.stringify(argument)}`);
   }
 }

@@ -37,7 +37,11 @@ export function editMenuFiles(
   const timeoutFiles = new Set(chooseSettingFiles(files, 'timeout'));
   const defaultFiles = new Set(chooseSettingFiles(files, 'default'));
   const results = files.map((file) => {
-    const fileEdit: MenuEdit = { ...edit, addTimeout: timeoutFiles.has(file.path), addDefault: defaultFiles.has(file.path) };
+    const fileEdit: MenuEdit = {
+      ...edit,
+      addTimeout: timeoutFiles.has(file.path),
+      addDefault: defaultFiles.has(file.path),
+    };
     const result = editMenuFile(file, fileEdit);
     return { file, result };
   });
@@ -48,7 +52,14 @@ export function editMenuFiles(
     touched: result.touched,
     added: result.added,
   }));
-  return { files: edited, problems: findProblems(files, edit, results.map((r) => r.result)) };
+  return {
+    files: edited,
+    problems: findProblems(
+      files,
+      edit,
+      results.map((r) => r.result),
+    ),
+  };
 }
 
 /** One file with the editor of its loader. */
@@ -73,7 +84,10 @@ function findProblems(
   results: readonly MenuEditResult[],
 ): MenuEditProblem[] {
   const problems: MenuEditProblem[] = [];
-  const titles = listMenuTitles(files).map((title) => JSON.stringify(title)).join(', ') || 'none';
+  const titles =
+    listMenuTitles(files)
+      .map((title) => JSON.stringify(title))
+      .join(', ') || 'none';
   const matchedEntries = results.some((result) => result.found.entries.length > 0);
   if (edit.cmdline && !matchedEntries) {
     problems.push(
@@ -83,7 +97,11 @@ function findProblems(
             value: edit.cmdline.entries.source,
             message: `matches no menu entry that boots the live kernel; the menus' entries are ${titles}`,
           }
-        : { field: ['cmdline'], value: '', message: `no menu entry boots the live kernel; the menus' entries are ${titles}` },
+        : {
+            field: ['cmdline'],
+            value: '',
+            message: `no menu entry boots the live kernel; the menus' entries are ${titles}`,
+          },
     );
   }
   (edit.newEntries ?? []).forEach((entry, index) => {

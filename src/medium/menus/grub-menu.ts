@@ -41,7 +41,13 @@ export function parseGrubEntries(lines: readonly string[]): GrubEntry[] {
       if (block?.kind !== 'menuentry') return;
       const submenus = open.filter((b) => b.kind === 'submenu').map((b) => b.title);
       const path = [...submenus, block.title].join('>');
-      entries.push({ title: block.title, path, start: block.start, end: index, kernelLines: block.kernelLines });
+      entries.push({
+        title: block.title,
+        path,
+        start: block.start,
+        end: index,
+        kernelLines: block.kernelLines,
+      });
     } else if (KERNEL_COMMANDS.has(first.value) && open.at(-1)?.kind === 'menuentry') {
       open.at(-1)?.kernelLines.push(index);
     }
@@ -76,7 +82,8 @@ function retitleGrubEntry(line: string, title: string): string {
   let result = line;
   for (const word of [...words].reverse()) {
     if (drop.has(word)) result = result.slice(0, word.start).trimEnd() + result.slice(word.end);
-    else if (word === words[1]) result = result.slice(0, word.start) + quoteGrubString(title) + result.slice(word.end);
+    else if (word === words[1])
+      result = result.slice(0, word.start) + quoteGrubString(title) + result.slice(word.end);
   }
   return result;
 }
@@ -84,7 +91,8 @@ function retitleGrubEntry(line: string, title: string): string {
 const GRUB_SYNTAX: MenuSyntax<GrubEntry> = {
   parseEntries: parseGrubEntries,
   titleOf: (entry) => entry.title,
-  bootsLiveKernel: (entry, lines, isLive) => entry.kernelLines.some((i) => isLive(kernelPath(lines[i] ?? ''))),
+  bootsLiveKernel: (entry, lines, isLive) =>
+    entry.kernelLines.some((i) => isLive(kernelPath(lines[i] ?? ''))),
   editCmdline(entry, lines, edit, isLive) {
     for (const i of entry.kernelLines) {
       const line = lines[i] ?? '';

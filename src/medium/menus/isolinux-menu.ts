@@ -20,8 +20,21 @@ export interface IsolinuxEntry {
 
 /** Keywords that belong to the LABEL above them; any other keyword is global and ends the block. */
 const LABEL_KEYWORDS = new Set([
-  'kernel', 'linux', 'boot', 'bss', 'pxe', 'fdimage', 'comboot', 'com32', 'config',
-  'append', 'initrd', 'ipappend', 'sysappend', 'localboot', 'text',
+  'kernel',
+  'linux',
+  'boot',
+  'bss',
+  'pxe',
+  'fdimage',
+  'comboot',
+  'com32',
+  'config',
+  'append',
+  'initrd',
+  'ipappend',
+  'sysappend',
+  'localboot',
+  'text',
 ]);
 const LABEL_MENU_KEYWORDS = new Set(['label', 'default', 'hide', 'passwd', 'disable', 'indent']);
 /** A DEFAULT naming one of these is a UI module (vesamenu.c32), not a label. */
@@ -56,7 +69,10 @@ export function parseIsolinuxEntries(lines: readonly string[]): IsolinuxEntry[] 
     } else if (keyword === 'menu' && (sub === 'begin' || sub === 'end')) {
       close();
       depth = Math.max(0, depth + (sub === 'begin' ? 1 : -1));
-    } else if (current && (LABEL_KEYWORDS.has(keyword) || (keyword === 'menu' && LABEL_MENU_KEYWORDS.has(sub)))) {
+    } else if (
+      current &&
+      (LABEL_KEYWORDS.has(keyword) || (keyword === 'menu' && LABEL_MENU_KEYWORDS.has(sub)))
+    ) {
       noteLabelLine(current, line, i, keyword, sub, words);
       inHelpText = keyword === 'text' && sub === 'help';
     } else {
@@ -69,12 +85,27 @@ export function parseIsolinuxEntries(lines: readonly string[]): IsolinuxEntry[] 
 
 function makeEntry(name: string, start: number, depth: number): IsolinuxEntry {
   return {
-    name, title: name, start, end: start, depth,
-    kernel: null, kernelLine: null, appendLine: null, menuLabelLine: null, menuDefaultLines: [],
+    name,
+    title: name,
+    start,
+    end: start,
+    depth,
+    kernel: null,
+    kernelLine: null,
+    appendLine: null,
+    menuLabelLine: null,
+    menuDefaultLines: [],
   };
 }
 
-function noteLabelLine(entry: IsolinuxEntry, line: string, i: number, keyword: string, sub: string, words: string[]): void {
+function noteLabelLine(
+  entry: IsolinuxEntry,
+  line: string,
+  i: number,
+  keyword: string,
+  sub: string,
+  words: string[],
+): void {
   entry.end = i;
   if (keyword === 'kernel' || keyword === 'linux') {
     entry.kernel = words[1] ?? null;
@@ -91,7 +122,10 @@ function noteLabelLine(entry: IsolinuxEntry, line: string, i: number, keyword: s
 
 /** `menu label ^Live system` -> `Live system`: the `^` only marks the hotkey. */
 function titleOfMenuLabel(line: string): string {
-  return line.replace(/^\s*menu\s+label\s*/i, '').trim().replace(/\^/g, '');
+  return line
+    .replace(/^\s*menu\s+label\s*/i, '')
+    .trim()
+    .replace(/\^/g, '');
 }
 
 /** EDIT applied to one APPEND line; isolinux takes every character literally, initrd= stays where it is. */
@@ -128,7 +162,12 @@ function bodyIndentOf(entry: IsolinuxEntry, lines: readonly string[]): string {
 /** A label name for TITLE that no label of LINES has (label names are global to the whole menu). */
 function uniqueLabelName(lines: readonly string[], title: string): string {
   const taken = new Set(parseIsolinuxEntries(lines).map((entry) => entry.name.toLowerCase()));
-  const base = title.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40) || 'entry';
+  const base =
+    title
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'entry';
   let name = base;
   for (let n = 2; taken.has(name); n++) name = `${base}-${n}`;
   return name;
@@ -139,7 +178,8 @@ function copyEntry(entry: IsolinuxEntry, lines: readonly string[], title: string
   const copy = lines.slice(entry.start, entry.end + 1);
   const bodyIndent = bodyIndentOf(entry, lines);
   copy[0] = `${indentOf(copy[0])}label ${uniqueLabelName(lines, title)}`;
-  if (entry.menuLabelLine !== null) copy[at(entry.menuLabelLine)] = `${indentOf(lines[entry.menuLabelLine])}menu label ${title}`;
+  if (entry.menuLabelLine !== null)
+    copy[at(entry.menuLabelLine)] = `${indentOf(lines[entry.menuLabelLine])}menu label ${title}`;
   const dropped = new Set(entry.menuDefaultLines.map(at));
   const result = copy.filter((_, i) => !dropped.has(i));
   if (entry.menuLabelLine === null) result.splice(1, 0, `${bodyIndent}menu label ${title}`);

@@ -19,18 +19,29 @@ export interface MenuSyntax<Entry> {
 }
 
 /** The edit order that makes editing twice the same as once: arguments, copies, default, timeout. */
-export function applyEntryEdits<Entry>(text: string, edit: MenuEdit, syntax: MenuSyntax<Entry>): MenuEditResult {
+export function applyEntryEdits<Entry>(
+  text: string,
+  edit: MenuEdit,
+  syntax: MenuSyntax<Entry>,
+): MenuEditResult {
   const newEntries = edit.newEntries ?? [];
   for (const cmdline of [edit.cmdline, ...newEntries.map((entry) => entry.cmdline)]) {
     if (cmdline) checkArguments(cmdline);
   }
   const lines = text.split('\n');
-  const result: MenuEditResult = { text, touched: [], added: [], found: { entries: [], from: [], default: false } };
+  const result: MenuEditResult = {
+    text,
+    touched: [],
+    added: [],
+    found: { entries: [], from: [], default: false },
+  };
   if (edit.cmdline) editLiveEntries(lines, edit, syntax, result);
   for (const entry of newEntries) addCopy(lines, entry, edit.isLiveKernel, syntax, result);
   const defaultTitle = [...newEntries].reverse().find((entry) => entry.default)?.title ?? edit.defaultTitle;
-  if (defaultTitle !== undefined) result.found.default = syntax.setDefault(lines, defaultTitle, edit.addDefault ?? false);
-  if (edit.timeoutSeconds !== undefined) syntax.setTimeout(lines, edit.timeoutSeconds, edit.addTimeout ?? false);
+  if (defaultTitle !== undefined)
+    result.found.default = syntax.setDefault(lines, defaultTitle, edit.addDefault ?? false);
+  if (edit.timeoutSeconds !== undefined)
+    syntax.setTimeout(lines, edit.timeoutSeconds, edit.addTimeout ?? false);
   result.text = lines.join('\n');
   return result;
 }
@@ -39,7 +50,12 @@ export function applyEntryEdits<Entry>(text: string, edit: MenuEdit, syntax: Men
  * The recipe's cmdline on every entry that boots the live kernel (and matches `entries`). The new
  * entries' titles are skipped: on a second run their copy exists and has its own arguments.
  */
-function editLiveEntries<Entry>(lines: string[], edit: MenuEdit, syntax: MenuSyntax<Entry>, result: MenuEditResult): void {
+function editLiveEntries<Entry>(
+  lines: string[],
+  edit: MenuEdit,
+  syntax: MenuSyntax<Entry>,
+  result: MenuEditResult,
+): void {
   const cmdline = edit.cmdline;
   if (!cmdline) return;
   const newTitles = new Set((edit.newEntries ?? []).map((entry) => entry.title));

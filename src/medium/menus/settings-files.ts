@@ -30,7 +30,9 @@ const ASSIGNS: Record<MenuFileText['loader'], Record<MenuSetting, RegExp | null>
 export function chooseSettingFiles(files: readonly MenuFileText[], setting: MenuSetting): string[] {
   const byPath = new Map(files.map((file) => [file.path.toLowerCase(), file]));
   const settled = new Set(
-    files.filter((file) => ASSIGNS[file.loader][setting]?.test(file.text)).map((file) => file.path.toLowerCase()),
+    files
+      .filter((file) => ASSIGNS[file.loader][setting]?.test(file.text))
+      .map((file) => file.path.toLowerCase()),
   );
   const chosen: string[] = [];
   for (const file of files) {

@@ -26,7 +26,9 @@ describe.each(Object.entries(MENUS))('editGrubMenu on the %s', (_name, original)
   it('adds the arguments before --- with ; escaped, and GRUB parses the result', async () => {
     expect(await checkGrubText(original)).toEqual({ ok: true });
     const edited = editGrubMenu(original, AUTOINSTALL);
-    const live = parseMenu('/boot/grub/grub.cfg', 'grub', edited.text).entries.filter((e) => e.kernel?.includes('vmlinuz'));
+    const live = parseMenu('/boot/grub/grub.cfg', 'grub', edited.text).entries.filter((e) =>
+      e.kernel?.includes('vmlinuz'),
+    );
     expect(live.length).toBeGreaterThan(0);
     for (const entry of live) {
       expect(entry.cmdline).toMatch(/(^| )autoinstall ds=nocloud\\;s=\/cdrom\/nocloud\/ ---/);
@@ -56,7 +58,14 @@ describe.each(Object.entries(MENUS))('editGrubMenu on the %s', (_name, original)
       cmdline: { add: ['autoinstall', SEED, 'quiet'], remove: ['console=', 'quiet'], side: 'live' },
       timeoutSeconds: 5,
       addTimeout: true,
-      newEntries: [{ title: 'Install automatically', from: 'Try or Install Ubuntu Server', default: true, cmdline: { add: ['nosplash'], remove: [], side: 'installed' } }],
+      newEntries: [
+        {
+          title: 'Install automatically',
+          from: 'Try or Install Ubuntu Server',
+          default: true,
+          cmdline: { add: ['nosplash'], remove: [], side: 'installed' },
+        },
+      ],
     };
     const once = editGrubMenu(original, edit);
     const twice = editGrubMenu(once.text, edit);
@@ -70,21 +79,35 @@ describe('editGrubMenu on the sample (serial console arguments)', () => {
 
   it('removes NAME= (every NAME=VALUE) and an exact argument', async () => {
     expect(cmdlines(original)[0]).toMatch(/console=ttyS0/);
-    const edited = editGrubMenu(original, { isLiveKernel, cmdline: { add: [], remove: ['console=', 'nosuch'], side: 'live' } });
+    const edited = editGrubMenu(original, {
+      isLiveKernel,
+      cmdline: { add: [], remove: ['console=', 'nosuch'], side: 'live' },
+    });
     expect(cmdlines(edited.text)[0]).not.toMatch(/console=/);
     expect(cmdlines(edited.text)[0]).toMatch(/---$/);
     expect(await checkGrubText(edited.text)).toEqual({ ok: true });
   });
 
   it('puts installed-side arguments after --- and removes only there', () => {
-    const once = editGrubMenu(original, { isLiveKernel, cmdline: { add: ['console=ttyS0,115200', 'quiet'], remove: [], side: 'installed' } });
+    const once = editGrubMenu(original, {
+      isLiveKernel,
+      cmdline: { add: ['console=ttyS0,115200', 'quiet'], remove: [], side: 'installed' },
+    });
     expect(cmdlines(once.text)[0]).toMatch(/console=ttyS0,115200 .*--- console=ttyS0,115200 quiet$/);
-    const removed = editGrubMenu(once.text, { isLiveKernel, cmdline: { add: [], remove: ['console=', 'quiet'], side: 'installed' } });
+    const removed = editGrubMenu(once.text, {
+      isLiveKernel,
+      cmdline: { add: [], remove: ['console=', 'quiet'], side: 'installed' },
+    });
     expect(cmdlines(removed.text)[0]).toBe(cmdlines(original)[0]);
   });
 
   it('replaces the timeout and sets the default to a title, which GRUB accepts', async () => {
-    const edited = editGrubMenu(original, { isLiveKernel, timeoutSeconds: 7, defaultTitle: 'UEFI Firmware Settings', addDefault: true });
+    const edited = editGrubMenu(original, {
+      isLiveKernel,
+      timeoutSeconds: 7,
+      defaultTitle: 'UEFI Firmware Settings',
+      addDefault: true,
+    });
     expect(parseMenu('/boot/grub/grub.cfg', 'grub', edited.text).timeoutSeconds).toBe(7);
     expect(edited.text).toMatch(/^set default="UEFI Firmware Settings"\n/);
     expect(edited.text.match(/set timeout=/g)).toHaveLength(1);
@@ -116,7 +139,11 @@ describe('editGrubMenu: new entries and unmatched names', () => {
       'Ubuntu Server with the HWE kernel',
     ]);
     expect(menu.entries[0]?.cmdline).toBe('---');
-    expect(menu.entries[1]).toMatchObject({ kernel: '/casper/vmlinuz', initrd: '/casper/initrd', cmdline: 'autoinstall ds=nocloud\\;s=/cdrom/nocloud/ ---' });
+    expect(menu.entries[1]).toMatchObject({
+      kernel: '/casper/vmlinuz',
+      initrd: '/casper/initrd',
+      cmdline: 'autoinstall ds=nocloud\\;s=/cdrom/nocloud/ ---',
+    });
     expect(edited.text).toContain('set default="Install \\"automatically\\" for \\$USER"\n');
     expect(await checkGrubText(edited.text)).toEqual({ ok: true });
   });
@@ -135,8 +162,12 @@ describe('editGrubMenu: new entries and unmatched names', () => {
   });
 
   it('drops --id and --hotkey from a copy: they must stay unique', () => {
-    const original = 'menuentry "Live system (amd64)" --hotkey=l --id live {\n\tlinux\t/live/vmlinuz boot=live\n}\n';
-    const edited = editGrubMenu(original, { isLiveKernel, newEntries: [{ title: 'Other', from: 'Live system (amd64)', default: false }] });
+    const original =
+      'menuentry "Live system (amd64)" --hotkey=l --id live {\n\tlinux\t/live/vmlinuz boot=live\n}\n';
+    const edited = editGrubMenu(original, {
+      isLiveKernel,
+      newEntries: [{ title: 'Other', from: 'Live system (amd64)', default: false }],
+    });
     expect(edited.text.split('\n')[3]).toBe('menuentry "Other" {');
   });
 });
