@@ -7,8 +7,13 @@ export interface ArgumentToken {
   value: string;
 }
 
-/** The separator after which installers (casper, subiquity, d-i) copy arguments to the installed system. */
+/**
+ * The separator after which installers (casper, subiquity, d-i) copy arguments to the installed
+ * system; older menus (d-i, UNetbootin) write `--`, which the kernel also reads as "the rest is
+ * for init", so live-side arguments must go before either.
+ */
 export const INSTALLED_SEPARATOR = '---';
+const SEPARATORS = new Set([INSTALLED_SEPARATOR, '--']);
 
 interface Splice {
   at: number;
@@ -19,7 +24,7 @@ interface Splice {
 /**
  * EDIT applied to the arguments ARGS of LINE (their offsets in it); END is where the command's
  * last word ends. Removals and additions act on EDIT's side of `---`. With no `---`, the live side
- * is the whole line and the installed side gets a new ` --- ARGS` at the end. QUOTE writes one
+ * is the whole line and the installed side gets a new ` --- ARGS` at the end (`--` counts as `---`). QUOTE writes one
  * argument in the loader's syntax. An argument already on the side is not added again.
  */
 export function editArguments(
@@ -29,7 +34,7 @@ export function editArguments(
   edit: CmdlineEdit,
   quote: (argument: string) => string,
 ): string {
-  const separator = args.findIndex((arg) => arg.value === INSTALLED_SEPARATOR);
+  const separator = args.findIndex((arg) => SEPARATORS.has(arg.value));
   const side =
     edit.side === 'live'
       ? args.slice(0, separator < 0 ? args.length : separator)

@@ -36,7 +36,7 @@ const LABEL_KEYWORDS = new Set([
   'localboot',
   'text',
 ]);
-const LABEL_MENU_KEYWORDS = new Set(['label', 'default', 'hide', 'passwd', 'disable', 'indent']);
+const LABEL_MENU_KEYWORDS = new Set(['label', 'default', 'hide', 'passwd', 'disable', 'indent', 'exit']);
 /** A DEFAULT naming one of these is a UI module (vesamenu.c32), not a label. */
 const MODULE_FILE = /\.(c32|com|cbt|bin|0)$/i;
 

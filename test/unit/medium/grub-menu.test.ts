@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseMenu } from '../../../src/inspect/menus.ts';
-import { editGrubMenu, type MenuEdit } from '../../../src/medium/menus/index.ts';
+import {
+  chooseSettingFiles,
+  editGrubMenu,
+  editMenuFiles,
+  type MenuEdit,
+  type MenuFileText,
+} from '../../../src/medium/menus/index.ts';
 import { makeGrubConfig, makeLoopbackConfig } from '../../../src/sample/tree.ts';
 import { checkGrubText, isLiveKernel, readMenuFixture } from './menu-support.ts';
 
@@ -169,5 +175,36 @@ describe('editGrubMenu: new entries and unmatched names', () => {
       newEntries: [{ title: 'Other', from: 'Live system (amd64)', default: false }],
     });
     expect(edited.text.split('\n')[3]).toBe('menuentry "Other" {');
+  });
+});
+
+describe('chooseSettingFiles and editMenuFiles on an Ubuntu medium (grub.cfg, loopback.cfg)', () => {
+  const files: MenuFileText[] = [
+    { path: '/boot/grub/grub.cfg', loader: 'grub', text: MENUS['Ubuntu 22.04 grub.cfg'] },
+    { path: '/boot/grub/loopback.cfg', loader: 'grub', text: MENUS['Ubuntu 22.04 loopback.cfg'] },
+  ];
+
+  it("replaces grub.cfg's timeout and gives loopback.cfg (sourced alone by multiboot sticks) its own", async () => {
+    expect(chooseSettingFiles(files, 'timeout')).toEqual(['/boot/grub/loopback.cfg']);
+    expect(chooseSettingFiles(files, 'default')).toEqual(['/boot/grub/grub.cfg', '/boot/grub/loopback.cfg']);
+    const { files: edited, problems } = editMenuFiles(files, {
+      isLiveKernel,
+      cmdline: { add: [SEED], remove: [], side: 'live', entries: /HWE/ },
+      timeoutSeconds: 3,
+      defaultTitle: 'Ubuntu Server with the HWE kernel',
+    });
+    expect(problems).toEqual([]);
+    for (const file of edited) {
+      const menu = parseMenu(file.path, 'grub', file.text);
+      expect(menu.timeoutSeconds, file.path).toBe(3);
+      expect(file.text.match(/set timeout=/g), file.path).toHaveLength(1);
+      expect(file.text, file.path).toContain('set default="Ubuntu Server with the HWE kernel"\n');
+      expect(menu.entries.map((entry) => entry.cmdline?.includes('nocloud') ?? false).slice(0, 2)).toEqual([
+        false,
+        true,
+      ]);
+      expect(file.touched).toEqual(['Ubuntu Server with the HWE kernel']);
+      expect(await checkGrubText(file.text), file.path).toEqual({ ok: true });
+    }
   });
 });
