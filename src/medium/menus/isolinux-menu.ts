@@ -37,6 +37,8 @@ const LABEL_KEYWORDS = new Set([
   'text',
 ]);
 const LABEL_MENU_KEYWORDS = new Set(['label', 'default', 'hide', 'passwd', 'disable', 'indent', 'exit']);
+/** The largest TIMEOUT syslinux accepts (syslinux.doc, "timeout"): just below one hour. */
+const MAX_TIMEOUT_TENTHS = 35996;
 /** A DEFAULT naming one of these is a UI module (vesamenu.c32), not a label. */
 const MODULE_FILE = /\.(c32|com|cbt|bin|0)$/i;
 
@@ -190,7 +192,7 @@ function copyEntry(entry: IsolinuxEntry, lines: readonly string[], title: string
  * TITLE becomes the one MENU DEFAULT among the top-level labels (menu.c32's default), and a
  * DEFAULT that names a label (not a UI module like vesamenu.c32) names TITLE's label.
  */
-function setDefault(lines: string[], title: string): boolean {
+function setIsolinuxDefault(lines: string[], title: string): boolean {
   const entries = parseIsolinuxEntries(lines);
   const target = entries.find((entry) => entry.title === title);
   const stale = entries
@@ -214,11 +216,12 @@ function setDefault(lines: string[], title: string): boolean {
 }
 
 /**
- * TIMEOUT counts tenths of a second and 0 means "wait forever" (syslinux.txt, "TIMEOUT"), so 0 s
- * becomes 1 (a tenth). Every TIMEOUT line is replaced; with none and ADD, one goes at the end.
+ * TIMEOUT counts tenths of a second and 0 means "wait forever" (syslinux.doc, "timeout"), so 0 s
+ * becomes 1 (a tenth) and 3600 s the maximum, 35996. Every TIMEOUT line is replaced (wherever it
+ * is, menu.c32 reads the last one); with none and ADD, one goes at the end of the file.
  */
-function setTimeout(lines: string[], seconds: number, add: boolean): void {
-  const tenths = Math.max(1, Math.round(seconds * 10));
+function setIsolinuxTimeout(lines: string[], seconds: number, add: boolean): void {
+  const tenths = Math.min(MAX_TIMEOUT_TENTHS, Math.max(1, Math.round(seconds * 10)));
   const pattern = /^(\s*timeout\s+)\d+/i;
   let found = false;
   lines.forEach((line, i) => {
@@ -240,8 +243,8 @@ const ISOLINUX_SYNTAX: MenuSyntax<IsolinuxEntry> = {
   },
   copyEntry,
   endOf: (entry) => entry.end,
-  setDefault: (lines, title) => setDefault(lines, title),
-  setTimeout,
+  setDefault: (lines, title) => setIsolinuxDefault(lines, title),
+  setTimeout: setIsolinuxTimeout,
 };
 
 /** Edits an isolinux/syslinux menu file: kernel arguments, timeout, default entry, copied entries. */

@@ -133,3 +133,15 @@ describe('editIsolinuxMenu on a label without APPEND', () => {
     expect(nothing.text).toBe(original);
   });
 });
+
+describe('editIsolinuxMenu timeouts at the edges of syslinux.doc ("timeout": tenths, 0 = none, at most 35996)', () => {
+  it('writes 0 s as one tenth and an hour as 35996', () => {
+    const original = 'include menu.cfg\ndefault vesamenu.c32\nprompt 0\ntimeout 0\n';
+    expect(editIsolinuxMenu(original, { isLiveKernel, timeoutSeconds: 0 }).text).toBe(
+      original.replace('timeout 0', 'timeout 1'),
+    );
+    expect(editIsolinuxMenu(original, { isLiveKernel, timeoutSeconds: 3600 }).text).toBe(
+      original.replace('timeout 0', 'timeout 35996'),
+    );
+  });
+});
