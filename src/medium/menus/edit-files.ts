@@ -1,5 +1,5 @@
 import { editGrubMenu, parseGrubEntries } from './grub-menu.ts';
-import { editIsolinuxMenu, parseIsolinuxEntries } from './isolinux-menu.ts';
+import { editIsolinuxMenu, listIsolinuxLabels, parseIsolinuxEntries } from './isolinux-menu.ts';
 import { chooseSettingFiles, type MenuFileText } from './settings-files.ts';
 import type { MenuCmdlineEdit, MenuEdit, MenuEditResult, NewMenuEntry } from './types.ts';
 
@@ -42,7 +42,10 @@ export function editMenuFiles(
       addTimeout: timeoutFiles.has(file.path),
       addDefault: defaultFiles.has(file.path),
     };
-    const result = editMenuFile(file, fileEdit);
+    const otherLabels = files
+      .filter((other) => other !== file && other.loader === 'isolinux')
+      .flatMap((other) => listIsolinuxLabels(other.text));
+    const result = editMenuFile(file, fileEdit, otherLabels);
     return { file, result };
   });
   const edited = results.map(({ file, result }) => ({
@@ -62,9 +65,15 @@ export function editMenuFiles(
   };
 }
 
-/** One file with the editor of its loader. */
-export function editMenuFile(file: MenuFileText, edit: MenuEdit): MenuEditResult {
-  return file.loader === 'grub' ? editGrubMenu(file.text, edit) : editIsolinuxMenu(file.text, edit);
+/** One file with the editor of its loader; OTHER_LABELS: isolinux label names in the menu's other files. */
+export function editMenuFile(
+  file: MenuFileText,
+  edit: MenuEdit,
+  otherLabels: readonly string[] = [],
+): MenuEditResult {
+  return file.loader === 'grub'
+    ? editGrubMenu(file.text, edit)
+    : editIsolinuxMenu(file.text, edit, otherLabels);
 }
 
 /** Every entry title of FILES, for the messages: what the recipe could have named. */

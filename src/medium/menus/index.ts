@@ -4,6 +4,6 @@ export { editMenuFile, editMenuFiles, listMenuTitles } from './edit-files.ts';
 export type { EditedMenuFile, MenuEditProblem, MenuFilesEdit } from './edit-files.ts';
 export { editGrubMenu, editGrubKernelLine } from './grub-menu.ts';
 export { quoteGrubWord } from '../../inspect/grub-words.ts';
-export { editIsolinuxAppendLine, editIsolinuxMenu } from './isolinux-menu.ts';
+export { editIsolinuxAppendLine, editIsolinuxMenu, listIsolinuxLabels } from './isolinux-menu.ts';
 export { chooseSettingFiles, includedPaths, type MenuFileText, type MenuSetting } from './settings-files.ts';
 export type { CmdlineEdit, MenuCmdlineEdit, MenuEdit, MenuEditResult, NewMenuEntry } from './types.ts';

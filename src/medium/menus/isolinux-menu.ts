@@ -161,9 +161,10 @@ function bodyIndentOf(entry: IsolinuxEntry, lines: readonly string[]): string {
   return entry.end > entry.start ? indentOf(lines[entry.start + 1]) : '\t';
 }
 
-/** A label name for TITLE that no label of LINES has (label names are global to the whole menu). */
-function uniqueLabelName(lines: readonly string[], title: string): string {
-  const taken = new Set(parseIsolinuxEntries(lines).map((entry) => entry.name.toLowerCase()));
+/** A label name for TITLE that no label of LINES or OTHERS has (label names are global to the whole menu). */
+function uniqueLabelName(lines: readonly string[], others: readonly string[], title: string): string {
+  const names = [...parseIsolinuxEntries(lines).map((entry) => entry.name), ...others];
+  const taken = new Set(names.map((name) => name.toLowerCase()));
   const base =
     title
       .toLowerCase()
@@ -175,11 +176,16 @@ function uniqueLabelName(lines: readonly string[], title: string): string {
   return name;
 }
 
-function copyEntry(entry: IsolinuxEntry, lines: readonly string[], title: string): string[] {
+function copyEntry(
+  entry: IsolinuxEntry,
+  lines: readonly string[],
+  title: string,
+  others: readonly string[],
+): string[] {
   const at = (i: number) => i - entry.start;
   const copy = lines.slice(entry.start, entry.end + 1);
   const bodyIndent = bodyIndentOf(entry, lines);
-  copy[0] = `${indentOf(copy[0])}label ${uniqueLabelName(lines, title)}`;
+  copy[0] = `${indentOf(copy[0])}label ${uniqueLabelName(lines, others, title)}`;
   if (entry.menuLabelLine !== null)
     copy[at(entry.menuLabelLine)] = `${indentOf(lines[entry.menuLabelLine])}menu label ${title}`;
   const dropped = new Set(entry.menuDefaultLines.map(at));
@@ -234,20 +240,35 @@ function setIsolinuxTimeout(lines: string[], seconds: number, add: boolean): voi
   lines.splice(last, 0, `timeout ${tenths}`);
 }
 
-const ISOLINUX_SYNTAX: MenuSyntax<IsolinuxEntry> = {
-  parseEntries: parseIsolinuxEntries,
-  titleOf: (entry) => entry.title,
-  bootsLiveKernel: (entry, _lines, isLive) => entry.kernel !== null && isLive(entry.kernel),
-  editCmdline: (entry, lines, edit, isLive) => {
-    if (entry.kernel !== null && isLive(entry.kernel)) editCmdline(entry, lines, edit);
-  },
-  copyEntry,
-  endOf: (entry) => entry.end,
-  setDefault: (lines, title) => setIsolinuxDefault(lines, title),
-  setTimeout: setIsolinuxTimeout,
-};
+/** The isolinux syntax; OTHER_LABELS are the label names of the menu's other files. */
+function isolinuxSyntax(otherLabels: readonly string[]): MenuSyntax<IsolinuxEntry> {
+  return {
+    parseEntries: parseIsolinuxEntries,
+    titleOf: (entry) => entry.title,
+    bootsLiveKernel: (entry, _lines, isLive) => entry.kernel !== null && isLive(entry.kernel),
+    editCmdline: (entry, lines, edit, isLive) => {
+      if (entry.kernel !== null && isLive(entry.kernel)) editCmdline(entry, lines, edit);
+    },
+    copyEntry: (entry, lines, title) => copyEntry(entry, lines, title, otherLabels),
+    endOf: (entry) => entry.end,
+    setDefault: (lines, title) => setIsolinuxDefault(lines, title),
+    setTimeout: setIsolinuxTimeout,
+  };
+}
 
-/** Edits an isolinux/syslinux menu file: kernel arguments, timeout, default entry, copied entries. */
-export function editIsolinuxMenu(text: string, edit: MenuEdit): MenuEditResult {
-  return applyEntryEdits(text, edit, ISOLINUX_SYNTAX);
+/** The label names of an isolinux file, for otherLabels of the edits of the files it shares a menu with. */
+export function listIsolinuxLabels(text: string): string[] {
+  return parseIsolinuxEntries(text.split('\n')).map((entry) => entry.name);
+}
+
+/**
+ * Edits an isolinux/syslinux menu file: kernel arguments, timeout, default entry, copied entries.
+ * A copy's label name is made unique among this file's labels and OTHER_LABELS.
+ */
+export function editIsolinuxMenu(
+  text: string,
+  edit: MenuEdit,
+  otherLabels: readonly string[] = [],
+): MenuEditResult {
+  return applyEntryEdits(text, edit, isolinuxSyntax(otherLabels));
 }

@@ -145,3 +145,15 @@ describe('editIsolinuxMenu timeouts at the edges of syslinux.doc ("timeout": ten
     );
   });
 });
+
+describe('editIsolinuxMenu label names of copies', () => {
+  it("avoids the label names of the menu's other files (they share one namespace)", async () => {
+    const original = await readMenuFixture('unetbootin-ubuntu-syslinux.cfg');
+    const edit: MenuEdit = {
+      isLiveKernel,
+      newEntries: [{ title: 'HDT', from: 'Install Ubuntu', default: false }],
+    };
+    expect(editIsolinuxMenu(original, edit).text).toContain('\nlabel hdt\n');
+    expect(editIsolinuxMenu(original, edit, ['hdt', 'HDT-2']).text).toContain('\nlabel hdt-3\n');
+  });
+});
