@@ -84,26 +84,48 @@ export function parseAutoinstall(text: string, file: string): Autoinstall {
   checkTopLevelKeys(yaml, form, fail);
   const data = yaml.doc.toJS() as { autoinstall: unknown };
   const result = autoinstallSectionsSchema.safeParse(data.autoinstall);
-  if (!result.success) {
-    // A misspelt key also leaves a required one missing: name the misspelling.
-    const issues = result.error.issues;
-    const issue = (issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]) as z.core.$ZodIssue;
-    const path = ['autoinstall', ...issue.path];
-    if (issue.code === 'unrecognized_keys') {
-      const key = issue.keys[0] ?? '';
-      if (path.length > 1) fail(positionOfKey(yaml, path, key), [...path, key].join('.'), 'unknown key');
-      const known = `the sections of the autoinstall reference (version 1): ${AUTOINSTALL_SECTIONS.join(', ')}`;
-      fail(positionOfKey(yaml, path, key), `autoinstall.${key}`, 'unknown section', known);
-    }
-    const missing = getIn(data, path) === undefined;
-    fail(positionOf(yaml, path), path.join('.'), missing ? MISSING(path) : issue.message);
-  }
+  if (!result.success) failOnIssue(yaml, data, result.error.issues, fail);
   const sections = result.data as AutoinstallSections;
   checkUserIsCreated(yaml, sections, fail);
   return { file, form, text, sections };
 }
 
-type Fail = (where: string, field: string, message: string) => never;
+type Fail = (where: string, field: string, message: string, hint?: string) => never;
+
+/** The first problem zod found, as one positioned line; a misspelt key before the key it leaves missing. */
+function failOnIssue(
+  yaml: PositionedYaml,
+  data: { autoinstall: unknown },
+  issues: readonly z.core.$ZodIssue[],
+  fail: Fail,
+): never {
+  const issue = (issues.find((i) => i.code === 'unrecognized_keys') ?? issues[0]) as z.core.$ZodIssue;
+  const path = ['autoinstall', ...issue.path];
+  if (issue.code === 'unrecognized_keys') {
+    const key = issue.keys[0] ?? '';
+    const where = positionOfKey(yaml, path, key);
+    if (path.length > 1) fail(where, [...path, key].join('.'), 'unknown key');
+    const near = AUTOINSTALL_SECTIONS.find((known) => editDistance(known, key) <= 2);
+    const known = `the sections of the autoinstall reference (version 1): ${AUTOINSTALL_SECTIONS.join(', ')}`;
+    fail(where, `autoinstall.${key}`, `unknown section${near ? ` (did you mean ${near}?)` : ''}`, known);
+  }
+  const missing = getIn(data, path) === undefined;
+  return fail(positionOf(yaml, path), path.join('.'), missing ? MISSING(path) : issue.message);
+}
+
+/** Levenshtein distance, for "did you mean": late_commands is one edit from late-commands. */
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost);
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
 
 const MISSING = (path: readonly PropertyKey[]): string =>
   path.join('.') === 'autoinstall.version'

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { isMap } from 'yaml';
 import { RecipeError } from '../errors.ts';
@@ -51,4 +52,15 @@ export function parseNocloudMetaData(text: string, file: string): string {
     );
   }
   return text;
+}
+
+/** Reads and checks iso.autoinstall.metaData before any work; its text goes on the medium as it is. */
+export async function readNocloudMetaData(file: string): Promise<string> {
+  const text = await readFile(file, 'utf8').catch((error: unknown) => {
+    throw new RecipeError(`cannot read the meta-data file ${file}: ${(error as Error).message}`, {
+      cause: error,
+      hint: 'check iso.autoinstall.metaData in the recipe (a path relative to the recipe)',
+    });
+  });
+  return parseNocloudMetaData(text, file);
 }

@@ -11,6 +11,7 @@ import {
   NOCLOUD_META_DATA,
   NOCLOUD_USER_DATA,
   parseNocloudMetaData,
+  readNocloudMetaData,
 } from '../../../src/recipe/nocloud.ts';
 
 const FIXTURES = new URL('../../fixtures/autoinstall/', import.meta.url);
@@ -117,6 +118,9 @@ describe('parseAutoinstall: one line naming file, line, column and field', () =>
   it('names an unknown section at its key and lists the known ones in the hint', () => {
     const error = errorOf(BASE.replace('  ssh:', '  hostname: oem\n  ssh:'));
     expect(error.message).toBe('user-data.yaml:8:3 autoinstall.hostname: unknown section');
+    expect(messageOf(BASE.replace('late-commands:', 'late_commands:'))).toBe(
+      'user-data.yaml:10:3 autoinstall.late_commands: unknown section (did you mean late-commands?)',
+    );
     expect(error.hint).toMatch(
       /^the sections of the autoinstall reference \(version 1\): version, interactive-sections, /,
     );
@@ -311,5 +315,15 @@ describe('the NoCloud seed', () => {
     expect(() => parseNocloudMetaData('- instance-id\n', '/r/meta-data')).toThrow(
       'meta-data:1:1 meta-data: must be a map such as instance-id: my-host-1 (or empty)',
     );
+  });
+
+  it('names a missing user-data or meta-data file and the recipe key that gave it', async () => {
+    await expect(readAutoinstall('/nonexistent/user-data')).rejects.toThrow(
+      "cannot read the autoinstall file /nonexistent/user-data: ENOENT: no such file or directory, open '/nonexistent/user-data'",
+    );
+    await expect(readNocloudMetaData('/nonexistent/meta-data')).rejects.toMatchObject({
+      exitCode: ExitCode.badRecipe,
+      hint: 'check iso.autoinstall.metaData in the recipe (a path relative to the recipe)',
+    });
   });
 });
