@@ -31,9 +31,9 @@ export async function readRecipe(file: string): Promise<LoadedRecipe> {
 
 /** Positions of fields in recipe TEXT, for problems only the plan can see (an entry that matches nothing). */
 export function makeLocator(text: string, file: string): LoadedRecipe['locate'] {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter });
-  return (path) => `${basename(file)}:${positionOf(doc, lineCounter, path)} ${path.join('.')}:`;
+  const name = basename(file);
+  const yaml = parseYamlDocument(text, name);
+  return (path) => `${name}:${positionOf(yaml, path)} ${path.join('.')}:`;
 }
 
 /** Parses recipe TEXT (named FILE in messages) into a validated recipe. */

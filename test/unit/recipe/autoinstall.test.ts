@@ -112,7 +112,7 @@ describe('parseAutoinstall: one line naming file, line, column and field', () =>
     expect(error.message).toBe(
       'user-data.yaml:10:3 Flow sequence in block collection must be sufficiently indented and end with a ]',
     );
-    expect(error.exitCode).toBe(ExitCode.badRecipe);
+    expect(error.exitCode).toBe(ExitCode.badInput);
   });
 
   it('names an unknown section at its key and lists the known ones in the hint', () => {
@@ -322,7 +322,7 @@ describe('the NoCloud seed', () => {
       "cannot read the autoinstall file /nonexistent/user-data: ENOENT: no such file or directory, open '/nonexistent/user-data'",
     );
     await expect(readNocloudMetaData('/nonexistent/meta-data')).rejects.toMatchObject({
-      exitCode: ExitCode.badRecipe,
+      exitCode: ExitCode.badInput,
       hint: 'check iso.autoinstall.metaData in the recipe (a path relative to the recipe)',
     });
   });
