@@ -90,7 +90,7 @@ describe.each(ISOS)('the menus of the cached live-build ISO %s', (iso) => {
           title: 'Live system (serial only)',
           from: 'Live system (amd64)',
           default: true,
-          cmdline: { add: [], remove: ['console=tty0'], side: 'live' },
+          cmdline: { add: ['isoforge.copy=1'], remove: [], side: 'installed' },
         },
       ],
     };
@@ -103,12 +103,14 @@ describe.each(ISOS)('the menus of the cached live-build ISO %s', (iso) => {
       'Live system (serial only)',
       'Live system (amd64 fail-safe mode)',
     ]);
-    expect(grub.entries[0]?.cmdline).toMatch(
-      /^boot=live console=tty0 console=ttyS0,115200 findiso=\$\{iso_path\} isoforge\.mark=1 ds=nocloud\\;s=\/cdrom\/nocloud\/$/,
+    // Stock or serial-console arguments alike: components gone, the marks at the end, ; escaped.
+    const grubBefore = parseMenu('/boot/grub/grub.cfg', 'grub', byPath(files, '/boot/grub/grub.cfg'));
+    const grubLive = `${grubBefore.entries[0]?.cmdline?.replace(' components', '')} isoforge.mark=1 ds=nocloud\\;s=/cdrom/nocloud/`;
+    expect(grubLive).toMatch(
+      /^boot=live .*findiso=\$\{iso_path\} isoforge\.mark=1 ds=nocloud\\;s=\/cdrom\/nocloud\/$/,
     );
-    expect(grub.entries[1]?.cmdline).toMatch(
-      /^boot=live console=ttyS0,115200 findiso=\$\{iso_path\} isoforge\.mark=1 ds=nocloud\\;s=/,
-    );
+    expect(grub.entries[0]?.cmdline).toBe(grubLive);
+    expect(grub.entries[1]?.cmdline).toBe(`${grubLive} --- isoforge.copy=1`);
     // The timeout goes to the top of grub.cfg (stock config.cfg sets only the default, which is replaced).
     expect(grub.timeoutSeconds).toBe(3);
     expect(byPath(edited, '/boot/grub/config.cfg')).toMatch(/^set default="Live system \(serial only\)"$/m);
@@ -124,12 +126,10 @@ describe.each(ISOS)('the menus of the cached live-build ISO %s', (iso) => {
       'Live system (serial only)',
       'Live system (amd64 fail-safe mode)',
     ]);
-    expect(live.entries[0]?.cmdline).toBe(
-      'boot=live console=tty0 console=ttyS0,115200 isoforge.mark=1 ds=nocloud;s=/cdrom/nocloud/',
-    );
-    expect(live.entries[1]?.cmdline).toBe(
-      'boot=live console=ttyS0,115200 isoforge.mark=1 ds=nocloud;s=/cdrom/nocloud/',
-    );
+    const liveBefore = parseMenu('/isolinux/live.cfg', 'isolinux', byPath(files, '/isolinux/live.cfg'));
+    const isolinuxLive = `${liveBefore.entries[0]?.cmdline?.replace(' components', '')} isoforge.mark=1 ds=nocloud;s=/cdrom/nocloud/`;
+    expect(live.entries[0]?.cmdline).toBe(isolinuxLive);
+    expect(live.entries[1]?.cmdline).toBe(`${isolinuxLive} --- isoforge.copy=1`);
     const liveText = byPath(edited, '/isolinux/live.cfg');
     expect(liveText).toContain(
       'label live-system-serial-only\n\tmenu label Live system (serial only)\n\tmenu default\n',
@@ -147,15 +147,20 @@ describe.each(ISOS)('the menus of the cached live-build ISO %s', (iso) => {
     expect(again.files.filter((file) => file.changed).map((file) => file.path)).toEqual([]);
   });
 
-  it("replaces the fixture's own timeouts where they are (isolinux.cfg, config.cfg) and adds none", async () => {
+  it('replaces the timeouts where the ISO has them and adds one only where none is in effect', async () => {
     const files = await readMenuFiles(iso);
-    expect(chooseSettingFiles(files, 'timeout')).toEqual([]);
+    // The unattended fixtures set `set timeout=1` in config.cfg; live-build's stock config.cfg has none.
+    const ownGrubTimeout = /^set timeout=/m.test(byPath(files, '/boot/grub/config.cfg'));
+    expect(chooseSettingFiles(files, 'timeout')).toEqual(ownGrubTimeout ? [] : ['/boot/grub/grub.cfg']);
     const { files: edited } = editMenuFiles(files, { isLiveKernel, timeoutSeconds: 0 });
-    expect(byPath(edited, '/boot/grub/config.cfg')).toContain('set timeout=0\n');
-    expect(byPath(edited, '/boot/grub/grub.cfg')).toBe(byPath(files, '/boot/grub/grub.cfg'));
+    const grubTimeouts = ['/boot/grub/grub.cfg', '/boot/grub/config.cfg'].map(
+      (path) => parseMenu(path, 'grub', byPath(edited, path)).timeoutSeconds,
+    );
+    expect(grubTimeouts).toEqual(ownGrubTimeout ? [null, 0] : [0, null]);
+    expect(byPath(edited, '/boot/grub/loopback.cfg')).toBe(byPath(files, '/boot/grub/loopback.cfg'));
     if (files.some((file) => file.path === '/isolinux/isolinux.cfg')) {
-      // isolinux's 0 means "wait forever": 0 s is one tenth.
-      expect(byPath(edited, '/isolinux/isolinux.cfg')).toContain('\ntimeout 1\n');
+      // isolinux.cfg has `timeout 0` (stock) or `timeout 10`; isolinux's 0 means "wait forever": 0 s is one tenth.
+      expect(byPath(edited, '/isolinux/isolinux.cfg')).toMatch(/\ntimeout 1\n$/);
     }
   });
 
