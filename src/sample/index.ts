@@ -149,7 +149,12 @@ async function buildSample(workDir: string, isoPath: string, inputs: BuildInputs
     signedDebs: secureBoot ? signedDebs : new Map(),
     signal,
   });
-  await writeTreeFiles(tree, { layers, boot, casperUuid: inputs.casperUuid }, debs.get('netbase') ?? '', signal);
+  await writeTreeFiles(
+    tree,
+    { layers, boot, casperUuid: inputs.casperUuid },
+    debs.get('netbase') ?? '',
+    signal,
+  );
   stage('writing the ISO with xorriso');
   await runXorrisoMkisofs(makeSampleXorrisoArgs(tree, isoPath, boot), { signal });
 }

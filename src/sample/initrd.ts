@@ -23,8 +23,10 @@ const NEEDED_MODULES = [
   'virtio_scsi',
   'virtio_blk',
   'virtio_pci',
-  // iso-scan/filename=: the stick's file system holding the ISO file (FAT with its code pages, or ext4).
+  // iso-scan/filename=: the stick's file system holding the ISO file (FAT with its code pages, or
+  // ext4). Debian's kernel mounts FAT with iocharset=ascii unless told otherwise.
   'vfat',
+  'nls_ascii',
   'nls_cp437',
   'nls_iso8859-1',
   'nls_utf8',
@@ -71,7 +73,20 @@ async function initrdEntries(
   casperUuid: string,
 ): Promise<CpioEntry[]> {
   const encode = (text: string) => new TextEncoder().encode(text);
-  const dirs = ['bin', 'conf', 'dev', 'etc', 'lib', 'lib/modules', 'proc', 'sys', 'cdrom', 'layers', 'root', 'tmp'];
+  const dirs = [
+    'bin',
+    'conf',
+    'dev',
+    'etc',
+    'lib',
+    'lib/modules',
+    'proc',
+    'sys',
+    'cdrom',
+    'layers',
+    'root',
+    'tmp',
+  ];
   const entries: CpioEntry[] = dirs.map((path) => ({ path, mode: 0o040755 }));
   entries.push({ path: 'bin/busybox', mode: 0o100755, data: await readFile(BUSYBOX) });
   const initScript = fileURLToPath(new URL('./assets/init.sh', import.meta.url));
