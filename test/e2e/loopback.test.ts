@@ -1,4 +1,4 @@
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -21,11 +21,11 @@ async function bootedKernelRelease(result: BootResult): Promise<string | undefin
 }
 
 describe('the sample through a GRUB stick that loop-mounts the ISO file (boot-test --media loopback)', () => {
-  it(
-    'uefi/loopback: the stick GRUB sources loopback.cfg, the init finds the ISO by iso-scan/filename=',
-    async () => {
+  it.each(['uefi', 'bios'] as const)(
+    '%s/loopback: the stick GRUB sources loopback.cfg, the init finds the ISO by iso-scan/filename=',
+    async (firmware) => {
       const iso = await ensureSampleIso();
-      const result = await runBootTest({ iso, firmware: 'uefi', media: 'loopback', logDir });
+      const result = await runBootTest({ iso, firmware, media: 'loopback', logDir });
       const tail = `console tail:\n${result.tail.join('\n')}`;
       expect(result.matched, tail).toMatch(
         /^ISOFORGE-SAMPLE-BOOT ok release=ubuntu-server-minimal\.ubuntu-server /,
@@ -33,6 +33,8 @@ describe('the sample through a GRUB stick that loop-mounts the ISO file (boot-te
       expect(result.matched).toContain(` iso-scan/filename=/${makeStickIsoName(iso)} `);
       expect(result.matched).toMatch(/ kernels=none seed=none uuid=ok uname=\S+$/);
       expect(result.matched?.split(' uname=')[1]).toBe(await bootedKernelRelease(result));
+      // The stick (a whole copy of the ISO) lives only as long as the boot.
+      expect(await readdir(logDir)).not.toContain(`${firmware}-loopback.stick.img`);
     },
     TIMEOUT,
   );
@@ -49,7 +51,7 @@ describe('the sample init reports what casper and subiquity would check', () => 
         firmware: 'bios',
         media: 'cdrom',
         logDir: join(logDir, 'seeded'),
-      });
+      }).finally(() => rm(copy));
       expect(result.matched, `console tail:\n${result.tail.join('\n')}`).toContain(
         ' autoinstall ds=nocloud;s=/cdrom/nocloud/ --- kernels=none seed=ok uuid=ok uname=',
       );
