@@ -207,10 +207,14 @@ export async function runGpgClearSign(
 /** The public half of KEY, ASCII-armored and minimal (no third-party signatures): what apt's trusted.gpg.d/*.asc takes. */
 export async function runGpgExportPublicKey(key: string, context: GpgContext = {}): Promise<string> {
   const { argv } = makeGpgBase({ home: context.home });
-  const { stdout } = await runCommand([...argv, '--armor', '--export-options', 'export-minimal', '--export', key], {
-    signal: context.signal,
-  });
-  if (!stdout.includes('BEGIN PGP PUBLIC KEY BLOCK')) throw new FormatError(`gpg exported no public key for ${key}`);
+  const { stdout } = await runCommand(
+    [...argv, '--armor', '--export-options', 'export-minimal', '--export', key],
+    {
+      signal: context.signal,
+    },
+  );
+  if (!stdout.includes('BEGIN PGP PUBLIC KEY BLOCK'))
+    throw new FormatError(`gpg exported no public key for ${key}`);
   return stdout;
 }
 
@@ -222,7 +226,10 @@ export interface GpgSecretKey {
 }
 
 /** The secret key KEY (fingerprint or id) in the keyring, or null when the keyring has none. */
-export async function runGpgFindSecretKey(key: string, context: GpgContext = {}): Promise<GpgSecretKey | null> {
+export async function runGpgFindSecretKey(
+  key: string,
+  context: GpgContext = {},
+): Promise<GpgSecretKey | null> {
   const { argv } = makeGpgBase({ home: context.home });
   // gpg exits 2 when it finds no such key: an answer, not a failure.
   const { stdout, exitCode } = await runCommand([...argv, '--with-colons', '--list-secret-keys', key], {

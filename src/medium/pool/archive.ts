@@ -55,9 +55,12 @@ export async function makePoolArchive(options: PoolArchiveOptions): Promise<Pool
   const root = join(options.workDir, 'medium');
   const suite = (await readMediumSuite(options.image)) ?? system.codename;
   if (!suite)
-    throw new InputError('the medium has no dists/*/Release and the install source names no VERSION_CODENAME', {
-      hint: 'a pool needs a suite name: use a medium or layer with one',
-    });
+    throw new InputError(
+      'the medium has no dists/*/Release and the install source names no VERSION_CODENAME',
+      {
+        hint: 'a pool needs a suite name: use a medium or layer with one',
+      },
+    );
   await copyMediumDists(options.image, suite, root);
   await mkdir(join(root, 'pool'), { recursive: true });
   const debs = await placeDebs(options.debs, root, signal);
@@ -72,7 +75,12 @@ export async function makePoolArchive(options: PoolArchiveOptions): Promise<Pool
     ...indexes.map((name) => `/dists/${suite}/${POOL_COMPONENT}/binary-${system.architecture}/${name}`),
     ...RELEASE_FILES.map((name) => `/dists/${suite}/${name}`),
   ];
-  return { suite, debs, publicKey, files: isoPaths.map((isoPath) => ({ isoPath, localPath: join(root, isoPath) })) };
+  return {
+    suite,
+    debs,
+    publicKey,
+    files: isoPaths.map((isoPath) => ({ isoPath, localPath: join(root, isoPath) })),
+  };
 }
 
 const RELEASE_FILES = ['Release', 'Release.gpg', 'InRelease'] as const;
@@ -88,7 +96,11 @@ async function writeSignedRelease(
   const previous = await readFile(join(distDir, 'Release'), 'utf8').catch(() => '');
   // apt-ftparchive hashes every Release it finds below DISTDIR: the old top-level ones must go first.
   for (const name of RELEASE_FILES) await rm(join(distDir, name), { force: true });
-  const release = await runAptFtparchiveRelease(distDir, makeReleaseFields(previous, suite, architecture), signal);
+  const release = await runAptFtparchiveRelease(
+    distDir,
+    makeReleaseFields(previous, suite, architecture),
+    signal,
+  );
   const file = join(distDir, 'Release');
   await writeFile(file, release);
   const context = { ...key.gpg, signal };

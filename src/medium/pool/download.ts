@@ -78,10 +78,15 @@ export function aptDownloadArgv(names: readonly string[]): string[] {
 
 function rethrowUnknownPackage(error: unknown): never {
   const missing =
-    error instanceof CommandFailedError ? /Unable to locate package (\S+)/.exec(error.stderrTail)?.[1] : undefined;
+    error instanceof CommandFailedError
+      ? /Unable to locate package (\S+)/.exec(error.stderrTail)?.[1]
+      : undefined;
   if (!missing) throw error;
-  throw new RecipeError(`iso.pool.packages: package '${missing}' is not in the install source's apt sources`, {
-    cause: error,
-    hint: 'check the name (apt-cache policy NAME in the image), or add the .deb to iso.pool.debs',
-  });
+  throw new RecipeError(
+    `iso.pool.packages: package '${missing}' is not in the install source's apt sources`,
+    {
+      cause: error,
+      hint: 'check the name (apt-cache policy NAME in the image), or add the .deb to iso.pool.debs',
+    },
+  );
 }

@@ -1,5 +1,15 @@
 /** The medium's offline package pool (issue 10): download, archive, sign, and the plan-time key check. */
-export { downloadPoolPackages, readPoolSystem, type PoolChainOptions, type PoolDownload } from './download.ts';
-export { makePoolArchive, type PoolArchive, type PoolArchiveOptions, type PoolSigningKey } from './archive.ts';
+export {
+  downloadPoolPackages,
+  readPoolSystem,
+  type PoolChainOptions,
+  type PoolDownload,
+} from './download.ts';
+export {
+  makePoolArchive,
+  type PoolArchive,
+  type PoolArchiveOptions,
+  type PoolSigningKey,
+} from './archive.ts';
 export { checkPoolKey, POOL_KEY_IMAGE_PATH, type PoolSignSettings } from './key.ts';
 export type { ChainSystem } from './chain.ts';

@@ -39,7 +39,10 @@ export function parseDebControl(stanza: Stanza, what: string): DebControl {
  * layout, as dak and reprepro write it). The epoch is not part of a file name.
  */
 export function poolPathOf(control: DebControl, component = POOL_COMPONENT): string {
-  const prefix = control.source.startsWith('lib') && control.source.length > 3 ? control.source.slice(0, 4) : control.source[0];
+  const prefix =
+    control.source.startsWith('lib') && control.source.length > 3
+      ? control.source.slice(0, 4)
+      : control.source[0];
   const version = control.version.replace(/^\d+:/, '');
   return `pool/${component}/${prefix}/${control.source}/${control.package}_${version}_${control.architecture}.deb`;
 }

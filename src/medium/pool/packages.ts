@@ -19,11 +19,16 @@ export interface PooledDeb extends DebControl {
  * Copies DEBS into ROOT/pool/main/... under their Debian pool paths. A later .deb with the same
  * pool path replaces an earlier one (callers pass the downloaded ones first, the recipe's own last).
  */
-export async function placeDebs(debs: readonly string[], root: string, signal?: AbortSignal): Promise<PooledDeb[]> {
+export async function placeDebs(
+  debs: readonly string[],
+  root: string,
+  signal?: AbortSignal,
+): Promise<PooledDeb[]> {
   const placed = new Map<string, PooledDeb>();
   for (const deb of debs) {
     const [stanza] = parseStanzas(await runDpkgField(deb, signal));
-    if (!stanza) throw new FormatError(`${deb} has no control file`, { hint: 'pass a .deb built by dpkg-deb' });
+    if (!stanza)
+      throw new FormatError(`${deb} has no control file`, { hint: 'pass a .deb built by dpkg-deb' });
     const control = parseDebControl(stanza, deb);
     const poolPath = poolPathOf(control);
     await mkdir(dirname(join(root, poolPath)), { recursive: true });
