@@ -9,6 +9,8 @@ export interface LoadedRecipe {
   recipe: Recipe;
   file: string;
   dir: string;
+  /** "recipe.yaml:LINE:COL FIELD:" for a field of the recipe, for errors found after parsing. */
+  locate: (path: readonly (string | number)[]) => string;
 }
 
 /** Reads and validates a recipe; the first problem is reported as "file:line:col field: message". */
@@ -19,7 +21,19 @@ export async function readRecipe(file: string): Promise<LoadedRecipe> {
       hint: 'check the path to the recipe file',
     });
   });
-  return { recipe: parseRecipe(text, file), file: resolve(file), dir: dirname(resolve(file)) };
+  return {
+    recipe: parseRecipe(text, file),
+    file: resolve(file),
+    dir: dirname(resolve(file)),
+    locate: makeLocator(text, file),
+  };
+}
+
+/** Positions of fields in recipe TEXT, for problems only the plan can see (an entry that matches nothing). */
+export function makeLocator(text: string, file: string): LoadedRecipe['locate'] {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  return (path) => `${basename(file)}:${positionOf(doc, lineCounter, path)} ${path.join('.')}:`;
 }
 
 /** Parses recipe TEXT (named FILE in messages) into a validated recipe. */
