@@ -8,12 +8,14 @@ import { IsoImage } from '../../src/iso/image.ts';
 import { SECTOR } from '../../src/iso/volume.ts';
 import { mountChainRoot } from '../../src/medium/pool/chain.ts';
 import {
+  checkPoolDebs,
   checkPoolKey,
   downloadPoolPackages,
   makePoolArchive,
   type PoolArchive,
   type PoolDownload,
   POOL_KEY_IMAGE_PATH,
+  readPoolSystem,
 } from '../../src/medium/pool/index.ts';
 import { MountStack } from '../../src/rootfs/mounts.ts';
 import type { LayerExtent } from '../../src/rootfs/overlay.ts';
@@ -203,6 +205,24 @@ describe('downloading for the pool', () => {
   );
 });
 
+describe('the install source system', () => {
+  it('is read from the mounted chain for a pool of local .debs only, and every mount undone', async () => {
+    const workDir = join(dir, 'system');
+    expect(await readPoolSystem({ chain, workDir })).toEqual({ codename: 'bookworm', architecture: 'amd64' });
+    expect(await mountsBelow(workDir)).toEqual([]);
+  });
+});
+
+describe('the recipe .deb check', () => {
+  it('names a file that is not a .deb, and the reason', async () => {
+    const notDeb = join(dir, 'not-a.deb');
+    await writeFile(notDeb, 'plain text\n');
+    await expect(checkPoolDebs([notDeb])).rejects.toThrow(
+      `${notDeb} is not a readable .deb: '${notDeb}' is not a Debian format archive`,
+    );
+  });
+});
+
 /** Only `deb file:/cdrom jammy main` as apt source, as the installer sets it up; no stale lists. */
 async function useOnlyTheMedium(root: string): Promise<void> {
   await rm(join(root, 'etc/apt/sources.list.d'), { recursive: true, force: true });
@@ -225,12 +245,13 @@ describe('the pool key check', () => {
     const missing = '0123456789ABCDEF0123456789ABCDEF01234567';
     const error = await checkPoolKey({ key: missing }, home).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RecipeError);
-    expect((error as RecipeError).exitCode).toBe(ExitCode.badRecipe);
+    expect((error as RecipeError).exitCode).toBe(ExitCode.badInput);
+    expect(ExitCode.badInput).toBe(2);
     expect((error as RecipeError).message).toBe(
       `sign.key: the pool's signing key ${missing} has no secret key in the keyring ${home}`,
     );
     expect((error as RecipeError).hint).toContain(`gpg --homedir ${home} --import`);
-    const positioned = await checkPoolKey({ key: missing }, home, { at: 'recipe.yaml:12:8' }).catch(
+    const positioned = await checkPoolKey({ key: missing }, home, { at: 'recipe.yaml:12:8 sign.key:' }).catch(
       (caught: unknown) => caught,
     );
     expect((positioned as RecipeError).message).toMatch(

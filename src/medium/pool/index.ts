@@ -13,3 +13,5 @@ export {
 } from './archive.ts';
 export { checkPoolKey, POOL_KEY_IMAGE_PATH, type PoolSignSettings } from './key.ts';
 export type { ChainSystem } from './chain.ts';
+export { checkPoolDebs, readDebControl, type PooledDeb } from './packages.ts';
+export type { DebControl } from './layout.ts';

@@ -22,26 +22,20 @@ export async function checkPoolKey(
 ): Promise<void> {
   if (!sign.key) return;
   const context: GpgContext = { home: gnupgHome, signal: options.signal };
-  // The recipe's "file:line:column " of sign.key, when the caller knows it (README: exit code 3).
-  const at = options.at ? `${options.at} ` : '';
+  // Where sign.key is ("recipe.yaml:12:8 sign.key:", the recipe loader's locate), as every recipe error starts.
+  const where = options.at ?? 'sign.key:';
   const keyring = gnupgHome ? `the keyring ${gnupgHome}` : 'the default keyring (~/.gnupg)';
   const found = await runGpgFindSecretKey(sign.key, context);
   if (!found) {
     const homedir = gnupgHome ? `--homedir ${gnupgHome} ` : '';
-    throw new RecipeError(
-      `${at}sign.key: the pool's signing key ${sign.key} has no secret key in ${keyring}`,
-      {
-        hint: `import it (gpg ${homedir}--import SECRET-KEY.asc), or let the build make one with sign: { generate: { name, email } }`,
-      },
-    );
+    throw new RecipeError(`${where} the pool's signing key ${sign.key} has no secret key in ${keyring}`, {
+      hint: `import it (gpg ${homedir}--import SECRET-KEY.asc), or let the build make one with sign: { generate: { name, email } }`,
+    });
   }
   if (found.validity === 'e' || found.validity === 'r') {
     const state = found.validity === 'e' ? 'expired' : 'revoked';
-    throw new RecipeError(
-      `${at}sign.key: the pool's signing key ${found.fingerprint} in ${keyring} is ${state}`,
-      {
-        hint: 'extend it (gpg --quick-set-expire FINGERPRINT 1y) or use another key or sign: { generate: ... }',
-      },
-    );
+    throw new RecipeError(`${where} the pool's signing key ${found.fingerprint} in ${keyring} is ${state}`, {
+      hint: 'extend it (gpg --quick-set-expire FINGERPRINT 1y) or use another key or sign: { generate: ... }',
+    });
   }
 }

@@ -2,7 +2,7 @@ import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
-import { FormatError } from '../../errors.ts';
+import { CommandFailedError, FormatError } from '../../errors.ts';
 import { runAptFtparchivePackages } from '../../tools/apt-ftparchive.ts';
 import { runDpkgField } from '../../tools/debian.ts';
 import { runXzCompress, runXzDecompress } from '../../tools/xz.ts';
@@ -26,16 +26,38 @@ export async function placeDebs(
 ): Promise<PooledDeb[]> {
   const placed = new Map<string, PooledDeb>();
   for (const deb of debs) {
-    const [stanza] = parseStanzas(await runDpkgField(deb, signal));
-    if (!stanza)
-      throw new FormatError(`${deb} has no control file`, { hint: 'pass a .deb built by dpkg-deb' });
-    const control = parseDebControl(stanza, deb);
+    const control = await readDebControl(deb, signal);
     const poolPath = poolPathOf(control);
     await mkdir(dirname(join(root, poolPath)), { recursive: true });
     await copyFile(deb, join(root, poolPath));
     placed.set(poolPath, { ...control, poolPath });
   }
   return [...placed.values()];
+}
+
+/** The control fields of DEB; a file dpkg-deb cannot read is named with the reason. */
+export async function readDebControl(deb: string, signal?: AbortSignal): Promise<DebControl> {
+  const fields = await runDpkgField(deb, signal).catch((error: unknown) => {
+    if (!(error instanceof CommandFailedError)) throw error;
+    const why =
+      error.stderrTail
+        .trim()
+        .split('\n')
+        .at(-1)
+        ?.replace(/^dpkg-deb: error: /, '') ?? '';
+    throw new FormatError(`${deb} is not a readable .deb: ${why}`, {
+      cause: error,
+      hint: 'pass a .deb built by dpkg-deb',
+    });
+  });
+  const [stanza] = parseStanzas(fields);
+  if (!stanza) throw new FormatError(`${deb} has no control file`, { hint: 'pass a .deb built by dpkg-deb' });
+  return parseDebControl(stanza, deb);
+}
+
+/** Fails before any work when one of the recipe's DEBS is not a .deb the pool can place. */
+export async function checkPoolDebs(debs: readonly string[], signal?: AbortSignal): Promise<void> {
+  for (const deb of debs) await readDebControl(deb, signal);
 }
 
 /** The index variants apt reads, in the order the medium's own index is looked for. */
