@@ -59,7 +59,8 @@ export async function downloadPoolPackages(
 export async function readPoolSystem(options: PoolChainOptions): Promise<ChainSystem> {
   await using mounts = await MountStack.open(options.workDir);
   const root = await mountChainRoot(mounts, options.chain, join(options.workDir, 'chain'));
-  return readChainSystem(root, options.signal);
+  // Awaited here: `await using` unmounts the chain when the function returns, not when the promise settles.
+  return await readChainSystem(root, options.signal);
 }
 
 /** apt-get's download of NAMES and the dependencies the chroot lacks, into the pool's archive folder. */
