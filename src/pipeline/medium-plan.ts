@@ -1,10 +1,14 @@
 import { stat } from 'node:fs/promises';
 import { CHECKSUM_FILES } from '../distro/checksums.ts';
 import { InputError, RecipeError } from '../errors.ts';
+import type { MediumLayout } from '../distro/layouts/index.ts';
 import type { IsoReport } from '../inspect/inspect.ts';
+import type { BootMenu } from '../inspect/menus.ts';
 import type { LoadedRecipe } from '../recipe/load.ts';
 import { resolveRecipePath } from '../safety/confine.ts';
 import { excludedFromChecksums } from './checksum-exclusions.ts';
+import { planAutoinstall } from './medium-autoinstall.ts';
+import { planMenus } from './medium-menus.ts';
 
 /** A host file the recipe puts on the medium as it is. */
 export interface MediumFile {
@@ -19,6 +23,10 @@ export interface MediumPlan {
   /** Text files isoforge writes (edited menus, .disk/info, the autoinstall seed), by ISO path. */
   texts: Map<string, string>;
   remove: string[];
+  /** Every boot menu as the new medium will have it (the boot tests wait for its timeout). */
+  bootMenus: BootMenu[];
+  /** What the user should know before the build starts (a kernel pin without autoinstall). */
+  notices: string[];
 }
 
 /** Looks up ISO paths of the input: the plan opens the input once and lends its reader. */
@@ -88,17 +96,31 @@ async function planRemovals(
 export async function planMedium(options: {
   loaded: LoadedRecipe;
   original: IsoReport;
+  layout: MediumLayout;
+  mediumFiles: ReadonlyMap<string, string>;
   rebuiltLayers: readonly string[];
   lookup: IsoLookup;
+  signal?: AbortSignal;
 }): Promise<MediumPlan> {
-  const { loaded, original } = options;
+  const { loaded, original, layout } = options;
   const owned = ownedPaths(original);
-  const texts = new Map<string, string>();
+  const autoinstall = await planAutoinstall({ loaded, layout, bootMenus: original.bootMenus });
+  const menus = await planMenus({
+    loaded,
+    layout,
+    bootMenus: original.bootMenus,
+    mediumFiles: options.mediumFiles,
+    buildEdit: autoinstall.menuEdit,
+    signal: options.signal,
+  });
+  const texts = new Map([...menus.texts, ...autoinstall.texts]);
   const diskInfo = loaded.recipe.iso?.diskInfo;
   if (diskInfo !== undefined) texts.set('/.disk/info', `${diskInfo.trim()}\n`);
   return {
     files: await planFiles(loaded, owned),
     texts,
     remove: await planRemovals(loaded, owned, options.rebuiltLayers, options.lookup),
+    bootMenus: menus.bootMenus,
+    notices: autoinstall.notices,
   };
 }

@@ -53,7 +53,8 @@ async function readInput(
 ): Promise<{ original: IsoReport; mediumFiles: Map<string, string> }> {
   const original = await inspectImage(image, input);
   const sources = layoutNamed(original.layout)?.installSourcesFile;
-  const wanted = [...original.checksumFiles, ...(sources ? [sources] : [])];
+  const menus = original.bootMenus.map((menu) => menu.file);
+  const wanted = [...original.checksumFiles, ...(sources ? [sources] : []), ...menus];
   const mediumFiles = new Map<string, string>();
   for (const path of wanted) {
     const text = await image.readText(path);
@@ -135,6 +136,8 @@ export async function makeBuildPlan(
   const medium = await planMedium({
     loaded,
     original,
+    layout,
+    mediumFiles,
     rebuiltLayers: layers.map((l) => l.isoPaths.squashfs),
     lookup: async (path) => image.stat(path),
   });
