@@ -62,7 +62,12 @@ export async function planPool(options: {
   const debs = await Promise.all(pool.debs.map((deb) => resolveRecipePath(loaded.dir, deb)));
   await checkPoolDebs(debs, options.signal);
   const names = original.layers.map((l) => l.name);
-  const chains = layout.layerChains(names);
+  const booted = names.filter((name) => layout.bootsLayer(name, names));
+  // Every system whose apt reads the medium: each install source, and the live system (installer).
+  const chains = [
+    ...original.installSources.map((source) => source.chain),
+    ...booted.map((name) => layout.layerChain(name, names)),
+  ];
   const chain = installChain(original, layout);
   return { debs, packages: pool.packages, chain, keyLayer: sharedLayer(chains) ?? chain[0] ?? '' };
 }

@@ -1,11 +1,9 @@
-import { cp, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CommandFailedError, ExitCode, RecipeError } from '../../src/errors.ts';
-import { inspectIso } from '../../src/inspect/inspect.ts';
 import { IsoImage } from '../../src/iso/image.ts';
-import { SECTOR } from '../../src/iso/volume.ts';
 import { mountChainRoot } from '../../src/medium/pool/chain.ts';
 import {
   checkPoolDebs,
@@ -24,8 +22,8 @@ import { mountsBelow } from '../../src/safety/mountinfo.ts';
 import { removeTree } from '../../src/safety/remove.ts';
 import { runCommand } from '../../src/tools/exec.ts';
 import { runGpgGenerateKey } from '../../src/tools/gpg.ts';
-import { extractFromIso } from '../../src/tools/xorriso.ts';
 import { makeTestDeb } from '../support/deb.ts';
+import { installSourceChain, useOnlyTheMedium, writeMediumDir } from '../support/pool.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
 const TIMEOUT = 900_000;
@@ -41,32 +39,6 @@ let chain: LayerExtent[];
 let download: PoolDownload;
 let archive: PoolArchive;
 let medium: string;
-
-/** The default install source's layer chain, bottom first, as extents inside the ISO file. */
-async function installSourceChain(path: string): Promise<LayerExtent[]> {
-  const report = await inspectIso(path);
-  const source = report.installSources.find((s) => s.default);
-  if (!source) throw new Error(`${path} has no default install source`);
-  return source.chain.map((name) => {
-    const layer = report.layers.find((l) => l.name === name);
-    if (!layer) throw new Error(`${path} has no layer ${name}`);
-    return { name, file: path, offset: layer.lba * SECTOR, size: layer.sizeBytes };
-  });
-}
-
-/** The medium as the installer sees it at /cdrom: the sample's dists/ and pool/ with the pool's files over them. */
-async function writeMediumDir(target: string, files: PoolArchive['files']): Promise<void> {
-  await mkdir(target, { recursive: true });
-  await extractFromIso(iso, [
-    { isoPath: '/dists', localPath: join(target, 'dists') },
-    { isoPath: '/pool', localPath: join(target, 'pool') },
-  ]);
-  await runCommand(['chmod', '-R', 'u+w', target]);
-  for (const file of files) {
-    await mkdir(dirname(join(target, file.isoPath)), { recursive: true });
-    await cp(file.localPath, join(target, file.isoPath));
-  }
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'isoforge-pool-'));
@@ -92,7 +64,7 @@ beforeAll(async () => {
     workDir: join(dir, 'archive'),
   });
   medium = join(dir, 'medium');
-  await writeMediumDir(medium, archive.files);
+  await writeMediumDir(iso, medium, archive.files);
 }, TIMEOUT);
 
 afterAll(async () => {
@@ -222,16 +194,6 @@ describe('the recipe .deb check', () => {
     );
   });
 });
-
-/** Only `deb file:/cdrom jammy main` as apt source, as the installer sets it up; no stale lists. */
-async function useOnlyTheMedium(root: string): Promise<void> {
-  await rm(join(root, 'etc/apt/sources.list.d'), { recursive: true, force: true });
-  await mkdir(join(root, 'etc/apt/sources.list.d'));
-  await writeFile(join(root, 'etc/apt/sources.list'), 'deb file:/cdrom jammy main\n');
-  for (const name of await readdir(join(root, 'var/lib/apt/lists')).catch(() => []))
-    if (name !== 'partial' && name !== 'lock')
-      await rm(join(root, 'var/lib/apt/lists', name), { force: true });
-}
 
 describe('the pool key check', () => {
   it('accepts a key the keyring holds, and a key the build generates', async () => {
