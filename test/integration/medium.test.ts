@@ -76,6 +76,11 @@ iso:
   );
 });
 
+// The password "isoforge", hashed with: openssl passwd -6 isoforge
+const HASH =
+  '$6$ANKUxzXxfo7J3eU1$Y0JRZClDqWpoxTE/V3MASk9rZHQpl0P40jr4ec2k4FuWpshZBvPkuA.qRZ6gVUM8bIuNXaqNRI9lxwv37osKy1';
+const autoinstallFiles = new Map<string, string>();
+
 describe('bad iso: input', () => {
   const cases: { name: string; iso: string; message: RegExp }[] = [
     {
@@ -94,13 +99,56 @@ describe('bad iso: input', () => {
       message: /^isoforge: error: bad\.yaml:5:\d+ iso\.files\.0\.dest: \/md5sum\.txt cannot be replaced/m,
     },
     {
+      name: 'a cmdline entries regex that matches no entry',
+      iso: '  cmdline: { add: [quiet], entries: "^Rescue" }\n',
+      message:
+        /^isoforge: error: bad\.yaml:4:\d+ iso\.cmdline\.entries: "\^Rescue" matches no menu entry that boots the live kernel; the menus' entries are "Try or Install Ubuntu Server"/m,
+    },
+    {
       name: 'a removed path that is not on the medium',
       iso: '  remove: [/no/such/file]\n',
       message: /^isoforge: error: bad\.yaml:4:\d+ iso\.remove\.0: \/no\/such\/file is not on the input ISO/m,
     },
   ];
+  const userData = (body: string) =>
+    `#cloud-config\nautoinstall:\n  version: 1\n  identity:\n    hostname: oem\n    username: oem\n    password: '${HASH}'\n${body}`;
+  const autoinstallCases: { name: string; text: string; message: RegExp }[] = [
+    {
+      name: 'a YAML error',
+      text: userData('  packages: [htop\n  ssh: {}\n'),
+      message: /user-data\.yaml:\d+:\d+ /,
+    },
+    {
+      name: 'an unknown section',
+      text: userData('  late_commands: [reboot]\n'),
+      message:
+        /user-data\.yaml:8:3 autoinstall\.late_commands: unknown section \(did you mean late-commands\?\)/,
+    },
+    {
+      name: 'a wrong type',
+      text: userData('  ssh:\n    install-server: "yes"\n'),
+      message: /user-data\.yaml:9:21 autoinstall\.ssh\.install-server: .*expected boolean/,
+    },
+    {
+      name: 'a plain-text password',
+      text: userData('').replace(HASH, 'hunter2'),
+      message: /user-data\.yaml:7:15 autoinstall\.identity\.password: is not a crypt hash/,
+    },
+  ];
+  for (const { name, text, message } of autoinstallCases) {
+    cases.push({
+      name: `an autoinstall file with ${name}`,
+      iso: `  autoinstall: { userData: user-data-${cases.length}.yaml }\n`,
+      message: new RegExp(
+        `^isoforge: error: ${message.source.replace('user-data\\.yaml', `user-data-${cases.length}\\.yaml`)}`,
+        'm',
+      ),
+    });
+    autoinstallFiles.set(`user-data-${cases.length - 1}.yaml`, text);
+  }
   for (const { name, iso, message } of cases) {
     it(`${name}: one error line with file, line and field, exit 2, nothing written`, async () => {
+      for (const [fileName, text] of autoinstallFiles) await writeFile(join(dir, fileName), text);
       const file = await writeRecipe('bad.yaml', `input: sample.iso\noutput: out/bad.iso\niso:\n${iso}`);
       const run = await runIsoforge(['build', file, '--workdir', join(dir, 'work-bad')]);
       expect(run.exitCode).toBe(2);
@@ -109,4 +157,36 @@ describe('bad iso: input', () => {
       expect(await exists(join(dir, 'out/bad.iso'))).toBe(false);
     });
   }
+});
+
+describe('a kernel pin and the autoinstall', () => {
+  const pin = `layers:
+  ubuntu-server-minimal.ubuntu-server.installer:
+    steps:
+      - kernel: { version: 6.1.0-99-amd64 }
+`;
+
+  it('without autoinstall, the build warns that the installer would install another kernel', async () => {
+    const file = await writeRecipe('pin.yaml', `input: sample.iso\noutput: out/pin.iso\n${pin}`);
+    const run = await runIsoforge(['build', file, '--dry-run', '--workdir', join(dir, 'work-pin')]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toContain('linux-image-6.1.0-99-amd64');
+    expect(run.stderr).toMatch(/autoinstall/);
+  });
+
+  it('with autoinstall, the pinned package is added to its kernel: section on the medium', async () => {
+    await mkdir(join(dir, 'autoinstall'), { recursive: true });
+    await writeFile(
+      join(dir, 'autoinstall/user-data.yaml'),
+      await readFile(new URL('../../examples/autoinstall/user-data.yaml', import.meta.url), 'utf8'),
+    );
+    const file = await writeRecipe(
+      'pin-auto.yaml',
+      `input: sample.iso\noutput: out/pin-auto.iso\n${pin}iso:\n  autoinstall: { userData: autoinstall/user-data.yaml }\n`,
+    );
+    const run = await runIsoforge(['build', file, '--dry-run', '--workdir', join(dir, 'work-pin')]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).toContain('added kernel: { package: linux-image-6.1.0-99-amd64 }');
+    expect(run.stdout).toMatch(/kernel:\n\s+package: linux-image-6\.1\.0-99-amd64/);
+  });
 });
