@@ -24,6 +24,7 @@ import { runCommand } from '../../src/tools/exec.ts';
 import { runGpgGenerateKey } from '../../src/tools/gpg.ts';
 import { makeTestDeb } from '../support/deb.ts';
 import { installSourceChain, useOnlyTheMedium, writeMediumDir } from '../support/pool.ts';
+import { makeExpiredKey } from '../support/gpg.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
 const TIMEOUT = 900_000;
@@ -222,25 +223,7 @@ describe('the pool key check', () => {
   });
 
   it('refuses a key that expired', async () => {
-    // Made in 2020 with a one-day expiry: expired ever since.
-    const { stdout } = await runCommand([
-      'gpg',
-      '--homedir',
-      home,
-      '--batch',
-      '--passphrase',
-      '',
-      '--faked-system-time',
-      '20200101T000000',
-      '--status-fd',
-      '1',
-      '--quick-gen-key',
-      'Expired <expired@isoforge.invalid>',
-      'ed25519',
-      'sign',
-      '1d',
-    ]);
-    const expired = /KEY_CREATED \w+ ([0-9A-F]{40})/.exec(stdout)?.[1] ?? '';
+    const expired = await makeExpiredKey(home, 'expired@isoforge.invalid');
     await expect(checkPoolKey({ key: expired }, home)).rejects.toThrow(
       `sign.key: the pool's signing key ${expired} in the keyring ${home} is expired`,
     );

@@ -43,5 +43,5 @@ export async function useOnlyTheMedium(root: string): Promise<void> {
   await writeFile(join(root, 'etc/apt/sources.list'), 'deb file:/cdrom jammy main\n');
   for (const name of await readdir(join(root, 'var/lib/apt/lists')).catch(() => []))
     if (name !== 'partial' && name !== 'lock')
-      await rm(join(root, 'var/lib/apt/lists', name), { force: true });
+      await rm(join(root, 'var/lib/apt/lists', name), { recursive: true, force: true });
 }

@@ -14,6 +14,7 @@ import {
   runGpgGenerateKey,
   runGpgVerify,
 } from '../../../src/tools/gpg.ts';
+import { makeExpiredKey } from '../../support/gpg.ts';
 
 let dir: string;
 let home: string;
@@ -89,25 +90,7 @@ describe('gpg adapter for an apt archive (throwaway GNUPGHOME)', () => {
   });
 
   it('reports a key that expired', async () => {
-    // Made in 2020 with a one-day expiry: expired ever since.
-    const { stdout } = await runCommand([
-      'gpg',
-      '--homedir',
-      home,
-      '--batch',
-      '--passphrase',
-      '',
-      '--faked-system-time',
-      '20200101T000000',
-      '--status-fd',
-      '1',
-      '--quick-gen-key',
-      'Expired <expired@example.com>',
-      'ed25519',
-      'sign',
-      '1d',
-    ]);
-    const fingerprint = /KEY_CREATED \w+ ([0-9A-F]{40})/.exec(stdout)?.[1] ?? '';
+    const fingerprint = await makeExpiredKey(home, 'expired@example.com');
     expect(await runGpgFindSecretKey(fingerprint, { home })).toEqual({ fingerprint, validity: 'e' });
   });
 });
