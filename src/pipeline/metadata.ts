@@ -12,6 +12,7 @@ import {
 import type { IsoReport } from '../inspect/inspect.ts';
 import type { IsoChanges } from '../output/write-iso.ts';
 import type { LayerResult } from './customize.ts';
+import { makeMediumUuidChanges } from './medium-uuid.ts';
 import type { BuildPlan } from './plan.ts';
 import type { Signer } from './signing.ts';
 import type { WorkDir } from './work-dir.ts';
@@ -60,6 +61,7 @@ export async function makeMetadataChanges(
     if (result.liveBoot) {
       changes.replace.push({ isoPath: result.liveBoot.isoKernel, localPath: result.liveBoot.kernel });
       changes.replace.push({ isoPath: result.liveBoot.isoInitrd, localPath: result.liveBoot.initrd });
+      await makeMediumUuidChanges(plan, result.liveBoot, put, say);
     }
     if (installSources !== null && layer.recordedSize !== null) {
       const delta = result.sizeBytes - layer.recordedSize;

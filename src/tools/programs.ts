@@ -82,6 +82,14 @@ export const PROGRAMS: readonly ProgramSpec[] = [
     optional: true,
   },
   {
+    name: 'zstd',
+    aptPackage: 'zstd',
+    versionArgs: ['--version'],
+    versionPattern: /v(\d+\.\d+\.\d+)/,
+    purpose: "read a swapped kernel's initrd (zstd, gzip or xz)",
+    optional: true,
+  },
+  {
     name: 'mount',
     aptPackage: 'mount',
     versionArgs: ['--version'],
