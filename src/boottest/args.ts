@@ -2,9 +2,10 @@ import { InputError } from '../errors.ts';
 
 /** Firmware and media a boot test can use: the ways a real ISO gets booted. */
 export type Firmware = 'bios' | 'uefi' | 'uefi-secureboot';
-export type Media = 'cdrom' | 'usb';
+/** loopback: a USB stick whose GRUB loop-mounts the ISO file and sources its loopback.cfg (loopback.ts). */
+export type Media = 'cdrom' | 'usb' | 'loopback';
 export const FIRMWARES: readonly Firmware[] = ['bios', 'uefi', 'uefi-secureboot'];
-export const MEDIA: readonly Media[] = ['cdrom', 'usb'];
+export const MEDIA: readonly Media[] = ['cdrom', 'usb', 'loopback'];
 
 /** `all`, one name or a comma-separated list from the command line, checked against ALL. */
 export function parseModeList<T extends string>(value: string, all: readonly T[], what: string): T[] {
@@ -24,7 +25,10 @@ export const FIRMWARE_FILES = {
   'uefi-secureboot': { code: `${OVMF}/OVMF_CODE_4M.ms.fd`, vars: `${OVMF}/OVMF_VARS_4M.ms.fd` },
 } as const;
 
-/** The qemu-system-x86_64 argv for one boot (software emulation; the ISO is never written to). */
+/**
+ * The qemu-system-x86_64 argv for one boot (software emulation; the ISO is never written to). For
+ * loopback media ISO is the stick image holding it (makeLoopbackStick), attached as a USB stick.
+ */
 export function makeQemuArgs(options: {
   iso: string;
   firmware: Firmware;
@@ -49,7 +53,7 @@ export function makeQemuArgs(options: {
     if (options.firmware === 'bios') args.push('-boot', 'order=d');
     args.push('-drive', `file=${options.iso},media=cdrom,format=raw,readonly=on`);
   } else {
-    // A hybrid ISO written to a USB stick with dd; snapshot=on keeps the ISO file untouched.
+    // A hybrid ISO written to a USB stick with dd (or the loopback stick); snapshot=on keeps the file untouched.
     args.push(
       '-device',
       'qemu-xhci,id=xhci',

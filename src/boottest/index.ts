@@ -1,9 +1,10 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
 import { runQemu } from '../tools/qemu.ts';
 import { type Firmware, FIRMWARE_FILES, makeQemuArgs, type Media } from './args.ts';
 import { type BootEnd, ConsoleWatch, type MilestoneHit } from './console-watch.ts';
+import { makeLoopbackStick } from './loopback.ts';
 import type { Milestone } from './milestones.ts';
 import { QmpClient } from './qmp.ts';
 
@@ -59,6 +60,20 @@ const MENU_QUIET_MS = 45_000;
 
 /** Boots ISO once in QEMU and reports whether EXPECT appeared on the console before the timeout. */
 export async function runBootTest(options: BootTestOptions): Promise<BootResult> {
+  if (options.media !== 'loopback') return bootInQemu(options, options.iso);
+  await mkdir(options.logDir, { recursive: true });
+  const stick = join(options.logDir, `${options.firmware}-loopback.stick.img`);
+  try {
+    await makeLoopbackStick({ iso: options.iso, stick, workDir: options.logDir, signal: options.signal });
+    return await bootInQemu(options, stick);
+  } finally {
+    // The stick holds a whole copy of the ISO: it lives only as long as the boot.
+    await rm(stick, { force: true });
+  }
+}
+
+/** One QEMU run of DISK (the ISO, or the stick holding it) as OPTIONS' firmware and media say. */
+async function bootInQemu(options: BootTestOptions, disk: string): Promise<BootResult> {
   const useDefault = options.expect === undefined && options.until === undefined;
   const goal = {
     expect: useDefault ? SAMPLE_OK : options.expect,
@@ -74,13 +89,13 @@ export async function runBootTest(options: BootTestOptions): Promise<BootResult>
   const console = new ConsoleWatch(logFile, goal, () => stop.abort());
   const timer = setTimeout(() => console.finish('timeout'), (options.timeoutSeconds ?? 180) * 1000);
   const qmpSocket = join(options.logDir, `${name}.qmp`);
-  const argv = makeQemuArgs({ ...options, qmpSocket, varsFile: await copyVars(options, name) });
   const started = Date.now();
   const screen = watchScreen(qmpSocket, console, signal, {
     dumpFile: join(options.logDir, `${name}.ppm`),
     menuQuietMs: MENU_QUIET_MS + (options.menuTimeoutSeconds ?? 0) * 1000,
   });
   try {
+    const argv = makeQemuArgs({ ...options, iso: disk, qmpSocket, varsFile: await copyVars(options, name) });
     const exit = await runQemu(argv, { signal, onLine: (line) => console.addSerial(line) });
     if (exit === 'powered-off') console.finish('powered-off');
   } finally {

@@ -148,7 +148,7 @@ export const recipeSchema = z.strictObject({
         z
           .string()
           .regex(
-            /^(bios|uefi|uefi-secureboot)(\/(cdrom|usb))?$/,
+            /^(bios|uefi|uefi-secureboot)(\/(cdrom|usb|loopback))?$/,
             'must be like bios, uefi/usb or bios/cdrom',
           ),
       ),

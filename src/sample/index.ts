@@ -19,7 +19,7 @@ import {
   SAMPLE_VOLUME_ID,
   writeArchive,
 } from './tree.ts';
-import { makeLayersKey, makeSampleKey } from './source-key.ts';
+import { makeCasperUuid, makeLayersKey, makeSampleKey } from './source-key.ts';
 
 const INSTALLER = 'ubuntu-server-minimal.ubuntu-server.installer';
 
@@ -96,13 +96,14 @@ export async function ensureCachedSampleIso(
   options.onStage?.('checking the Debian packages (downloaded on the first run only)');
   const debs = await ensureDebs(packages, options.signal);
   const layersKey = await makeLayersKey(SAMPLE_LAYERS);
-  const name = `sample-${await makeSampleKey(layersKey, debs)}${secureBoot ? '-secureboot' : ''}.iso`;
+  const sampleKey = await makeSampleKey(layersKey, debs);
+  const name = `sample-${sampleKey}${secureBoot ? '-secureboot' : ''}.iso`;
   const path = join(cacheDir(), name);
   if (await exists(path)) {
     await markUsed(path);
     return { path, cached: true };
   }
-  await buildIntoCache(path, { ...options, secureBoot, debs, layersKey });
+  await buildIntoCache(path, { ...options, secureBoot, debs, layersKey, casperUuid: makeCasperUuid(name) });
   await pruneUnusedSamples([name, layersDirName(layersKey).slice(cacheDir().length + 1)]);
   return { path, cached: false };
 }
@@ -111,6 +112,7 @@ interface BuildInputs extends Omit<SampleOptions, 'out' | 'force'> {
   secureBoot: boolean;
   debs: ReadonlyMap<string, string>;
   layersKey: string;
+  casperUuid: string;
 }
 
 async function buildIntoCache(cached: string, inputs: BuildInputs): Promise<void> {
@@ -136,7 +138,13 @@ async function buildSample(workDir: string, isoPath: string, inputs: BuildInputs
   );
   stage('making the kernel and initrd');
   const top = SAMPLE_LAYERS.at(-1)?.name ?? '';
-  const kernel = await makeSampleKernel(debs.get('linux-image-amd64') ?? '', workDir, top, signal);
+  const kernel = await makeSampleKernel({
+    kernelDeb: debs.get('linux-image-amd64') ?? '',
+    workDir,
+    defaultLayer: top,
+    casperUuid: inputs.casperUuid,
+    signal,
+  });
   await copyFile(kernel.vmlinuz, join(casper, 'vmlinuz'));
   await writeFile(join(casper, 'initrd'), kernel.initrd);
   stage('making GRUB boot images');
@@ -147,7 +155,12 @@ async function buildSample(workDir: string, isoPath: string, inputs: BuildInputs
     signedDebs: secureBoot ? signedDebs : new Map(),
     signal,
   });
-  await writeTreeFiles(tree, layers, boot, debs.get('netbase') ?? '', signal);
+  await writeTreeFiles(
+    tree,
+    { layers, boot, casperUuid: inputs.casperUuid },
+    debs.get('netbase') ?? '',
+    signal,
+  );
   stage('writing the ISO with xorriso');
   await runXorrisoMkisofs(makeSampleXorrisoArgs(tree, isoPath, boot), { signal });
 }
@@ -176,8 +189,7 @@ async function makeLayers(
 
 async function writeTreeFiles(
   tree: string,
-  layers: readonly BuiltLayer[],
-  boot: SampleBootFiles,
+  parts: { layers: readonly BuiltLayer[]; boot: SampleBootFiles; casperUuid: string },
   archiveDeb: string,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -185,8 +197,11 @@ async function writeTreeFiles(
     await mkdir(dirname(join(tree, path)), { recursive: true });
     await writeFile(join(tree, path), content);
   };
+  const { layers, boot } = parts;
   await put('casper/install-sources.yaml', makeInstallSources(layers));
   await put('.disk/info', `${SAMPLE_DISK_INFO}\n`);
+  // Ubuntu 22.04 names the file after the kernel flavour; casper reads every .disk/casper-uuid*.
+  await put('.disk/casper-uuid-generic', `${parts.casperUuid}\n`);
   await put('boot/grub/grub.cfg', makeGrubConfig());
   await put('boot/grub/loopback.cfg', makeLoopbackConfig());
   await mkdir(join(tree, 'boot/grub/i386-pc'), { recursive: true });

@@ -23,6 +23,14 @@ export const NEEDED_MODULES: readonly string[] = [
   'virtio_scsi',
   'virtio_blk',
   'virtio_pci',
+  // iso-scan/filename=: the stick's file system holding the ISO file (FAT with its code pages, or
+  // ext4). Debian's kernel mounts FAT with iocharset=ascii unless told otherwise.
+  'vfat',
+  'nls_ascii',
+  'nls_cp437',
+  'nls_iso8859-1',
+  'nls_utf8',
+  'ext4',
 ];
 
 const BUSYBOX = '/bin/busybox';
@@ -35,20 +43,23 @@ export interface SampleKernel {
 
 /**
  * Unpacks Debian's kernel package and makes a small initrd: busybox, the modules above in load
- * order, and an /init that does what casper does for the sample (find medium, stack layers).
+ * order, an /init that does what casper does for the sample (find medium, stack layers), and the
+ * casper UUID (conf/uuid.conf) the medium's .disk/casper-uuid-* must hold.
  */
-export async function makeSampleKernel(
-  kernelDeb: string,
-  workDir: string,
-  defaultLayer: string,
-  signal?: AbortSignal,
-): Promise<SampleKernel> {
+export async function makeSampleKernel(options: {
+  kernelDeb: string;
+  workDir: string;
+  defaultLayer: string;
+  casperUuid: string;
+  signal?: AbortSignal;
+}): Promise<SampleKernel> {
+  const { kernelDeb, workDir, signal } = options;
   const root = join(workDir, 'kernel');
   await runDpkgExtract(kernelDeb, root, signal);
   const version = (await readdir(join(root, 'lib/modules')))[0];
   if (!version) throw new Error(`${kernelDeb} holds no /lib/modules/VERSION`);
   const modules = await runModuleLoadOrder(root, version, NEEDED_MODULES, signal);
-  const entries = await initrdEntries(modules, defaultLayer);
+  const entries = await initrdEntries(modules, options.defaultLayer, options.casperUuid);
   return {
     version,
     vmlinuz: join(root, 'boot', `vmlinuz-${version}`),
@@ -56,14 +67,32 @@ export async function makeSampleKernel(
   };
 }
 
-async function initrdEntries(modules: readonly string[], defaultLayer: string): Promise<CpioEntry[]> {
+async function initrdEntries(
+  modules: readonly string[],
+  defaultLayer: string,
+  casperUuid: string,
+): Promise<CpioEntry[]> {
   const encode = (text: string) => new TextEncoder().encode(text);
-  const dirs = ['bin', 'dev', 'etc', 'lib', 'lib/modules', 'proc', 'sys', 'cdrom', 'layers', 'root', 'tmp'];
+  const dirs = [
+    'bin',
+    'conf',
+    'dev',
+    'etc',
+    'lib',
+    'lib/modules',
+    'proc',
+    'sys',
+    'cdrom',
+    'layers',
+    'root',
+    'tmp',
+  ];
   const entries: CpioEntry[] = dirs.map((path) => ({ path, mode: 0o040755 }));
   entries.push({ path: 'bin/busybox', mode: 0o100755, data: await readFile(BUSYBOX) });
   const initScript = fileURLToPath(new URL('./assets/init.sh', import.meta.url));
   entries.push({ path: 'init', mode: 0o100755, data: await readFile(initScript) });
   entries.push({ path: 'etc/layerfs-path', mode: 0o100644, data: encode(`${defaultLayer}.squashfs\n`) });
+  entries.push({ path: 'conf/uuid.conf', mode: 0o100644, data: encode(`${casperUuid}\n`) });
   const order = modules.map((module) => `/lib/modules/${basename(module)}`);
   entries.push({ path: 'etc/modules-order', mode: 0o100644, data: encode(`${order.join('\n')}\n`) });
   for (const module of modules) {

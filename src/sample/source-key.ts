@@ -62,3 +62,14 @@ function hashParts(parts: readonly [string, string | Buffer][]): string {
   }
   return hash.digest('hex').slice(0, KEY_LENGTH);
 }
+
+/**
+ * The casper UUID of the sample's initrd and medium. Ubuntu makes a random one per build; the
+ * sample's comes from its cache NAME, so the same sources give the same bytes.
+ */
+export function makeCasperUuid(name: string): string {
+  const hex = createHash('sha256').update(`casper-uuid\0${name}`).digest('hex');
+  // RFC 9562 version 4 layout (version nibble 4, variant bits 10), as uuidgen -r prints.
+  const variant = ((Number.parseInt(hex[16] ?? '0', 16) & 0x3) | 0x8).toString(16);
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variant}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}

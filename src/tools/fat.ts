@@ -9,7 +9,9 @@ export async function makeFatImage(
 ): Promise<void> {
   let bytes = 0;
   for (const file of files) bytes += (await stat(file.localPath)).size;
-  const kib = Math.ceil(bytes / 1024) + 256 + files.length * 8;
+  // Slack: the two FATs (up to 4 bytes per 4 KiB cluster each, FAT32 for the big images mkfs.vfat
+  // picks it for), the root folder, and each file's last cluster.
+  const kib = Math.ceil(bytes / 1024) + Math.ceil(bytes / 1024 / 256) + 256 + files.length * 8;
   await runCommand(['mkfs.vfat', '-C', image, String(kib)], { signal });
   const dirs = new Set<string>();
   for (const file of files) {

@@ -1,8 +1,8 @@
 import { runCommand } from './exec.ts';
 
-/** grub-mkimage adapter: the BIOS El Torito image and the EFI boot image. */
+/** grub-mkimage adapter: the BIOS El Torito image, the BIOS disk core.img and the EFI boot image. */
 export async function runGrubMkimage(options: {
-  format: 'i386-pc-eltorito' | 'x86_64-efi';
+  format: 'i386-pc-eltorito' | 'i386-pc' | 'x86_64-efi';
   output: string;
   prefix: string;
   modules: readonly string[];

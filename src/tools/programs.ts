@@ -66,6 +66,14 @@ export const PROGRAMS: readonly ProgramSpec[] = [
     purpose: 'make FAT EFI images for the sample',
   },
   {
+    name: 'sfdisk',
+    aptPackage: 'fdisk',
+    versionArgs: ['--version'],
+    versionPattern: /sfdisk from util-linux (\d+\.\d+(?:\.\d+)?)/,
+    purpose: 'partition the disk image of boot-test --media loopback',
+    optional: true,
+  },
+  {
     name: 'debootstrap',
     aptPackage: 'debootstrap',
     versionArgs: ['--version'],
