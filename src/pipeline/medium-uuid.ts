@@ -1,5 +1,6 @@
 import { dirname } from 'node:path';
 import { readInitrdFile } from '../distro/initrd.ts';
+import { FormatError } from '../errors.ts';
 import type { LiveBootFiles } from './boot-files.ts';
 import type { BuildPlan } from './plan.ts';
 
@@ -25,6 +26,14 @@ export async function makeMediumUuidChanges(
     return;
   }
   const uuid = new TextDecoder().decode(content).trim();
+  if (!/^\S+$/.test(uuid)) {
+    throw new FormatError(
+      `${rule.initrdPath} of the new ${liveBoot.isoInitrd} holds ${JSON.stringify(uuid)}, not one UUID`,
+      {
+        hint: 'check the casper initramfs hook of the layer (it writes the file when CASPER_GENERATE_UUID is set)',
+      },
+    );
+  }
   for (const file of files) await put(file, `${uuid}\n`);
   say(`${files.join(', ')}: ${uuid}, the casper UUID of the new ${liveBoot.isoInitrd}`);
 }
