@@ -29,7 +29,8 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'isoforge-kernel-swap-'));
   sample = join(dir, 'sample.iso');
   await writeFile(sample, await readFile(await ensureSampleIso()));
-  version = await discoverKernelVersion(sample, INSTALLER);
+  // The installer layer is a delta: its apt reads the base layer's sources.list.
+  version = await discoverKernelVersion(sample, 'ubuntu-server-minimal');
   // The sample's own kernel: the concrete package its linux-image-amd64 resolved to.
   const deb = (await ensureDebs(['linux-image-amd64'])).get('linux-image-amd64') ?? '';
   sampleRelease = /^linux-image-(.+?)_/.exec(basename(deb))?.[1] ?? `unknown (${deb})`;
