@@ -79,22 +79,27 @@ layers:
     TIMEOUT,
   );
 
-  it(
-    'boots the new kernel (BIOS, CD): uname is its release, and the UUID check passes',
-    async () => {
-      const result = await runBootTest({
-        iso: output,
-        firmware: 'bios',
-        media: 'cdrom',
-        logDir: join(dir, 'boot'),
-        timeoutSeconds: 600,
-        expect: /ISOFORGE-SAMPLE-BOOT ok .* uname=\S+/,
-      });
-      const marker = result.matched ?? '';
-      expect(marker, result.tail.join('\n')).toContain(` uname=${version}`);
-      expect(marker).toContain(' uuid=ok ');
-      expect(marker).toMatch(new RegExp(`kernels=\\S*linux-image-${version.replaceAll('.', '\\.')}`));
-    },
-    TIMEOUT,
-  );
+  for (const [firmware, media] of [
+    ['bios', 'cdrom'],
+    ['uefi', 'usb'],
+  ] as const) {
+    it(
+      `boots the new kernel (${firmware}, ${media}): uname is its release, and the UUID check passes`,
+      async () => {
+        const result = await runBootTest({
+          iso: output,
+          firmware,
+          media,
+          logDir: join(dir, 'boot'),
+          timeoutSeconds: 600,
+          expect: /ISOFORGE-SAMPLE-BOOT ok .* uname=\S+/,
+        });
+        const marker = result.matched ?? '';
+        expect(marker, result.tail.join('\n')).toContain(` uname=${version}`);
+        expect(marker).toContain(' uuid=ok ');
+        expect(marker).toMatch(new RegExp(`kernels=\\S*linux-image-${version.replaceAll('.', '\\.')}`));
+      },
+      TIMEOUT,
+    );
+  }
 });
