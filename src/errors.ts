@@ -6,7 +6,6 @@ export const ExitCode = {
   ok: 0,
   failure: 1,
   badInput: 2,
-  badRecipe: 3,
   missingTool: 4,
   commandFailed: 5,
   unsafe: 6,
@@ -52,10 +51,10 @@ export class InputError extends IsoforgeError {
   }
 }
 
-/** The recipe is invalid; the message starts with file:line:column and the field path. */
+/** The recipe (or a file it names) is invalid; the message starts with file:line:column and the field path. Bad input like any other: exit 2. */
 export class RecipeError extends IsoforgeError {
   constructor(message: string, details: ErrorDetails = {}) {
-    super('ERECIPE', ExitCode.badRecipe, message, details);
+    super('ERECIPE', ExitCode.badInput, message, details);
   }
 }
 

@@ -1,6 +1,10 @@
 import { appendFile } from 'node:fs/promises';
 import { isLater, type Milestone, parseMilestone } from './milestones.ts';
 
+// GRUB's "Booting `ENTRY'" and the help line under each of its menus (shown again when an entry fails).
+const GRUB_BOOTING = 'Booting `';
+const GRUB_MENU = 'Press enter to boot the selected OS';
+
 /** How a boot test ended: its goal reached, or why it stopped before. */
 export type BootEnd = 'passed' | 'boot-menu' | 'failure' | 'powered-off' | 'timeout';
 
@@ -30,6 +34,11 @@ export class ConsoleWatch {
   readonly milestones: MilestoneHit[] = [];
   /** When the console last changed (ms since epoch): a boot menu without a timeout stays still. */
   lastActivity = Date.now();
+  /**
+   * GRUB printed "Booting `ENTRY'" and no menu since: a still screen now is a kernel loading
+   * slowly (a loop-mounted ISO on a busy host), not a menu waiting for a key.
+   */
+  entryChosen = false;
   private serial: string[] = [];
   private screen: string[] = [];
   private screenHash = '';
@@ -98,6 +107,7 @@ export class ConsoleWatch {
   private check(lines: string[]): void {
     for (const line of lines) {
       if (this.end !== null) break;
+      this.noteGrubMenu(line);
       this.recordMilestone(line);
       if (this.goal.expect?.test(line)) {
         this.matched = line;
@@ -107,6 +117,13 @@ export class ConsoleWatch {
       }
     }
     void this.flush();
+  }
+
+  /** The later of GRUB's two lines in LINE (a serial line may hold a whole menu redraw) decides. */
+  private noteGrubMenu(line: string): void {
+    const booting = line.lastIndexOf(GRUB_BOOTING);
+    const menu = line.lastIndexOf(GRUB_MENU);
+    if (booting !== menu) this.entryChosen = booting > menu;
   }
 
   private recordMilestone(line: string): void {

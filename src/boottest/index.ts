@@ -143,7 +143,7 @@ async function watchScreen(
       console.setScreen(await qmp.readVgaText());
       console.setActivity(await qmp.readScreenHash(options.dumpFile), await qmp.readDiskReadBytes());
       const still = Date.now() - console.lastActivity >= options.menuQuietMs;
-      if (console.milestone === 'bootloader' && still) console.finish('boot-menu');
+      if (console.milestone === 'bootloader' && still && !console.entryChosen) console.finish('boot-menu');
       await new Promise((resolve) => setTimeout(resolve, VGA_POLL_MS));
     }
   } catch {

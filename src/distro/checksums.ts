@@ -67,6 +67,12 @@ export function checksumExclusions(
   ];
 }
 
+/** A removed folder takes every file below it out of the list too. */
+function isRemoved(isoPath: string, gone: ReadonlySet<string>): boolean {
+  for (const path of gone) if (isoPath === path || isoPath.startsWith(`${path}/`)) return true;
+  return false;
+}
+
 /**
  * TEXT with CHANGED (iso path -> hash) re-hashed or added and REMOVED dropped; every other line is
  * kept as it was. New lines follow the file's own path style ("./x" unless it has none).
@@ -93,7 +99,7 @@ export function updateChecksums(
       continue;
     }
     const isoPath = entryIsoPath(entry.path);
-    if (gone.has(isoPath)) continue;
+    if (isRemoved(isoPath, gone)) continue;
     const hash = pending.get(isoPath);
     pending.delete(isoPath);
     lines.push(hash ? `${hash}  ${entry.path}` : line);

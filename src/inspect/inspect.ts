@@ -3,7 +3,8 @@ import type { GptPartition } from '../iso/gpt.ts';
 import { isJoliet } from '../iso/volume.ts';
 import { type BootSetup, readBootSetup } from './boot.ts';
 import { type LayoutInfo, readLayout } from './layout.ts';
-import { type BootMenu, MENU_FILES, parseMenu } from './menus.ts';
+import { findMenuFiles, isMenuEntryPoint } from './menu-files.ts';
+import { type BootMenu, parseMenu } from './menus.ts';
 import { deriveMkisofsArgs } from './mkisofs.ts';
 import { makeSectorMap, type SectorRegion } from './sectormap.ts';
 
@@ -137,13 +138,19 @@ function bootFields(boot: BootSetup) {
   };
 }
 
+/**
+ * The menus a boot loader shows: the entry points (grub.cfg, isolinux.cfg, ...) and the files they
+ * include that hold entries or a timeout (live-build's live.cfg, config.cfg); not theme scripts.
+ */
 async function readMenus(image: IsoImage, paths: readonly string[]): Promise<BootMenu[]> {
   const menus: BootMenu[] = [];
-  for (const file of MENU_FILES) {
-    const actual = paths.find((p) => p.toLowerCase() === file.path.toLowerCase());
-    if (!actual) continue;
-    const text = await image.readText(actual);
-    if (text !== null) menus.push(parseMenu(actual, file.loader, text));
+  for (const file of findMenuFiles(paths)) {
+    const text = await image.readText(file.path);
+    if (text === null) continue;
+    const menu = parseMenu(file.path, file.loader, text);
+    const assignsTimeout =
+      file.loader === 'grub' ? /^\s*set\s+timeout=/m.test(text) : /^\s*timeout\s+\d/im.test(text);
+    if (isMenuEntryPoint(file.path) || menu.entries.length || assignsTimeout) menus.push(menu);
   }
   return menus;
 }

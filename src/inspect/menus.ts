@@ -1,3 +1,5 @@
+import { parseGrubWords } from './grub-words.ts';
+
 /** A boot menu entry as the boot loader's config file describes it. */
 export interface MenuEntry {
   title: string;
@@ -21,9 +23,9 @@ export function parseGrubMenu(text: string): MenuEntry[] {
   let current: MenuEntry | null = null;
   for (const raw of text.split('\n')) {
     const line = raw.trim();
-    const title = /^menuentry\s+(["'])(.*?)\1/.exec(line);
-    if (title) {
-      current = { title: title[2] ?? '', kernel: null, initrd: null, cmdline: null };
+    const [command, title] = parseGrubWords(line);
+    if (command?.value === 'menuentry' && title) {
+      current = { title: title.value, kernel: null, initrd: null, cmdline: null };
       entries.push(current);
       continue;
     }
@@ -73,17 +75,6 @@ export function parseIsolinuxMenu(text: string): MenuEntry[] {
   }
   return entries;
 }
-
-export const MENU_FILES: readonly { path: string; loader: BootMenu['loader'] }[] = [
-  { path: '/boot/grub/grub.cfg', loader: 'grub' },
-  { path: '/boot/grub/loopback.cfg', loader: 'grub' },
-  { path: '/EFI/boot/grub.cfg', loader: 'grub' },
-  { path: '/isolinux/isolinux.cfg', loader: 'isolinux' },
-  { path: '/isolinux/txt.cfg', loader: 'isolinux' },
-  { path: '/isolinux/live.cfg', loader: 'isolinux' },
-  { path: '/isolinux.cfg', loader: 'isolinux' },
-  { path: '/syslinux/syslinux.cfg', loader: 'isolinux' },
-];
 
 export function parseMenu(file: string, loader: BootMenu['loader'], text: string): BootMenu {
   return loader === 'grub'

@@ -107,7 +107,8 @@ function layoutLines(report: IsoReport): string[] {
   if (report.kernels.length)
     out.push(`  kernels: ${report.kernels.join(', ')}; initrds: ${report.initrds.join(', ')}`);
   for (const menu of report.bootMenus) {
-    out.push('', `${menu.file} (${menu.loader})`);
+    const timeout = menu.timeoutSeconds === null ? '' : `, timeout ${menu.timeoutSeconds} s`;
+    out.push('', `${menu.file} (${menu.loader}${timeout})`);
     for (const entry of menu.entries) {
       out.push(`  ${entry.title}${entry.kernel ? `: ${entry.kernel} ${entry.cmdline ?? ''}`.trimEnd() : ''}`);
     }

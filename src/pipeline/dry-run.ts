@@ -3,7 +3,8 @@ import { CHECKSUM_FILES, entryIsoPath } from '../distro/checksums.ts';
 import { makeReplayArgs } from '../output/write-iso.ts';
 import { quoteShellArg as q, renderCommand as sh } from '../ui/shell.ts';
 import { renderLayer } from './dry-run-layer.ts';
-import { excludedFromChecksums } from './metadata.ts';
+import { excludedFromChecksums } from './checksum-exclusions.ts';
+import type { MediumPlan } from './medium-plan.ts';
 import type { BuildPlan } from './plan.ts';
 import type { WorkDir } from './work-dir.ts';
 
@@ -17,14 +18,21 @@ export function makeDryRunScript(plan: BuildPlan, workDir: WorkDir): string {
   // Run from the recipe folder: files named in steps are relative to it; work files are absolute.
   lines.push(`cd ${q(plan.recipeDir)}`);
   for (const layer of plan.layers) lines.push('', ...renderLayer(plan, layer, workDir));
-  const replace = plan.layers.flatMap((layer) => [
+  const medium = renderMedium(plan.medium, workDir);
+  lines.push('', ...medium.lines);
+  const layerFiles = plan.layers.flatMap((layer) => [
     layer.isoPaths.squashfs,
     layer.isoPaths.size,
     ...(layer.layer.manifest ? [layer.isoPaths.packages] : []),
   ]);
-  const remove = plan.sign
+  const replace = [
+    ...layerFiles.map((isoPath) => ({ isoPath, localPath: workDir.newFile(isoPath) })),
+    ...medium.replace,
+  ];
+  const staleSignatures = plan.sign
     ? []
     : plan.layers.filter((l) => l.layer.signature).map((l) => l.isoPaths.signature);
+  const remove = [...plan.medium.remove, ...staleSignatures];
   lines.push('', ...renderChecksumUpdates(plan, workDir, replace, remove));
   if (plan.layout.installSourcesFile && plan.original.installSources.length)
     lines.push(
@@ -33,7 +41,7 @@ export function makeDryRunScript(plan: BuildPlan, workDir: WorkDir): string {
   if (plan.sign) lines.push('# not shown: signing the new layers with the recipe key (gpg --detach-sign)');
   const checksums = plan.original.checksumFiles;
   const changes = {
-    replace: [...replace, ...checksums].map((isoPath) => ({ isoPath, localPath: workDir.newFile(isoPath) })),
+    replace: [...replace, ...checksums.map((isoPath) => ({ isoPath, localPath: workDir.newFile(isoPath) }))],
     remove,
     volumeId: plan.volumeId,
   };
@@ -51,7 +59,7 @@ export function makeDryRunScript(plan: BuildPlan, workDir: WorkDir): string {
 function renderChecksumUpdates(
   plan: BuildPlan,
   workDir: WorkDir,
-  replace: string[],
+  replace: readonly MappedFile[],
   remove: string[],
 ): string[] {
   const excluded = new Set(excludedFromChecksums(plan.original));
@@ -64,15 +72,43 @@ function renderChecksumUpdates(
       sh(['xorriso', '-osirrox', 'on', '-indev', plan.input, '-extract', file.path, local]),
       sh(['chmod', 'u+w', local]),
     );
-    for (const isoPath of replace.filter((path) => !excluded.has(entryIsoPath(path)))) {
-      const line = `"$(${file.algorithm}sum < ${q(workDir.newFile(isoPath))} | cut -d' ' -f1)  .${isoPath}"`;
+    for (const { isoPath, localPath } of replace.filter((f) => !excluded.has(entryIsoPath(f.isoPath)))) {
+      const line = `"$(${file.algorithm}sum < ${q(localPath)} | cut -d' ' -f1)  .${isoPath}"`;
       const pattern = `^[0-9a-f]*  \\.${escapeRegex(isoPath)}$`;
       lines.push(`grep -q ${q(pattern)} ${q(local)} || echo "x  .${isoPath}" >> ${q(local)}`);
       lines.push(`line=${line}; sed -i "s|${pattern.replaceAll('\\', '\\\\')}|$line|" ${q(local)}`);
     }
-    for (const isoPath of remove) lines.push(`sed -i ${q(`\\|  \\.${escapeRegex(isoPath)}$|d`)} ${q(local)}`);
+    for (const isoPath of remove)
+      lines.push(`sed -i ${q(`\\|  \\.${escapeRegex(isoPath)}\\(/.*\\)\\?$|d`)} ${q(local)}`);
   }
   return lines;
+}
+
+type MappedFile = { isoPath: string; localPath: string };
+
+/** The medium's own changes (iso:) as commands: texts written with printf, files copied when their mode changes. */
+function renderMedium(medium: MediumPlan, workDir: WorkDir): { lines: string[]; replace: MappedFile[] } {
+  const lines = ['# the medium itself (iso:)'];
+  const replace: MappedFile[] = [];
+  for (const [isoPath, text] of medium.texts) {
+    const localPath = workDir.newFile(isoPath);
+    lines.push(sh(['mkdir', '-p', dirname(localPath)]), `${sh(['printf', '%s', text])} > ${q(localPath)}`);
+    replace.push({ isoPath, localPath });
+  }
+  for (const file of medium.files) {
+    if (file.mode === undefined) {
+      replace.push(file);
+      continue;
+    }
+    const localPath = workDir.newFile(file.isoPath);
+    lines.push(
+      sh(['mkdir', '-p', dirname(localPath)]),
+      sh(['cp', file.localPath, localPath]),
+      sh(['chmod', file.mode.toString(8), localPath]),
+    );
+    replace.push({ isoPath: file.isoPath, localPath });
+  }
+  return { lines, replace };
 }
 
 function escapeRegex(path: string): string {

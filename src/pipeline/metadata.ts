@@ -3,14 +3,9 @@ import { createReadStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { updateInstallSourcesSizes } from '../distro/casper-meta.ts';
-import {
-  checksumExclusions,
-  findChecksumFiles,
-  type ChecksumAlgorithm,
-  updateChecksums,
-} from '../distro/checksums.ts';
-import type { IsoReport } from '../inspect/inspect.ts';
+import { findChecksumFiles, type ChecksumAlgorithm, updateChecksums } from '../distro/checksums.ts';
 import type { IsoChanges } from '../output/write-iso.ts';
+import { excludedFromChecksums } from './checksum-exclusions.ts';
 import type { LayerResult } from './customize.ts';
 import { makeMediumUuidChanges } from './medium-uuid.ts';
 import type { BuildPlan } from './plan.ts';
@@ -23,14 +18,6 @@ async function hashFile(path: string, algorithm: ChecksumAlgorithm): Promise<str
   return hash.digest('hex');
 }
 
-/** Files xorriso rewrites (the boot catalog) or patches (El Torito images with boot info): never listed. */
-export function excludedFromChecksums(original: Pick<IsoReport, 'bootCatalog' | 'eltorito'>): string[] {
-  const patched = original.eltorito
-    .filter((entry) => entry.path && (entry.bootInfoTable || entry.grub2BootInfo))
-    .map((entry) => entry.path as string);
-  return checksumExclusions(original.bootCatalog, patched);
-}
-
 /**
  * Brings everything that describes the changed layers up to date: the packages and size sidecars,
  * the sizes in install-sources.yaml, every checksum file the medium carries; stale .gpg
@@ -39,11 +26,16 @@ export function excludedFromChecksums(original: Pick<IsoReport, 'bootCatalog' | 
 export async function makeMetadataChanges(
   plan: BuildPlan,
   results: readonly LayerResult[],
+  medium: IsoChanges,
   workDir: WorkDir,
   say: (line: string) => void,
   signer?: Signer,
 ): Promise<IsoChanges> {
-  const changes: IsoChanges = { replace: [], remove: [], volumeId: plan.volumeId };
+  const changes: IsoChanges = {
+    replace: [...medium.replace],
+    remove: [...medium.remove],
+    volumeId: plan.volumeId,
+  };
   const put = async (isoPath: string, content: string) => {
     const localPath = workDir.newFile(isoPath);
     await mkdir(dirname(localPath), { recursive: true });

@@ -9,6 +9,7 @@ import type { LoadedRecipe } from '../recipe/load.ts';
 import type { LayerRecipe, Recipe } from '../recipe/schema.ts';
 import type { SquashfsCompression } from '../tools/squashfs.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
+import { type MediumPlan, planMedium } from './medium-plan.ts';
 
 /** One layer the build customizes, with everything needed to do it decided up front. */
 export interface LayerPlan {
@@ -33,6 +34,8 @@ export interface BuildPlan {
   /** The medium family: owns every casper / Debian live difference. */
   layout: MediumLayout;
   layers: LayerPlan[];
+  /** Changes to the medium itself (recipe iso:), checked against the input. */
+  medium: MediumPlan;
   bootSetup: 'replay' | 'explicit';
   volumeId?: string;
   recipeVerify?: { boot: string[]; expect?: string; timeout?: number };
@@ -43,12 +46,15 @@ function extentOf(iso: string, layer: LayerInfo): LayerExtent {
   return { name: layer.name, file: iso, offset: layer.lba * SECTOR, size: layer.sizeBytes };
 }
 
-/** Opens the input once: its report, and the small files the build will rewrite. */
-async function readInput(input: string): Promise<{ original: IsoReport; mediumFiles: Map<string, string> }> {
-  await using image = await IsoImage.open(input);
+/** Reads the input's report and the small files the build will rewrite. */
+async function readInput(
+  image: IsoImage,
+  input: string,
+): Promise<{ original: IsoReport; mediumFiles: Map<string, string> }> {
   const original = await inspectImage(image, input);
   const sources = layoutNamed(original.layout)?.installSourcesFile;
-  const wanted = [...original.checksumFiles, ...(sources ? [sources] : [])];
+  const menus = original.bootMenus.map((menu) => menu.file);
+  const wanted = [...original.checksumFiles, ...(sources ? [sources] : []), ...menus];
   const mediumFiles = new Map<string, string>();
   for (const path of wanted) {
     const text = await image.readText(path);
@@ -66,30 +72,16 @@ function layerIsoPaths(layout: MediumLayout, squashfs: string): LayerPlan['isoPa
   };
 }
 
-/** Reads the input ISO and decides what the build will do, before anything is unpacked or mounted. */
-export async function makeBuildPlan(
+/** The layers the recipe customizes, each with its chain, the layers above and its ISO paths. */
+function planLayers(
   loaded: LoadedRecipe,
-  overrides: { iso?: string; out?: string; bootSetup?: 'replay' | 'explicit' },
-): Promise<BuildPlan> {
-  const { recipe, dir } = loaded;
-  // The ISOs are named by whoever runs the build, relative to the recipe; files copied INTO the
-  // image are the ones confined to the recipe folder (resolveRecipePath in the steps).
-  const input = overrides.iso ? resolve(overrides.iso) : resolve(dir, recipe.input);
-  const output = overrides.out ? resolve(overrides.out) : resolve(dir, recipe.output);
-  if (input === output)
-    throw new RecipeError('output must differ from input: a build never modifies its input');
-  const { original, mediumFiles } = await readInput(input);
-  const layout = layoutNamed(original.layout);
+  input: string,
+  original: IsoReport,
+  layout: MediumLayout,
+): LayerPlan[] {
   const names = original.layers.map((l) => l.name);
-  if (!layout)
-    throw new RecipeError(
-      `${input} is neither a casper (Ubuntu) nor a Debian live medium: no layers to customize`,
-      {
-        hint: 'point input: at an Ubuntu live server ISO (casper/) or a live-build ISO (live/)',
-      },
-    );
   const installChains = original.installSources.map((source) => source.chain);
-  const layers = Object.entries(recipe.layers).map(([name, layerRecipe]) => {
+  const layers: LayerPlan[] = Object.entries(loaded.recipe.layers).map(([name, layerRecipe]) => {
     const layer = original.layers.find((l) => l.name === name);
     if (!layer) {
       throw new RecipeError(`${loaded.file}: layer '${name}' is not on the ISO`, {
@@ -114,6 +106,41 @@ export async function makeBuildPlan(
   });
   // Lower layers first: an upper layer of the same build must stack on their new content.
   layers.sort((a, b) => a.ancestors.length - b.ancestors.length);
+  return layers;
+}
+
+/** Reads the input ISO and decides what the build will do, before anything is unpacked or mounted. */
+export async function makeBuildPlan(
+  loaded: LoadedRecipe,
+  overrides: { iso?: string; out?: string; bootSetup?: 'replay' | 'explicit' },
+): Promise<BuildPlan> {
+  const { recipe, dir } = loaded;
+  // The ISOs are named by whoever runs the build, relative to the recipe; files copied INTO the
+  // image are the ones confined to the recipe folder (resolveRecipePath in the steps).
+  const input = overrides.iso ? resolve(overrides.iso) : resolve(dir, recipe.input);
+  const output = overrides.out ? resolve(overrides.out) : resolve(dir, recipe.output);
+  if (input === output)
+    throw new RecipeError('output must differ from input: a build never modifies its input');
+  // The input is opened once: the report, the files to rewrite and the medium's checks all read it.
+  await using image = await IsoImage.open(input);
+  const { original, mediumFiles } = await readInput(image, input);
+  const layout = layoutNamed(original.layout);
+  if (!layout)
+    throw new RecipeError(
+      `${input} is neither a casper (Ubuntu) nor a Debian live medium: no layers to customize`,
+      {
+        hint: 'point input: at an Ubuntu live server ISO (casper/) or a live-build ISO (live/)',
+      },
+    );
+  const layers = planLayers(loaded, input, original, layout);
+  const medium = await planMedium({
+    loaded,
+    original,
+    layout,
+    mediumFiles,
+    rebuiltLayers: layers.map((l) => l.isoPaths.squashfs),
+    lookup: async (path) => image.stat(path),
+  });
   return {
     input,
     output,
@@ -122,6 +149,7 @@ export async function makeBuildPlan(
     mediumFiles,
     layout,
     layers,
+    medium,
     bootSetup: overrides.bootSetup ?? recipe.bootSetup,
     volumeId: recipe.volumeId,
     recipeVerify: recipe.verify,

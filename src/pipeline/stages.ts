@@ -12,6 +12,7 @@ import { keepUnverified, unverifiedPathFor } from '../safety/atomic.ts';
 import type { StageReporter, StageRunner } from '../ui/stages.ts';
 import { describeCheck, type VerifyReport, verifyIso } from '../verify/verify.ts';
 import { customizeLayer, type LayerResult } from './customize.ts';
+import { writeMediumChanges } from './medium.ts';
 import { makeMetadataChanges } from './metadata.ts';
 import type { BuildPlan } from './plan.ts';
 import { makeSigner } from './signing.ts';
@@ -51,9 +52,12 @@ export async function runBuildStages(
       ),
     );
   }
+  const mediumChanges = await stages.run('change the medium (menus, files, seed)', (reporter) =>
+    writeMediumChanges(inputs.plan.medium, inputs.workDir, reporter.say),
+  );
   const changes = await stages.run(
     'update manifests, sizes, install sources and checksum files',
-    (reporter) => updateMetadata(inputs, layers, reporter),
+    (reporter) => updateMetadata(inputs, layers, mediumChanges, reporter),
   );
   await stages.run(`write the ISO (boot setup: ${inputs.plan.bootSetup})`, (reporter) =>
     writeIso({
@@ -77,11 +81,12 @@ export async function runBuildStages(
 async function updateMetadata(
   inputs: StageInputs,
   layers: LayerResult[],
+  mediumChanges: IsoChanges,
   reporter: StageReporter,
 ): Promise<IsoChanges> {
   const { plan, signal } = inputs;
   const signer = plan.sign ? await makeSigner(plan.sign, plan.recipeDir, reporter.say, signal) : undefined;
-  return makeMetadataChanges(plan, layers, inputs.workDir, reporter.say, signer);
+  return makeMetadataChanges(plan, layers, mediumChanges, inputs.workDir, reporter.say, signer);
 }
 
 /** Checks the written ISO; a failure keeps it as NAME.unverified.iso instead of throwing it away. */

@@ -1,14 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
-import { isNode, LineCounter, parseDocument, type Document } from 'yaml';
 import type { z } from 'zod';
 import { RecipeError } from '../errors.ts';
 import { type Recipe, recipeSchema, STEP_SCHEMAS } from './schema.ts';
+import { parseYamlDocument, positionOf } from './yaml-position.ts';
 
 export interface LoadedRecipe {
   recipe: Recipe;
   file: string;
   dir: string;
+  /** "recipe.yaml:LINE:COL FIELD:" for a field of the recipe, for errors found after parsing. */
+  locate: (path: readonly (string | number)[]) => string;
 }
 
 /** Reads and validates a recipe; the first problem is reported as "file:line:col field: message". */
@@ -19,27 +21,31 @@ export async function readRecipe(file: string): Promise<LoadedRecipe> {
       hint: 'check the path to the recipe file',
     });
   });
-  return { recipe: parseRecipe(text, file), file: resolve(file), dir: dirname(resolve(file)) };
+  return {
+    recipe: parseRecipe(text, file),
+    file: resolve(file),
+    dir: dirname(resolve(file)),
+    locate: makeLocator(text, file),
+  };
+}
+
+/** Positions of fields in recipe TEXT, for problems only the plan can see (an entry that matches nothing). */
+export function makeLocator(text: string, file: string): LoadedRecipe['locate'] {
+  const name = basename(file);
+  const yaml = parseYamlDocument(text, name);
+  return (path) => `${name}:${positionOf(yaml, path)} ${path.join('.')}:`;
 }
 
 /** Parses recipe TEXT (named FILE in messages) into a validated recipe. */
 export function parseRecipe(text: string, file: string): Recipe {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const name = basename(file);
-  const yamlError = doc.errors[0];
-  if (yamlError) {
-    const pos = lineCounter.linePos(yamlError.pos[0]);
-    throw new RecipeError(`${name}:${pos.line}:${pos.col} ${yamlError.message.split('\n')[0]}`, {
-      hint: 'fix the YAML syntax',
-    });
-  }
-  const data: unknown = doc.toJS();
+  const yaml = parseYamlDocument(text, name);
+  const data: unknown = yaml.doc.toJS();
   const result = recipeSchema.safeParse(data);
   if (result.success) return result.data;
   const issue = preciseIssue(result.error.issues[0], data);
   const path = issue?.path ?? [];
-  const where = positionOf(doc, lineCounter, path);
+  const where = positionOf(yaml, path);
   const field = path.length ? `${path.join('.')}: ` : '';
   throw new RecipeError(`${name}:${where} ${field}${issue?.message ?? 'invalid recipe'}`, {
     hint: 'see `isoforge recipe --schema` and examples/',
@@ -73,15 +79,4 @@ function getIn(data: unknown, path: readonly PropertyKey[]): unknown {
   let node: unknown = data;
   for (const key of path) node = (node as Record<PropertyKey, unknown> | undefined)?.[key];
   return node;
-}
-
-function positionOf(doc: Document, lineCounter: LineCounter, path: readonly PropertyKey[]): string {
-  for (let length = path.length; length >= 0; length--) {
-    const node = doc.getIn(path.slice(0, length) as (string | number)[], true);
-    if (isNode(node) && node.range) {
-      const pos = lineCounter.linePos(node.range[0]);
-      return `${pos.line}:${pos.col}`;
-    }
-  }
-  return '1:1';
 }

@@ -59,15 +59,15 @@ export const signSchema = z
 const kernelArgument = z
   .string()
   .min(1)
-  .regex(/^[^\s"'\\]+$/, 'one kernel argument: no spaces, quotes or backslashes (GRUB quoting is added for you)');
+  .regex(
+    /^[^\s"'\\]+$/,
+    'one kernel argument: no spaces, quotes or backslashes (GRUB quoting is added for you)',
+  );
 
 /** Kernel arguments added to or removed from the menu entries that boot the live kernel. */
 export const cmdlineSchema = z.strictObject({
   add: z.array(kernelArgument).default([]),
-  remove: z
-    .array(kernelArgument)
-    .default([])
-    .describe('an argument, or NAME= to remove every NAME=VALUE'),
+  remove: z.array(kernelArgument).default([]).describe('an argument, or NAME= to remove every NAME=VALUE'),
   entries: z
     .string()
     .optional()
@@ -75,7 +75,9 @@ export const cmdlineSchema = z.strictObject({
   side: z
     .enum(['live', 'installed'])
     .default('live')
-    .describe("live: before '---' (the live system only); installed: after it (copied to the installed system)"),
+    .describe(
+      "live: before '---' (the live system only); installed: after it (copied to the installed system)",
+    ),
 });
 
 export const menuSchema = z.strictObject({
@@ -109,7 +111,9 @@ export const isoSchema = z.strictObject({
       entry: z
         .enum(['add', 'replace'])
         .default('add')
-        .describe("add: a new 'Install automatically' entry; replace: the arguments go into the existing entries"),
+        .describe(
+          "add: a new 'Install automatically' entry; replace: the arguments go into the existing entries",
+        ),
     })
     .optional(),
   files: z
@@ -117,7 +121,11 @@ export const isoSchema = z.strictObject({
       z.strictObject({
         src: relativeOrAbsolutePath,
         dest: isoPath,
-        mode: z.number().int().min(0).max(0o7777).optional(),
+        mode: z
+          .string()
+          .regex(/^0?[0-7]{3,4}$/, 'must be an octal mode such as "0755"')
+          .transform((mode) => parseInt(mode, 8))
+          .optional(),
       }),
     )
     .default([]),
@@ -126,46 +134,50 @@ export const isoSchema = z.strictObject({
   pool: z
     .strictObject({
       debs: z.array(relativeOrAbsolutePath).default([]),
-      packages: z.array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'must be a Debian package name')).default([]),
+      packages: z
+        .array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'must be a Debian package name'))
+        .default([]),
     })
     .optional()
     .describe("packages for the medium's pool/, signed with the recipe's sign: key"),
 });
 
-export const recipeSchema = z.strictObject({
-  input: relativeOrAbsolutePath.describe('the original ISO, relative to the recipe'),
-  output: relativeOrAbsolutePath.describe('the ISO to write, relative to the recipe'),
-  volumeId: z.string().min(1).max(32).optional().describe('default: keep the original'),
-  bootSetup: z.enum(['replay', 'explicit']).default('replay'),
-  layers: z
-    .record(z.string().regex(/^[\w.+-]+$/, 'must be a layer file name without .squashfs'), layerSchema)
-    .default({}),
-  iso: isoSchema.optional().describe('changes to the medium itself: menus, kernel arguments, files, pool'),
-  sign: signSchema.optional(),
-  verify: z
-    .strictObject({
-      boot: z.array(
-        z
-          .string()
-          .regex(
-            /^(bios|uefi|uefi-secureboot)(\/(cdrom|usb|loopback))?$/,
-            'must be like bios, uefi/usb or bios/cdrom',
-          ),
-      ),
-      expect: z.string().optional(),
-      timeout: z
-        .number()
-        .int()
-        .positive()
-        .optional()
-        .describe('seconds each boot may take before it counts as failed (default 180)'),
-    })
-    .optional(),
-})
+export const recipeSchema = z
+  .strictObject({
+    input: relativeOrAbsolutePath.describe('the original ISO, relative to the recipe'),
+    output: relativeOrAbsolutePath.describe('the ISO to write, relative to the recipe'),
+    volumeId: z.string().min(1).max(32).optional().describe('default: keep the original'),
+    bootSetup: z.enum(['replay', 'explicit']).default('replay'),
+    layers: z
+      .record(z.string().regex(/^[\w.+-]+$/, 'must be a layer file name without .squashfs'), layerSchema)
+      .default({}),
+    iso: isoSchema.optional().describe('changes to the medium itself: menus, kernel arguments, files, pool'),
+    sign: signSchema.optional(),
+    verify: z
+      .strictObject({
+        boot: z.array(
+          z
+            .string()
+            .regex(
+              /^(bios|uefi|uefi-secureboot)(\/(cdrom|usb|loopback))?$/,
+              'must be like bios, uefi/usb or bios/cdrom',
+            ),
+        ),
+        expect: z.string().optional(),
+        timeout: z
+          .number()
+          .int()
+          .positive()
+          .optional()
+          .describe('seconds each boot may take before it counts as failed (default 180)'),
+      })
+      .optional(),
+  })
   // A pool signed with no key would fail after the long layer work; say so before it starts.
   .refine((recipe) => !recipe.iso?.pool || recipe.sign, {
     path: ['iso', 'pool'],
-    message: "a pool needs a signing key: add sign: { key: FINGERPRINT } (or sign: { generate: ... }) to the recipe",
+    message:
+      'a pool needs a signing key: add sign: { key: FINGERPRINT } (or sign: { generate: ... }) to the recipe',
   });
 
 export type Recipe = z.infer<typeof recipeSchema>;

@@ -1,6 +1,7 @@
 import { aptStep } from './apt.ts';
 import { copyStep } from './copy.ts';
 import { debsStep } from './debs.ts';
+import { fileStep } from './file.ts';
 import type { StepDefinition } from './define.ts';
 import { initramfsStep } from './initramfs.ts';
 import { kernelStep } from './kernel.ts';
@@ -8,7 +9,16 @@ import { runStep } from './run.ts';
 import { shellStep } from './shell.ts';
 
 /** Every recipe step: adding one is its file and a line here (the recipe schema is made from this list). */
-export const STEPS = [copyStep, debsStep, aptStep, kernelStep, runStep, initramfsStep, shellStep] as const;
+export const STEPS = [
+  copyStep,
+  fileStep,
+  debsStep,
+  aptStep,
+  kernelStep,
+  runStep,
+  initramfsStep,
+  shellStep,
+] as const;
 
 export type AnyStep = (typeof STEPS)[number];
 

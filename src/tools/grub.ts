@@ -13,3 +13,30 @@ export async function runGrubMkimage(options: {
   if (options.embeddedConfig) args.push('-c', options.embeddedConfig);
   await runCommand([...args, ...options.modules], { signal: options.signal });
 }
+
+export type GrubScriptCheck = { ok: true } | { ok: false; line: number | null; message: string };
+
+/**
+ * grub-script-check adapter: parses FILE with GRUB's own lexer and parser (grub-common), so an
+ * edited menu that GRUB would refuse at boot is caught at build time. Exit code 1 is a verdict,
+ * not a failure: it comes back as the line GRUB names and its messages.
+ */
+export async function runGrubScriptCheck(file: string, signal?: AbortSignal): Promise<GrubScriptCheck> {
+  const result = await runCommand(['grub-script-check', file], { signal, okExitCodes: [1] });
+  if (result.exitCode === 0) return { ok: true };
+  return parseGrubScriptCheckOutput(`${result.stdout}\n${result.stderr}`);
+}
+
+/** "Syntax error at line 4" plus the `error: ...` lines before it (the first one is often noise). */
+export function parseGrubScriptCheckOutput(output: string): {
+  ok: false;
+  line: number | null;
+  message: string;
+} {
+  const line = /Syntax error at line (\d+)/.exec(output)?.[1];
+  const errors = [
+    ...new Set(output.split('\n').filter((l) => l.startsWith('error: ') && !/out of memory/.test(l))),
+  ];
+  const message = errors.map((l) => l.slice('error: '.length).replace(/\.$/, '')).join('; ') || output.trim();
+  return { ok: false, line: line === undefined ? null : Number(line), message };
+}

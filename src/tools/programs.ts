@@ -66,6 +66,13 @@ export const PROGRAMS: readonly ProgramSpec[] = [
     purpose: 'make FAT EFI images for the sample',
   },
   {
+    name: 'grub-script-check',
+    aptPackage: 'grub-common',
+    versionArgs: ['--version'],
+    versionPattern: /grub-script-check \(GRUB\) (\d+\.\d+)/,
+    purpose: 'check edited GRUB menus',
+  },
+  {
     name: 'sfdisk',
     aptPackage: 'fdisk',
     versionArgs: ['--version'],

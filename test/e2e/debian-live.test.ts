@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { type Firmware, type Media, runBootTest } from '../../src/boottest/index.ts';
+import { describeEnd, type Firmware, type Media, runBootTest } from '../../src/boottest/index.ts';
 import { inspectIso } from '../../src/inspect/inspect.ts';
 import { IsoImage } from '../../src/iso/image.ts';
 import { runCommand } from '../../src/tools/exec.ts';
@@ -21,6 +21,7 @@ import { ensureLiveBuildIso, LIVE_MARKER_PREFIX } from '../support/live-build.ts
 const BUILD_TIMEOUT = 1_200_000;
 const BOOT_SECONDS = 420;
 const RELEASE = 'isoforge-debian-live';
+const OEM_ARGUMENT = 'isoforge.oem=fleet-a';
 const wanted = process.env.ISOFORGE_LIVE_BUILD?.split(',') ?? [LIVE_BUILD_CONFIGS[0]?.name];
 const configs = LIVE_BUILD_CONFIGS.filter((config) => wanted.includes('all') || wanted.includes(config.name));
 
@@ -94,11 +95,20 @@ describe.each(configs)('Debian live from live-build ($name)', (config: LiveBuild
     );
   });
 
-  it(
+  it.runIf(!config.stockMenus)(
     'the fixture boots unattended (BIOS, CD) and its marker reports no release file',
     async () => {
       const result = await bootLive(input, 'bios/cdrom', 'none', join(dir, 'boot-fixture'));
       expect(result.matched, result.report).toMatch(bootMarker('none'));
+    },
+    BUILD_TIMEOUT,
+  );
+
+  it.runIf(config.stockMenus)(
+    "the fixture's stock menu has no timeout: its BIOS boot stops at the menu",
+    async () => {
+      const result = await bootLive(input, 'bios/cdrom', 'none', join(dir, 'boot-fixture'));
+      expect(describeEnd(result), result.report).toBe('stopped at a boot menu');
     },
     BUILD_TIMEOUT,
   );
@@ -118,6 +128,11 @@ layers:
       - copy: { src: files/isoforge-release, dest: /etc/isoforge-release, mode: "0644" }
       - debs: [debs/isoforge-live-driver_1.0_all.deb]
       - apt: { install: [tree] }
+iso:
+  menu: { timeout: 3 }
+  cmdline:
+    add: [console=ttyS0,115200, ${OEM_ARGUMENT}]
+    remove: [quiet, splash]
 `,
       );
       const run = await runIsoforge(['build', recipe, '--workdir', join(dir, 'work')], {
@@ -139,11 +154,26 @@ layers:
     expect(checked).toMatch(/^\.\/live\/filesystem\.squashfs: OK$/m);
   });
 
+  it('the remastered menus wait 3 s and boot the live kernel with the new arguments', async () => {
+    const { bootMenus } = await inspectIso(output);
+    expect(bootMenus.map((menu) => menu.timeoutSeconds)).toContain(3);
+    const liveEntries = bootMenus
+      .flatMap((menu) => menu.entries)
+      .filter((e) => e.kernel?.startsWith('/live/'));
+    expect(liveEntries.length).toBeGreaterThan(0);
+    for (const entry of liveEntries) {
+      expect(entry.cmdline).toContain(OEM_ARGUMENT);
+      expect(entry.cmdline?.split(/\s+/)).not.toContain('quiet');
+    }
+  });
+
   it.each(config.bootModes)(
-    'the remastered medium boots (%s) and the booted system shows the new release file',
+    'the remastered medium boots unattended (%s): the kernel shows the new argument, the system the new release file',
     async (mode) => {
       const result = await bootLive(output, mode, RELEASE, join(dir, 'boot-remastered'));
       expect(result.matched, result.report).toMatch(bootMarker(RELEASE));
+      const serial = await readFile(result.logFile, 'utf8');
+      expect(serial).toMatch(new RegExp(`Command line: .*\\b${OEM_ARGUMENT.replace('.', '\\.')}\\b`));
     },
     BUILD_TIMEOUT,
   );

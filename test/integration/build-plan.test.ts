@@ -52,9 +52,9 @@ describe('predicted shadowing', () => {
       `input: ${sample}\noutput: out/low.iso\nlayers:\n  ubuntu-server-minimal:\n    steps:\n      - apt: { install: [tree] }\n`,
     );
     const workDir = join(dir, 'work-low');
-    expect((await runIsoforge(['build', recipe, '--dry-run', '--workdir', workDir])).exitCode).toBe(3);
+    expect((await runIsoforge(['build', recipe, '--dry-run', '--workdir', workDir])).exitCode).toBe(2);
     const run = await runIsoforge(['build', recipe, '--workdir', workDir]);
-    expect(run.exitCode).toBe(3);
+    expect(run.exitCode).toBe(2);
     expect(run.stderr).toContain(
       `changes to layer ubuntu-server-minimal are shadowed by ${TOP}: /var/lib/dpkg/status (target layer ${TOP} instead`,
     );

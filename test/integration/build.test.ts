@@ -175,7 +175,7 @@ describe('shadowing', () => {
         `input: sample.iso\noutput: out/shadowed.iso\nlayers:\n  ubuntu-server-minimal:\n    steps:\n      - run: echo changed-too-low > /etc/isoforge-release\n`,
       );
       const run = await runIsoforge(['build', recipe, '--workdir', join(dir, 'work')]);
-      expect(run.exitCode).toBe(3);
+      expect(run.exitCode).toBe(2);
       expect(run.stderr).toMatch(
         /changes to layer ubuntu-server-minimal are shadowed by ubuntu-server-minimal\.ubuntu-server: \/etc\/isoforge-release/,
       );

@@ -185,7 +185,7 @@ describe('bad input ends with one error line and nothing mounted', () => {
     );
     const run = build(scene);
     const outcome = await buildOutcome(run);
-    expect((await run.exit).code).toBe(3);
+    expect((await run.exit).code).toBe(2);
     expect(errorLines(run.lines)).toHaveLength(1);
     const record = await checkFailedCleanly('build: recipe names a missing layer', [outcome]);
     expect(record.refusedBeforeWork).toBe(1);

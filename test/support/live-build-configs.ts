@@ -14,6 +14,8 @@ export interface LiveBuildConfig {
   isoName: string;
   /** The firmware/media pairs the image boots in, as a recipe's verify.boot spells them. */
   bootModes: readonly BootMode[];
+  /** live-build's own menus, which wait for a key: only a recipe's menu timeout boots it unattended. */
+  stockMenus: boolean;
 }
 
 export type BootMode = 'bios/cdrom' | 'bios/usb' | 'uefi/cdrom' | 'uefi/usb';
@@ -104,25 +106,35 @@ function commonArgs(): string[] {
     'sha256',
     '--iso-volume',
     'ISOFORGE LIVE',
-    '--bootappend-live',
-    'boot=live components console=tty0 console=ttyS0,115200',
   ];
 }
+
+/** A serial console, so the kernel and the boot test see the same lines (recipes of the stock fixture add it). */
+const SERIAL_BOOTAPPEND = ['--bootappend-live', 'boot=live components console=tty0 console=ttyS0,115200'];
 
 const COMMON_FILES: Record<string, string> = {
   'config/hooks/normal/9000-isoforge-marker.hook.chroot': MARKER_HOOK,
   'config/package-lists/isoforge.list.chroot': PACKAGE_LIST,
+};
+
+/** Menus that boot on their own, for fixtures whose recipes do not set a timeout. */
+const UNATTENDED_MENU_FILES: Record<string, string> = {
   'config/bootloaders/isolinux/isolinux.cfg': ISOLINUX_CFG,
   'config/bootloaders/grub-pc/config.cfg': GRUB_CONFIG_CFG,
 };
 
-/** The shape of Debian 12's official live images: isolinux for BIOS, GRUB for UEFI, hybrid for USB. */
+/**
+ * The shape of Debian 12's official live images: isolinux for BIOS, GRUB for UEFI, hybrid for USB,
+ * with live-build's stock menus (no timeout: they wait for a key) and stock kernel arguments
+ * (quiet splash, no serial console). Its recipe must set the timeout and console to boot unattended.
+ */
 export const BOOKWORM_HYBRID: LiveBuildConfig = {
   name: 'bookworm-hybrid',
   configArgs: [...commonArgs(), '--binary-images', 'iso-hybrid', '--bootloaders', 'grub-efi syslinux'],
   files: COMMON_FILES,
   isoName: 'live-image-amd64.hybrid.iso',
   bootModes: ['bios/cdrom', 'uefi/cdrom', 'bios/usb', 'uefi/usb'],
+  stockMenus: true,
 };
 
 /** GRUB for both BIOS (El Torito grub_eltorito) and UEFI, zstd squashfs: no isolinux anywhere. */
@@ -136,11 +148,13 @@ export const BOOKWORM_GRUB_ZSTD: LiveBuildConfig = {
     'grub-pc grub-efi',
     '--chroot-squashfs-compression-type',
     'zstd',
+    ...SERIAL_BOOTAPPEND,
   ],
-  files: COMMON_FILES,
+  files: { ...COMMON_FILES, ...UNATTENDED_MENU_FILES },
   isoName: 'live-image-amd64.hybrid.iso',
   // live-build writes isohybrid MBR boot code only for syslinux: with grub-pc a BIOS cannot boot the USB stick.
   bootModes: ['bios/cdrom', 'uefi/cdrom', 'uefi/usb'],
+  stockMenus: false,
 };
 
 export const LIVE_BUILD_CONFIGS = [BOOKWORM_HYBRID, BOOKWORM_GRUB_ZSTD] as const;

@@ -40,19 +40,18 @@ function parseRegex(source: string): RegExp {
   }
 }
 
+const DESCRIPTION =
+  'boot an ISO in QEMU (BIOS/UEFI/Secure Boot; CD, USB, or a GRUB stick loop-mounting it) and check its console for a marker';
+const MEDIA_HELP =
+  "cdrom, usb, loopback (a stick whose GRUB sources the ISO's loopback.cfg), all, or a list: cdrom,usb";
+
 export function registerBootTest(program: Command, context: CliContext): void {
   program
     .command('boot-test')
-    .description(
-      'boot an ISO in QEMU (BIOS/UEFI/Secure Boot; CD, USB, or a GRUB stick loop-mounting it) and check its console for a marker',
-    )
+    .description(DESCRIPTION)
     .argument('<iso>', 'the ISO to boot')
     .option('--firmware <name>', 'bios, uefi, uefi-secureboot, all, or a list: bios,uefi', 'bios')
-    .option(
-      '--media <name>',
-      "cdrom, usb, loopback (a stick whose GRUB sources the ISO's loopback.cfg), all, or a list: cdrom,usb",
-      'cdrom',
-    )
+    .option('--media <name>', MEDIA_HELP, 'cdrom')
     .option(
       '--expect <regex>',
       "what must appear on the console (default: the sample's ok marker or a login prompt)",

@@ -25,6 +25,19 @@ describe('makeQemuArgs', () => {
     expect(args).not.toContain('pflash');
   });
 
+  it('attaches the loopback stick (the disk image holding the ISO) as a USB stick too', () => {
+    const args = makeQemuArgs({
+      ...base,
+      iso: '/x/bios-loopback.stick.img',
+      firmware: 'bios',
+      media: 'loopback',
+    });
+    expect(args.join(' ')).toContain(
+      'if=none,id=stick,format=raw,snapshot=on,file=/x/bios-loopback.stick.img',
+    );
+    expect(args).not.toContain('-boot');
+  });
+
   it('boots Secure Boot on q35 with SMM, Microsoft-key variables copied, firmware code read-only', () => {
     const args = makeQemuArgs({ ...base, firmware: 'uefi-secureboot', media: 'cdrom' }).join(' ');
     expect(args).toContain('-machine q35,smm=on');

@@ -115,6 +115,14 @@ describe('the boot-test watcher on real console logs', () => {
     ]);
   });
 
+  it('knows GRUB left its menu after "Booting `ENTRY\'", and is back at one when a failed entry returns to it', async () => {
+    const booting = await replay('sample-uefi-loopback-booting.log', { expect: SAMPLE_OK });
+    expect(booting.watch.milestone).toBe('bootloader');
+    expect(booting.watch.entryChosen).toBe(true);
+    const grubRescue = await replay('grub-rescue-bios-cdrom.log', { expect: SAMPLE_OK });
+    expect(grubRescue.watch.entryChosen).toBe(false);
+  });
+
   it('--until kernel passes at the kernel banner', async () => {
     const { watch } = await replay('linux-initrd-getty.serial.log', { until: 'kernel' });
     expect(watch.end).toBe('passed');

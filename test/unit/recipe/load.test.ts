@@ -45,7 +45,7 @@ describe('parseRecipe', () => {
 
   it('names an unknown step and lists the known ones', () => {
     expect(errorOf(ISSUE_RECIPE.replace('- copy:', '- cpy:'))).toMatch(
-      /^recipe\.yaml:6:9 layers\.ubuntu-server-minimal\.ubuntu-server\.steps\.0: unknown step 'cpy'; use one of: copy, debs/,
+      /^recipe\.yaml:6:9 layers\.ubuntu-server-minimal\.ubuntu-server\.steps\.0: unknown step 'cpy'; use one of: copy, file, debs/,
     );
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SAMPLE_LAYERS } from '../../../src/sample/index.ts';
-import { makeLayersKey, makeSampleKey } from '../../../src/sample/source-key.ts';
+import { makeCasperUuid, makeLayersKey, makeSampleKey } from '../../../src/sample/source-key.ts';
 
 const DEBS = new Map([
   ['less', '/cache/debs/less_590-2_amd64.deb'],
@@ -23,5 +23,14 @@ describe('sample cache keys', () => {
     expect(await makeSampleKey('000000000000', DEBS)).not.toBe(sample);
     const otherSpec = SAMPLE_LAYERS.map((spec, i) => (i === 1 ? { ...spec, debs: ['less'] } : spec));
     expect(await makeLayersKey(otherSpec)).not.toBe(layers);
+  });
+});
+
+describe('the sample casper UUID', () => {
+  it('is a version 4 UUID, the same for the same cache name and another for another', () => {
+    const uuid = makeCasperUuid('sample-9bf76a585df3.iso');
+    expect(uuid).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(makeCasperUuid('sample-9bf76a585df3.iso')).toBe(uuid);
+    expect(makeCasperUuid('sample-9bf76a585df3-secureboot.iso')).not.toBe(uuid);
   });
 });
