@@ -9,6 +9,7 @@ APT_PACKAGES=(
   qemu-system-x86 qemu-utils ovmf seabios
   grub-pc-bin grub-efi-amd64-bin grub-common
   cpio zstd xz-utils busybox-static rsync kmod dpkg-dev
+  apt-utils # apt-ftparchive: the Packages and Release files of an offline pool (iso.pool)
   ipxe grub-rescue-pc memtest86+
   live-build # the Debian live fixtures of test/e2e/debian-live.test.ts
 )

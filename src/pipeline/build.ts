@@ -53,6 +53,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const loaded = await readRecipe(options.recipe);
   const workDir = new WorkDir(options.workDir ?? DEFAULT_WORK_DIR);
   const plan = await makeBuildPlan(loaded, options);
+  for (const notice of plan.medium.notices) options.onNotice?.(notice);
   if (!options.dryRun) await checkBuildTools(plan);
   if (!options.dryRun) checkTerminalSteps(plan, Boolean(process.stdin.isTTY));
   await checkStepInputs(plan);

@@ -6,7 +6,7 @@ import { type LayerExtent, mountLayer, openLayerWorkspace } from '../rootfs/over
 import { ChrootSession } from '../rootfs/session.ts';
 import { diffSnapshots, readTreeSnapshot } from '../rootfs/snapshot.ts';
 import { executeStepPlan } from '../steps/execute.ts';
-import { describeStep, stepOf } from '../steps/registry.ts';
+import { describeStep, type RecipeStep, stepOf } from '../steps/registry.ts';
 import { runDuBytes } from '../tools/coreutils.ts';
 import { runDpkgQueryList } from '../tools/dpkg.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
@@ -46,9 +46,11 @@ export interface CustomizeContext {
   progress: (percent: number) => void;
   /** Layers this build already rebuilt: upper layers stack on the new files. */
   rebuilt: ReadonlyMap<string, string>;
+  /** Steps the build adds after the recipe's own (the pool key's `file`). */
+  extraSteps?: readonly RecipeStep[];
 }
 
-function rebase(extent: LayerExtent, rebuilt: ReadonlyMap<string, string>): LayerExtent {
+export function rebase(extent: LayerExtent, rebuilt: ReadonlyMap<string, string>): LayerExtent {
   const file = rebuilt.get(extent.name);
   return file ? { ...extent, file, offset: 0, size: 0 } : extent;
 }
@@ -121,7 +123,7 @@ export const APT_CLEAN = ['sh', '-c', 'command -v apt-get >/dev/null && apt-get 
 async function runLayerSteps(plan: LayerPlan, root: string, context: CustomizeContext): Promise<void> {
   const { signal } = context;
   await using session = await ChrootSession.open(root, context.workDir.root);
-  for (const step of plan.recipe.steps) {
+  for (const step of [...plan.recipe.steps, ...(context.extraSteps ?? [])]) {
     context.say(`step: ${describeStep(step)}`);
     const { definition, params } = stepOf(step);
     const stepContext = { session, root, recipeDir: context.recipeDir, signal, say: context.say };

@@ -39,6 +39,10 @@ export function makeDryRunScript(plan: BuildPlan, workDir: WorkDir): string {
       `# not shown: the sizes in ${plan.layout.installSourcesFile} (isoforge adds each layer's size change)`,
     );
   if (plan.sign) lines.push('# not shown: signing the new layers with the recipe key (gpg --detach-sign)');
+  if (plan.pool)
+    lines.push(
+      `# not shown: the offline pool (apt-get --download-only in ${plan.pool.chain.join(' + ')}, apt-ftparchive, gpg), its key written to ${plan.pool.keyLayer}`,
+    );
   const checksums = plan.original.checksumFiles;
   const changes = {
     replace: [...replace, ...checksums.map((isoPath) => ({ isoPath, localPath: workDir.newFile(isoPath) }))],

@@ -55,15 +55,19 @@ export async function planAutoinstall(options: {
   if (!recipe) return { texts: new Map(), notices: kernels.map(kernelPinWarning) };
   const where = loaded.locate(['iso', 'autoinstall']);
   if (layout.name !== 'casper')
-    throw new RecipeError(`${where} autoinstall is Ubuntu Server's installer (subiquity); this is a ${layout.name} medium`, {
-      hint: 'remove iso.autoinstall, or use an Ubuntu live server ISO as input',
-    });
+    throw new RecipeError(
+      `${where} autoinstall is Ubuntu Server's installer (subiquity); this is a ${layout.name} medium`,
+      {
+        hint: 'remove iso.autoinstall, or use an Ubuntu live server ISO as input',
+      },
+    );
   let autoinstall = await readAutoinstall(await resolveRecipePath(loaded.dir, recipe.userData));
   const notices: string[] = [];
   for (const kernel of kernels) {
     const pinned = pinKernel(autoinstall, kernel);
     autoinstall = pinned.autoinstall;
-    if (pinned.changed) notices.push(`autoinstall: added kernel: { package: ${kernel} }, the kernel the recipe pins`);
+    if (pinned.changed)
+      notices.push(`autoinstall: added kernel: { package: ${kernel} }, the kernel the recipe pins`);
   }
   const metaData = recipe.metaData
     ? await readNocloudMetaData(await resolveRecipePath(loaded.dir, recipe.metaData))
@@ -77,7 +81,16 @@ export async function planAutoinstall(options: {
     });
   const menuEdit: BuildMenuEdit =
     recipe.entry === 'add'
-      ? { newEntries: [{ title: AUTOINSTALL_ENTRY_TITLE, from: from ?? '', default: false, cmdline: { add: args, remove: [], side: 'live' } }] }
+      ? {
+          newEntries: [
+            {
+              title: AUTOINSTALL_ENTRY_TITLE,
+              from: from ?? '',
+              default: false,
+              cmdline: { add: args, remove: [], side: 'live' },
+            },
+          ],
+        }
       : { cmdline: { add: args } };
   return {
     texts: new Map([

@@ -30,7 +30,7 @@ export interface BuildMenuEdit {
 }
 
 export function liveKernelTest(layout: MediumLayout): (path: string) => boolean {
-  return (path) => dirname(path).toLowerCase() === `/${layout.squashfsDir}` && layout.isKernel(basename(path));
+  return (path) => dirname(path).toLowerCase() === layout.squashfsDir && layout.isKernel(basename(path));
 }
 
 function entriesPattern(loaded: LoadedRecipe, source: string | undefined): RegExp | undefined {
@@ -61,7 +61,10 @@ function recipeEdit(
     timeoutSeconds: menu?.timeout,
     defaultTitle: menu?.default,
     newEntries: [
-      ...(menu?.add ?? []).map((entry) => ({ ...entry, cmdline: entry.cmdline && cmdlineEdit(entry.cmdline) })),
+      ...(menu?.add ?? []).map((entry) => ({
+        ...entry,
+        cmdline: entry.cmdline && cmdlineEdit(entry.cmdline),
+      })),
       ...buildEntries,
     ],
   };

@@ -10,6 +10,7 @@ import type { LayerRecipe, Recipe } from '../recipe/schema.ts';
 import type { SquashfsCompression } from '../tools/squashfs.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
 import { type MediumPlan, planMedium } from './medium-plan.ts';
+import { type PoolPlan, planPool } from './medium-pool.ts';
 
 /** One layer the build customizes, with everything needed to do it decided up front. */
 export interface LayerPlan {
@@ -19,6 +20,8 @@ export interface LayerPlan {
   /** Layers stacked above: a change here that one of them also carries is shadowed. */
   above: LayerExtent[];
   recipe: LayerRecipe;
+  /** Whether the build adds the pool's signing key to this layer's apt (iso.pool). */
+  trustsPoolKey: boolean;
   compression: SquashfsCompression;
   /** Where the layer and its sidecars live on the medium. */
   isoPaths: { squashfs: string; packages: string; size: string; signature: string };
@@ -36,6 +39,7 @@ export interface BuildPlan {
   layers: LayerPlan[];
   /** Changes to the medium itself (recipe iso:), checked against the input. */
   medium: MediumPlan;
+  pool?: PoolPlan;
   bootSetup: 'replay' | 'explicit';
   volumeId?: string;
   recipeVerify?: { boot: string[]; expect?: string; timeout?: number };
@@ -78,10 +82,14 @@ function planLayers(
   input: string,
   original: IsoReport,
   layout: MediumLayout,
+  poolKeyLayer?: string,
 ): LayerPlan[] {
   const names = original.layers.map((l) => l.name);
+  const recipes = { ...loaded.recipe.layers };
+  // A layer the recipe leaves alone is still rebuilt when it must trust the pool's key.
+  if (poolKeyLayer && !recipes[poolKeyLayer]) recipes[poolKeyLayer] = { steps: [], allowShadowed: false };
   const installChains = original.installSources.map((source) => source.chain);
-  const layers: LayerPlan[] = Object.entries(loaded.recipe.layers).map(([name, layerRecipe]) => {
+  const layers: LayerPlan[] = Object.entries(recipes).map(([name, layerRecipe]) => {
     const layer = original.layers.find((l) => l.name === name);
     if (!layer) {
       throw new RecipeError(`${loaded.file}: layer '${name}' is not on the ISO`, {
@@ -97,6 +105,7 @@ function planLayers(
       ancestors: layout.layerChain(name, names).slice(0, -1).map(byName),
       above: layout.shadowingLayers(name, names, installChains).map(byName),
       recipe: layerRecipe,
+      trustsPoolKey: name === poolKeyLayer,
       compression: layerRecipe.compression ?? {
         algorithm: layer.superblock.compression as SquashfsCompression['algorithm'],
         blockSize: layer.superblock.blockSize,
@@ -132,7 +141,8 @@ export async function makeBuildPlan(
         hint: 'point input: at an Ubuntu live server ISO (casper/) or a live-build ISO (live/)',
       },
     );
-  const layers = planLayers(loaded, input, original, layout);
+  const pool = await planPool({ loaded, original, layout });
+  const layers = planLayers(loaded, input, original, layout, pool?.keyLayer);
   const medium = await planMedium({
     loaded,
     original,
@@ -150,6 +160,7 @@ export async function makeBuildPlan(
     layout,
     layers,
     medium,
+    pool,
     bootSetup: overrides.bootSetup ?? recipe.bootSetup,
     volumeId: recipe.volumeId,
     recipeVerify: recipe.verify,

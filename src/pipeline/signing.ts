@@ -7,6 +7,8 @@ import { checkGpgSignature, type GpgContext, runGpgDetachSign, runGpgGenerateKey
 
 export interface Signer {
   fingerprint: string;
+  /** The keyring and passphrase, for other signatures made with the same key (the pool's Release). */
+  gpg: GpgContext;
   /** Signs FILE into SIGNATURE and checks the signature verifies. */
   sign(file: string, signature: string): Promise<void>;
 }
@@ -34,6 +36,7 @@ export async function makeSigner(
   const key = fingerprint;
   return {
     fingerprint: key,
+    gpg: context,
     async sign(file, signature) {
       await runGpgDetachSign(file, signature, key, context);
       await checkGpgSignature(signature, file, context);

@@ -7,11 +7,14 @@ import {
   runBootTest,
 } from '../boottest/index.ts';
 import { VerifyError } from '../errors.ts';
-import { type IsoChanges, writeIso } from '../output/write-iso.ts';
+import { writeIso } from '../output/write-iso.ts';
 import { keepUnverified, unverifiedPathFor } from '../safety/atomic.ts';
 import type { StageReporter, StageRunner } from '../ui/stages.ts';
 import { describeCheck, type VerifyReport, verifyIso } from '../verify/verify.ts';
-import { customizeLayer, type LayerResult } from './customize.ts';
+import { SECTOR } from '../iso/volume.ts';
+import type { LayerExtent } from '../rootfs/overlay.ts';
+import { customizeLayer, type LayerResult, rebase } from './customize.ts';
+import { buildPool, poolKeyStep } from './medium-pool.ts';
 import { writeMediumChanges } from './medium.ts';
 import { makeMetadataChanges } from './metadata.ts';
 import type { BuildPlan } from './plan.ts';
@@ -34,30 +37,43 @@ export async function runBuildStages(
   inputs: StageInputs,
   stages: StageRunner,
 ): Promise<{ layers: LayerResult[]; verify: VerifyReport }> {
+  const { plan } = inputs;
+  const signer = plan.sign
+    ? await stages.run('prepare the signing key', (reporter) =>
+        makeSigner(plan.sign as NonNullable<BuildPlan['sign']>, plan.recipeDir, reporter.say, inputs.signal),
+      )
+    : undefined;
+  const poolKey = plan.pool && signer ? await poolKeyStep(signer, inputs.signal) : undefined;
   const layers: LayerResult[] = [];
-  for (const layer of inputs.plan.layers) {
-    const rebuilt = new Map(layers.map((result) => [result.name, result.squashfs]));
+  for (const layer of plan.layers) {
+    const extraSteps = layer.trustsPoolKey && poolKey ? [poolKey] : [];
     layers.push(
       await stages.run(`customize layer ${layer.layer.name}`, (reporter) =>
-        customizeLayer(layer, {
-          workDir: inputs.workDir,
-          layout: inputs.plan.layout,
-          medium: inputs.plan.original,
-          recipeDir: inputs.plan.recipeDir,
-          signal: inputs.signal,
-          say: reporter.say,
-          progress: reporter.progress,
-          rebuilt,
-        }),
+        customizeLayer(layer, { ...customizeContext(inputs, layers, reporter), extraSteps }),
       ),
     );
   }
   const mediumChanges = await stages.run('change the medium (menus, files, seed)', (reporter) =>
-    writeMediumChanges(inputs.plan.medium, inputs.workDir, reporter.say),
+    writeMediumChanges(plan.medium, inputs.workDir, reporter.say),
   );
+  if (plan.pool && signer) {
+    const pool = plan.pool;
+    const files = await stages.run('build the offline pool', (reporter) =>
+      buildPool({
+        pool,
+        input: plan.input,
+        extentOf: layerExtents(plan, layers),
+        signer,
+        workDir: inputs.workDir.pool,
+        say: reporter.say,
+        signal: inputs.signal,
+      }),
+    );
+    mediumChanges.replace.push(...files);
+  }
   const changes = await stages.run(
     'update manifests, sizes, install sources and checksum files',
-    (reporter) => updateMetadata(inputs, layers, mediumChanges, reporter),
+    (reporter) => makeMetadataChanges(plan, layers, mediumChanges, inputs.workDir, reporter.say, signer),
   );
   await stages.run(`write the ISO (boot setup: ${inputs.plan.bootSetup})`, (reporter) =>
     writeIso({
@@ -78,15 +94,28 @@ export async function runBuildStages(
   return { layers, verify };
 }
 
-async function updateMetadata(
-  inputs: StageInputs,
-  layers: LayerResult[],
-  mediumChanges: IsoChanges,
-  reporter: StageReporter,
-): Promise<IsoChanges> {
-  const { plan, signal } = inputs;
-  const signer = plan.sign ? await makeSigner(plan.sign, plan.recipeDir, reporter.say, signal) : undefined;
-  return makeMetadataChanges(plan, layers, mediumChanges, inputs.workDir, reporter.say, signer);
+function customizeContext(inputs: StageInputs, done: readonly LayerResult[], reporter: StageReporter) {
+  return {
+    workDir: inputs.workDir,
+    layout: inputs.plan.layout,
+    medium: inputs.plan.original,
+    recipeDir: inputs.plan.recipeDir,
+    signal: inputs.signal,
+    say: reporter.say,
+    progress: reporter.progress,
+    // Upper layers of the same build stack on the layers it already rebuilt.
+    rebuilt: new Map(done.map((result) => [result.name, result.squashfs])),
+  };
+}
+
+/** Each layer of the input as the build left it: rebuilt ones from their new squashfs. */
+function layerExtents(plan: BuildPlan, done: readonly LayerResult[]): (name: string) => LayerExtent {
+  const rebuilt = new Map(done.map((result) => [result.name, result.squashfs]));
+  return (name) => {
+    const layer = plan.original.layers.find((l) => l.name === name);
+    if (!layer) throw new Error(`no layer ${name} on the input`);
+    return rebase({ name, file: plan.input, offset: layer.lba * SECTOR, size: layer.sizeBytes }, rebuilt);
+  };
 }
 
 /** Checks the written ISO; a failure keeps it as NAME.unverified.iso instead of throwing it away. */
@@ -124,8 +153,8 @@ async function bootTestOutput(inputs: StageInputs, mode: string, reporter: Stage
     firmware,
     media,
     expect: expect ? new RegExp(expect) : undefined,
-    // The build never edits the menus: the original's report says how long they wait.
-    menuTimeoutSeconds: menuTimeoutSeconds(inputs.plan.original),
+    // The menus as the plan edited them say how long the new medium waits.
+    menuTimeoutSeconds: menuTimeoutSeconds({ bootMenus: inputs.plan.medium.bootMenus }),
     timeoutSeconds: inputs.plan.recipeVerify?.timeout,
     logDir: inputs.workDir.bootLogs,
     signal: inputs.signal,

@@ -36,6 +36,11 @@ export class WorkDir {
     return join(this.root, 'live-boot', layerName);
   }
 
+  /** Where the offline pool's packages are downloaded and its archive is made. */
+  get pool(): string {
+    return join(this.root, 'pool');
+  }
+
   get log(): string {
     return join(this.root, 'build.log');
   }
@@ -46,6 +51,6 @@ export class WorkDir {
 
   /** What a build leaves behind to remove: the unpacked layers and new files, not the log or lock. */
   get scratch(): string[] {
-    return ['layers', 'lower', 'above', 'new', 'live-boot'].map((name) => join(this.root, name));
+    return ['layers', 'lower', 'above', 'new', 'live-boot', 'pool'].map((name) => join(this.root, name));
   }
 }

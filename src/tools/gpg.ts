@@ -189,3 +189,63 @@ export async function runGpgGenerateKey(
   if (!fingerprint) throw new FormatError(`gpg lists no secret key for ${userId} after creating it`);
   return fingerprint;
 }
+
+/** `gpg --clearsign`: an apt archive's InRelease (the Release text with its signature inline). */
+export async function runGpgClearSign(
+  file: string,
+  output: string,
+  key: string,
+  context: GpgContext = {},
+): Promise<void> {
+  const { argv, extraFds } = makeGpgBase(context);
+  await runCommand([...argv, '--local-user', key, '--clearsign', '--output', output, file], {
+    extraFds,
+    signal: context.signal,
+  });
+}
+
+/** The public half of KEY, ASCII-armored and minimal (no third-party signatures): what apt's trusted.gpg.d/*.asc takes. */
+export async function runGpgExportPublicKey(key: string, context: GpgContext = {}): Promise<string> {
+  const { argv } = makeGpgBase({ home: context.home });
+  const { stdout } = await runCommand(
+    [...argv, '--armor', '--export-options', 'export-minimal', '--export', key],
+    {
+      signal: context.signal,
+    },
+  );
+  if (!stdout.includes('BEGIN PGP PUBLIC KEY BLOCK'))
+    throw new FormatError(`gpg exported no public key for ${key}`);
+  return stdout;
+}
+
+/** A secret key as `gpg --list-secret-keys --with-colons` describes it. */
+export interface GpgSecretKey {
+  fingerprint: string;
+  /** gpg's validity letter of the primary key (doc/DETAILS field 2): e = expired, r = revoked. */
+  validity: string;
+}
+
+/** The secret key KEY (fingerprint or id) in the keyring, or null when the keyring has none. */
+export async function runGpgFindSecretKey(
+  key: string,
+  context: GpgContext = {},
+): Promise<GpgSecretKey | null> {
+  const { argv } = makeGpgBase({ home: context.home });
+  // gpg exits 2 when it finds no such key: an answer, not a failure.
+  const { stdout, exitCode } = await runCommand([...argv, '--with-colons', '--list-secret-keys', key], {
+    signal: context.signal,
+    okExitCodes: [2],
+  });
+  if (exitCode !== 0) return null;
+  return parseGpgSecretKey(stdout);
+}
+
+/** The first `sec` record of --with-colons output with the fingerprint (`fpr`) that follows it. */
+export function parseGpgSecretKey(colons: string): GpgSecretKey | null {
+  const lines = colons.split('\n').map((line) => line.split(':'));
+  const sec = lines.findIndex((fields) => fields[0] === 'sec');
+  if (sec < 0) return null;
+  const fpr = lines.slice(sec + 1).find((fields) => fields[0] === 'fpr');
+  if (!fpr?.[9]) return null;
+  return { fingerprint: fpr[9], validity: lines[sec]?.[1] ?? '' };
+}

@@ -105,6 +105,14 @@ export const PROGRAMS: readonly ProgramSpec[] = [
     optional: true,
   },
   {
+    name: 'apt-ftparchive',
+    aptPackage: 'apt-utils',
+    versionArgs: ['--version'],
+    versionPattern: /apt (\d+\.\d+\.\d+)/,
+    purpose: 'index and sign an offline package pool (iso.pool)',
+    optional: true,
+  },
+  {
     name: 'mount',
     aptPackage: 'mount',
     versionArgs: ['--version'],

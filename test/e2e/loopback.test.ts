@@ -1,11 +1,10 @@
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type BootResult, runBootTest } from '../../src/boottest/index.ts';
 import { makeStickIsoName } from '../../src/boottest/loopback.ts';
 import { ensureSampleIso } from '../support/sample.ts';
-import { makeSeededCopy } from '../support/seed-copy.ts';
 
 // Each boot is tens of seconds of software emulation (a minute and more on shared cores).
 const TIMEOUT = 300_000;
@@ -35,27 +34,6 @@ describe('the sample through a GRUB stick that loop-mounts the ISO file (boot-te
       expect(result.matched?.split(' uname=')[1]).toBe(await bootedKernelRelease(result));
       // The stick (a whole copy of the ISO) lives only as long as the boot.
       expect(await readdir(logDir)).not.toContain(`${firmware}-loopback.stick.img`);
-    },
-    TIMEOUT,
-  );
-});
-
-describe('the sample init reports what casper and subiquity would check', () => {
-  it(
-    'bios/cdrom of a copy with a NoCloud seed: seed=ok uuid=ok and the running kernel',
-    async () => {
-      const copy = join(logDir, 'seeded.iso');
-      await makeSeededCopy(await ensureSampleIso(), copy, logDir);
-      const result = await runBootTest({
-        iso: copy,
-        firmware: 'bios',
-        media: 'cdrom',
-        logDir: join(logDir, 'seeded'),
-      }).finally(() => rm(copy));
-      expect(result.matched, `console tail:\n${result.tail.join('\n')}`).toContain(
-        ' autoinstall ds=nocloud;s=/cdrom/nocloud/ --- kernels=none seed=ok uuid=ok uname=',
-      );
-      expect(result.matched?.split(' uname=')[1]).toBe(await bootedKernelRelease(result));
     },
     TIMEOUT,
   );

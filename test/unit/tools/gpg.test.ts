@@ -5,8 +5,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../../src/tools/exec.ts';
 import {
   checkGpgSignature,
+  parseGpgSecretKey,
   parseGpgVerifyStatus,
+  runGpgClearSign,
   runGpgDetachSign,
+  runGpgExportPublicKey,
+  runGpgFindSecretKey,
   runGpgGenerateKey,
   runGpgVerify,
 } from '../../../src/tools/gpg.ts';
@@ -56,6 +60,72 @@ describe('gpg adapter (throwaway GNUPGHOME)', () => {
     await expect(
       runGpgDetachSign(file, `${file}.gpg`, fingerprint, { home, passphrase: 'wrong' }),
     ).rejects.toThrow(/gpg/);
+  });
+});
+
+describe('gpg adapter for an apt archive (throwaway GNUPGHOME)', () => {
+  it('clearsigns (InRelease) with the passphrase over fd 3, exports the armored public key, finds the secret key', async () => {
+    const fingerprint = await runGpgGenerateKey(
+      { name: 'Pool', email: 'pool@example.com', expiry: '1d' },
+      { home, passphrase },
+    );
+    const release = join(dir, 'Release');
+    await writeFile(release, 'Origin: isoforge\nSuite: jammy\n');
+    await runGpgClearSign(release, join(dir, 'InRelease'), fingerprint, { home, passphrase });
+    const inRelease = await readFile(join(dir, 'InRelease'), 'utf8');
+    expect(inRelease).toMatch(
+      /^-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA\d+\n\nOrigin: isoforge\nSuite: jammy\n/,
+    );
+    const { stdout } = await runCommand(
+      ['gpg', '--homedir', home, '--batch', '--status-fd', '1', '--verify', join(dir, 'InRelease')],
+      { okExitCodes: [1, 2] },
+    );
+    expect(stdout).toContain(`[GNUPG:] VALIDSIG ${fingerprint}`);
+    expect(await runGpgExportPublicKey(fingerprint, { home })).toMatch(
+      /^-----BEGIN PGP PUBLIC KEY BLOCK-----\n/,
+    );
+    expect(await runGpgFindSecretKey(fingerprint, { home })).toEqual({ fingerprint, validity: 'u' });
+    expect(await runGpgFindSecretKey('0123456789ABCDEF0123456789ABCDEF01234567', { home })).toBeNull();
+  });
+
+  it('reports a key that expired', async () => {
+    // Made in 2020 with a one-day expiry: expired ever since.
+    const { stdout } = await runCommand([
+      'gpg',
+      '--homedir',
+      home,
+      '--batch',
+      '--passphrase',
+      '',
+      '--faked-system-time',
+      '20200101T000000',
+      '--status-fd',
+      '1',
+      '--quick-gen-key',
+      'Expired <expired@example.com>',
+      'ed25519',
+      'sign',
+      '1d',
+    ]);
+    const fingerprint = /KEY_CREATED \w+ ([0-9A-F]{40})/.exec(stdout)?.[1] ?? '';
+    expect(await runGpgFindSecretKey(fingerprint, { home })).toEqual({ fingerprint, validity: 'e' });
+  });
+});
+
+describe('parseGpgSecretKey', () => {
+  it('reads the fingerprint and validity of real --with-colons output (gpg 2.2.40)', () => {
+    const colons = [
+      'sec:u:255:22:06BB86C846C5A42C:1795965915:1796052315::u:::scSC:::+::ed25519:::0:',
+      'fpr:::::::::153C3834BE32ABBF1753E07C06BB86C846C5A42C:',
+      'grp:::::::::956DF6424E0380590E4617670576F2ECC177FB0A:',
+      'uid:u::::1795965915::760E406D4120AC12EE0371130EB6D3E7822CE3CB::T <t@t.invalid>::::::::::0:',
+      '',
+    ].join('\n');
+    expect(parseGpgSecretKey(colons)).toEqual({
+      fingerprint: '153C3834BE32ABBF1753E07C06BB86C846C5A42C',
+      validity: 'u',
+    });
+    expect(parseGpgSecretKey('')).toBeNull();
   });
 });
 
