@@ -43,6 +43,8 @@ export interface LayoutInfo {
   md5sums: boolean;
   /** The checksum files at the medium's root (md5sum.txt, sha256sum.txt...), by ISO path. */
   checksumFiles: string[];
+  /** The files that must hold the UUID the medium's initrd expects (casper's .disk/casper-uuid-*). */
+  uuidFiles: string[];
 }
 
 /** Reads what makes an ISO a casper (Ubuntu) or live (Debian) medium: layers, sources, kernels. */
@@ -67,6 +69,9 @@ export async function readLayout(image: IsoImage, files: readonly IsoEntry[]): P
     initrds: inDir.filter((f) => layout?.isInitrd(f.name)).map((f) => f.path),
     md5sums: checksumFiles.includes('/md5sum.txt'),
     checksumFiles,
+    uuidFiles: files
+      .filter((f) => !f.isDirectory && layout?.mediumUuid?.isMediumFile(f.path))
+      .map((f) => f.path),
   };
 }
 

@@ -7,6 +7,7 @@ import { findChecksumFiles, type ChecksumAlgorithm, updateChecksums } from '../d
 import type { IsoChanges } from '../output/write-iso.ts';
 import { excludedFromChecksums } from './checksum-exclusions.ts';
 import type { LayerResult } from './customize.ts';
+import { makeMediumUuidChanges } from './medium-uuid.ts';
 import type { BuildPlan } from './plan.ts';
 import type { Signer } from './signing.ts';
 import type { WorkDir } from './work-dir.ts';
@@ -52,6 +53,7 @@ export async function makeMetadataChanges(
     if (result.liveBoot) {
       changes.replace.push({ isoPath: result.liveBoot.isoKernel, localPath: result.liveBoot.kernel });
       changes.replace.push({ isoPath: result.liveBoot.isoInitrd, localPath: result.liveBoot.initrd });
+      await makeMediumUuidChanges(plan, result.liveBoot, put, say);
     }
     if (installSources !== null && layer.recordedSize !== null) {
       const delta = result.sizeBytes - layer.recordedSize;

@@ -6,7 +6,7 @@ import { removeTree } from '../safety/remove.ts';
 import { runXorrisoMkisofs } from '../tools/xorriso.ts';
 import { makeSampleBootFiles, SIGNED_BOOT_PACKAGES, type SampleBootFiles } from './boot.ts';
 import { cacheDir, ensureDebs, exists, markUsed, pruneUnusedSamples } from './cache.ts';
-import { makeSampleKernel } from './initrd.ts';
+import { makeSampleKernel, NEEDED_MODULES } from './initrd.ts';
 import { makeSignedLayersIso } from './sign.ts';
 import { ensureCachedLayers, layersDirName } from './layer-cache.ts';
 import { type BuiltLayer, makeBaseLayer, makeUpperLayer, type SampleLayerSpec } from './layers.ts';
@@ -21,6 +21,8 @@ import {
 } from './tree.ts';
 import { makeCasperUuid, makeLayersKey, makeSampleKey } from './source-key.ts';
 
+const INSTALLER = 'ubuntu-server-minimal.ubuntu-server.installer';
+
 export const SAMPLE_LAYERS: readonly SampleLayerSpec[] = [
   { name: 'ubuntu-server-minimal', debs: [], remove: [], release: true },
   {
@@ -31,11 +33,14 @@ export const SAMPLE_LAYERS: readonly SampleLayerSpec[] = [
   },
   // The installer layer keeps the release file of the install source below it, so a recipe that
   // changes the install source's top layer shows its change in the booted (installer) system.
+  // It also carries what casper ships for initramfs-tools (and busybox-static for the sample's
+  // checks), so a kernel a recipe installs here gets an initrd that boots the medium.
   {
-    name: 'ubuntu-server-minimal.ubuntu-server.installer',
-    debs: ['bzip2'],
+    name: INSTALLER,
+    debs: ['bzip2', 'busybox-static'],
     remove: ['/etc/issue.net'],
     release: false,
+    liveBoot: { layerfsPath: `${INSTALLER}.squashfs`, modules: NEEDED_MODULES },
   },
 ];
 const ELTORITO = '/boot/grub/i386-pc/eltorito.img';
@@ -85,6 +90,7 @@ export async function ensureCachedSampleIso(
     'less',
     'netbase',
     'bzip2',
+    'busybox-static',
     ...(secureBoot ? SIGNED_BOOT_PACKAGES : []),
   ];
   options.onStage?.('checking the Debian packages (downloaded on the first run only)');

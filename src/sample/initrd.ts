@@ -6,7 +6,7 @@ import { runDpkgExtract, runModuleLoadOrder } from '../tools/debian.ts';
 import { type CpioEntry, makeCpioArchive } from './cpio.ts';
 
 /** Modules the sample's init needs to find the medium on CD or USB and to stack the layers. */
-const NEEDED_MODULES = [
+export const NEEDED_MODULES: readonly string[] = [
   'isofs',
   'squashfs',
   'overlay',

@@ -6,6 +6,7 @@ import { runDuBytes, runInChroot } from '../tools/coreutils.ts';
 import { runDebootstrap } from '../tools/debootstrap.ts';
 import { ensureDebootstrapTarball } from './cache.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
+import { installLiveBootFiles, type LiveBootSpec } from './live-boot.ts';
 
 /** One Ubuntu-style layer of the sample: what it adds on top of the layer below. */
 export interface SampleLayerSpec {
@@ -15,6 +16,8 @@ export interface SampleLayerSpec {
   remove: readonly string[];
   /** Whether the layer writes its own /etc/isoforge-release (the boot marker shows the topmost). */
   release: boolean;
+  /** casper's initramfs-tools files, in the layer the medium boots (see live-boot.ts). */
+  liveBoot?: LiveBootSpec;
 }
 
 export interface BuiltLayer {
@@ -125,6 +128,7 @@ async function changeLayer(
   }
   for (const path of spec.remove) await rm(join(root, path), { force: true });
   if (spec.release) await writeFile(join(root, 'etc/isoforge-release'), `${spec.name}\n`);
+  if (spec.liveBoot) await installLiveBootFiles(root, spec.liveBoot);
 }
 
 /** `dpkg-query -W` of a root file system: Ubuntu's full manifest format, "name<TAB>version". */

@@ -97,6 +97,14 @@ export const PROGRAMS: readonly ProgramSpec[] = [
     optional: true,
   },
   {
+    name: 'zstd',
+    aptPackage: 'zstd',
+    versionArgs: ['--version'],
+    versionPattern: /v(\d+\.\d+\.\d+)/,
+    purpose: "read a swapped kernel's initrd (zstd, gzip or xz)",
+    optional: true,
+  },
+  {
     name: 'apt-ftparchive',
     aptPackage: 'apt-utils',
     versionArgs: ['--version'],

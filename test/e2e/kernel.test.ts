@@ -7,6 +7,7 @@ import { inspectIso } from '../../src/inspect/inspect.ts';
 import { runCommand } from '../../src/tools/exec.ts';
 import { runIsoforge } from '../support/cli.ts';
 import { makeBootCopyWithKernelArgs } from '../support/grub-args.ts';
+import { discoverKernelVersion } from '../support/kernel.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
 // The kernel step for real: Debian's archive is reachable, so the sample's install-source layer
@@ -29,25 +30,6 @@ async function runUnsquashfsInIso(iso: string, layer: string, args: readonly str
 const catFromLayer = (iso: string, layer: string, file: string) =>
   runUnsquashfsInIso(iso, layer, ['-cat', file]);
 
-/**
- * The kernel ABI (6.1.0-NN-amd64) that linux-image-amd64 depends on in the suite the sample's layers
- * use (their /etc/apt/sources.list), as the host's apt (same Debian archive) sees it today.
- */
-async function discoverKernelVersion(iso: string): Promise<string> {
-  const sources = await catFromLayer(iso, 'ubuntu-server-minimal', 'etc/apt/sources.list');
-  const suite = /^deb\s+\S+\s+(\S+)\s+main/m.exec(sources)?.[1];
-  if (!suite) throw new Error(`no "deb URI SUITE main" line in the sample's sources.list:\n${sources}`);
-  const madison = (await runCommand(['apt-cache', 'madison', 'linux-image-amd64'])).stdout;
-  const meta = new RegExp(`^\\s*linux-image-amd64\\s*\\|\\s*(\\S+)\\s*\\|.* ${suite}/main `, 'm').exec(
-    madison,
-  );
-  if (!meta) throw new Error(`the host's apt has no linux-image-amd64 from ${suite}/main:\n${madison}`);
-  const show = (await runCommand(['apt-cache', 'show', `linux-image-amd64=${meta[1]}`])).stdout;
-  const abi = /^Depends:.*\blinux-image-(\d[^\s,]*)/m.exec(show)?.[1];
-  if (!abi) throw new Error(`linux-image-amd64 ${meta[1]} depends on no linux-image-VERSION:\n${show}`);
-  return abi;
-}
-
 /** The Status field of PACKAGE in a dpkg status file, or null. */
 function dpkgStatus(status: string, name: string): string | null {
   const stanza = status.split('\n\n').find((s) => s.startsWith(`Package: ${name}\n`));
@@ -58,7 +40,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'isoforge-kernel-'));
   sample = join(dir, 'sample.iso');
   await writeFile(sample, await readFile(await ensureSampleIso()));
-  version = await discoverKernelVersion(sample);
+  version = await discoverKernelVersion(sample, 'ubuntu-server-minimal');
 }, TIMEOUT);
 
 describe('the kernel step on the sample, with the real Debian archive', () => {

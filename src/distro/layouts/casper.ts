@@ -19,4 +19,11 @@ export const casperLayout: MediumLayout = {
   bootsLayer: (name, names) => topLayers(names).includes(name) && feedsInstaller(name, names),
   isKernel: (fileName) => /^(hwe-)?vmlinu[xz]/.test(fileName),
   isInitrd: (fileName) => /^(hwe-)?initrd/.test(fileName),
+  // casper's matches_uuid refuses a medium unless one .disk/casper-uuid* file holds the initrd's UUID.
+  mediumUuid: {
+    initrdPath: 'conf/uuid.conf',
+    isMediumFile: (isoPath) => /^\/\.disk\/casper-uuid[^/]*$/.test(isoPath),
+    // Ubuntu names it after the kernel flavour (casper-uuid-generic); a remastered kernel has none.
+    newMediumFile: '/.disk/casper-uuid-custom',
+  },
 };

@@ -19,4 +19,6 @@ export const debianLiveLayout: MediumLayout = {
   bootsLayer: (_name, names) => names.length === 1,
   isKernel: (fileName) => /^vmlinu[xz]/.test(fileName),
   isInitrd: (fileName) => /^initrd/.test(fileName),
+  // live-boot finds its medium by content, with no UUID to match.
+  mediumUuid: null,
 };

@@ -33,6 +33,18 @@ export interface MediumLayout {
   /** Whether FILENAME (in squashfsDir) is a kernel / an initrd the boot menus load. */
   isKernel(fileName: string): boolean;
   isInitrd(fileName: string): boolean;
+  /** How the medium and its initrd agree on a UUID (casper), or null when the family has none. */
+  readonly mediumUuid: MediumUuid | null;
+}
+
+/** casper's matches_uuid: the initrd boots only a medium whose UUID file holds its own UUID. */
+export interface MediumUuid {
+  /** The file in the initrd that holds the UUID (conf/uuid.conf). */
+  initrdPath: string;
+  /** Whether ISOPATH is a file on the medium that must hold it (.disk/casper-uuid-*). */
+  isMediumFile(isoPath: string): boolean;
+  /** The file to write when the medium has none. */
+  newMediumFile: string;
 }
 
 /** Folder path without a trailing slash, file NAME.squashfs -> NAME. */

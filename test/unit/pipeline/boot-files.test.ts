@@ -34,6 +34,7 @@ function layoutOf(layout: 'casper' | 'live', names: string[]): LayoutInfo {
     initrds: [`${dir}/initrd`],
     md5sums: true,
     checksumFiles: ['/md5sum.txt'],
+    uuidFiles: [],
   };
 }
 

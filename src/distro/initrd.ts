@@ -1,0 +1,47 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { FormatError } from '../errors.ts';
+import { type CpioMember, parseCpioArchives, parseInitrd } from '../iso/cpio.ts';
+import { removeTree } from '../safety/remove.ts';
+import { runZstdDecompress } from '../tools/zstd.ts';
+
+/** The compressed streams zstd can read (it has no lz4-legacy, bzip2 or lzo decoder). */
+const READABLE = ['gzip', 'zstd', 'xz', 'lzma'];
+
+/**
+ * The content of PATH (conf/uuid.conf) in the initrd file INITRD, or null when the initrd has no
+ * such file. Reads what unmkinitramfs reads: early uncompressed archives, then the compressed rest
+ * (decompressed under WORKDIR). When several archives carry PATH, the last wins, as in the kernel.
+ */
+export async function readInitrdFile(
+  initrd: string,
+  path: string,
+  workDir: string,
+  signal?: AbortSignal,
+): Promise<Uint8Array | null> {
+  const bytes = await readFile(initrd);
+  const parts = parseInitrd(bytes, initrd);
+  const members: CpioMember[] = [...parts.members];
+  if (parts.compressed) {
+    const { offset, compression } = parts.compressed;
+    if (!READABLE.includes(compression)) {
+      throw new FormatError(
+        `${initrd}: its main archive is ${compression}-compressed, which isoforge cannot read`,
+        {
+          hint: `make the initrd with COMPRESS=zstd (or gzip, xz) in /etc/initramfs-tools/initramfs.conf`,
+        },
+      );
+    }
+    const dir = await mkdtemp(join(workDir, 'initrd-'));
+    try {
+      await writeFile(join(dir, 'compressed'), bytes.subarray(offset));
+      await runZstdDecompress(join(dir, 'compressed'), join(dir, 'cpio'), signal);
+      members.push(...parseCpioArchives(await readFile(join(dir, 'cpio')), 0, `${initrd} (decompressed)`));
+    } finally {
+      await removeTree(dir, { within: workDir });
+    }
+  }
+  return (
+    members.findLast((member) => member.path === path && (member.mode & 0o170000) === 0o100000)?.data ?? null
+  );
+}
