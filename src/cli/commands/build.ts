@@ -62,21 +62,31 @@ function formatBuildSummary(result: BuildResult): string {
     ['stage', 'seconds'],
     ...result.timings.map((t) => [t.title, t.seconds.toFixed(1)]),
   ]);
-  const layers = formatTable([
-    ['layer', 'squashfs before', 'squashfs after', 'unpacked before', 'unpacked after', 'paths changed'],
-    ...result.layers.map((layer) => {
-      const before = layer.plan.layer;
-      return [
-        layer.name,
-        formatBytes(before.sizeBytes),
-        formatBytes(layer.squashfsBytes),
-        // Debian live and some casper media record no unpacked size: say so rather than "0 B".
-        before.recordedSize === null ? 'unknown' : formatBytes(before.recordedSize),
-        formatBytes(layer.sizeBytes),
-        String(layer.changed.length),
-      ];
-    }),
-  ]);
+  const layers =
+    result.layers.length === 0
+      ? 'no layer changed: the medium only'
+      : formatTable([
+          [
+            'layer',
+            'squashfs before',
+            'squashfs after',
+            'unpacked before',
+            'unpacked after',
+            'paths changed',
+          ],
+          ...result.layers.map((layer) => {
+            const before = layer.plan.layer;
+            return [
+              layer.name,
+              formatBytes(before.sizeBytes),
+              formatBytes(layer.squashfsBytes),
+              // Debian live and some casper media record no unpacked size: say so rather than "0 B".
+              before.recordedSize === null ? 'unknown' : formatBytes(before.recordedSize),
+              formatBytes(layer.sizeBytes),
+              String(layer.changed.length),
+            ];
+          }),
+        ]);
   const boot = result.layers
     .filter((layer) => layer.liveBoot)
     .map((layer) => `kernel ${layer.liveBoot?.version} now boots the medium (${layer.liveBoot?.isoKernel})\n`)
