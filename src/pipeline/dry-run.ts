@@ -19,7 +19,7 @@ export function makeDryRunScript(plan: BuildPlan, workDir: WorkDir): string {
   lines.push(`cd ${q(plan.recipeDir)}`);
   for (const layer of plan.layers) lines.push('', ...renderLayer(plan, layer, workDir));
   const medium = renderMedium(plan.medium, workDir);
-  lines.push('', ...medium.lines);
+  if (medium.lines.length > 1) lines.push('', ...medium.lines);
   const layerFiles = plan.layers.flatMap((layer) => [
     layer.isoPaths.squashfs,
     layer.isoPaths.size,
@@ -33,6 +33,7 @@ export function makeDryRunScript(plan: BuildPlan, workDir: WorkDir): string {
     ? []
     : plan.layers.filter((l) => l.layer.signature).map((l) => l.isoPaths.signature);
   const remove = [...plan.medium.remove, ...staleSignatures];
+  for (const path of plan.medium.remove) lines.push(`# removed from the medium: ${path}`);
   lines.push('', ...renderChecksumUpdates(plan, workDir, replace, remove));
   if (plan.layout.installSourcesFile && plan.original.installSources.length)
     lines.push(
