@@ -46,7 +46,7 @@ export interface BuildPlan {
   sign?: Recipe['sign'];
 }
 
-function extentOf(iso: string, layer: LayerInfo): LayerExtent {
+export function extentOf(iso: string, layer: LayerInfo): LayerExtent {
   return { name: layer.name, file: iso, offset: layer.lba * SECTOR, size: layer.sizeBytes };
 }
 

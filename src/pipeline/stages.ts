@@ -11,13 +11,12 @@ import { writeIso } from '../output/write-iso.ts';
 import { keepUnverified, unverifiedPathFor } from '../safety/atomic.ts';
 import type { StageReporter, StageRunner } from '../ui/stages.ts';
 import { describeCheck, type VerifyReport, verifyIso } from '../verify/verify.ts';
-import { SECTOR } from '../iso/volume.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
 import { customizeLayer, type LayerResult, rebase } from './customize.ts';
 import { buildPool, poolKeyStep } from './medium-pool.ts';
 import { writeMediumChanges } from './medium.ts';
 import { makeMetadataChanges } from './metadata.ts';
-import type { BuildPlan } from './plan.ts';
+import { type BuildPlan, extentOf } from './plan.ts';
 import { makeSigner } from './signing.ts';
 import type { WorkDir } from './work-dir.ts';
 
@@ -114,7 +113,7 @@ function layerExtents(plan: BuildPlan, done: readonly LayerResult[]): (name: str
   return (name) => {
     const layer = plan.original.layers.find((l) => l.name === name);
     if (!layer) throw new Error(`no layer ${name} on the input`);
-    return rebase({ name, file: plan.input, offset: layer.lba * SECTOR, size: layer.sizeBytes }, rebuilt);
+    return rebase(extentOf(plan.input, layer), rebuilt);
   };
 }
 
