@@ -57,7 +57,10 @@ export const signSchema = z
   });
 
 const kernelArgument = z
-  .string()
+  .string({
+    // YAML's [a,b] splits console=ttyS0,115200 in two, the second a number.
+    error: "must be a string: quote an argument with a comma, like 'console=ttyS0,115200'",
+  })
   .min(1)
   .regex(
     /^[^\s"'\\]+$/,

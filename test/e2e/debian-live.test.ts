@@ -4,7 +4,7 @@ import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { describeEnd, type Firmware, type Media, runBootTest } from '../../src/boottest/index.ts';
+import { type Firmware, type Media, runBootTest } from '../../src/boottest/index.ts';
 import { inspectIso } from '../../src/inspect/inspect.ts';
 import { IsoImage } from '../../src/iso/image.ts';
 import { runCommand } from '../../src/tools/exec.ts';
@@ -105,12 +105,13 @@ describe.each(configs)('Debian live from live-build ($name)', (config: LiveBuild
   );
 
   it.runIf(config.stockMenus)(
-    "the fixture's stock menu has no timeout: its BIOS boot stops at the menu",
+    "the fixture's stock menus have no timeout: unattended, it would wait forever",
     async () => {
-      const result = await bootLive(input, 'bios/cdrom', 'none', join(dir, 'boot-fixture'));
-      expect(describeEnd(result), result.report).toBe('stopped at a boot menu');
+      const { bootMenus } = await inspectIso(input);
+      const withEntries = bootMenus.filter((menu) => menu.entries.length);
+      expect(withEntries.length).toBeGreaterThan(0);
+      expect(bootMenus.map((menu) => menu.timeoutSeconds).filter((seconds) => seconds !== null)).toEqual([]);
     },
-    BUILD_TIMEOUT,
   );
 
   it(
@@ -131,7 +132,7 @@ layers:
 iso:
   menu: { timeout: 3 }
   cmdline:
-    add: [console=ttyS0,115200, ${OEM_ARGUMENT}]
+    add: ['console=ttyS0,115200', ${OEM_ARGUMENT}]
     remove: [quiet, splash]
 `,
       );

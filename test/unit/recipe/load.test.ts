@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { RecipeError } from '../../../src/errors.ts';
 import { parseRecipe } from '../../../src/recipe/load.ts';
@@ -95,7 +95,11 @@ describe('parseRecipe', () => {
   });
 
   it('accepts every recipe shipped in examples/', async () => {
-    for (const name of ['sample.yaml', 'oem-mellanox.yaml']) {
+    const names = (await readdir(new URL('../../../examples/', import.meta.url))).filter((n) =>
+      n.endsWith('.yaml'),
+    );
+    expect(names.length).toBeGreaterThanOrEqual(4);
+    for (const name of names) {
       const text = await readFile(new URL(`../../../examples/${name}`, import.meta.url), 'utf8');
       expect(() => parseRecipe(text, name)).not.toThrow();
     }
@@ -103,7 +107,7 @@ describe('parseRecipe', () => {
 
   it('exports a JSON Schema that names every step', () => {
     const schema = JSON.stringify(makeRecipeJsonSchema());
-    for (const step of ['copy', 'debs', 'apt', 'kernel', 'run', 'initramfs', 'shell'])
+    for (const step of ['copy', 'file', 'debs', 'apt', 'kernel', 'run', 'initramfs', 'shell'])
       expect(schema).toContain(`"${step}"`);
   });
 });
