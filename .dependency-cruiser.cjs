@@ -11,6 +11,7 @@ const ORDER = [
   'rootfs',
   'distro',
   'inspect',
+  'diff',
   'medium',
   'steps',
   'recipe',

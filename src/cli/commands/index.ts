@@ -12,6 +12,7 @@ interface CommandEntry {
 /** Every subcommand, in the order `isoforge --help` lists them. Each file adds one line here. */
 export const COMMANDS: readonly CommandEntry[] = [
   { name: 'inspect', load: async () => (await import('./inspect.ts')).registerInspect },
+  { name: 'diff', load: async () => (await import('./diff.ts')).registerDiff },
   { name: 'build', load: async () => (await import('./build.ts')).registerBuild },
   { name: 'recipe', load: async () => (await import('./recipe.ts')).registerRecipe },
   { name: 'sample', load: async () => (await import('./sample.ts')).registerSample },

@@ -1,0 +1,57 @@
+import { inspectImage } from '../inspect/inspect.ts';
+import { IsoImage } from '../iso/image.ts';
+import { type BootDiff, compareBoot, isBootDifferent } from './boot.ts';
+import { compareFiles, type FilesDiff, isFilesDifferent } from './files.ts';
+import { compareLayers, type LayerDiff } from './layers.ts';
+import { compareMenus, type MenuDiff } from './menus.ts';
+import { compareVolume, type VolumeDiff } from './volume.ts';
+
+/** The `diff --json` document: every section lists what differs and is empty when nothing does. */
+export interface IsoDiff {
+  /** No counted difference: dates and unchecked big files do not count. */
+  equal: boolean;
+  /** The sections that differ: volume, boot, files, menus, layers. */
+  differences: string[];
+  a: { path: string; sizeBytes: number; bytesRead: number };
+  b: { path: string; sizeBytes: number; bytesRead: number };
+  volume: VolumeDiff;
+  boot: BootDiff;
+  files: FilesDiff;
+  menus: MenuDiff[];
+  layers: LayerDiff[];
+}
+
+/** What differs between two ISOs, from their bytes: both are read in place, neither is modified. */
+export async function diffIsos(pathA: string, pathB: string): Promise<IsoDiff> {
+  await using imageA = await IsoImage.open(pathA);
+  await using imageB = await IsoImage.open(pathB);
+  const reportA = await inspectImage(imageA, pathA);
+  const reportB = await inspectImage(imageB, pathB);
+  const a = { image: imageA, report: reportA, files: await imageA.walk('/') };
+  const b = { image: imageB, report: reportB, files: await imageB.walk('/') };
+  const volume = compareVolume(reportA, reportB);
+  const boot = compareBoot(reportA, reportB);
+  const files = await compareFiles(a, b);
+  const menus = compareMenus(reportA.bootMenus, reportB.bootMenus);
+  const layers = await compareLayers(a, b);
+  const differences = Object.entries({
+    volume: volume.changes.length > 0,
+    boot: isBootDifferent(boot),
+    files: isFilesDifferent(files),
+    menus: menus.length > 0,
+    layers: layers.length > 0,
+  })
+    .filter(([, differs]) => differs)
+    .map(([section]) => section);
+  return {
+    equal: differences.length === 0,
+    differences,
+    a: { path: pathA, sizeBytes: imageA.sizeBytes, bytesRead: imageA.bytesRead },
+    b: { path: pathB, sizeBytes: imageB.sizeBytes, bytesRead: imageB.bytesRead },
+    volume,
+    boot,
+    files,
+    menus,
+    layers,
+  };
+}

@@ -1,0 +1,113 @@
+import { formatBytes } from '../ui/format.ts';
+import { formatTable } from '../ui/table.ts';
+import type { BootDiff } from './boot.ts';
+import type { IsoDiff } from './diff.ts';
+import type { FilesDiff } from './files.ts';
+import type { LayerDiff } from './layers.ts';
+import type { ListChange } from './lists.ts';
+import type { MenuDiff } from './menus.ts';
+import type { PackagesDiff } from './packages.ts';
+import type { FieldChange } from './volume.ts';
+
+/** The terminal view of a diff: one block per section that differs, then a one-line verdict. */
+export function formatDiff(diff: IsoDiff): string {
+  const side = (name: string, s: IsoDiff['a']) =>
+    `${name}: ${s.path} (${formatBytes(s.sizeBytes)}, read ${formatBytes(s.bytesRead)})`;
+  const blocks = [
+    [side('A', diff.a), side('B', diff.b)],
+    volumeLines(diff),
+    bootLines(diff.boot),
+    fileLines(diff.files),
+    diff.menus.flatMap(menuLines),
+    diff.layers.flatMap(layerLines),
+  ].filter((lines) => lines.length);
+  const verdict = diff.equal ? 'equal (dates aside)' : `different: ${diff.differences.join(', ')}`;
+  return [...blocks.map((lines) => lines.join('\n')), verdict].join('\n\n');
+}
+
+function hasChange(change: ListChange): boolean {
+  return change.added.length + change.removed.length > 0;
+}
+
+function fieldRows(changes: readonly FieldChange[]): string[][] {
+  const show = (field: string, value: FieldChange['a']) =>
+    typeof value === 'number' && /size/i.test(field) ? formatBytes(value) : JSON.stringify(value);
+  return changes.map((c) => [`  ${c.field}`, `${show(c.field, c.a)} -> ${show(c.field, c.b)}`]);
+}
+
+function volumeLines(diff: IsoDiff): string[] {
+  const { changes, dates } = diff.volume;
+  if (!changes.length && !dates.length) return [];
+  const rows = [...fieldRows(changes), ...fieldRows(dates).map(([f, v]) => [`${f} (not counted)`, v ?? ''])];
+  return ['Volume', formatTable(rows)];
+}
+
+function listLines(title: string, change: ListChange): string[] {
+  if (!hasChange(change)) return [];
+  return [`  ${title}`, ...change.removed.map((x) => `    - ${x}`), ...change.added.map((x) => `    + ${x}`)];
+}
+
+function bootLines(boot: BootDiff): string[] {
+  const lines = [
+    ...listLines('El Torito', boot.eltorito),
+    ...(boot.changes.length ? [formatTable(fieldRows(boot.changes))] : []),
+    ...listLines('MBR partitions', boot.mbrPartitions),
+    ...listLines('GPT partitions', boot.gptPartitions),
+    ...listLines('APM partitions', boot.apmPartitions),
+  ];
+  if (boot.mkisofs.length) {
+    const rows = boot.mkisofs.map((row) => [`    ${row.a ?? ''}`, `| ${row.b ?? ''}`]);
+    lines.push('  --mkisofs lines that differ (A | B, positions aside)', formatTable(rows));
+  }
+  return lines.length ? ['Boot', ...lines] : [];
+}
+
+function fileLines(files: FilesDiff): string[] {
+  const { added, removed, changed, unchecked } = files;
+  const rows = [
+    ...removed.map((f) => ['  -', f.path, formatBytes(f.size)]),
+    ...added.map((f) => ['  +', f.path, formatBytes(f.size)]),
+    ...changed.map((f) => [
+      '  ~',
+      f.path,
+      f.sizeA === f.sizeB
+        ? `${formatBytes(f.sizeB)} (${f.decidedBy})`
+        : `${formatBytes(f.sizeA)} -> ${formatBytes(f.sizeB)}`,
+    ]),
+    ...unchecked.map((f) => ['  ?', f.path, `${formatBytes(f.size)} (same size, not read, not counted)`]),
+  ];
+  if (!rows.length) return [];
+  const counts = `${added.length} added, ${removed.length} removed, ${changed.length} changed`;
+  return [`Files: ${counts}`, formatTable(rows)];
+}
+
+function menuLines(menu: MenuDiff): string[] {
+  const seconds = (value: number | null) => (value === null ? 'none' : `${value} s`);
+  return [
+    `Menu ${menu.file} (${menu.status})`,
+    ...(menu.timeout ? [`  timeout ${seconds(menu.timeout.a)} -> ${seconds(menu.timeout.b)}`] : []),
+    ...menu.entriesRemoved.map((title) => `  - entry '${title}'`),
+    ...menu.entriesAdded.map((title) => `  + entry '${title}'`),
+    ...menu.entries.flatMap((e) => [
+      `  '${e.title}' ${e.field}:`,
+      `    - ${e.a ?? ''}`,
+      `    + ${e.b ?? ''}`,
+    ]),
+  ];
+}
+
+function layerLines(layer: LayerDiff): string[] {
+  const lines = [`Layer ${layer.name} (${layer.status})`];
+  if (layer.changes.length) lines.push(formatTable(fieldRows(layer.changes)));
+  if (layer.packages) lines.push(...packageLines(layer.packages));
+  return lines;
+}
+
+function packageLines(packages: PackagesDiff): string[] {
+  return [
+    ...packages.removed.map((p) => `  - ${p.name} ${p.version}`),
+    ...packages.added.map((p) => `  + ${p.name} ${p.version}`),
+    ...packages.upgraded.map((p) => `  ^ ${p.name} ${p.from} -> ${p.to}`),
+    ...packages.downgraded.map((p) => `  v ${p.name} ${p.from} -> ${p.to} (downgraded)`),
+  ];
+}
