@@ -29,10 +29,19 @@ function hasChange(change: ListChange): boolean {
   return change.added.length + change.removed.length > 0;
 }
 
+/** "1.4 KiB -> 1.5 KiB", or exact bytes when rounding would show two equal sizes. */
+function sizes(a: number, b: number): string {
+  const [x, y] = [formatBytes(a), formatBytes(b)];
+  return x === y && a !== b ? `${a} B -> ${b} B` : `${x} -> ${y}`;
+}
+
 function fieldRows(changes: readonly FieldChange[]): string[][] {
-  const show = (field: string, value: FieldChange['a']) =>
-    typeof value === 'number' && /size/i.test(field) ? formatBytes(value) : JSON.stringify(value);
-  return changes.map((c) => [`  ${c.field}`, `${show(c.field, c.a)} -> ${show(c.field, c.b)}`]);
+  return changes.map((c) => [
+    `  ${c.field}`,
+    typeof c.a === 'number' && typeof c.b === 'number' && /size/i.test(c.field)
+      ? sizes(c.a, c.b)
+      : `${JSON.stringify(c.a)} -> ${JSON.stringify(c.b)}`,
+  ]);
 }
 
 function volumeLines(diff: IsoDiff): string[] {
@@ -72,7 +81,7 @@ function fileLines(files: FilesDiff): string[] {
       f.path,
       f.sizeA === f.sizeB
         ? `${formatBytes(f.sizeB)} (${f.decidedBy})`
-        : `${formatBytes(f.sizeA)} -> ${formatBytes(f.sizeB)}`,
+        : sizes(f.sizeA, f.sizeB),
     ]),
     ...unchecked.map((f) => ['  ?', f.path, `${formatBytes(f.size)} (same size, not read, not counted)`]),
   ];
