@@ -79,9 +79,7 @@ function fileLines(files: FilesDiff): string[] {
     ...changed.map((f) => [
       '  ~',
       f.path,
-      f.sizeA === f.sizeB
-        ? `${formatBytes(f.sizeB)} (${f.decidedBy})`
-        : sizes(f.sizeA, f.sizeB),
+      f.sizeA === f.sizeB ? `${formatBytes(f.sizeB)} (${f.decidedBy})` : sizes(f.sizeA, f.sizeB),
     ]),
     ...unchecked.map((f) => ['  ?', f.path, `${formatBytes(f.size)} (same size, not read, not counted)`]),
   ];

@@ -14,7 +14,10 @@ describe('package sidecars', () => {
   });
 
   it('names the packages a remaster installed into a layer, and nothing else', async () => {
-    const diff = comparePackages(await fixture('sample-top.manifest'), await fixture('remaster-top.manifest'));
+    const diff = comparePackages(
+      await fixture('sample-top.manifest'),
+      await fixture('remaster-top.manifest'),
+    );
     expect(diff).toEqual({
       added: [
         { name: 'isoforge-nic-driver', version: '1.0' },
