@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { IsoDiff } from '../../src/diff/diff.ts';
 import { runIsoforge } from '../support/cli.ts';
+import { makeTestDeb } from '../support/deb.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
 const IPXE = '/usr/lib/ipxe/ipxe.iso';
 const GRUB_RESCUE = '/usr/lib/grub-rescue/grub-rescue-cdrom.iso';
 const TIMEOUT = 300_000;
+const TOP = 'ubuntu-server-minimal.ubuntu-server';
 let dir: string;
 
 async function diffJson(a: string, b: string): Promise<{ exitCode: number; diff: IsoDiff }> {
@@ -17,9 +19,21 @@ async function diffJson(a: string, b: string): Promise<{ exitCode: number; diff:
   return { exitCode: run.exitCode, diff: JSON.parse(run.stdout) as IsoDiff };
 }
 
+/** Builds RECIPE (its input: sample.iso in the test folder) and returns the output ISO. */
+async function buildRemaster(name: string, recipe: string): Promise<string> {
+  const file = join(dir, `${name}.yaml`);
+  await writeFile(file, `input: sample.iso\noutput: out/${name}.iso\n${recipe}`);
+  const build = await runIsoforge(['build', file, '--workdir', join(dir, `work-${name}`)]);
+  expect(build.stderr).toBe('');
+  expect(build.exitCode).toBe(0);
+  return join(dir, `out/${name}.iso`);
+}
+
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'isoforge-diff-'));
-});
+  // The remasters' input; a copy, as the cached sample is for reading only.
+  await writeFile(join(dir, 'sample.iso'), await readFile(await ensureSampleIso()));
+}, TIMEOUT);
 
 describe('isoforge diff', () => {
   it('an ISO and itself: equal, exit 0', async () => {
@@ -85,24 +99,17 @@ describe('isoforge diff of the sample and a medium-only remaster of it', () => {
 
   beforeAll(async () => {
     sample = join(dir, 'sample.iso');
-    await writeFile(sample, await readFile(await ensureSampleIso()));
     await mkdir(join(dir, 'files'));
     await writeFile(join(dir, 'files/oem-readme.txt'), 'OEM build 42\n');
-    const recipe = join(dir, 'medium.yaml');
-    await writeFile(
-      recipe,
-      `input: sample.iso
-output: out/medium.iso
-iso:
+    remaster = await buildRemaster(
+      'medium',
+      `iso:
   menu: { timeout: 5 }
   cmdline: { add: [net.ifnames=0] }
   files:
     - { src: files/oem-readme.txt, dest: /oem/README.txt }
 `,
     );
-    const build = await runIsoforge(['build', recipe, '--workdir', join(dir, 'work')]);
-    expect(build.exitCode).toBe(0);
-    remaster = join(dir, 'out/medium.iso');
   }, TIMEOUT);
 
   it('lists the changed menu files, the added file, md5sum.txt, the new kernel argument and timeout; nothing else', async () => {
@@ -136,4 +143,55 @@ iso:
     expect(diff.a.bytesRead).toBeLessThan(1024 * 1024);
     expect(diff.b.bytesRead).toBeLessThan(1024 * 1024);
   });
+});
+
+describe('isoforge diff of the sample and a remaster that changed a layer', () => {
+  it(
+    'names the packages installed and upgraded, the layer sizes, the sidecars and md5sum.txt',
+    async () => {
+      const debs = join(dir, 'debs');
+      await mkdir(debs, { recursive: true });
+      const driver = await makeTestDeb(debs, 'isoforge-nic-driver', '1.0', {
+        path: 'usr/share/isoforge-nic-driver/firmware.bin',
+        content: 'firmware\n',
+      });
+      // A newer netbase (the top layer has 6.4): dpkg upgrades it in the layer.
+      const netbase = await makeTestDeb(debs, 'netbase', '6.5', {
+        path: 'usr/share/doc/netbase/isoforge',
+        content: 'upgraded\n',
+      });
+      const layer = await buildRemaster(
+        'layer',
+        `layers:
+  ${TOP}:
+    steps:
+      - debs: [${driver}, ${netbase}]
+`,
+      );
+      const { exitCode, diff } = await diffJson(join(dir, 'sample.iso'), layer);
+      expect(exitCode).toBe(1);
+      expect(diff.layers.map((l) => [l.name, l.status])).toEqual([[TOP, 'changed']]);
+      const [top] = diff.layers;
+      expect(top?.packages).toEqual({
+        added: [{ name: 'isoforge-nic-driver', version: '1.0' }],
+        removed: [],
+        upgraded: [{ name: 'netbase', from: '6.4', to: '6.5' }],
+        downgraded: [],
+      });
+      expect(top?.changes.map((c) => c.field)).toEqual(expect.arrayContaining(['sizeBytes', 'recordedSize']));
+      expect(diff.files.added).toEqual([]);
+      expect(diff.files.removed).toEqual([]);
+      expect(diff.files.changed.map((f) => f.path).sort()).toEqual([
+        '/casper/install-sources.yaml',
+        `/casper/${TOP}.manifest`,
+        `/casper/${TOP}.size`,
+        `/casper/${TOP}.squashfs`,
+        '/md5sum.txt',
+      ]);
+      expect(diff.menus).toEqual([]);
+      const text = (await runIsoforge(['diff', join(dir, 'sample.iso'), layer])).stdout;
+      expect(text).toContain('  + isoforge-nic-driver 1.0\n  ^ netbase 6.4 -> 6.5');
+    },
+    TIMEOUT,
+  );
 });
