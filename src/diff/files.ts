@@ -27,6 +27,9 @@ export interface FilesDiff {
   changed: FileChange[];
   /** Big files of equal size that no checksum file lists and whose sampled bytes agree: not counted. */
   unchecked: FileSize[];
+  /** The topmost folders only B has / only A has (their files are in added / removed too). */
+  addedFolders: string[];
+  removedFolders: string[];
 }
 
 /** One ISO as the file comparison needs it. */
@@ -44,7 +47,14 @@ export async function compareFiles(a: FileSide, b: FileSide): Promise<FilesDiff>
     await readChecksumIndex(a.image, a.report.checksumFiles),
     await readChecksumIndex(b.image, b.report.checksumFiles),
   ];
-  const diff: FilesDiff = { added: [], removed: [], changed: [], unchecked: [] };
+  const diff: FilesDiff = {
+    added: [],
+    removed: [],
+    changed: [],
+    unchecked: [],
+    addedFolders: foldersOnlyIn(b.files, a.files),
+    removedFolders: foldersOnlyIn(a.files, b.files),
+  };
   for (const [path, entry] of left) if (!right.has(path)) diff.removed.push({ path, size: entry.size });
   for (const [path, entry] of right) if (!left.has(path)) diff.added.push({ path, size: entry.size });
   for (const [path, x] of left) {
@@ -55,6 +65,13 @@ export async function compareFiles(a: FileSide, b: FileSide): Promise<FilesDiff>
     else if (decidedBy) diff.changed.push({ path, sizeA: x.size, sizeB: y.size, decidedBy });
   }
   return diff;
+}
+
+/** Folders of ONE that OTHER lacks, without those below another such folder. */
+function foldersOnlyIn(one: readonly IsoEntry[], other: readonly IsoEntry[]): string[] {
+  const theirs = new Set(other.filter((f) => f.isDirectory).map((f) => f.path));
+  const only = one.filter((f) => f.isDirectory && !theirs.has(f.path)).map((f) => f.path);
+  return only.filter((path) => !only.some((top) => path.startsWith(`${top}/`)));
 }
 
 function filesByPath(files: readonly IsoEntry[]): Map<string, IsoEntry> {

@@ -2,7 +2,7 @@ import { formatBytes } from '../ui/format.ts';
 import { formatTable } from '../ui/table.ts';
 import type { BootDiff } from './boot.ts';
 import type { IsoDiff } from './diff.ts';
-import type { FilesDiff } from './files.ts';
+import type { FileSize, FilesDiff } from './files.ts';
 import type { LayerDiff } from './layers.ts';
 import type { ListChange } from './lists.ts';
 import type { MenuDiff } from './menus.ts';
@@ -74,8 +74,8 @@ function bootLines(boot: BootDiff): string[] {
 function fileLines(files: FilesDiff): string[] {
   const { added, removed, changed, unchecked } = files;
   const rows = [
-    ...removed.map((f) => ['  -', f.path, formatBytes(f.size)]),
-    ...added.map((f) => ['  +', f.path, formatBytes(f.size)]),
+    ...folded('-', removed, files.removedFolders),
+    ...folded('+', added, files.addedFolders),
     ...changed.map((f) => [
       '  ~',
       f.path,
@@ -86,6 +86,20 @@ function fileLines(files: FilesDiff): string[] {
   if (!rows.length) return [];
   const counts = `${added.length} added, ${removed.length} removed, ${changed.length} changed`;
   return [`Files: ${counts}`, formatTable(rows)];
+}
+
+/** Rows for FILES, those below a folder only one side has folded into one row per folder. */
+function folded(mark: string, files: readonly FileSize[], folders: readonly string[]): string[][] {
+  const folderOf = (path: string) => folders.find((folder) => path.startsWith(`${folder}/`));
+  const rows = folders.flatMap((folder) => {
+    const inside = files.filter((f) => folderOf(f.path) === folder);
+    const bytes = inside.reduce((sum, f) => sum + f.size, 0);
+    return inside.length
+      ? [[`  ${mark}`, `${folder}/`, `${inside.length} files, ${formatBytes(bytes)}`]]
+      : [];
+  });
+  const loose = files.filter((f) => !folderOf(f.path)).map((f) => [`  ${mark}`, f.path, formatBytes(f.size)]);
+  return [...rows, ...loose];
 }
 
 function menuLines(menu: MenuDiff): string[] {

@@ -44,7 +44,14 @@ describe('isoforge diff', () => {
     expect(exitCode).toBe(0);
     expect(diff.equal).toBe(true);
     expect(diff.differences).toEqual([]);
-    expect(diff.files).toEqual({ added: [], removed: [], changed: [], unchecked: [] });
+    expect(diff.files).toEqual({
+      added: [],
+      removed: [],
+      changed: [],
+      unchecked: [],
+      addedFolders: [],
+      removedFolders: [],
+    });
     expect(diff.a.bytesRead).toBeGreaterThan(0);
   });
 
@@ -70,6 +77,15 @@ describe('isoforge diff', () => {
       a: '-isohybrid-mbr --interval:local_fs:0s-15s:zero_mbrpt:ISO',
       b: '--grub2-mbr --interval:local_fs:0s-15s:zero_mbrpt:ISO',
     });
+    expect(diff.files.addedFolders).toEqual(['/boot']);
+    expect(diff.files.removed.map((f) => f.path)).toEqual([
+      '/boot.cat',
+      '/efi.img',
+      '/ipxe.krn',
+      '/isolinux.bin',
+      '/isolinux.cfg',
+      '/ldlinux.c32',
+    ]);
     expect(diff.menus.map((m) => [m.file, m.status])).toEqual([
       ['/isolinux.cfg', 'removed'],
       ['/boot/grub/grub.cfg', 'added'],
@@ -77,6 +93,7 @@ describe('isoforge diff', () => {
     const text = (await runIsoforge(['diff', IPXE, GRUB_RESCUE])).stdout;
     expect(text).toContain('mbrBootCode  "isohybrid" -> "grub2"');
     expect(text).toContain('- bios, bootable, emulation none, load 4, /isolinux.bin, boot-info-table');
+    expect(text).toMatch(/^ {2}\+ {2}\/boot\/ +289 files, 4\.2 MiB$/m);
   });
 
   it('a truncated ISO: one error line, exit 2', async () => {
