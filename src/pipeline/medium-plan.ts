@@ -116,6 +116,8 @@ export async function planMedium(options: {
   const texts = new Map([...menus.texts, ...autoinstall.texts]);
   const diskInfo = loaded.recipe.iso?.diskInfo;
   if (diskInfo !== undefined) texts.set('/.disk/info', `${diskInfo.trim()}\n`);
+  // A file the build writes itself (an edited menu, the seed) cannot also come from the recipe.
+  for (const path of texts.keys()) owned.set(path, 'the build writes it (menus, autoinstall seed, diskInfo)');
   return {
     files: await planFiles(loaded, owned),
     texts,
