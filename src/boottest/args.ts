@@ -6,15 +6,22 @@ export type Firmware = 'bios' | 'uefi' | 'uefi-secureboot';
 export type Media = 'cdrom' | 'usb' | 'loopback';
 export const FIRMWARES: readonly Firmware[] = ['bios', 'uefi', 'uefi-secureboot'];
 export const MEDIA: readonly Media[] = ['cdrom', 'usb', 'loopback'];
+/** What `--media all` means: the medium as written to a CD or a stick; loopback only when named (it needs loopback.cfg). */
+export const ALL_MEDIA: readonly Media[] = ['cdrom', 'usb'];
 
-/** `all`, one name or a comma-separated list from the command line, checked against ALL. */
-export function parseModeList<T extends string>(value: string, all: readonly T[], what: string): T[] {
-  if (value === 'all') return [...all];
+/** `all` (EVERY, default ALL), one name or a comma-separated list from the command line, checked against ALL. */
+export function parseModeList<T extends string>(
+  value: string,
+  all: readonly T[],
+  what: string,
+  every: readonly T[] = all,
+): T[] {
+  if (value === 'all') return [...every];
   const names = value.split(',').map((name) => name.trim());
   const unknown = names.find((name) => !(all as readonly string[]).includes(name));
   if (unknown === undefined) return [...new Set(names)] as T[];
   throw new InputError(`unknown ${what} '${unknown}'`, {
-    hint: `use one of: ${all.join(', ')}, all (or a comma-separated list)`,
+    hint: `use one of: ${all.join(', ')}, all${every === all ? '' : ` (${every.join(',')})`} (or a comma-separated list)`,
   });
 }
 

@@ -8,7 +8,7 @@ import { makeLoopbackStick } from './loopback.ts';
 import type { Milestone } from './milestones.ts';
 import { QmpClient } from './qmp.ts';
 
-export { type Firmware, type Media, FIRMWARES, MEDIA } from './args.ts';
+export { ALL_MEDIA, type Firmware, type Media, FIRMWARES, MEDIA } from './args.ts';
 export { type BootEnd, type MilestoneHit } from './console-watch.ts';
 export { type Milestone, MILESTONES } from './milestones.ts';
 

@@ -98,7 +98,7 @@ describe('isoforge boot-test arguments', () => {
     const run = await runIsoforge(['boot-test', IPXE, '--media', 'dvd']);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toBe(
-      "isoforge: error: unknown media 'dvd' (use one of: cdrom, usb, all (or a comma-separated list))",
+      "isoforge: error: unknown media 'dvd' (use one of: cdrom, usb, loopback, all (cdrom,usb) (or a comma-separated list))",
     );
   });
 

@@ -7,6 +7,7 @@ import {
   type BootResult,
   FIRMWARES,
   type Firmware,
+  ALL_MEDIA,
   MEDIA,
   type Media,
   MILESTONES,
@@ -43,7 +44,7 @@ function parseRegex(source: string): RegExp {
 const DESCRIPTION =
   'boot an ISO in QEMU (BIOS/UEFI/Secure Boot; CD, USB, or a GRUB stick loop-mounting it) and check its console for a marker';
 const MEDIA_HELP =
-  "cdrom, usb, loopback (a stick whose GRUB sources the ISO's loopback.cfg), all, or a list: cdrom,usb";
+  "cdrom, usb, loopback (a stick whose GRUB sources the ISO's loopback.cfg), all (cdrom,usb), or a list: cdrom,loopback";
 
 export function registerBootTest(program: Command, context: CliContext): void {
   program
@@ -71,7 +72,7 @@ export function registerBootTest(program: Command, context: CliContext): void {
     .action(async (iso: string, options: BootTestCliOptions) => {
       await checkReadableFile(iso, 'ISO');
       const firmwares = parseModeList<Firmware>(options.firmware, FIRMWARES, 'firmware');
-      const media = parseModeList<Media>(options.media, MEDIA, 'media');
+      const media = parseModeList<Media>(options.media, MEDIA, 'media', ALL_MEDIA);
       const logDir = options.logDir ?? (await mkdtemp(join(tmpdir(), 'isoforge-boot-')));
       if (options.espOnly) {
         const copy = join(logDir, 'esp-only.iso');
