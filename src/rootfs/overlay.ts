@@ -27,6 +27,20 @@ export async function mountLayer(mounts: MountStack, layer: LayerExtent, target:
   await mounts.mount(layerMount(layer, target));
 }
 
+/** Mounts each layer of CHAIN (bottom first) at MOUNTPOINT(layer, index); the mount points top first, as overlayfs lists lowerdirs. */
+export async function mountLayerChain(
+  mounts: MountStack,
+  chain: readonly LayerExtent[],
+  mountPoint: (layer: LayerExtent, index: number) => string,
+): Promise<string[]> {
+  const lowerDirs: string[] = [];
+  for (const [index, layer] of chain.entries()) {
+    await mountLayer(mounts, layer, mountPoint(layer, index));
+    lowerDirs.unshift(mountPoint(layer, index));
+  }
+  return lowerDirs;
+}
+
 /** An overlayfs on TARGET over LOWERDIRS (top first); read-only without an upper dir. */
 export function overlayMount(
   target: string,
@@ -73,12 +87,7 @@ export async function openLayerWorkspace(options: {
     onProgress: options.onProgress,
   });
   if (!ancestors.length) return { upper, root: upper, lowerView: null };
-  const lowerDirs: string[] = [];
-  for (const layer of ancestors) {
-    const mountPoint = options.lowerMountPoint(layer.name);
-    await mountLayer(mounts, layer, mountPoint);
-    lowerDirs.unshift(mountPoint);
-  }
+  const lowerDirs = await mountLayerChain(mounts, ancestors, (layer) => options.lowerMountPoint(layer.name));
   const merged = join(dir, 'merged');
   const overlayWork = join(dir, 'work');
   await Promise.all([mkdir(merged, { recursive: true }), mkdir(overlayWork, { recursive: true })]);

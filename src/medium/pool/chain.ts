@@ -2,7 +2,7 @@ import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FormatError } from '../../errors.ts';
 import type { MountStack } from '../../rootfs/mounts.ts';
-import { type LayerExtent, mountLayer, overlayMount } from '../../rootfs/overlay.ts';
+import { type LayerExtent, mountLayerChain, overlayMount } from '../../rootfs/overlay.ts';
 import { resolveInsideRoot } from '../../safety/confine.ts';
 import { runInChroot } from '../../tools/coreutils.ts';
 
@@ -17,12 +17,9 @@ export async function mountChainRoot(
   dir: string,
 ): Promise<string> {
   if (!chain.length) throw new Error('mountChainRoot needs at least one layer');
-  const lowerDirs: string[] = [];
-  for (const [index, layer] of chain.entries()) {
-    const mountPoint = join(dir, 'lower', `${index}-${layer.name}`);
-    await mountLayer(mounts, layer, mountPoint);
-    lowerDirs.unshift(mountPoint);
-  }
+  const lowerDirs = await mountLayerChain(mounts, chain, (layer, index) =>
+    join(dir, 'lower', `${index}-${layer.name}`),
+  );
   const upper = join(dir, 'upper');
   const work = join(dir, 'work');
   const root = join(dir, 'root');
