@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { removeTree } from '../safety/remove.ts';
 import { makeFatImage } from '../tools/fat.ts';
-import { runGrubMkimage } from '../tools/grub.ts';
+import { GRUB_SERIAL_BOOT_MODULES, runGrubMkimage } from '../tools/grub.ts';
 import { runSfdiskMbr } from '../tools/sfdisk.ts';
 import { checkCoreImage, makeBiosBootSector } from './bios-mbr.ts';
 
@@ -17,23 +17,7 @@ import { checkCoreImage, makeBiosBootSector } from './bios-mbr.ts';
 const SECTOR = 512;
 // The partition starts at 1 MiB, as partitioning tools align it; the gap before it holds core.img.
 const PARTITION_START_SECTOR = 2048;
-const GRUB_MODULES = [
-  'part_msdos',
-  'fat',
-  'iso9660',
-  'loopback',
-  'search',
-  'search_fs_file',
-  'configfile',
-  'normal',
-  'linux',
-  'serial',
-  'terminal',
-  'echo',
-  'test',
-  'ls',
-  'cat',
-];
+const GRUB_MODULES = ['part_msdos', 'fat', 'iso9660', 'loopback', ...GRUB_SERIAL_BOOT_MODULES];
 
 // Built into the stick's GRUB images: GRUB's own (rescue) parser runs it, which knows no comments
 // or export; the real config is a file on the stick that normal mode reads.

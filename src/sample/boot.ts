@@ -2,7 +2,7 @@ import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runDpkgExtract } from '../tools/debian.ts';
 import { makeFatImage } from '../tools/fat.ts';
-import { runGrubMkimage } from '../tools/grub.ts';
+import { GRUB_SERIAL_BOOT_MODULES, runGrubMkimage } from '../tools/grub.ts';
 
 /** What the sample's boot setup is made of, before xorriso writes it. */
 export interface SampleBootFiles {
@@ -16,18 +16,7 @@ export interface SampleBootFiles {
   mbr: string;
 }
 
-const GRUB_MODULES = ['part_msdos', 'part_gpt', 'iso9660', 'normal', 'search', 'search_fs_file'];
-const GRUB_COMMON = [
-  ...GRUB_MODULES,
-  'configfile',
-  'linux',
-  'serial',
-  'terminal',
-  'echo',
-  'test',
-  'ls',
-  'cat',
-];
+const GRUB_COMMON = ['part_msdos', 'part_gpt', 'iso9660', ...GRUB_SERIAL_BOOT_MODULES];
 // UEFI GRUB finds the medium by /.disk/info, as Ubuntu's and Debian's CD GRUB do.
 const EFI_EARLY_CONFIG = `search --no-floppy --set=root --file /.disk/info
 set prefix=($root)/boot/grub

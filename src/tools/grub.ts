@@ -1,5 +1,23 @@
 import { runCommand } from './exec.ts';
 
+/**
+ * The modules of a GRUB image that finds its config by a file (search), reads it in normal mode and
+ * boots Linux with a serial console: the sample's boot images and boot-test's loopback stick.
+ */
+export const GRUB_SERIAL_BOOT_MODULES: readonly string[] = [
+  'normal',
+  'search',
+  'search_fs_file',
+  'configfile',
+  'linux',
+  'serial',
+  'terminal',
+  'echo',
+  'test',
+  'ls',
+  'cat',
+];
+
 /** grub-mkimage adapter: the BIOS El Torito image, the BIOS disk core.img and the EFI boot image. */
 export async function runGrubMkimage(options: {
   format: 'i386-pc-eltorito' | 'i386-pc' | 'x86_64-efi';
