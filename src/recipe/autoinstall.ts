@@ -8,7 +8,7 @@ import {
   type AutoinstallSections,
   autoinstallSectionsSchema,
 } from './autoinstall-schema.ts';
-import { parseYamlDocument, type PositionedYaml, positionOf, positionOfKey } from './yaml-position.ts';
+import { getIn, parseYamlDocument, type PositionedYaml, positionOf, positionOfKey } from './yaml-position.ts';
 
 /** A validated autoinstall file: its text goes on the medium as written, its sections are checked. */
 export interface Autoinstall {
@@ -131,12 +131,6 @@ const MISSING = (path: readonly PropertyKey[]): string =>
   path.join('.') === 'autoinstall.version'
     ? 'missing: write version: 1 (the only version there is)'
     : 'missing: this key is required';
-
-function getIn(data: unknown, path: readonly PropertyKey[]): unknown {
-  let node: unknown = data;
-  for (const key of path) node = (node as Record<PropertyKey, unknown> | undefined)?.[key];
-  return node;
-}
 
 /** Subiquity reads only autoinstall:; what else sits beside it is cloud-init's or a mistake. */
 function checkTopLevelKeys(yaml: PositionedYaml, form: Autoinstall['form'], fail: Fail): void {

@@ -3,7 +3,7 @@ import { basename, dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { RecipeError } from '../errors.ts';
 import { type Recipe, recipeSchema, STEP_SCHEMAS } from './schema.ts';
-import { parseYamlDocument, positionOf } from './yaml-position.ts';
+import { getIn, parseYamlDocument, positionOf } from './yaml-position.ts';
 
 export interface LoadedRecipe {
   recipe: Recipe;
@@ -73,10 +73,4 @@ function preciseIssue(issue: z.core.$ZodIssue | undefined, data: unknown): z.cor
   const inner = schema.safeParse(step);
   const first = inner.success ? undefined : inner.error.issues[0];
   return first ? preciseIssue({ ...first, path: [...issue.path, ...first.path] }, data) : issue;
-}
-
-function getIn(data: unknown, path: readonly PropertyKey[]): unknown {
-  let node: unknown = data;
-  for (const key of path) node = (node as Record<PropertyKey, unknown> | undefined)?.[key];
-  return node;
 }

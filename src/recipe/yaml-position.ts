@@ -56,3 +56,10 @@ export function positionOfKey(yaml: PositionedYaml, path: readonly PropertyKey[]
   }
   return positionOf(yaml, [...path, key]);
 }
+
+/** The value at PATH in data parsed from YAML (a zod issue's path), or undefined. */
+export function getIn(data: unknown, path: readonly PropertyKey[]): unknown {
+  let node: unknown = data;
+  for (const key of path) node = (node as Record<PropertyKey, unknown> | undefined)?.[key];
+  return node;
+}
