@@ -5,6 +5,7 @@
  */
 const ORDER = [
   'iso',
+  'squashfs',
   'ui',
   'safety',
   'tools',
