@@ -1,4 +1,4 @@
-import { DIR_HEADER_MAX_ENTRIES, INODE_TYPE } from './format.ts';
+import { DIR_HEADER_MAX_ENTRIES, INODE_TYPE, METADATA_SIZE } from './format.ts';
 import type { SquashfsNode } from './model.ts';
 
 /** One name in a directory listing, with where its inode was written. */
@@ -15,14 +15,32 @@ export function sortedEntries<T>(entries: Map<string, T>): [string, T][] {
   return [...entries].sort(([a], [b]) => Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8')));
 }
 
+/** A point where a lookup may start reading the listing (squashfs_dir_index, without its block). */
+export interface ListingIndex {
+  /** Offset of a header inside the listing. */
+  offset: number;
+  /** The first name after that header. */
+  name: Buffer;
+}
+
+export interface Listing {
+  bytes: Buffer;
+  indexes: ListingIndex[];
+}
+
 /**
- * A directory's listing: runs of entries, each run behind a header (count - 1, the inode
- * metadata block all its entries share, a base inode number). A new header starts after 256
- * entries, when the inode block changes, or when a number is more than a signed 16-bit delta
- * away from the base (squashfs_dir_header / squashfs_dir_entry).
+ * A directory's listing as mksquashfs's add_dir writes it: runs of entries, each behind a header
+ * (count - 1, the inode metadata block its entries share, a base inode number). A new header
+ * starts after 256 entries, when the inode block changes, when a number is more than a signed
+ * 16-bit delta from the base, or when the listing has grown a metadata block (8 KiB) since the
+ * last index point; that last case also adds an index entry, which the extended directory inode
+ * carries so lookups can skip ahead.
  */
-export function encodeListing(entries: readonly ListingEntry[]): Buffer {
+export function encodeListing(entries: readonly ListingEntry[]): Listing {
   const parts: Buffer[] = [];
+  const indexes: ListingIndex[] = [];
+  let length = 0;
+  let indexPoint = 0;
   let run: ListingEntry[] = [];
   const flush = () => {
     if (!run.length) return;
@@ -37,19 +55,35 @@ export function encodeListing(entries: readonly ListingEntry[]): Buffer {
   };
   for (const entry of entries) {
     const first = run[0];
+    const entrySize = 8 + entry.name.length;
+    const grown = first !== undefined && length + entrySize - indexPoint > METADATA_SIZE;
     const fits =
       first !== undefined &&
+      !grown &&
       run.length < DIR_HEADER_MAX_ENTRIES &&
       first.reference >> 16n === entry.reference >> 16n &&
       entry.number - first.number >= -32768 &&
       entry.number - first.number <= 32767;
-    if (!fits) flush();
+    if (!fits) {
+      if (grown) {
+        indexes.push({ offset: length, name: entry.name });
+        indexPoint = length;
+      }
+      flush();
+      length += 12;
+    }
     run.push(entry);
+    length += entrySize;
   }
   flush();
-  return Buffer.concat(parts);
+  return { bytes: Buffer.concat(parts), indexes };
 }
 
+/** mksquashfs's rule for the extended directory inode (besides xattrs): 257+ entries or 8 KiB of entries. */
+export function needsExtendedDirectory(entries: readonly ListingEntry[]): boolean {
+  const bytes = entries.reduce((sum, entry) => sum + 8 + entry.name.length, 0);
+  return entries.length >= 257 || bytes >= METADATA_SIZE;
+}
 function encodeEntry(entry: ListingEntry, base: number): Buffer {
   if (entry.name.length === 0 || entry.name.length > 256) {
     throw new Error(`squashfs writer: a name of ${entry.name.length} bytes cannot be stored`);

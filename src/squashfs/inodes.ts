@@ -23,6 +23,10 @@ export interface DirectoryPlacement {
   /** Listing bytes + 3, as the kernel expects (the "." and ".." it synthesizes). */
   fileSize: number;
   parentNumber: number;
+  /** Whether mksquashfs would make this an extended inode (large directory); xattrs also force it. */
+  extended: boolean;
+  /** Index entries: listing offset, the directory-table block it lands in, the name there. */
+  indexes: { offset: number; block: number; name: Buffer }[];
 }
 
 /** squashfs_base_inode_header: type, mode, uid/gid indexes, mtime, inode number. */
@@ -84,13 +88,13 @@ export function encodeFileInode(
   return bytes;
 }
 
-/** A directory inode: extended (with no index entries) when it has xattrs or a listing over 64 KiB. */
+/** A directory inode: extended, with the listing's index entries, when large or carrying xattrs. */
 export function encodeDirectoryInode(
   dir: SquashfsNode,
   context: InodeContext,
   placement: DirectoryPlacement,
 ): Buffer {
-  if (context.xattrId === null && placement.fileSize <= 0xffff) {
+  if (context.xattrId === null && !placement.extended && placement.fileSize <= 0xffff) {
     const bytes = header(INODE_TYPE.dir, dir, context, 16);
     bytes.writeUInt32LE(placement.block, 16);
     bytes.writeUInt32LE(context.nlink, 20);
@@ -99,16 +103,22 @@ export function encodeDirectoryInode(
     bytes.writeUInt32LE(placement.parentNumber, 28);
     return bytes;
   }
-  // i_count 0: the kernel and unsquashfs then scan the listing from its start instead of using an index.
+  const index = placement.indexes.map((entry) => {
+    const bytes = Buffer.alloc(12);
+    bytes.writeUInt32LE(entry.offset, 0);
+    bytes.writeUInt32LE(entry.block, 4);
+    bytes.writeUInt32LE(entry.name.length - 1, 8);
+    return Buffer.concat([bytes, entry.name]);
+  });
   const bytes = header(INODE_TYPE.dir + EXTENDED, dir, context, 24);
   bytes.writeUInt32LE(context.nlink, 16);
   bytes.writeUInt32LE(placement.fileSize, 20);
   bytes.writeUInt32LE(placement.block, 24);
   bytes.writeUInt32LE(placement.parentNumber, 28);
-  bytes.writeUInt16LE(0, 32);
+  bytes.writeUInt16LE(index.length, 32);
   bytes.writeUInt16LE(placement.offset, 34);
   bytes.writeUInt32LE(context.xattrId ?? INVALID_XATTR, 36);
-  return bytes;
+  return Buffer.concat([bytes, ...index]);
 }
 
 /** Symlink, device, fifo and socket inodes: extended only to carry xattrs. */

@@ -27,6 +27,8 @@ export interface MetadataPosition {
  */
 export class MetadataWriter {
   private readonly blocks: Uint8Array[] = [];
+  /** Where each flushed block starts in the output. */
+  private readonly starts: number[] = [];
   private written = 0;
   private pending = new Uint8Array(METADATA_SIZE);
   private used = 0;
@@ -42,6 +44,16 @@ export class MetadataWriter {
   /** The 48-bit reference squashfs stores: block start << 16 | offset. */
   reference(): bigint {
     return (BigInt(this.written) << 16n) | BigInt(this.used);
+  }
+
+  /** Content bytes appended so far. */
+  get contentLength(): number {
+    return this.starts.length * METADATA_SIZE + this.used;
+  }
+
+  /** The output start of the block holding content byte AT (already appended, or the next). */
+  blockStartOf(at: number): number {
+    return this.starts[Math.floor(at / METADATA_SIZE)] ?? this.written;
   }
 
   append(bytes: Uint8Array): void {
@@ -74,6 +86,7 @@ export class MetadataWriter {
     const header = Buffer.alloc(2);
     header.writeUInt16LE(compressed ? body.length : body.length | METADATA_UNCOMPRESSED);
     this.blocks.push(header, Buffer.from(body));
+    this.starts.push(this.written);
     this.written += 2 + body.length;
     this.pending = new Uint8Array(METADATA_SIZE);
     this.used = 0;

@@ -15,8 +15,9 @@ export interface TreeIndex {
 }
 
 /**
- * Numbers the inodes in the order the writer writes them: depth first, a directory after
- * everything below it, so the root is last (as mksquashfs does). A node reached again through
+ * Numbers the inodes as mksquashfs's dir_scan6 does, so directory listings (whose headers split
+ * on inode number distance) come out byte for byte the same size: depth first in name order, each
+ * entry numbered before the walk descends into it, the root last. A node reached again through
  * another entry (a hard link) keeps its first number and counts one more link.
  */
 export function numberInodes(root: DirectoryNode): TreeIndex {
@@ -29,6 +30,7 @@ export function numberInodes(root: DirectoryNode): TreeIndex {
       if (child.type === 'dir') {
         if (index.numbers.has(child)) throw new Error('squashfs writer: a directory is linked twice');
         subdirectories += 1;
+        index.numbers.set(child, ++index.count);
         visit(child);
         continue;
       }
@@ -38,8 +40,8 @@ export function numberInodes(root: DirectoryNode): TreeIndex {
       if (child.type === 'file') index.files.push(child);
     }
     index.links.set(dir, 2 + subdirectories);
-    index.numbers.set(dir, ++index.count);
   };
   visit(root);
+  index.numbers.set(root, ++index.count);
   return index;
 }

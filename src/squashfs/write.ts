@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { DataLayout } from './data-layout.ts';
-import { encodeListing, type ListingEntry } from './directory-listing.ts';
+import { encodeListing, type ListingEntry, needsExtendedDirectory } from './directory-listing.ts';
 import { COMPRESSOR_IDS, FLAG, INVALID_TABLE, METADATA_UNCOMPRESSED, SUPERBLOCK_SIZE } from './format.ts';
 import { encodeDirectoryInode, encodeFileInode, encodeOtherInode, type InodeContext } from './inodes.ts';
 import {
@@ -213,9 +213,16 @@ function encodeTree(
       });
     }
     const position = directories.position();
+    const listingStart = directories.contentLength;
     const listing = encodeListing(entries);
-    directories.append(listing);
-    const placement = { ...position, fileSize: listing.length + 3, parentNumber };
+    directories.append(listing.bytes);
+    const indexes = listing.indexes.map(({ offset, name }) => ({
+      offset,
+      name,
+      block: directories.blockStartOf(listingStart + offset),
+    }));
+    const extended = needsExtendedDirectory(entries);
+    const placement = { ...position, fileSize: listing.bytes.length + 3, parentNumber, extended, indexes };
     return writeInode(dir, encodeDirectoryInode(dir, context(dir), placement));
   };
   // The root's parent is one past the last inode number, as mksquashfs writes it.

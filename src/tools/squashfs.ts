@@ -5,6 +5,8 @@ export interface SquashfsCompression {
   algorithm: 'gzip' | 'xz' | 'zstd' | 'lz4' | 'lzo' | 'lzma';
   level?: number;
   blockSize?: number;
+  /** Compressor-specific options as mksquashfs spells them (-Xdict-size 131072, -Xbcj x86). */
+  compressorArgs?: readonly string[];
 }
 
 export interface SquashfsProgress {
@@ -13,6 +15,8 @@ export interface SquashfsProgress {
   processors?: number;
   /** Byte offset of the squashfs inside FILE (a layer read in place from an ISO). */
   offset?: number;
+  /** mksquashfs: a file of absolute paths to leave out (-ef; a path excludes its inode, all its hard links). */
+  excludeFile?: string;
 }
 
 /** The percentage at the end of a squashfs-tools progress bar line, else null. */
@@ -22,12 +26,19 @@ function parseSquashfsProgress(line: string): number | null {
 }
 
 /** The mksquashfs command that packs DIR into FILE (also printed by --dry-run). */
-export function mksquashfsArgv(dir: string, file: string, compression: SquashfsCompression): string[] {
+export function mksquashfsArgv(
+  dir: string,
+  file: string,
+  compression: SquashfsCompression,
+  options: { excludeFile?: string } = {},
+): string[] {
   const args = ['mksquashfs', dir, file, '-noappend', '-xattrs', '-comp', compression.algorithm];
   if (compression.blockSize) args.push('-b', String(compression.blockSize));
   if (compression.level !== undefined && compression.algorithm !== 'lz4') {
     args.push('-Xcompression-level', String(compression.level));
   }
+  args.push(...(compression.compressorArgs ?? []));
+  if (options.excludeFile) args.push('-ef', options.excludeFile);
   return args;
 }
 
@@ -43,7 +54,7 @@ export async function runMksquashfs(
   compression: SquashfsCompression,
   options: SquashfsProgress = {},
 ): Promise<void> {
-  const args = mksquashfsArgv(dir, file, compression);
+  const args = mksquashfsArgv(dir, file, compression, { excludeFile: options.excludeFile });
   args.push('-processors', String(options.processors ?? (await availableProcessors())));
   await runCommand(args, {
     signal: options.signal,
