@@ -1,149 +1,188 @@
-import { EXTENDED, INODE_TYPE, INVALID_FRAGMENT, INVALID_XATTR } from './format.ts';
-import type { FileNode, SquashfsNode } from './model.ts';
+import { FormatError } from '../errors.ts';
+import type { ByteView } from '../iso/bytes.ts';
+import type { SquashfsNode } from './model.ts';
 
-/** What an inode refers to outside itself, resolved by the writer before encoding. */
-export interface InodeContext {
-  number: number;
-  nlink: number;
+/** squashfs_fs.h inode types: basic 1..7, extended (with an xattr index, 32-bit sizes) 8..14. */
+const InodeType = {
+  dir: 1,
+  file: 2,
+  symlink: 3,
+  block: 4,
+  char: 5,
+  fifo: 6,
+  socket: 7,
+  extendedDir: 8,
+  extendedFile: 9,
+  extendedSymlink: 10,
+  extendedBlock: 11,
+  extendedChar: 12,
+  extendedFifo: 13,
+  extendedSocket: 14,
+} as const;
+
+const NO_FRAGMENT = 0xffffffff;
+
+/** The fields common to every inode: squashfs_base_inode (16 bytes). */
+export interface InodeBase {
+  type: SquashfsNode['type'];
+  mode: number;
   uidIndex: number;
   gidIndex: number;
-  /** Index into the xattr id table, or null. */
-  xattrId: number | null;
+  mtime: number;
+  inodeNumber: number;
+  xattrIndex: number;
 }
 
-export interface FilePlacement {
+export interface DirInode extends InodeBase {
+  type: 'dir';
+  /** Where its listing starts in the directory table, and its size in bytes (without the 3 that "." and ".." count). */
+  listingBlock: number;
+  listingOffset: number;
+  listingSize: number;
+}
+
+export interface FileInode extends InodeBase {
+  type: 'file';
   blocksStart: number;
+  size: number;
   fragmentIndex: number | null;
+  fragmentOffset: number;
+  blockSizes: number[];
 }
 
-export interface DirectoryPlacement {
-  /** Start of the listing's metadata block (from the directory table start) and offset inside it. */
-  block: number;
-  offset: number;
-  /** Listing bytes + 3, as the kernel expects (the "." and ".." it synthesizes). */
-  fileSize: number;
-  parentNumber: number;
-  /** Whether mksquashfs would make this an extended inode (large directory); xattrs also force it. */
-  extended: boolean;
-  /** Index entries: listing offset, the directory-table block it lands in, the name there. */
-  indexes: { offset: number; block: number; name: Buffer }[];
+export interface SymlinkInode extends InodeBase {
+  type: 'symlink';
+  target: string;
 }
 
-/** squashfs_base_inode_header: type, mode, uid/gid indexes, mtime, inode number. */
-function header(type: number, node: SquashfsNode, context: InodeContext, extra: number): Buffer {
-  const bytes = Buffer.alloc(16 + extra);
-  bytes.writeUInt16LE(type, 0);
-  bytes.writeUInt16LE(node.mode & 0o7777, 2);
-  bytes.writeUInt16LE(context.uidIndex, 4);
-  bytes.writeUInt16LE(context.gidIndex, 6);
-  bytes.writeUInt32LE(node.mtime >>> 0, 8);
-  bytes.writeUInt32LE(context.number, 12);
-  return bytes;
+export interface DeviceInode extends InodeBase {
+  type: 'char' | 'block';
+  rdev: number;
 }
 
-/** Bytes of sparse (size word 0) blocks, as mksquashfs counts them for the extended file inode. */
-export function sparseBytes(file: FileNode, blockSize: number): number {
-  let sparse = 0;
-  file.data.blockSizes.forEach((word, i) => {
-    if (word === 0) sparse += Math.min(blockSize, file.size - i * blockSize);
-  });
-  return sparse > 0 && sparse >= file.size ? file.size - 1 : sparse;
+export interface IpcInode extends InodeBase {
+  type: 'fifo' | 'socket';
 }
 
-/** A regular file inode: basic unless hard-linked, large, sparse or carrying xattrs (mksquashfs's rule). */
-export function encodeFileInode(
-  file: FileNode,
-  context: InodeContext,
-  placement: FilePlacement,
+export type Inode = DirInode | FileInode | SymlinkInode | DeviceInode | IpcInode;
+
+const NO_XATTRS = 0xffffffff;
+
+/** Parses the inode at POSITION of the decompressed inode table (BLOCKSIZE sets a file's block count). */
+export function parseInode(view: ByteView, position: number, blockSize: number): Inode {
+  const code = view.u16le(position);
+  const base = {
+    mode: view.u16le(position + 2) & 0o7777,
+    uidIndex: view.u16le(position + 4),
+    gidIndex: view.u16le(position + 6),
+    mtime: view.u32le(position + 8),
+    inodeNumber: view.u32le(position + 12),
+    xattrIndex: NO_XATTRS,
+  };
+  const at = position + 16;
+  switch (code) {
+    case InodeType.dir:
+    case InodeType.extendedDir:
+      return dirInode(code === InodeType.extendedDir, base, view, at);
+    case InodeType.file:
+      return fileInode(base, view, at + 16, blockSize, {
+        blocksStart: view.u32le(at),
+        size: view.u32le(at + 12),
+        fragment: view.u32le(at + 4),
+        fragmentOffset: view.u32le(at + 8),
+      });
+    case InodeType.extendedFile:
+      return fileInode({ ...base, xattrIndex: view.u32le(at + 36) }, view, at + 40, blockSize, {
+        blocksStart: view.u64le(at),
+        size: view.u64le(at + 8),
+        fragment: view.u32le(at + 28),
+        fragmentOffset: view.u32le(at + 32),
+      });
+    case InodeType.symlink:
+    case InodeType.extendedSymlink: {
+      const length = view.u32le(at + 4);
+      const target = new TextDecoder().decode(view.slice(at + 8, length));
+      const xattrIndex = code === InodeType.extendedSymlink ? view.u32le(at + 8 + length) : NO_XATTRS;
+      return { ...base, type: 'symlink', target, xattrIndex };
+    }
+    default:
+      return specialInode(code, base, view, at, position);
+  }
+}
+
+/** squashfs_dir_inode_header / squashfs_ldir_inode_header (the extended one adds an xattr index and a name index). */
+function dirInode(extended: boolean, base: Omit<InodeBase, 'type'>, view: ByteView, at: number): DirInode {
+  if (!extended) {
+    return {
+      ...base,
+      type: 'dir',
+      listingBlock: view.u32le(at),
+      listingSize: view.u16le(at + 8) - 3,
+      listingOffset: view.u16le(at + 10),
+    };
+  }
+  return {
+    ...base,
+    type: 'dir',
+    listingSize: view.u32le(at + 4) - 3,
+    listingBlock: view.u32le(at + 8),
+    listingOffset: view.u16le(at + 18),
+    xattrIndex: view.u32le(at + 20),
+  };
+}
+
+/** Devices (nlink, rdev[, xattr]) and fifos/sockets (nlink[, xattr]). */
+function specialInode(
+  code: number,
+  base: Omit<InodeBase, 'type'>,
+  view: ByteView,
+  at: number,
+  position: number,
+): DeviceInode | IpcInode {
+  switch (code) {
+    case InodeType.block:
+    case InodeType.char:
+      return { ...base, type: code === InodeType.block ? 'block' : 'char', rdev: view.u32le(at + 4) };
+    case InodeType.extendedBlock:
+    case InodeType.extendedChar:
+      return {
+        ...base,
+        type: code === InodeType.extendedBlock ? 'block' : 'char',
+        rdev: view.u32le(at + 4),
+        xattrIndex: view.u32le(at + 8),
+      };
+    case InodeType.fifo:
+    case InodeType.socket:
+      return { ...base, type: code === InodeType.fifo ? 'fifo' : 'socket' };
+    case InodeType.extendedFifo:
+    case InodeType.extendedSocket:
+      return {
+        ...base,
+        type: code === InodeType.extendedFifo ? 'fifo' : 'socket',
+        xattrIndex: view.u32le(at + 4),
+      };
+    default:
+      throw new FormatError(`squashfs inode table is corrupt: unknown inode type ${code} at ${position}`);
+  }
+}
+
+function fileInode(
+  base: Omit<InodeBase, 'type'>,
+  view: ByteView,
+  listAt: number,
   blockSize: number,
-): Buffer {
-  const sparse = sparseBytes(file, blockSize);
-  const blocks = file.data.blockSizes;
-  const fragment = placement.fragmentIndex ?? INVALID_FRAGMENT;
-  const fragmentOffset = placement.fragmentIndex === null ? 0 : (file.data.fragment?.offset ?? 0);
-  const basic =
-    context.nlink === 1 &&
-    file.size < 2 ** 32 &&
-    placement.blocksStart < 2 ** 32 &&
-    sparse === 0 &&
-    context.xattrId === null;
-  if (basic) {
-    const bytes = header(INODE_TYPE.file, file, context, 16 + blocks.length * 4);
-    bytes.writeUInt32LE(placement.blocksStart, 16);
-    bytes.writeUInt32LE(fragment, 20);
-    bytes.writeUInt32LE(fragmentOffset, 24);
-    bytes.writeUInt32LE(file.size, 28);
-    blocks.forEach((word, i) => bytes.writeUInt32LE(word, 32 + i * 4));
-    return bytes;
-  }
-  const bytes = header(INODE_TYPE.file + EXTENDED, file, context, 40 + blocks.length * 4);
-  bytes.writeBigUInt64LE(BigInt(placement.blocksStart), 16);
-  bytes.writeBigUInt64LE(BigInt(file.size), 24);
-  bytes.writeBigUInt64LE(BigInt(sparse), 32);
-  bytes.writeUInt32LE(context.nlink, 40);
-  bytes.writeUInt32LE(fragment, 44);
-  bytes.writeUInt32LE(fragmentOffset, 48);
-  bytes.writeUInt32LE(context.xattrId ?? INVALID_XATTR, 52);
-  blocks.forEach((word, i) => bytes.writeUInt32LE(word, 56 + i * 4));
-  return bytes;
-}
-
-/** A directory inode: extended, with the listing's index entries, when large or carrying xattrs. */
-export function encodeDirectoryInode(
-  dir: SquashfsNode,
-  context: InodeContext,
-  placement: DirectoryPlacement,
-): Buffer {
-  if (context.xattrId === null && !placement.extended && placement.fileSize <= 0xffff) {
-    const bytes = header(INODE_TYPE.dir, dir, context, 16);
-    bytes.writeUInt32LE(placement.block, 16);
-    bytes.writeUInt32LE(context.nlink, 20);
-    bytes.writeUInt16LE(placement.fileSize, 24);
-    bytes.writeUInt16LE(placement.offset, 26);
-    bytes.writeUInt32LE(placement.parentNumber, 28);
-    return bytes;
-  }
-  const index = placement.indexes.map((entry) => {
-    const bytes = Buffer.alloc(12);
-    bytes.writeUInt32LE(entry.offset, 0);
-    bytes.writeUInt32LE(entry.block, 4);
-    bytes.writeUInt32LE(entry.name.length - 1, 8);
-    return Buffer.concat([bytes, entry.name]);
-  });
-  const bytes = header(INODE_TYPE.dir + EXTENDED, dir, context, 24);
-  bytes.writeUInt32LE(context.nlink, 16);
-  bytes.writeUInt32LE(placement.fileSize, 20);
-  bytes.writeUInt32LE(placement.block, 24);
-  bytes.writeUInt32LE(placement.parentNumber, 28);
-  bytes.writeUInt16LE(index.length, 32);
-  bytes.writeUInt16LE(placement.offset, 34);
-  bytes.writeUInt32LE(context.xattrId ?? INVALID_XATTR, 36);
-  return Buffer.concat([bytes, ...index]);
-}
-
-/** Symlink, device, fifo and socket inodes: extended only to carry xattrs. */
-export function encodeOtherInode(
-  node: Exclude<SquashfsNode, { type: 'dir' | 'file' }>,
-  context: InodeContext,
-): Buffer {
-  const extended = context.xattrId !== null;
-  const type = INODE_TYPE[node.type] + (extended ? EXTENDED : 0);
-  const xattr = Buffer.alloc(extended ? 4 : 0);
-  if (extended) xattr.writeUInt32LE(context.xattrId ?? INVALID_XATTR, 0);
-  if (node.type === 'symlink') {
-    const target = Buffer.from(node.target, 'utf8');
-    const bytes = header(type, node, context, 8);
-    bytes.writeUInt32LE(context.nlink, 16);
-    bytes.writeUInt32LE(target.length, 20);
-    return Buffer.concat([bytes, target, xattr]);
-  }
-  if (node.type === 'char' || node.type === 'block') {
-    const bytes = header(type, node, context, 8);
-    bytes.writeUInt32LE(context.nlink, 16);
-    bytes.writeUInt32LE(node.rdev >>> 0, 20);
-    return Buffer.concat([bytes, xattr]);
-  }
-  const bytes = header(type, node, context, 4);
-  bytes.writeUInt32LE(context.nlink, 16);
-  return Buffer.concat([bytes, xattr]);
+  fields: { blocksStart: number; size: number; fragment: number; fragmentOffset: number },
+): FileInode {
+  const hasFragment = fields.fragment !== NO_FRAGMENT;
+  const blockCount = hasFragment ? Math.floor(fields.size / blockSize) : Math.ceil(fields.size / blockSize);
+  const blockSizes = Array.from({ length: blockCount }, (_, i) => view.u32le(listAt + i * 4));
+  return {
+    ...base,
+    type: 'file',
+    blocksStart: fields.blocksStart,
+    size: fields.size,
+    fragmentIndex: hasFragment ? fields.fragment : null,
+    fragmentOffset: fields.fragmentOffset,
+    blockSizes,
+  };
 }

@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { DataLayout } from './data-layout.ts';
 import { encodeListing, type ListingEntry, needsExtendedDirectory } from './directory-listing.ts';
 import { COMPRESSOR_IDS, FLAG, INVALID_TABLE, METADATA_UNCOMPRESSED, SUPERBLOCK_SIZE } from './format.ts';
-import { encodeDirectoryInode, encodeFileInode, encodeOtherInode, type InodeContext } from './inodes.ts';
+import { encodeDirectoryInode, encodeFileInode, encodeOtherInode, type InodeContext } from './inode-encoding.ts';
 import {
   encodeIndexedTable,
   metadataCompressorFor,
@@ -10,7 +10,7 @@ import {
   type MetadataCompressor,
 } from './metadata-writer.ts';
 import type { DirectoryNode, FileNode, SquashfsImageInfo, SquashfsNode } from './model.ts';
-import { encodeExportEntries, encodeFragmentEntries, IdTable, XattrTable } from './tables.ts';
+import { encodeExportEntries, encodeFragmentEntries, IdTable, XattrTable } from './table-encoding.ts';
 import { numberInodes, type TreeIndex } from './tree-index.ts';
 
 export interface WriteSquashfsOptions {

@@ -1,92 +1,90 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import type { DirectoryNode, FileNode, SquashfsNode } from '../../src/squashfs/model.ts';
 import { runCommand } from '../../src/tools/exec.ts';
 
-/** What "the same content" means for two squashfs images (issue 11): listing, file hashes, xattrs, hard links. */
-export interface TreeContent {
-  /** sha256 of every regular file, by path. */
-  hashes: Record<string, string>;
-  /** `getfattr -d` of every entry, blocks sorted by path. */
-  xattrs: string;
-  /** Hard-link groups: the paths sharing an inode, one sorted line per group. */
-  hardLinks: string[];
-}
-
-export interface SquashfsContent extends TreeContent {
-  /** `TZ=UTC unsquashfs -lln`: modes, owners, sizes, times, link targets, device numbers. */
-  listing: string[];
-}
-
-/** Lists and extracts IMAGE (at OFFSET) with unsquashfs and describes what came out. */
-export async function describeSquashfs(image: string, offset = 0): Promise<SquashfsContent> {
-  const at = offset ? ['-o', String(offset)] : [];
-  const { stdout } = await runCommand(['unsquashfs', '-lln', ...at, image], { env: { TZ: 'UTC' } });
-  const listing = stdout.split('\n').filter((line) => line.includes(' squashfs-root'));
-  const temp = await mkdtemp(join(tmpdir(), 'isoforge-sqcmp-'));
-  try {
-    const dir = join(temp, 'root');
-    await runCommand(['unsquashfs', '-d', dir, '-xattrs', '-no-progress', ...at, image]);
-    return { listing, ...(await describeTree(dir)) };
-  } finally {
-    await rm(temp, { recursive: true, force: true });
-  }
-}
-
-/** Hashes, xattrs and hard links of a directory tree (an extraction or a mounted image). */
-export async function describeTree(dir: string): Promise<TreeContent> {
-  const hashes: Record<string, string> = {};
-  const inodes = new Map<number, string[]>();
-  const walk = async (path: string, rel: string): Promise<void> => {
-    for (const name of (await readdir(path)).sort()) {
-      const full = join(path, name);
-      const info = await lstat(full);
-      const relPath = `${rel}/${name}`;
-      if (info.isDirectory()) await walk(full, relPath);
-      else if (info.isFile()) hashes[relPath] = await sha256(full);
-      if (!info.isDirectory() && info.nlink > 1)
-        inodes.set(info.ino, [...(inodes.get(info.ino) ?? []), relPath]);
-    }
+/** Every node of a tree by its path ("" for the root, "dir/name" below it), in pre-order. */
+export function walkTree(root: DirectoryNode): Map<string, SquashfsNode> {
+  const nodes = new Map<string, SquashfsNode>();
+  const visit = (node: SquashfsNode, path: string): void => {
+    nodes.set(path, node);
+    if (node.type === 'dir')
+      for (const [name, child] of node.entries) visit(child, path ? `${path}/${name}` : name);
   };
-  await walk(dir, '');
-  const hardLinks = [...inodes.values()].map((paths) => paths.sort().join(' ')).sort();
-  return { hashes, xattrs: await readXattrs(dir), hardLinks };
+  visit(root, '');
+  return nodes;
 }
 
-async function readXattrs(dir: string): Promise<string> {
-  const { stdout } = await runCommand(['getfattr', '-R', '-h', '-d', '-m', '-', '-e', 'base64', '.'], {
+/** The regular files of a tree by path. */
+export function regularFiles(root: DirectoryNode): Map<string, FileNode> {
+  const files = new Map<string, FileNode>();
+  for (const [path, node] of walkTree(root)) if (node.type === 'file') files.set(path, node);
+  return files;
+}
+
+/** `unsquashfs -lln` of the image at OFFSET of FILE, times in UTC. */
+export async function unsquashfsListing(file: string, offset = 0): Promise<string[]> {
+  const { stdout } = await runCommand(['unsquashfs', '-o', String(offset), '-lln', file], {
+    env: { TZ: 'UTC' },
+  });
+  return stdout.split('\n').filter((line) => line !== '');
+}
+
+/** Extracts the image (or only PATHS of it) at OFFSET of FILE into the new folder DEST with unsquashfs. */
+export async function unsquashfsExtract(
+  file: string,
+  dest: string,
+  offset = 0,
+  paths: string[] = [],
+): Promise<void> {
+  await runCommand(['unsquashfs', '-o', String(offset), '-q', '-n', '-d', dest, file, ...paths]);
+}
+
+export async function sha256OfFile(path: string): Promise<string> {
+  return sha256(await readFile(path));
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** `getfattr -R -h -d -m - -e hex` of a folder as path -> sorted "name=0xhex" lines (paths with xattrs only). */
+export async function getfattrDump(dir: string): Promise<Map<string, string[]>> {
+  const { stdout } = await runCommand(['getfattr', '-R', '-h', '-d', '-m', '-', '-e', 'hex', '.'], {
     cwd: dir,
   });
-  return stdout
-    .split('\n\n')
-    .map((block) => block.trim())
-    .filter(Boolean)
-    .sort()
-    .join('\n\n');
-}
-
-function sha256(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('end', () => resolve(hash.digest('hex')))
-      .on('error', reject);
-  });
-}
-
-/** Runs FN with IMAGE mounted read-only by the kernel's squashfs driver; always unmounts. */
-export async function withMountedSquashfs<T>(image: string, fn: (dir: string) => Promise<T>): Promise<T> {
-  const temp = await mkdtemp(join(tmpdir(), 'isoforge-sqmnt-'));
-  const dir = join(temp, 'mnt');
-  await mkdir(dir);
-  await runCommand(['mount', '-t', 'squashfs', '-o', 'loop,ro', image, dir]);
-  try {
-    return await fn(dir);
-  } finally {
-    await runCommand(['umount', dir]);
-    await rm(temp, { recursive: true, force: true });
+  const dump = new Map<string, string[]>();
+  let current: string[] | null = null;
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith('# file: ')) {
+      current = [];
+      dump.set(unescapeGetfattr(line.slice('# file: '.length)).replace(/^\.\//, ''), current);
+    } else if (line && current) current.push(line);
   }
+  for (const lines of dump.values()) lines.sort();
+  return dump;
+}
+
+/** getfattr escapes non-printable and non-ASCII bytes in names as \ooo octal. */
+function unescapeGetfattr(name: string): string {
+  const bytes: number[] = [];
+  for (let i = 0; i < name.length; i++) {
+    const octal = /^\\([0-7]{3})/.exec(name.slice(i));
+    if (octal?.[1]) {
+      bytes.push(parseInt(octal[1], 8));
+      i += 3;
+    } else bytes.push(...Buffer.from(name[i] ?? ''));
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** The model's xattrs in the shape of getfattrDump. */
+export function modelXattrs(root: DirectoryNode): Map<string, string[]> {
+  const dump = new Map<string, string[]>();
+  for (const [path, node] of walkTree(root)) {
+    if (node.xattrs.length === 0) continue;
+    const lines = node.xattrs.map(({ name, value }) => `${name}=0x${Buffer.from(value).toString('hex')}`);
+    dump.set(path === '' ? '.' : path, lines.sort());
+  }
+  return dump;
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeSquashfs } from '../../../src/squashfs/write.ts';
 import { runCommand } from '../../../src/tools/exec.ts';
 import { runMksquashfs, runUnsquashfsStat } from '../../../src/tools/squashfs.ts';
-import { describeSquashfs, describeTree, withMountedSquashfs } from '../../support/squashfs-compare.ts';
+import { describeSquashfs, describeTree, withMountedSquashfs } from '../../support/squashfs-content.ts';
 import { makeSyntheticTree } from './synthetic-tree.ts';
 
 let work: string;

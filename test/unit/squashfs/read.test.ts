@@ -1,0 +1,106 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openSquashfs } from '../../../src/squashfs/read.ts';
+import type { PackOptions } from '../../support/squashfs-trees.ts';
+import {
+  BIG_DIRECTORY_ENTRIES,
+  BLOCK_SIZE,
+  makeEveryInodeTree,
+  packSquashfs,
+} from '../../support/squashfs-trees.ts';
+import { renderUnsquashfsListing } from '../../support/squashfs-listing.ts';
+import {
+  getfattrDump,
+  modelXattrs,
+  regularFiles,
+  sha256,
+  sha256OfFile,
+  unsquashfsExtract,
+  unsquashfsListing,
+  walkTree,
+} from '../../support/squashfs-compare.ts';
+
+const IMAGES: (PackOptions & { name: string })[] = [
+  { name: 'gzip', compressor: 'gzip' },
+  { name: 'xz', compressor: 'xz' },
+  { name: 'lzma', compressor: 'lzma' },
+  { name: 'zstd', compressor: 'zstd' },
+  { name: 'lz4', compressor: 'lz4' },
+  { name: 'gzip -b 4096', compressor: 'gzip', extraArgs: ['-b', '4096'] },
+  { name: 'xz -no-fragments', compressor: 'xz', extraArgs: ['-no-fragments'] },
+  { name: 'zstd -always-use-fragments', compressor: 'zstd', extraArgs: ['-always-use-fragments'] },
+];
+
+let tree: string;
+let work: string;
+
+beforeAll(async () => {
+  tree = await makeEveryInodeTree();
+  work = await mkdtemp(join(tmpdir(), 'isoforge-sqread-'));
+}, 120_000);
+
+afterAll(async () => {
+  if (tree) await rm(dirname(tree), { recursive: true, force: true });
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe.each(IMAGES)('squashfs reader on a mksquashfs image with every kind of inode ($name)', (options) => {
+  let image: string;
+  let extracted: string;
+
+  beforeAll(async () => {
+    const slug = options.name.replace(/[^a-z0-9]+/g, '-');
+    image = await packSquashfs(tree, join(work, `${slug}.sqfs`), options);
+    extracted = join(work, `${slug}-extracted`);
+    await unsquashfsExtract(image, extracted);
+  }, 120_000);
+
+  it('lists the tree exactly as unsquashfs -lln does', async () => {
+    await using squashfs = await openSquashfs(image);
+    const listing = renderUnsquashfsListing(squashfs.root, (node) => squashfs.directorySize(node));
+    expect(listing).toEqual(await unsquashfsListing(image));
+    expect(listing.length).toBeGreaterThan(BIG_DIRECTORY_ENTRIES);
+  });
+
+  it('reads every regular file to the bytes unsquashfs extracts', async () => {
+    await using squashfs = await openSquashfs(image);
+    const files = regularFiles(squashfs.root);
+    expect(files.size).toBeGreaterThan(2000);
+    for (const [path, node] of files) {
+      expect({ path, sha256: sha256(await squashfs.readFile(node)) }).toEqual({
+        path,
+        sha256: await sha256OfFile(join(extracted, path)),
+      });
+    }
+  });
+
+  it('resolves the xattrs getfattr finds on the extracted tree', async () => {
+    await using squashfs = await openSquashfs(image);
+    const xattrs = modelXattrs(squashfs.root);
+    expect(xattrs).toEqual(await getfattrDump(extracted));
+    expect(xattrs.get('xattrs/file')).toContain(
+      'security.capability=0x0100000200200000000000000000000000000000',
+    );
+    expect(xattrs.get('xattrs/fifo')).toEqual(['trusted.fifo=0x6f6e2061206669666f']);
+    expect(xattrs.get('xattrs/symlink')).toEqual(['trusted.link=0x6f6e20612073796d6c696e6b']);
+  });
+
+  it('shares one node between hard links and keeps the superblock facts', async () => {
+    await using squashfs = await openSquashfs(image);
+    const nodes = walkTree(squashfs.root);
+    expect(nodes.get('links/hard-link')).toBe(nodes.get('links/original'));
+    expect(nodes.get('hard-link-elsewhere')).toBe(nodes.get('links/original'));
+    expect(nodes.get('links/symlink')).not.toBe(nodes.get('links/original'));
+    const blockSize = options.extraArgs?.includes('4096') ? 4096 : BLOCK_SIZE;
+    expect(squashfs.info).toMatchObject({
+      file: image,
+      offset: 0,
+      compressor: options.compressor,
+      blockSize,
+    });
+    // lz4 always writes its options block (the LZ4 format version); the others only when set.
+    expect(squashfs.info.compressorOptions?.length ?? 0).toBe(options.compressor === 'lz4' ? 8 : 0);
+  });
+});
