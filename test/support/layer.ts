@@ -2,7 +2,7 @@ import { IsoImage } from '../../src/iso/image.ts';
 import { runCommand } from '../../src/tools/exec.ts';
 
 /** The byte offset of a casper layer inside ISO: unsquashfs reads the squashfs in place there. */
-async function layerOffset(iso: string, layer: string): Promise<string> {
+export async function layerOffset(iso: string, layer: string): Promise<string> {
   await using image = await IsoImage.open(iso);
   const entry = await image.stat(`/casper/${layer}.squashfs`);
   if (!entry) throw new Error(`${iso} has no /casper/${layer}.squashfs`);

@@ -1,0 +1,119 @@
+import {
+  appendFile,
+  chmod,
+  link,
+  lstat,
+  mkdtemp,
+  readdir,
+  rm,
+  symlink,
+  unlink,
+  writeFile,
+} from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeBlockReuseLayer } from '../../src/pipeline/repack.ts';
+import { runCommand } from '../../src/tools/exec.ts';
+import { runMksquashfs, runUnsquashfs, runUnsquashfsStat } from '../../src/tools/squashfs.ts';
+import { layerOffset } from '../support/layer.ts';
+import { ensureSampleIso } from '../support/sample.ts';
+import { describeSquashfs, describeTree, withMountedSquashfs } from '../support/squashfs-content.ts';
+
+// The sample's biggest layer: a realistic size (tens of MB, thousands of inodes), xz, 128 KiB blocks.
+const LAYER = 'ubuntu-server-minimal';
+
+/** Regular files by path with what a rewrite would change: inode number, ctime, mtime, size, mode. */
+async function fileStates(root: string): Promise<Map<string, string>> {
+  const states = new Map<string, string>();
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    for (const name of await readdir(dir)) {
+      const info = await lstat(join(dir, name));
+      const path = rel ? `${rel}/${name}` : name;
+      if (info.isDirectory()) await walk(join(dir, name), path);
+      else if (info.isFile()) {
+        states.set(path, `${info.ino}:${info.ctimeMs}:${info.mtimeMs}:${info.size}:${info.mode}`);
+      }
+    }
+  };
+  await walk(root, '');
+  return states;
+}
+
+let work: string;
+let iso: string;
+let offset: number;
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'isoforge-block-reuse-'));
+  iso = await ensureSampleIso();
+  offset = Number(await layerOffset(iso, LAYER));
+});
+afterAll(() => rm(work, { recursive: true, force: true }));
+
+describe('makeBlockReuseLayer on the sample layer', () => {
+  it('gives the same content as a full mksquashfs, within 2 % of its size', async () => {
+    const upper = join(work, 'upper');
+    await runUnsquashfs(iso, upper, { offset });
+    const before = await fileStates(upper);
+
+    // A few changes of every kind a recipe makes.
+    await appendFile(join(upper, 'etc/os-release'), 'ISOFORGE_CHANGED=1\n');
+    await writeFile(join(upper, 'etc/isoforge-new-file'), 'a new file\n'.repeat(1000));
+    await unlink(join(upper, 'etc/debian_version'));
+    await chmod(join(upper, 'etc/hostname'), 0o600);
+    await link(join(upper, 'etc/passwd'), join(upper, 'etc/passwd.hardlink'));
+    await unlink(join(upper, 'etc/os-release')).then(() =>
+      symlink('../usr/lib/os-release', join(upper, 'etc/os-release')),
+    );
+    await runCommand(['setfattr', '-n', 'user.isoforge', '-v', 'yes', join(upper, 'etc/issue')]);
+
+    const after = await fileStates(upper);
+    const unchanged = [...after].filter(([path, state]) => before.get(path) === state).map(([path]) => path);
+    expect(unchanged.length).toBeGreaterThan(before.size - 10);
+
+    const reuse = join(work, 'reuse.squashfs');
+    const full = join(work, 'full.squashfs');
+    const reuseStart = performance.now();
+    const result = await makeBlockReuseLayer({
+      original: { file: iso, offset },
+      upper,
+      unchanged,
+      out: reuse,
+    });
+    const reuseSeconds = (performance.now() - reuseStart) / 1000;
+    const fullStart = performance.now();
+    await runMksquashfs(upper, full, { algorithm: 'xz', blockSize: 131072 });
+    const fullSeconds = (performance.now() - fullStart) / 1000;
+
+    const expected = await describeSquashfs(full);
+    const actual = await describeSquashfs(reuse);
+    expect(actual.listing).toEqual(expected.listing);
+    expect(actual.hashes).toEqual(expected.hashes);
+    expect(actual.xattrs).toEqual(expected.xattrs);
+    expect(actual.hardLinks).toEqual(expected.hardLinks);
+    expect(actual.hardLinks.join('\n')).toContain('/etc/passwd /etc/passwd.hardlink');
+    expect(actual.xattrs).toContain('user.isoforge=0seWVz');
+
+    const reuseStat = await runUnsquashfsStat(reuse);
+    const fullStat = await runUnsquashfsStat(full);
+    expect(reuseStat).toMatchObject({ compression: 'xz', blockSize: 131072, inodes: fullStat.inodes });
+    const ratio = reuseStat.bytesUsed / fullStat.bytesUsed;
+    console.log(
+      [
+        `block reuse: ${reuseStat.bytesUsed} bytes in ${reuseSeconds.toFixed(1)}s; full mksquashfs: ${fullStat.bytesUsed} bytes in ${fullSeconds.toFixed(1)}s; ratio ${ratio.toFixed(4)}`,
+        `reused ${result.reusedFiles} of ${after.size} files; delta image ${result.deltaBytes} bytes; copied ${result.write.copiedDataBytes} data bytes`,
+        `metadata ${result.write.metadataBytes} bytes written uncompressed (${result.write.metadataRawBytes} raw)`,
+        `original fragment blocks kept: ${result.fragments.blocks} (${result.fragments.bytes} bytes), of which mixed with dead tails: ${result.fragments.mixedBlocks} (${result.fragments.mixedBytes} bytes)`,
+      ].join('\n'),
+    );
+    expect(Math.abs(ratio - 1)).toBeLessThan(0.02);
+
+    const mounted = await withMountedSquashfs(reuse, describeTree);
+    expect(mounted).toEqual({
+      hashes: expected.hashes,
+      xattrs: expected.xattrs,
+      hardLinks: expected.hardLinks,
+    });
+  }, 900_000);
+});
