@@ -4,7 +4,7 @@ import { makeFullManifest, makeManifestDelta } from '../distro/casper-meta.ts';
 import { MountStack } from '../rootfs/mounts.ts';
 import { type LayerExtent, mountLayer, openLayerWorkspace } from '../rootfs/overlay.ts';
 import { ChrootSession } from '../rootfs/session.ts';
-import { diffSnapshots, readTreeSnapshot } from '../rootfs/snapshot.ts';
+import { diffSnapshots, readFileIdentities, readTreeSnapshot, unchangedFiles } from '../rootfs/snapshot.ts';
 import { executeStepPlan } from '../steps/execute.ts';
 import { describeStep, type RecipeStep, stepOf } from '../steps/registry.ts';
 import { runDuBytes } from '../tools/coreutils.ts';
@@ -14,6 +14,7 @@ import { hasLiveBootScripts, type LiveBootFiles, saveLiveBootFiles } from './boo
 import { checkShadowing } from './shadowing.ts';
 import { cleanUpper, RESTORED_FILES, saveUpperStates } from './cleanup.ts';
 import type { LayerPlan } from './plan.ts';
+import { makeBlockReuseLayer } from './repack.ts';
 import type { MediumLayout } from '../distro/layouts/index.ts';
 import type { LayoutInfo } from '../inspect/layout.ts';
 import type { WorkDir } from './work-dir.ts';
@@ -78,6 +79,7 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     upper = ws.upper;
     context.say(`unpacked and mounted in ${elapsed()}`);
     const before = await readTreeSnapshot(upper, snapshotSkip);
+    const identities = plan.repack === 'reuse' ? await readFileIdentities(upper, snapshotSkip) : null;
     const states = await saveUpperStates(upper);
     await runLayerSteps(plan, ws.root, context);
     context.say(`steps done in ${elapsed()}`);
@@ -87,6 +89,7 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     await mounts.unmountAll();
     const after = await readTreeSnapshot(upper, snapshotSkip);
     const cleaned = await cleanUpper(upper, before, after, states);
+    const unchanged = identities && unchangedFiles(identities, await readFileIdentities(upper, snapshotSkip));
     // Files put back as they were (resolv.conf...) and build leftovers removed are not changes.
     const changed = diffSnapshots(before, after).changed.filter(
       (path) => !cleaned.includes(path) && !RESTORED_FILES.includes(path),
@@ -108,12 +111,40 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     const squashfs = workDir.newFile(plan.isoPaths.squashfs);
     await mkdir(dirname(squashfs), { recursive: true });
     const sizeBytes = await runDuBytes(upper, signal);
-    await runMksquashfs(upper, squashfs, plan.compression, { signal, onProgress: context.progress });
+    await packLayer(plan, upper, squashfs, unchanged, context);
     const squashfsBytes = (await stat(squashfs)).size;
     context.say(`cleaned, checked and packed in ${elapsed()}`);
     const manifest = plan.ancestors.length ? makeManifestDelta(lowerManifest, fullManifest) : fullManifest;
     return { plan, name, squashfs, squashfsBytes, manifest, sizeBytes, changed, cleaned, shadowed, liveBoot };
   }
+}
+
+/** The layer's new squashfs: block reuse when the plan allows it (unchanged files' blocks copied), else mksquashfs. */
+async function packLayer(
+  plan: LayerPlan,
+  upper: string,
+  squashfs: string,
+  unchanged: string[] | null,
+  context: CustomizeContext,
+): Promise<void> {
+  if (!unchanged) {
+    await runMksquashfs(upper, squashfs, plan.compression, {
+      signal: context.signal,
+      onProgress: context.progress,
+    });
+    return;
+  }
+  const original = { file: plan.extent.file, offset: plan.extent.offset };
+  const result = await makeBlockReuseLayer({
+    original,
+    upper,
+    unchanged,
+    out: squashfs,
+    signal: context.signal,
+  });
+  context.say(
+    `block reuse: blocks of ${result.reusedFiles} unchanged files copied, the rest packed by mksquashfs (${result.deltaBytes} bytes)`,
+  );
 }
 
 /** After the steps: apt's downloaded packages are not shipped. */

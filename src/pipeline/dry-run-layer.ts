@@ -60,6 +60,12 @@ export function renderLayer(plan: BuildPlan, layer: LayerPlan, workDir: WorkDir)
     ...cleanUpper(upper, state),
     sh(['mkdir', '-p', join(workDir.newFile(layer.isoPaths.squashfs), '..')]),
     `du -sx --block-size=1 ${q(upper)} | cut -f1 > ${q(workDir.newFile(layer.isoPaths.size))}`,
+    ...(layer.repack === 'reuse'
+      ? [
+          "# block reuse: the build copies the unchanged files' blocks from the original layer and packs only the rest;",
+          "# a script cannot, so it packs everything (the same content, as the build's layer)",
+        ]
+      : []),
     sh(mksquashfsArgv(upper, workDir.newFile(layer.isoPaths.squashfs), layer.compression)),
   ];
 }

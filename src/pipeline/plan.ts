@@ -23,6 +23,11 @@ export interface LayerPlan {
   /** Whether the build adds the pool's signing key to this layer's apt (iso.pool). */
   trustsPoolKey: boolean;
   compression: SquashfsCompression;
+  /**
+   * How the layer is repacked: `reuse` copies the unchanged files' blocks from the original layer
+   * (only when the recipe keeps its compression and block size), `full` runs mksquashfs on it all.
+   */
+  repack: 'reuse' | 'full';
   /** Where the layer and its sidecars live on the medium. */
   isoPaths: { squashfs: string; packages: string; size: string; signature: string };
 }
@@ -87,7 +92,8 @@ function planLayers(
   const names = original.layers.map((l) => l.name);
   const recipes = { ...loaded.recipe.layers };
   // A layer the recipe leaves alone is still rebuilt when it must trust the pool's key.
-  if (poolKeyLayer && !recipes[poolKeyLayer]) recipes[poolKeyLayer] = { steps: [], allowShadowed: false };
+  if (poolKeyLayer && !recipes[poolKeyLayer])
+    recipes[poolKeyLayer] = { steps: [], allowShadowed: false, repack: 'reuse' };
   const installChains = original.installSources.map((source) => source.chain);
   const layers: LayerPlan[] = Object.entries(recipes).map(([name, layerRecipe]) => {
     const layer = original.layers.find((l) => l.name === name);
@@ -110,6 +116,7 @@ function planLayers(
         algorithm: layer.superblock.compression as SquashfsCompression['algorithm'],
         blockSize: layer.superblock.blockSize,
       },
+      repack: repackOf(layerRecipe, layer.superblock),
       isoPaths: layerIsoPaths(layout, layer.path),
     };
   });
@@ -166,4 +173,18 @@ export async function makeBuildPlan(
     recipeVerify: recipe.verify,
     sign: recipe.sign,
   };
+}
+
+/** Block reuse needs the new blocks compressed as the old ones: same algorithm and block size, no new level. */
+function repackOf(
+  recipe: LayerRecipe,
+  superblock: { compression: string; blockSize: number },
+): 'reuse' | 'full' {
+  const wanted = recipe.compression;
+  const keeps =
+    !wanted ||
+    (wanted.algorithm === superblock.compression &&
+      (wanted.blockSize ?? 131072) === superblock.blockSize &&
+      wanted.level === undefined);
+  return recipe.repack === 'reuse' && keeps ? 'reuse' : 'full';
 }

@@ -37,6 +37,12 @@ export const layerSchema = z.strictObject({
     .optional()
     .describe("default: the original layer's compression and block size"),
   allowShadowed: z.boolean().default(false),
+  repack: z
+    .enum(['reuse', 'full'])
+    .default('reuse')
+    .describe(
+      'reuse: copy the blocks of unchanged files from the original layer (when the compression and block size are kept); full: mksquashfs everything',
+    ),
 });
 
 export const signSchema = z

@@ -44,3 +44,33 @@ export function diffSnapshots(
   const removed = [...before.keys()].filter((path) => !after.has(path));
   return { changed: changed.sort(), removed: removed.sort() };
 }
+
+/**
+ * Regular files by path with their identity since unpacking: inode number, ctime, mtime, size and
+ * mode. A file with the same identity before and after the steps was neither rewritten, replaced,
+ * chmod-ed, chown-ed, relinked nor given xattrs (each changes the ctime or the inode): a block-reuse
+ * repack may copy its blocks from the original layer.
+ */
+export async function readFileIdentities(root: string, skip: readonly string[] = []): Promise<TreeSnapshot> {
+  const identities: TreeSnapshot = new Map();
+  const rootDev = (await lstat(root)).dev;
+  const walk = async (dir: string, rel: string): Promise<void> => {
+    for (const name of await readdir(dir).catch(() => [] as string[])) {
+      const path = `${rel}/${name}`;
+      if (skip.includes(path)) continue;
+      const info = await lstat(join(dir, name), { bigint: true }).catch(() => undefined);
+      if (info?.isFile())
+        identities.set(path, `${info.ino}:${info.ctimeNs}:${info.mtimeNs}:${info.size}:${info.mode}`);
+      else if (info?.isDirectory() && info.dev === BigInt(rootDev)) await walk(join(dir, name), path);
+    }
+  };
+  await walk(root, '');
+  return identities;
+}
+
+/** Paths whose identity (readFileIdentities) is the same in BEFORE and AFTER, without the leading slash. */
+export function unchangedFiles(before: TreeSnapshot, after: TreeSnapshot): string[] {
+  return [...after]
+    .filter(([path, identity]) => before.get(path) === identity)
+    .map(([path]) => path.slice(1));
+}
