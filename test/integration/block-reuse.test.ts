@@ -1,10 +1,13 @@
 import {
   appendFile,
   chmod,
+  copyFile,
   link,
   lstat,
+  mkdir,
   mkdtemp,
   readdir,
+  readFile,
   rm,
   symlink,
   unlink,
@@ -16,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeBlockReuseLayer } from '../../src/pipeline/repack.ts';
 import { runCommand } from '../../src/tools/exec.ts';
 import { runMksquashfs, runUnsquashfs, runUnsquashfsStat } from '../../src/tools/squashfs.ts';
+import { runIsoforge } from '../support/cli.ts';
 import { layerOffset } from '../support/layer.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 import { describeSquashfs, describeTree, withMountedSquashfs } from '../support/squashfs-content.ts';
@@ -116,4 +120,37 @@ describe('makeBlockReuseLayer on the sample layer', () => {
       hardLinks: expected.hardLinks,
     });
   }, 900_000);
+});
+
+describe('isoforge build of examples/sample.yaml (block reuse, the default)', () => {
+  it('makes a layer with the content a full mksquashfs of it has, and the result boots', async () => {
+    const dir = join(work, 'build');
+    await mkdir(join(dir, 'files'), { recursive: true });
+    await copyFile('examples/files/50-oem.conf', join(dir, 'files/50-oem.conf'));
+    const example = await readFile('examples/sample.yaml', 'utf8');
+    const recipe = example
+      .replace(/^input: .*$/m, `input: ${iso}`)
+      .replace(/^output: .*$/m, 'output: out/sample-oem.iso')
+      .replace(/^ {2}boot: .*$/m, '  boot: [bios/cdrom]');
+    await writeFile(join(dir, 'sample.yaml'), recipe);
+    const run = await runIsoforge(['build', join(dir, 'sample.yaml'), '--workdir', join(dir, 'work')]);
+    expect(run.exitCode, run.stderr + run.stdout).toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/block reuse: blocks of \d+ unchanged files copied/);
+    const log = (run.stdout + run.stderr).split('\n');
+    console.log(log.filter((line) => /block reuse|boot|packed in/i.test(line)).join('\n'));
+    expect(log.join('\n')).toMatch(/✔ boot-test bios\/cdrom/);
+
+    const output = join(dir, 'out/sample-oem.iso');
+    const layer = 'ubuntu-server-minimal.ubuntu-server';
+    const reused = await describeSquashfs(output, Number(await layerOffset(output, layer)));
+    const unpacked = join(dir, 'unpacked');
+    await runUnsquashfs(output, unpacked, { offset: Number(await layerOffset(output, layer)) });
+    const full = join(dir, 'full.squashfs');
+    await runMksquashfs(unpacked, full, { algorithm: 'xz', blockSize: 131072 });
+    const expected = await describeSquashfs(full);
+    expect(reused.listing).toEqual(expected.listing);
+    expect(reused.hashes).toEqual(expected.hashes);
+    expect(reused.xattrs).toEqual(expected.xattrs);
+    expect(reused.hashes['/etc/isoforge-release']).toBeDefined();
+  }, 1_800_000);
 });
