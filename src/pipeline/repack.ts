@@ -38,6 +38,7 @@ export async function makeBlockReuseLayer(options: BlockReuseOptions): Promise<B
   await using original = await openSquashfs(options.original.file, options.original.offset);
   const { compressor, blockSize, compressorOptions } = original.info;
   const compressorArgs = compressorArgsFor(compressor, compressorOptions);
+  if (!compressorArgs) throw compressorOptionsError();
   const reusable = reusablePaths(original.root, options.unchanged);
   const temp = await mkdtemp(join(dirname(options.out), '.block-reuse-'));
   try {
@@ -47,7 +48,7 @@ export async function makeBlockReuseLayer(options: BlockReuseOptions): Promise<B
     await runMksquashfs(
       options.upper,
       deltaFile,
-      { algorithm: compressor, blockSize, compressorArgs: compressorArgs ?? [] },
+      { algorithm: compressor, blockSize, compressorArgs },
       { signal: options.signal, processors: options.processors, excludeFile },
     );
     await using delta = await openSquashfs(deltaFile, 0);
@@ -72,10 +73,12 @@ export async function makeBlockReuseLayer(options: BlockReuseOptions): Promise<B
 function checkSameCompressorOptions(original: Uint8Array | null, delta: Uint8Array | null): void {
   const same =
     (original === null && delta === null) || (original && delta && Buffer.from(original).equals(delta));
-  if (!same) {
-    throw new FormatError(
-      'block reuse: mksquashfs could not reproduce the layer’s compressor options, so new blocks would not match old ones',
-      { hint: 'set `repack: full` on this layer in the recipe' },
-    );
-  }
+  if (!same) throw compressorOptionsError();
+}
+
+function compressorOptionsError(): FormatError {
+  return new FormatError(
+    'block reuse: mksquashfs cannot reproduce the layer’s compressor options, so new blocks would not decompress like the old ones',
+    { hint: 'set `repack: full` on this layer in the recipe' },
+  );
 }

@@ -2,7 +2,13 @@ import { open } from 'node:fs/promises';
 import { DataLayout } from './data-layout.ts';
 import { encodeListing, type ListingEntry, needsExtendedDirectory } from './directory-listing.ts';
 import { COMPRESSOR_IDS, FLAG, INVALID_TABLE, METADATA_UNCOMPRESSED, SUPERBLOCK_SIZE } from './format.ts';
-import { encodeDirectoryInode, encodeFileInode, encodeOtherInode, type InodeContext } from './inode-encoding.ts';
+import {
+  type DirectoryPlacement,
+  encodeDirectoryInode,
+  encodeFileInode,
+  encodeOtherInode,
+  type InodeContext,
+} from './inode-encoding.ts';
 import {
   encodeIndexedTable,
   metadataCompressorFor,
@@ -10,6 +16,7 @@ import {
   type MetadataCompressor,
 } from './metadata-writer.ts';
 import type { DirectoryNode, FileNode, SquashfsImageInfo, SquashfsNode } from './model.ts';
+import { encodeSuperblock } from './superblock-encoding.ts';
 import { encodeExportEntries, encodeFragmentEntries, IdTable, XattrTable } from './table-encoding.ts';
 import { numberInodes, type TreeIndex } from './tree-index.ts';
 
@@ -179,7 +186,6 @@ function encodeTree(
   const xattrs = new XattrTable(compress);
   const references: bigint[] = new Array<bigint>(index.count);
   const written = new Map<SquashfsNode, bigint>();
-
   const context = (node: SquashfsNode): InodeContext => ({
     number: index.numbers.get(node)!,
     nlink: index.links.get(node)!,
@@ -212,22 +218,31 @@ function encodeTree(
         type: child.type,
       });
     }
-    const position = directories.position();
-    const listingStart = directories.contentLength;
-    const listing = encodeListing(entries);
-    directories.append(listing.bytes);
-    const indexes = listing.indexes.map(({ offset, name }) => ({
-      offset,
-      name,
-      block: directories.blockStartOf(listingStart + offset),
-    }));
-    const extended = needsExtendedDirectory(entries);
-    const placement = { ...position, fileSize: listing.bytes.length + 3, parentNumber, extended, indexes };
+    const placement = writeListing(directories, entries, parentNumber);
     return writeInode(dir, encodeDirectoryInode(dir, context(dir), placement));
   };
   // The root's parent is one past the last inode number, as mksquashfs writes it.
   const rootReference = writeDirectory(root, index.count + 1);
   return { inodes, directories, ids, xattrs, references, rootReference };
+}
+
+/** Appends a directory's listing to the directory table; returns what its inode must say about it. */
+function writeListing(
+  directories: MetadataWriter,
+  entries: readonly ListingEntry[],
+  parentNumber: number,
+): DirectoryPlacement {
+  const position = directories.position();
+  const listingStart = directories.contentLength;
+  const listing = encodeListing(entries);
+  directories.append(listing.bytes);
+  const indexes = listing.indexes.map(({ offset, name }) => ({
+    offset,
+    name,
+    block: directories.blockStartOf(listingStart + offset),
+  }));
+  const extended = needsExtendedDirectory(entries);
+  return { ...position, fileSize: listing.bytes.length + 3, parentNumber, extended, indexes };
 }
 
 function fragmentIndexOf(layout: DataLayout, file: FileNode): number | null {
@@ -249,42 +264,4 @@ function superblockFlags(kept: number, metadataCompressed: boolean, hasOptions: 
   if (!metadataCompressed) flags |= UNCOMPRESSED_METADATA;
   if (hasOptions) flags |= FLAG.compressorOptions;
   return flags;
-}
-
-interface SuperblockFields {
-  inodes: number;
-  mkfsTime: number;
-  blockSize: number;
-  fragments: number;
-  compressor: number;
-  flags: number;
-  ids: number;
-  rootInode: bigint;
-  bytesUsed: number;
-  starts: Record<keyof TableStarts, bigint>;
-}
-
-/** squashfs_super_block (96 bytes, version 4.0). */
-function encodeSuperblock(fields: SuperblockFields): Buffer {
-  const bytes = Buffer.alloc(SUPERBLOCK_SIZE);
-  bytes.writeUInt32LE(0x73717368, 0);
-  bytes.writeUInt32LE(fields.inodes, 4);
-  bytes.writeUInt32LE(fields.mkfsTime >>> 0, 8);
-  bytes.writeUInt32LE(fields.blockSize, 12);
-  bytes.writeUInt32LE(fields.fragments, 16);
-  bytes.writeUInt16LE(fields.compressor, 20);
-  bytes.writeUInt16LE(Math.log2(fields.blockSize), 22);
-  bytes.writeUInt16LE(fields.flags, 24);
-  bytes.writeUInt16LE(fields.ids, 26);
-  bytes.writeUInt16LE(4, 28);
-  bytes.writeUInt16LE(0, 30);
-  bytes.writeBigUInt64LE(fields.rootInode, 32);
-  bytes.writeBigUInt64LE(BigInt(fields.bytesUsed), 40);
-  bytes.writeBigUInt64LE(fields.starts.id, 48);
-  bytes.writeBigUInt64LE(fields.starts.xattr, 56);
-  bytes.writeBigUInt64LE(fields.starts.inode, 64);
-  bytes.writeBigUInt64LE(fields.starts.directory, 72);
-  bytes.writeBigUInt64LE(fields.starts.fragment, 80);
-  bytes.writeBigUInt64LE(fields.starts.lookup, 88);
-  return bytes;
 }
