@@ -14,6 +14,9 @@ import {
 import { openLogFile } from '../ui/log.ts';
 import { StageRunner, type StageTiming } from '../ui/stages.ts';
 import type { VerifyReport } from '../verify/verify.ts';
+import type { IsoDiff } from '../diff/diff.ts';
+import type { BuiltStages } from './stages.ts';
+import { checkReportPath, writeBuildReport } from './report.ts';
 import type { LayerResult } from './customize.ts';
 import { makeDryRunScript } from './dry-run.ts';
 import { checkPredictedShadowing } from './shadowing.ts';
@@ -35,6 +38,8 @@ export interface BuildOptions {
   quiet?: boolean;
   /** Keep the unpacked layers after the build, for inspection. */
   keepWorkDir?: boolean;
+  /** Where the HTML build report goes; default OUTPUT.report.html beside the ISO. */
+  report?: string;
   signal?: AbortSignal;
   onNotice?: (line: string) => void;
 }
@@ -45,6 +50,12 @@ export interface BuildResult {
   layers: LayerResult[];
   verify: VerifyReport;
   timings: StageTiming[];
+  /** Absent on a dry run, like everything a build makes. */
+  boots?: BuiltStages['boots'];
+  /** What differs between the input and the output (`isoforge diff`). */
+  diff?: IsoDiff;
+  /** The HTML build report written. */
+  report?: string;
   dryRun?: string;
 }
 
@@ -57,6 +68,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   if (!options.dryRun) await checkBuildTools(plan);
   if (!options.dryRun) checkTerminalSteps(plan, Boolean(process.stdin.isTTY));
   await checkStepInputs(plan);
+  await checkReportPath(options.report);
   await checkPredictedShadowing(plan.layers, options.signal);
   if (options.dryRun) {
     return {
@@ -95,7 +107,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   });
   await removeScratch(workDir);
   const stages = new StageRunner({ quiet: options.quiet });
-  let built: Awaited<ReturnType<typeof runBuildStages>>;
+  let built: BuiltStages;
   try {
     built = await runBuildStages(
       { plan, workDir, tempPath: output.tempPath, signal: options.signal },
@@ -105,7 +117,22 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     if (!options.keepWorkDir) await removeScratch(workDir);
   }
   await output.commit();
-  return { plan, output: plan.output, ...built, timings: stages.timings };
+  const report = await writeBuildReport({
+    ...built,
+    plan,
+    recipePath: options.recipe,
+    workDir,
+    timings: stages.timings,
+    htmlPath: options.report,
+  });
+  return {
+    plan,
+    output: plan.output,
+    ...built,
+    timings: stages.timings,
+    diff: report.diff,
+    report: report.html,
+  };
 }
 
 /** The unpacked layers and new files of a build; the log and lock stay. Never through a mount. */
