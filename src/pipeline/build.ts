@@ -16,7 +16,7 @@ import { StageRunner, type StageTiming } from '../ui/stages.ts';
 import type { VerifyReport } from '../verify/verify.ts';
 import type { IsoDiff } from '../diff/diff.ts';
 import type { BuiltStages } from './stages.ts';
-import { checkReportPath, writeBuildReport } from './report.ts';
+import { checkReportPath, prepareBuildReport } from './report.ts';
 import type { LayerResult } from './customize.ts';
 import { makeDryRunScript } from './dry-run.ts';
 import { checkPredictedShadowing } from './shadowing.ts';
@@ -88,18 +88,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   if (leftovers.length)
     options.onNotice?.(`undid ${leftovers.length} mounts a killed run left: ${leftovers.join(', ')}`);
   openLogFile(workDir.log);
-  const estimate = estimateBuildSpace({
-    layers: plan.layers.map((l) => ({
-      name: l.layer.name,
-      unpackedBytes: estimateUnpackedBytes({
-        recordedSize: l.layer.recordedSize ?? undefined,
-        superblock: l.layer.superblock ?? undefined,
-      }),
-      squashfsBytes: l.layer.sizeBytes,
-    })),
-    isoBytes: plan.original.sizeBytes,
-  });
-  await checkFreeSpace(workDir.root, estimate.totalBytes, describeEstimate(estimate));
+  await checkBuildSpace(plan, workDir);
   await mkdir(dirname(plan.output), { recursive: true });
   await using output = await prepareOutput(plan.output, {
     force: options.force ?? false,
@@ -116,23 +105,41 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   } finally {
     if (!options.keepWorkDir) await removeScratch(workDir);
   }
-  await output.commit();
-  const report = await writeBuildReport({
+  const timings = stages.timings;
+  const { tempPath } = output;
+  await using report = await prepareBuildReport({
     ...built,
     plan,
-    recipePath: options.recipe,
     workDir,
-    timings: stages.timings,
-    htmlPath: options.report,
+    timings,
+    tempPath,
+    ...reportOptions(options),
   });
-  return {
-    plan,
-    output: plan.output,
-    ...built,
-    timings: stages.timings,
-    diff: report.diff,
-    report: report.html,
-  };
+  // The ISO first (it refuses once interrupted), then its report at once: they appear together.
+  await output.commit();
+  await report.commit();
+  return { plan, output: plan.output, ...built, timings, diff: report.diff, report: report.html };
+}
+
+/** What the report needs of the options: the recipe file, and --report when given. */
+function reportOptions(options: BuildOptions): { recipePath: string; htmlPath?: string } {
+  return { recipePath: options.recipe, htmlPath: options.report };
+}
+
+/** Refuses a build the work directory's file system has no room for, before any work. */
+async function checkBuildSpace(plan: BuildPlan, workDir: WorkDir): Promise<void> {
+  const estimate = estimateBuildSpace({
+    layers: plan.layers.map((l) => ({
+      name: l.layer.name,
+      unpackedBytes: estimateUnpackedBytes({
+        recordedSize: l.layer.recordedSize ?? undefined,
+        superblock: l.layer.superblock ?? undefined,
+      }),
+      squashfsBytes: l.layer.sizeBytes,
+    })),
+    isoBytes: plan.original.sizeBytes,
+  });
+  await checkFreeSpace(workDir.root, estimate.totalBytes, describeEstimate(estimate));
 }
 
 /** The unpacked layers and new files of a build; the log and lock stay. Never through a mount. */

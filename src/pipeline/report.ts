@@ -4,7 +4,7 @@ import { InputError } from '../errors.ts';
 import { type BootResult, describeEnd } from '../boottest/index.ts';
 import { diffIsos, type IsoDiff } from '../diff/diff.ts';
 import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
-import { reportPathsFor, saveReportData, writeReportHtml } from '../report/files.ts';
+import { type PendingReport, prepareReportFiles, reportPathsFor, saveReportData } from '../report/files.ts';
 import { REPORT_FORMAT, type ReportBoot, type ReportData, type ReportLayer } from '../report/model.ts';
 import type { StageTiming } from '../ui/stages.ts';
 import type { VerifyReport } from '../verify/verify.ts';
@@ -20,18 +20,28 @@ export interface BuildReportInputs {
   verify: VerifyReport;
   timings: readonly StageTiming[];
   boots: readonly { mode: string; result: BootResult }[];
+  /** The finished ISO, still under its temporary name. */
+  tempPath: string;
   /** Where the HTML goes (`--report`); default OUTPUT.report.html beside the ISO. */
   htmlPath?: string;
 }
 
+export interface BuildReport extends PendingReport {
+  html: string;
+  diff: IsoDiff;
+}
+
 /**
- * After a build: compares the output with the input, writes the HTML report and saves the data
- * behind it beside the ISO and in the work directory (for `isoforge report`).
+ * Before the ISO is published: compares it with the input and writes the HTML report and the data
+ * behind it (beside the ISO, for `isoforge report`) under temporary names; commit publishes them.
+ * The data also goes into the work directory at once.
  */
-export async function writeBuildReport(inputs: BuildReportInputs): Promise<{ html: string; diff: IsoDiff }> {
+export async function prepareBuildReport(inputs: BuildReportInputs): Promise<BuildReport> {
   const { plan } = inputs;
-  const diff = await diffIsos(plan.input, plan.output);
-  const output = await inspectIso(plan.output);
+  // Read under the temporary name, shown under the name it is about to get.
+  const raw = await diffIsos(plan.input, inputs.tempPath);
+  const diff = { ...raw, b: { ...raw.b, path: plan.output } };
+  const output = { ...(await inspectIso(inputs.tempPath)), path: plan.output };
   const paths = reportPathsFor(plan.output);
   const data: ReportData = {
     format: REPORT_FORMAT,
@@ -46,8 +56,8 @@ export async function writeBuildReport(inputs: BuildReportInputs): Promise<{ htm
     verify: inputs.verify,
     boots: await Promise.all(inputs.boots.map(({ mode, result }) => bootOf(mode, result))),
   };
-  await saveReportData(data, [inputs.workDir.report, paths.json]);
-  return { html: await writeReportHtml(data), diff };
+  await saveReportData(data, inputs.workDir.report);
+  return { ...(await prepareReportFiles(data, paths.json)), html: data.htmlPath, diff };
 }
 
 /** Refuses a --report path whose folder does not exist before any work starts, not after the ISO. */

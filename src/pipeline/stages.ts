@@ -40,10 +40,7 @@ export interface StageInputs {
  * The build's stages in order, each a typed function of what the ones before it made; every
  * stage is timed by STAGES. This list is the build: a new stage is one more line here.
  */
-export async function runBuildStages(
-  inputs: StageInputs,
-  stages: StageRunner,
-): Promise<BuiltStages> {
+export async function runBuildStages(inputs: StageInputs, stages: StageRunner): Promise<BuiltStages> {
   const { plan } = inputs;
   const signer = plan.sign
     ? await stages.run('prepare the signing key', (reporter) =>
@@ -96,13 +93,18 @@ export async function runBuildStages(
   const verify = await stages.run('verify the new ISO against the original', (reporter) =>
     verifyOutput(inputs, reporter),
   );
+  return { layers, verify, boots: await runBootTests(inputs, stages) };
+}
+
+/** One stage per boot the recipe's verify.boot asks for, in its order. */
+async function runBootTests(inputs: StageInputs, stages: StageRunner): Promise<BuiltStages['boots']> {
   const boots: BuiltStages['boots'] = [];
   for (const mode of inputs.plan.recipeVerify?.boot ?? [])
     boots.push({
       mode,
       result: await stages.run(`boot-test ${mode}`, (reporter) => bootTestOutput(inputs, mode, reporter)),
     });
-  return { layers, verify, boots };
+  return boots;
 }
 
 function customizeContext(inputs: StageInputs, done: readonly LayerResult[], reporter: StageReporter) {

@@ -50,7 +50,9 @@ export function makeBarChartSvg(options: {
       const color = series[i]?.color ?? '#6b7280';
       const w = value === null ? 0 : Math.max(2, (value / max) * plot);
       if (value !== null)
-        parts.push(`<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${color}" rx="2"/>`);
+        parts.push(
+          `<rect x="${labelWidth}" y="${y}" width="${w.toFixed(1)}" height="${barHeight}" fill="${color}" rx="2"/>`,
+        );
       const text = value === null ? 'unknown' : options.format(value);
       parts.push(
         `<text x="${(labelWidth + w + 6).toFixed(1)}" y="${y + barHeight - 3}" font-size="12" fill="#374151">${escapeHtml(text)}</text>`,

@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { InputError } from '../errors.ts';
-import { prepareOutput } from '../safety/atomic.ts';
+import { type PendingOutput, prepareOutput } from '../safety/atomic.ts';
 import { REPORT_FORMAT, type ReportData } from './model.ts';
 import { renderReportHtml } from './render.ts';
 
@@ -27,10 +27,48 @@ export async function writeReportHtml(data: ReportData, htmlPath = data.htmlPath
   return htmlPath;
 }
 
-/** Saves DATA as JSON at each of PATHS, for `isoforge report` to render again. */
-export async function saveReportData(data: ReportData, paths: readonly string[]): Promise<void> {
-  const text = `${JSON.stringify(data)}\n`;
-  for (const path of paths) await writeAtomically(path, text);
+/** Saves DATA as JSON at PATH, for `isoforge report` to render again. */
+export async function saveReportData(data: ReportData, path: string): Promise<void> {
+  await writeAtomically(path, reportJson(data));
+}
+
+function reportJson(data: ReportData): string {
+  return `${JSON.stringify(data)}\n`;
+}
+
+export interface PendingReport extends AsyncDisposable {
+  /** Renames the finished HTML and JSON into place; nothing appears before. */
+  commit(): Promise<void>;
+}
+
+/**
+ * Writes the HTML report and its data (JSONPATH) under temporary names beside them, so a build
+ * publishes them together with its ISO: commit renames them, dispose removes what was not committed.
+ */
+export async function prepareReportFiles(data: ReportData, jsonPath: string): Promise<PendingReport> {
+  const pending: PendingOutput[] = [];
+  const dispose = async () => {
+    for (const output of pending) await output[Symbol.asyncDispose]();
+  };
+  try {
+    for (const [path, text] of [
+      [data.htmlPath, renderReportHtml(data)],
+      [jsonPath, reportJson(data)],
+    ] as const) {
+      const output = await prepareOutput(path, { force: true });
+      pending.push(output);
+      await writeFile(output.tempPath, text);
+    }
+  } catch (error) {
+    await dispose();
+    throw error;
+  }
+  return {
+    async commit() {
+      for (const output of pending) await output.commit();
+    },
+    [Symbol.asyncDispose]: dispose,
+  };
 }
 
 /**
@@ -56,8 +94,11 @@ export async function readReportData(workDirOrIso: string): Promise<{ data: Repo
     });
   }
   if (data.format !== REPORT_FORMAT)
-    throw new InputError(`${file} is not isoforge report data (format ${String(data.format)}, expected ${REPORT_FORMAT})`, {
-      hint: 'build again with this isoforge to write it anew',
-    });
+    throw new InputError(
+      `${file} is not isoforge report data (format ${String(data.format)}, expected ${REPORT_FORMAT})`,
+      {
+        hint: 'build again with this isoforge to write it anew',
+      },
+    );
   return { data: data as ReportData, file };
 }

@@ -35,7 +35,7 @@ section { background: #fff; border: 1px solid var(--line); border-radius: 8px; p
 h2 { font-size: 19px; margin: 12px 0; }
 h3 { font-size: 16px; margin: 16px 0 8px; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 14px; }
-th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
 th { background: #f9fafb; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 pre { background: #111827; color: #e5e7eb; padding: 12px; border-radius: 6px; overflow-x: auto; font-size: 13px; line-height: 1.4; }

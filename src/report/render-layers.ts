@@ -25,7 +25,11 @@ export function renderLayers(data: ReportData): string {
     rebuilt === 0
       ? '<p>No layer changed: the build changed the medium only.</p>'
       : `<p>${rebuilt} of ${data.layers.length} layers rebuilt.</p>`;
-  return section('layers', 'Layer sizes', `${note}\n<div class="chart">${chart}</div>\n${layerTable(data.layers)}`);
+  return section(
+    'layers',
+    'Layer sizes',
+    `${note}\n<div class="chart">${chart}</div>\n${layerTable(data.layers)}`,
+  );
 }
 
 function layerTable(layers: readonly ReportLayer[]): string {

@@ -34,7 +34,10 @@ export function registerBuild(program: Command, context: CliContext): void {
         'replay (carry the boot setup over) or explicit (xorriso -as mkisofs)',
       ).choices(['replay', 'explicit']),
     )
-    .option('--report <file>', 'where the HTML build report goes (default: OUTPUT.report.html beside the ISO)')
+    .option(
+      '--report <file>',
+      'where the HTML build report goes (default: OUTPUT.report.html beside the ISO)',
+    )
     .option('--json', 'print the verification report, stage timings and the diff against the input as JSON')
     .action(async (recipe: string, options: BuildCliOptions) => {
       const result = await runBuild({
