@@ -12,6 +12,7 @@ APT_PACKAGES=(
   apt-utils # apt-ftparchive: the Packages and Release files of an offline pool (iso.pool)
   ipxe grub-rescue-pc memtest86+
   live-build # the Debian live fixtures of test/e2e/debian-live.test.ts
+  chromium # test/e2e/report-browser.test.ts loads the build report in it (playwright-core, no browser download)
 )
 
 missing=()
