@@ -35,7 +35,10 @@ section { background: #fff; border: 1px solid var(--line); border-radius: 8px; p
 h2 { font-size: 19px; margin: 12px 0; }
 h3 { font-size: 16px; margin: 16px 0 8px; }
 table { border-collapse: collapse; width: 100%; margin: 8px 0; font-size: 14px; }
-th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
+th { white-space: nowrap; }
+/* The last column holds the long words (check details, console lines): only it breaks them. */
+td:last-child { overflow-wrap: anywhere; }
 th { background: #f9fafb; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 pre { background: #111827; color: #e5e7eb; padding: 12px; border-radius: 6px; overflow-x: auto; font-size: 13px; line-height: 1.4; }
@@ -44,7 +47,7 @@ pre.recipe { background: #f9fafb; color: #111827; border: 1px solid var(--line);
 .failed { color: var(--bad); font-weight: 600; }
 .muted { color: var(--muted); }
 .chart svg, .map svg { max-width: 100%; height: auto; display: block; }
-.boot { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: 16px; align-items: start; }
+.boot { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 16px; align-items: start; }
 .boot img { width: 100%; height: auto; border: 1px solid #374151; image-rendering: pixelated; background: #000; }
 @media (max-width: 800px) { .boot { grid-template-columns: 1fr; } }
 `;
