@@ -83,6 +83,23 @@ describe('the build report', () => {
     expect(missing.stderr).toContain(`no build report data at ${join(dir, 'nothing.report.json')}`);
   });
 
+  it('refuses a --report folder that does not exist before any work, with exit 2', async () => {
+    const missing = join(dir, 'no-such-folder', 'page.html');
+    const run = await runIsoforge([
+      'build',
+      join(dir, 'report.yaml'),
+      '--workdir',
+      join(dir, 'work-refused'),
+      '--out',
+      join(dir, 'out/refused.iso'),
+      '--report',
+      missing,
+    ]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr).toContain(`the folder of the report ${missing} does not exist`);
+    expect(await readdir(dir)).not.toContain('work-refused');
+  });
+
   it(
     'loads offline in Chromium with every section, chart and boot screenshot visible',
     async () => {
