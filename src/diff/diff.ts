@@ -4,18 +4,20 @@ import { type BootDiff, compareBoot, isBootDifferent } from './boot.ts';
 import { compareFiles, type FilesDiff, isFilesDifferent } from './files.ts';
 import { compareLayers, type LayerDiff } from './layers.ts';
 import { compareMenus, type MenuDiff } from './menus.ts';
+import { compareSectorMaps, type SectorMapDiff } from './sectormap.ts';
 import { compareVolume, type VolumeDiff } from './volume.ts';
 
 /** The `diff --json` document: every section lists what differs and is empty when nothing does. */
 export interface IsoDiff {
   /** No counted difference: dates and unchecked big files do not count. */
   equal: boolean;
-  /** The sections that differ: volume, boot, files, menus, layers. */
+  /** The sections that differ: volume, boot, sectormap, files, menus, layers. */
   differences: string[];
   a: { path: string; sizeBytes: number; bytesRead: number };
   b: { path: string; sizeBytes: number; bytesRead: number };
   volume: VolumeDiff;
   boot: BootDiff;
+  sectorMap: SectorMapDiff;
   files: FilesDiff;
   menus: MenuDiff[];
   layers: LayerDiff[];
@@ -31,12 +33,14 @@ export async function diffIsos(pathA: string, pathB: string): Promise<IsoDiff> {
   const b = { image: imageB, report: reportB, files: await imageB.walk('/') };
   const volume = compareVolume(reportA, reportB);
   const boot = compareBoot(reportA, reportB);
+  const sectorMap = compareSectorMaps(reportA.sectorMap, reportB.sectorMap);
   const files = await compareFiles(a, b);
   const menus = compareMenus(reportA.bootMenus, reportB.bootMenus);
   const layers = await compareLayers(a, b);
   const differences = Object.entries({
     volume: volume.changes.length > 0,
     boot: isBootDifferent(boot),
+    sectormap: sectorMap.regionsAddedOrRemoved,
     files: isFilesDifferent(files),
     menus: menus.length > 0,
     layers: layers.length > 0,
@@ -50,6 +54,7 @@ export async function diffIsos(pathA: string, pathB: string): Promise<IsoDiff> {
     b: { path: pathB, sizeBytes: imageB.sizeBytes, bytesRead: imageB.bytesRead },
     volume,
     boot,
+    sectorMap,
     files,
     menus,
     layers,

@@ -7,6 +7,7 @@ import type { LayerDiff } from './layers.ts';
 import type { ListChange } from './lists.ts';
 import type { MenuDiff } from './menus.ts';
 import type { PackagesDiff } from './packages.ts';
+import type { RegionPlace, SectorMapDiff } from './sectormap.ts';
 import type { FieldChange } from './volume.ts';
 
 /** The terminal view of a diff: one block per section that differs, then a one-line verdict. */
@@ -17,6 +18,7 @@ export function formatDiff(diff: IsoDiff): string {
     [side('A', diff.a), side('B', diff.b)],
     volumeLines(diff),
     bootLines(diff.boot),
+    sectorMapLines(diff.sectorMap),
     fileLines(diff.files),
     diff.menus.flatMap(menuLines),
     diff.layers.flatMap(layerLines),
@@ -69,6 +71,15 @@ function bootLines(boot: BootDiff): string[] {
     lines.push('  --mkisofs lines that differ (A | B, positions aside)', formatTable(rows));
   }
   return lines.length ? ['Boot', ...lines] : [];
+}
+
+function sectorMapLines(map: SectorMapDiff): string[] {
+  if (!map.changes.length) return [];
+  const place = (p: RegionPlace | null) =>
+    p ? `${p.start}..${p.start + p.sectors - 1} (${formatBytes(p.sectors * 512)})` : '-';
+  const rows = map.changes.map((c) => [`  ${c.label}`, place(c.a), '->', place(c.b)]);
+  const counted = map.regionsAddedOrRemoved ? '' : ' (moved or resized only: not counted)';
+  return [`Sector map, 512-byte sectors${counted}`, formatTable(rows)];
 }
 
 function fileLines(files: FilesDiff): string[] {

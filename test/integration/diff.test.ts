@@ -58,7 +58,11 @@ describe('isoforge diff', () => {
   it('two boot setups: isolinux + EFI vs GRUB El Torito, isohybrid vs GRUB2 MBR, named', async () => {
     const { exitCode, diff } = await diffJson(IPXE, GRUB_RESCUE);
     expect(exitCode).toBe(1);
-    expect(diff.differences).toEqual(['volume', 'boot', 'files', 'menus']);
+    expect(diff.differences).toEqual(['volume', 'boot', 'sectormap', 'files', 'menus']);
+    // iPXE's isohybrid partition starts at sector 0 (type 0x17), GRUB's protective one at 1 (0xcd).
+    expect(diff.sectorMap.changes.filter((c) => !c.a).map((c) => c.label)).toEqual([
+      'ISO 9660 file system (MBR 0xcd)',
+    ]);
     expect(diff.boot.eltorito).toEqual({
       removed: [
         'bios, bootable, emulation none, load 4, /isolinux.bin, boot-info-table',
