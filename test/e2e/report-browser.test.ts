@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -50,6 +50,8 @@ verify:
 
 afterAll(async () => {
   await browser?.close();
+  // Two ISOs' worth of scratch; the screenshot is kept in OUTPUT.
+  if (dir) await rm(dir, { recursive: true, force: true });
 });
 
 describe('the build report', () => {
