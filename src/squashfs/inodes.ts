@@ -175,6 +175,11 @@ function fileInode(
 ): FileInode {
   const hasFragment = fields.fragment !== NO_FRAGMENT;
   const blockCount = hasFragment ? Math.floor(fields.size / blockSize) : Math.ceil(fields.size / blockSize);
+  if (listAt + blockCount * 4 > view.length) {
+    throw new FormatError(
+      `squashfs inode ${base.inodeNumber} is corrupt: its ${fields.size} bytes need more block sizes than the table holds`,
+    );
+  }
   const blockSizes = Array.from({ length: blockCount }, (_, i) => view.u32le(listAt + i * 4));
   return {
     ...base,
