@@ -13,6 +13,9 @@ export interface IsoDiff {
   equal: boolean;
   /** The sections that differ: volume, boot, sectormap, files, menus, layers. */
   differences: string[];
+  /** Bytes read from both ISOs by the whole diff (ISO 9660 structures, checksum files, layer tables). */
+  bytesRead: number;
+  /** bytesRead: from this ISO, its layers' squashfs tables included. */
   a: { path: string; sizeBytes: number; bytesRead: number };
   b: { path: string; sizeBytes: number; bytesRead: number };
   volume: VolumeDiff;
@@ -36,7 +39,8 @@ export async function diffIsos(pathA: string, pathB: string): Promise<IsoDiff> {
   const sectorMap = compareSectorMaps(reportA.sectorMap, reportB.sectorMap);
   const files = await compareFiles(a, b);
   const menus = compareMenus(reportA.bootMenus, reportB.bootMenus);
-  const layers = await compareLayers(a, b);
+  const changedPaths = new Set([...files.changed, ...files.unchecked].map((file) => file.path));
+  const { layers, bytesRead } = await compareLayers(a, b, changedPaths);
   const differences = Object.entries({
     volume: volume.changes.length > 0,
     boot: isBootDifferent(boot),
@@ -47,11 +51,14 @@ export async function diffIsos(pathA: string, pathB: string): Promise<IsoDiff> {
   })
     .filter(([, differs]) => differs)
     .map(([section]) => section);
+  const readA = imageA.bytesRead + bytesRead.a;
+  const readB = imageB.bytesRead + bytesRead.b;
   return {
     equal: differences.length === 0,
     differences,
-    a: { path: pathA, sizeBytes: imageA.sizeBytes, bytesRead: imageA.bytesRead },
-    b: { path: pathB, sizeBytes: imageB.sizeBytes, bytesRead: imageB.bytesRead },
+    bytesRead: readA + readB,
+    a: { path: pathA, sizeBytes: imageA.sizeBytes, bytesRead: readA },
+    b: { path: pathB, sizeBytes: imageB.sizeBytes, bytesRead: readB },
     volume,
     boot,
     sectorMap,

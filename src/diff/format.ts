@@ -3,6 +3,7 @@ import { formatTable } from '../ui/table.ts';
 import type { BootDiff } from './boot.ts';
 import type { IsoDiff } from './diff.ts';
 import type { FileSize, FilesDiff } from './files.ts';
+import type { LayerFilesDiff } from './layer-files.ts';
 import type { LayerDiff } from './layers.ts';
 import type { ListChange } from './lists.ts';
 import type { MenuDiff } from './menus.ts';
@@ -24,7 +25,14 @@ export function formatDiff(diff: IsoDiff): string {
     diff.layers.flatMap(layerLines),
   ].filter((lines) => lines.length);
   const verdict = diff.equal ? 'equal (dates aside)' : `different: ${diff.differences.join(', ')}`;
-  return [...blocks.map((lines) => lines.join('\n')), verdict].join('\n\n');
+  return [...blocks.map((lines) => lines.join('\n')), readLine(diff), verdict].join('\n\n');
+}
+
+/** How little the diff read: the point of comparing tables instead of extracting. */
+function readLine(diff: IsoDiff): string {
+  const total = diff.a.sizeBytes + diff.b.sizeBytes;
+  const percent = total ? ((100 * diff.bytesRead) / total).toFixed(2) : '0';
+  return `Read ${formatBytes(diff.bytesRead)} of the two ISOs' ${formatBytes(total)} (${percent}%)`;
 }
 
 function hasChange(change: ListChange): boolean {
@@ -132,7 +140,29 @@ function layerLines(layer: LayerDiff): string[] {
   const lines = [`Layer ${layer.name} (${layer.status})`];
   if (layer.changes.length) lines.push(formatTable(fieldRows(layer.changes)));
   if (layer.packages) lines.push(...packageLines(layer.packages));
+  if (layer.files) lines.push(...layerFileLines(layer.files));
   return lines;
+}
+
+/** Paths listed per kind in the text view; --json lists them all. */
+const LAYER_FILES_SHOWN = 40;
+
+function layerFileLines(files: LayerFilesDiff): string[] {
+  const { added, removed, changed } = files;
+  if (added.length + removed.length + changed.length === 0) return [];
+  const capped = (rows: string[]) =>
+    rows.length > LAYER_FILES_SHOWN
+      ? [
+          ...rows.slice(0, LAYER_FILES_SHOWN),
+          `    ... ${rows.length - LAYER_FILES_SHOWN} more (--json lists all)`,
+        ]
+      : rows;
+  return [
+    `  Files in the layer: ${added.length} added, ${removed.length} removed, ${changed.length} changed`,
+    ...capped(removed.map((path) => `    - ${path}`)),
+    ...capped(added.map((path) => `    + ${path}`)),
+    ...capped(changed.map((c) => `    ~ ${c.path} (${c.fields.join(', ')})`)),
+  ];
 }
 
 function packageLines(packages: PackagesDiff): string[] {
