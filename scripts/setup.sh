@@ -13,7 +13,7 @@ APT_PACKAGES=(
   ipxe grub-rescue-pc memtest86+
   live-build # the Debian live fixtures of test/e2e/debian-live.test.ts
   chromium # test/e2e/report-browser.test.ts loads the build report in it (playwright-core, no browser download)
-  attr # setfattr/getfattr: the xattr inodes of the squashfs reader tests (test/support/squashfs-trees.ts)
+  attr libcap2-bin # setfattr/getfattr, setcap: the xattrs of the squashfs reader tests (test/support/squashfs-trees.ts)
 )
 
 missing=()
