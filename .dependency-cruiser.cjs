@@ -20,6 +20,7 @@ const ORDER = [
   'verify',
   'boottest',
   'sample',
+  'report',
   'pipeline',
   'cli',
 ];

@@ -12,7 +12,8 @@ APT_PACKAGES=(
   apt-utils # apt-ftparchive: the Packages and Release files of an offline pool (iso.pool)
   ipxe grub-rescue-pc memtest86+
   live-build # the Debian live fixtures of test/e2e/debian-live.test.ts
-  attr # setfattr/getfattr: the xattr inodes of the squashfs reader tests (test/support/squashfs-trees.ts)
+  chromium # test/e2e/report-browser.test.ts loads the build report in it (playwright-core, no browser download)
+  attr libcap2-bin # setfattr/getfattr, setcap: the xattrs of the squashfs reader tests (test/support/squashfs-trees.ts)
 )
 
 missing=()

@@ -32,6 +32,8 @@ export interface BootResult {
   milestone: Milestone | null;
   milestones: MilestoneHit[];
   end: BootEnd;
+  /** A PNG of the screen taken the moment the boot passed (null: it did not pass, or the VM was gone). */
+  screenshot: string | null;
 }
 
 export interface BootTestOptions {
@@ -86,11 +88,20 @@ async function bootInQemu(options: BootTestOptions, disk: string): Promise<BootR
   await writeFile(logFile, '');
   const stop = new AbortController();
   const signal = options.signal ? AbortSignal.any([stop.signal, options.signal]) : stop.signal;
-  const console = new ConsoleWatch(logFile, goal, () => stop.abort());
+  const monitor: { qmp?: QmpClient } = {};
+  const screenshot = join(options.logDir, `${name}.png`);
+  await rm(screenshot, { force: true });
+  let shot: Promise<boolean> = Promise.resolve(false);
+  const console = new ConsoleWatch(logFile, goal, () => {
+    // The picture is taken before the VM stops: at the moment the boot passed, not after.
+    if (console.end === 'passed' && !stop.signal.aborted)
+      shot = saveScreenshot(monitor.qmp, screenshot).finally(() => stop.abort());
+    else stop.abort();
+  });
   const timer = setTimeout(() => console.finish('timeout'), (options.timeoutSeconds ?? 180) * 1000);
   const qmpSocket = join(options.logDir, `${name}.qmp`);
   const started = Date.now();
-  const screen = watchScreen(qmpSocket, console, signal, {
+  const screen = watchScreen(qmpSocket, console, signal, monitor, {
     dumpFile: join(options.logDir, `${name}.ppm`),
     menuQuietMs: MENU_QUIET_MS + (options.menuTimeoutSeconds ?? 0) * 1000,
   });
@@ -100,6 +111,7 @@ async function bootInQemu(options: BootTestOptions, disk: string): Promise<BootR
     if (exit === 'powered-off') console.finish('powered-off');
   } finally {
     clearTimeout(timer);
+    await shot;
     stop.abort();
     await screen;
   }
@@ -116,7 +128,19 @@ async function bootInQemu(options: BootTestOptions, disk: string): Promise<BootR
     milestone: console.milestone,
     milestones: console.milestones,
     end: console.end ?? 'timeout',
+    screenshot: (await shot) ? screenshot : null,
   };
+}
+
+/** Dumps the screen of the VM QMP talks to as a PNG at FILE; false when there is no VM to ask. */
+async function saveScreenshot(qmp: QmpClient | undefined, file: string): Promise<boolean> {
+  if (!qmp) return false;
+  try {
+    await qmp.saveScreenPng(file);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 async function copyVars(options: BootTestOptions, name: string): Promise<string | undefined> {
@@ -134,11 +158,13 @@ async function watchScreen(
   socket: string,
   console: ConsoleWatch,
   signal: AbortSignal,
+  monitor: { qmp?: QmpClient },
   options: { dumpFile: string; menuQuietMs: number },
 ): Promise<void> {
   let qmp: QmpClient | undefined;
   try {
     qmp = await QmpClient.connect(socket);
+    monitor.qmp = qmp;
     while (!signal.aborted) {
       console.setScreen(await qmp.readVgaText());
       console.setActivity(await qmp.readScreenHash(options.dumpFile), await qmp.readDiskReadBytes());
@@ -149,6 +175,7 @@ async function watchScreen(
   } catch {
     // The VM powered off or was stopped: the screen is simply gone.
   } finally {
+    monitor.qmp = undefined;
     qmp?.close();
   }
 }

@@ -75,6 +75,11 @@ export class QmpClient {
       .digest('hex');
   }
 
+  /** The screen as a PNG file (QEMU 7.1+ writes PNG when asked; a VGA device exists even with -display none). */
+  async saveScreenPng(file: string): Promise<void> {
+    await this.execute('screendump', { filename: file, format: 'png' });
+  }
+
   /** Bytes the VM has read from all its drives: a boot loader loading a kernel reads, a menu does not. */
   async readDiskReadBytes(): Promise<number> {
     const drives = (await this.execute('query-blockstats')) as { stats?: { rd_bytes?: number } }[];

@@ -4,18 +4,23 @@ import { type BootDiff, compareBoot, isBootDifferent } from './boot.ts';
 import { compareFiles, type FilesDiff, isFilesDifferent } from './files.ts';
 import { compareLayers, type LayerDiff } from './layers.ts';
 import { compareMenus, type MenuDiff } from './menus.ts';
+import { compareSectorMaps, type SectorMapDiff } from './sectormap.ts';
 import { compareVolume, type VolumeDiff } from './volume.ts';
 
 /** The `diff --json` document: every section lists what differs and is empty when nothing does. */
 export interface IsoDiff {
   /** No counted difference: dates and unchecked big files do not count. */
   equal: boolean;
-  /** The sections that differ: volume, boot, files, menus, layers. */
+  /** The sections that differ: volume, boot, sectormap, files, menus, layers. */
   differences: string[];
+  /** Bytes read from both ISOs by the whole diff (ISO 9660 structures, checksum files, layer tables). */
+  bytesRead: number;
+  /** bytesRead: from this ISO, its layers' squashfs tables included. */
   a: { path: string; sizeBytes: number; bytesRead: number };
   b: { path: string; sizeBytes: number; bytesRead: number };
   volume: VolumeDiff;
   boot: BootDiff;
+  sectorMap: SectorMapDiff;
   files: FilesDiff;
   menus: MenuDiff[];
   layers: LayerDiff[];
@@ -31,25 +36,32 @@ export async function diffIsos(pathA: string, pathB: string): Promise<IsoDiff> {
   const b = { image: imageB, report: reportB, files: await imageB.walk('/') };
   const volume = compareVolume(reportA, reportB);
   const boot = compareBoot(reportA, reportB);
+  const sectorMap = compareSectorMaps(reportA.sectorMap, reportB.sectorMap);
   const files = await compareFiles(a, b);
   const menus = compareMenus(reportA.bootMenus, reportB.bootMenus);
-  const layers = await compareLayers(a, b);
+  const changedPaths = new Set([...files.changed, ...files.unchecked].map((file) => file.path));
+  const { layers, bytesRead } = await compareLayers(a, b, changedPaths);
   const differences = Object.entries({
     volume: volume.changes.length > 0,
     boot: isBootDifferent(boot),
+    sectormap: sectorMap.regionsAddedOrRemoved,
     files: isFilesDifferent(files),
     menus: menus.length > 0,
     layers: layers.length > 0,
   })
     .filter(([, differs]) => differs)
     .map(([section]) => section);
+  const readA = imageA.bytesRead + bytesRead.a;
+  const readB = imageB.bytesRead + bytesRead.b;
   return {
     equal: differences.length === 0,
     differences,
-    a: { path: pathA, sizeBytes: imageA.sizeBytes, bytesRead: imageA.bytesRead },
-    b: { path: pathB, sizeBytes: imageB.sizeBytes, bytesRead: imageB.bytesRead },
+    bytesRead: readA + readB,
+    a: { path: pathA, sizeBytes: imageA.sizeBytes, bytesRead: readA },
+    b: { path: pathB, sizeBytes: imageB.sizeBytes, bytesRead: readB },
     volume,
     boot,
+    sectorMap,
     files,
     menus,
     layers,

@@ -3,10 +3,12 @@ import { formatTable } from '../ui/table.ts';
 import type { BootDiff } from './boot.ts';
 import type { IsoDiff } from './diff.ts';
 import type { FileSize, FilesDiff } from './files.ts';
+import type { LayerFilesDiff } from './layer-files.ts';
 import type { LayerDiff } from './layers.ts';
 import type { ListChange } from './lists.ts';
 import type { MenuDiff } from './menus.ts';
 import type { PackagesDiff } from './packages.ts';
+import type { RegionPlace, SectorMapDiff } from './sectormap.ts';
 import type { FieldChange } from './volume.ts';
 
 /** The terminal view of a diff: one block per section that differs, then a one-line verdict. */
@@ -17,12 +19,20 @@ export function formatDiff(diff: IsoDiff): string {
     [side('A', diff.a), side('B', diff.b)],
     volumeLines(diff),
     bootLines(diff.boot),
+    sectorMapLines(diff.sectorMap),
     fileLines(diff.files),
     diff.menus.flatMap(menuLines),
     diff.layers.flatMap(layerLines),
   ].filter((lines) => lines.length);
   const verdict = diff.equal ? 'equal (dates aside)' : `different: ${diff.differences.join(', ')}`;
-  return [...blocks.map((lines) => lines.join('\n')), verdict].join('\n\n');
+  return [...blocks.map((lines) => lines.join('\n')), readLine(diff), verdict].join('\n\n');
+}
+
+/** How little the diff read: the point of comparing tables instead of extracting. */
+function readLine(diff: IsoDiff): string {
+  const total = diff.a.sizeBytes + diff.b.sizeBytes;
+  const percent = total ? ((100 * diff.bytesRead) / total).toFixed(2) : '0';
+  return `Read ${formatBytes(diff.bytesRead)} of the two ISOs' ${formatBytes(total)} (${percent}%)`;
 }
 
 function hasChange(change: ListChange): boolean {
@@ -69,6 +79,15 @@ function bootLines(boot: BootDiff): string[] {
     lines.push('  --mkisofs lines that differ (A | B, positions aside)', formatTable(rows));
   }
   return lines.length ? ['Boot', ...lines] : [];
+}
+
+function sectorMapLines(map: SectorMapDiff): string[] {
+  if (!map.changes.length) return [];
+  const place = (p: RegionPlace | null) =>
+    p ? `${p.start}..${p.start + p.sectors - 1} (${formatBytes(p.sectors * 512)})` : '-';
+  const rows = map.changes.map((c) => [`  ${c.label}`, place(c.a), '->', place(c.b)]);
+  const counted = map.regionsAddedOrRemoved ? '' : ' (moved or resized only: not counted)';
+  return [`Sector map, 512-byte sectors${counted}`, formatTable(rows)];
 }
 
 function fileLines(files: FilesDiff): string[] {
@@ -121,7 +140,29 @@ function layerLines(layer: LayerDiff): string[] {
   const lines = [`Layer ${layer.name} (${layer.status})`];
   if (layer.changes.length) lines.push(formatTable(fieldRows(layer.changes)));
   if (layer.packages) lines.push(...packageLines(layer.packages));
+  if (layer.files) lines.push(...layerFileLines(layer.files));
   return lines;
+}
+
+/** Paths listed per kind in the text view; --json lists them all. */
+const LAYER_FILES_SHOWN = 40;
+
+function layerFileLines(files: LayerFilesDiff): string[] {
+  const { added, removed, changed } = files;
+  if (added.length + removed.length + changed.length === 0) return [];
+  const capped = (rows: string[]) =>
+    rows.length > LAYER_FILES_SHOWN
+      ? [
+          ...rows.slice(0, LAYER_FILES_SHOWN),
+          `    ... ${rows.length - LAYER_FILES_SHOWN} more (--json lists all)`,
+        ]
+      : rows;
+  return [
+    `  Files in the layer: ${added.length} added, ${removed.length} removed, ${changed.length} changed`,
+    ...capped(removed.map((path) => `    - ${path}`)),
+    ...capped(added.map((path) => `    + ${path}`)),
+    ...capped(changed.map((c) => `    ~ ${c.path} (${c.fields.join(', ')})`)),
+  ];
 }
 
 function packageLines(packages: PackagesDiff): string[] {

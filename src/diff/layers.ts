@@ -2,6 +2,8 @@ import { layoutNamed } from '../distro/layouts/index.ts';
 import type { IsoReport } from '../inspect/inspect.ts';
 import type { LayerInfo } from '../inspect/layout.ts';
 import type { IsoImage } from '../iso/image.ts';
+import { SECTOR } from '../iso/volume.ts';
+import { compareLayerFiles, type LayerFilesDiff } from './layer-files.ts';
 import { comparePackages, isPackagesDifferent, type PackagesDiff, parsePackageList } from './packages.ts';
 import { changedFields, type FieldChange } from './volume.ts';
 
@@ -12,6 +14,8 @@ export interface LayerDiff {
   changes: FieldChange[];
   /** From the packages sidecars; null when either side has none. */
   packages: PackagesDiff | null;
+  /** The layer's files added, removed, changed (from both squashfs tables); null when not compared (added, removed or same layer file). */
+  files: LayerFilesDiff | null;
 }
 
 /** One ISO as the layer comparison needs it. */
@@ -20,35 +24,62 @@ export interface LayerSide {
   report: IsoReport;
 }
 
-/** Per squashfs layer (matched by name): sizes before/after and the packages that came or went. */
-export async function compareLayers(a: LayerSide, b: LayerSide): Promise<LayerDiff[]> {
-  const diffs: LayerDiff[] = [];
+/** The layers' differences and the ISO bytes their squashfs tables took, per side. */
+export interface LayersComparison {
+  layers: LayerDiff[];
+  bytesRead: { a: number; b: number };
+}
+
+/**
+ * Per squashfs layer (matched by name): sizes before/after, the packages that came or went, and,
+ * for a layer whose file differs (CHANGEDPATHS: ISO paths the file comparison found changed or
+ * could not check), its files added, removed and changed.
+ */
+export async function compareLayers(
+  a: LayerSide,
+  b: LayerSide,
+  changedPaths: ReadonlySet<string>,
+): Promise<LayersComparison> {
+  const comparison: LayersComparison = { layers: [], bytesRead: { a: 0, b: 0 } };
   for (const layer of a.report.layers) {
     const other = b.report.layers.find((l) => l.name === layer.name);
     const diff = other
-      ? await compareLayer(a, layer, b, other)
-      : { name: layer.name, status: 'removed' as const, changes: [], packages: null };
-    if (diff) diffs.push(diff);
+      ? await compareLayer(a, layer, b, other, changedPaths.has(layer.path) ? comparison : null)
+      : { name: layer.name, status: 'removed' as const, changes: [], packages: null, files: null };
+    if (diff) comparison.layers.push(diff);
   }
   for (const layer of b.report.layers) {
     if (!a.report.layers.some((l) => l.name === layer.name))
-      diffs.push({ name: layer.name, status: 'added', changes: [], packages: null });
+      comparison.layers.push({ name: layer.name, status: 'added', changes: [], packages: null, files: null });
   }
-  return diffs;
+  return comparison;
 }
 
+/** Compares two layers of the same name; their trees too when COUNTER is given (the layer file differs). */
 async function compareLayer(
   a: LayerSide,
   x: LayerInfo,
   b: LayerSide,
   y: LayerInfo,
+  counter: LayersComparison | null,
 ): Promise<LayerDiff | null> {
   const changes = changedFields(layerFields(x), layerFields(y));
   const before = await readPackages(a, x);
   const after = await readPackages(b, y);
   const packages = before && after ? comparePackages(before, after) : null;
-  if (!changes.length && !(packages && isPackagesDifferent(packages))) return null;
-  return { name: x.name, status: 'changed', changes, packages };
+  let files: LayerFilesDiff | null = null;
+  if (counter && x.superblock && y.superblock) {
+    const compared = await compareLayerFiles(
+      { file: a.image.path, offset: x.lba * SECTOR },
+      { file: b.image.path, offset: y.lba * SECTOR },
+    );
+    files = compared.files;
+    counter.bytesRead.a += compared.bytesReadA;
+    counter.bytesRead.b += compared.bytesReadB;
+  }
+  const filesDiffer = files !== null && files.added.length + files.removed.length + files.changed.length > 0;
+  if (!changes.length && !(packages && isPackagesDifferent(packages)) && !filesDiffer) return null;
+  return { name: x.name, status: 'changed', changes, packages, files };
 }
 
 function layerFields(layer: LayerInfo) {

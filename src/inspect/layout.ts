@@ -5,7 +5,8 @@ import type { IsoEntry, IsoImage } from '../iso/image.ts';
 import { parseSquashfsSuperblock, type SquashfsSuperblock } from '../iso/squashfs.ts';
 import { SECTOR } from '../iso/volume.ts';
 
-export type Layout = 'casper' | 'live' | 'unknown';
+/** 'plain' is never detected: it is what a medium-only build falls back to on 'unknown'. */
+export type Layout = MediumLayout['name'] | 'unknown';
 
 export interface LayerInfo {
   name: string;

@@ -14,6 +14,9 @@ import {
 import { openLogFile } from '../ui/log.ts';
 import { StageRunner, type StageTiming } from '../ui/stages.ts';
 import type { VerifyReport } from '../verify/verify.ts';
+import type { IsoDiff } from '../diff/diff.ts';
+import type { BuiltStages } from './stages.ts';
+import { checkReportPath, prepareBuildReport } from './report.ts';
 import type { LayerResult } from './customize.ts';
 import { makeDryRunScript } from './dry-run.ts';
 import { checkPredictedShadowing } from './shadowing.ts';
@@ -35,6 +38,8 @@ export interface BuildOptions {
   quiet?: boolean;
   /** Keep the unpacked layers after the build, for inspection. */
   keepWorkDir?: boolean;
+  /** Where the HTML build report goes; default OUTPUT.report.html beside the ISO. */
+  report?: string;
   signal?: AbortSignal;
   onNotice?: (line: string) => void;
 }
@@ -45,6 +50,12 @@ export interface BuildResult {
   layers: LayerResult[];
   verify: VerifyReport;
   timings: StageTiming[];
+  /** Absent on a dry run, like everything a build makes. */
+  boots?: BuiltStages['boots'];
+  /** What differs between the input and the output (`isoforge diff`). */
+  diff?: IsoDiff;
+  /** The HTML build report written. */
+  report?: string;
   dryRun?: string;
 }
 
@@ -57,6 +68,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   if (!options.dryRun) await checkBuildTools(plan);
   if (!options.dryRun) checkTerminalSteps(plan, Boolean(process.stdin.isTTY));
   await checkStepInputs(plan);
+  await checkReportPath(options.report);
   await checkPredictedShadowing(plan.layers, options.signal);
   if (options.dryRun) {
     return {
@@ -76,6 +88,46 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   if (leftovers.length)
     options.onNotice?.(`undid ${leftovers.length} mounts a killed run left: ${leftovers.join(', ')}`);
   openLogFile(workDir.log);
+  await checkBuildSpace(plan, workDir);
+  await mkdir(dirname(plan.output), { recursive: true });
+  await using output = await prepareOutput(plan.output, {
+    force: options.force ?? false,
+    signal: options.signal,
+  });
+  await removeScratch(workDir);
+  const stages = new StageRunner({ quiet: options.quiet });
+  let built: BuiltStages;
+  try {
+    built = await runBuildStages(
+      { plan, workDir, tempPath: output.tempPath, signal: options.signal },
+      stages,
+    );
+  } finally {
+    if (!options.keepWorkDir) await removeScratch(workDir);
+  }
+  const timings = stages.timings;
+  const { tempPath } = output;
+  await using report = await prepareBuildReport({
+    ...built,
+    plan,
+    workDir,
+    timings,
+    tempPath,
+    ...reportOptions(options),
+  });
+  // The ISO first (it refuses once interrupted), then its report at once: they appear together.
+  await output.commit();
+  await report.commit();
+  return { plan, output: plan.output, ...built, timings, diff: report.diff, report: report.html };
+}
+
+/** What the report needs of the options: the recipe file, and --report when given. */
+function reportOptions(options: BuildOptions): { recipePath: string; htmlPath?: string } {
+  return { recipePath: options.recipe, htmlPath: options.report };
+}
+
+/** Refuses a build the work directory's file system has no room for, before any work. */
+async function checkBuildSpace(plan: BuildPlan, workDir: WorkDir): Promise<void> {
   const estimate = estimateBuildSpace({
     layers: plan.layers.map((l) => ({
       name: l.layer.name,
@@ -88,24 +140,6 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     isoBytes: plan.original.sizeBytes,
   });
   await checkFreeSpace(workDir.root, estimate.totalBytes, describeEstimate(estimate));
-  await mkdir(dirname(plan.output), { recursive: true });
-  await using output = await prepareOutput(plan.output, {
-    force: options.force ?? false,
-    signal: options.signal,
-  });
-  await removeScratch(workDir);
-  const stages = new StageRunner({ quiet: options.quiet });
-  let built: Awaited<ReturnType<typeof runBuildStages>>;
-  try {
-    built = await runBuildStages(
-      { plan, workDir, tempPath: output.tempPath, signal: options.signal },
-      stages,
-    );
-  } finally {
-    if (!options.keepWorkDir) await removeScratch(workDir);
-  }
-  await output.commit();
-  return { plan, output: plan.output, ...built, timings: stages.timings };
 }
 
 /** The unpacked layers and new files of a build; the log and lock stay. Never through a mount. */

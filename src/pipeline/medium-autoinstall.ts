@@ -13,7 +13,7 @@ import {
 } from '../recipe/nocloud.ts';
 import { resolveRecipePath } from '../safety/confine.ts';
 import { stepOf } from '../steps/registry.ts';
-import { type BuildMenuEdit, liveKernelTest } from './medium-menus.ts';
+import type { BuildMenuEdit } from './medium-menus.ts';
 
 export const AUTOINSTALL_ENTRY_TITLE = 'Install automatically';
 
@@ -34,7 +34,7 @@ function pinnedKernels(loaded: LoadedRecipe): string[] {
 }
 
 function firstLiveEntryTitle(bootMenus: readonly BootMenu[], layout: MediumLayout): string | undefined {
-  const isLiveKernel = liveKernelTest(layout);
+  const isLiveKernel = (path: string) => layout.isLiveKernelPath(path);
   return bootMenus.flatMap((menu) => menu.entries).find((entry) => entry.kernel && isLiveKernel(entry.kernel))
     ?.title;
 }

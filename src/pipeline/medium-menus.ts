@@ -1,6 +1,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { MediumLayout } from '../distro/layouts/index.ts';
 import { RecipeError } from '../errors.ts';
 import { type BootMenu, parseMenu } from '../inspect/menus.ts';
@@ -27,10 +27,6 @@ export interface EditedMenus {
 export interface BuildMenuEdit {
   cmdline?: { add: string[]; entries?: RegExp };
   newEntries?: NewMenuEntry[];
-}
-
-export function liveKernelTest(layout: MediumLayout): (path: string) => boolean {
-  return (path) => dirname(path).toLowerCase() === layout.squashfsDir && layout.isKernel(basename(path));
 }
 
 function entriesPattern(loaded: LoadedRecipe, source: string | undefined): RegExp | undefined {
@@ -115,7 +111,7 @@ export async function planMenus(options: {
   signal?: AbortSignal;
 }): Promise<EditedMenus> {
   const { loaded, bootMenus } = options;
-  const isLiveKernel = liveKernelTest(options.layout);
+  const isLiveKernel = (path: string) => options.layout.isLiveKernelPath(path);
   const original: MenuFileText[] = bootMenus.map((menu) => ({
     path: menu.file,
     loader: menu.loader,

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { RecipeError } from '../errors.ts';
 import { layoutNamed, type MediumLayout } from '../distro/layouts/index.ts';
+import { plainLayout } from '../distro/layouts/plain.ts';
 import { inspectImage, type IsoReport } from '../inspect/inspect.ts';
 import { IsoImage } from '../iso/image.ts';
 import type { LayerInfo } from '../inspect/layout.ts';
@@ -125,6 +126,21 @@ function planLayers(
   return layers;
 }
 
+/** The input's layout; a medium with no live layers can still take a recipe that only edits the medium. */
+function chooseLayout(loaded: LoadedRecipe, original: IsoReport, input: string): MediumLayout {
+  const layout = layoutNamed(original.layout);
+  if (layout) return layout;
+  const { layers, iso } = loaded.recipe;
+  const needsLayers = Object.keys(layers).length > 0 || iso?.pool || iso?.autoinstall;
+  if (!needsLayers) return plainLayout;
+  throw new RecipeError(
+    `${input} is neither a casper (Ubuntu) nor a Debian live medium: no layers to customize`,
+    {
+      hint: 'point input: at an Ubuntu live server ISO (casper/) or a live-build ISO (live/), or keep to iso: files, menus and arguments',
+    },
+  );
+}
+
 /** Reads the input ISO and decides what the build will do, before anything is unpacked or mounted. */
 export async function makeBuildPlan(
   loaded: LoadedRecipe,
@@ -140,14 +156,7 @@ export async function makeBuildPlan(
   // The input is opened once: the report, the files to rewrite and the medium's checks all read it.
   await using image = await IsoImage.open(input);
   const { original, mediumFiles } = await readInput(image, input);
-  const layout = layoutNamed(original.layout);
-  if (!layout)
-    throw new RecipeError(
-      `${input} is neither a casper (Ubuntu) nor a Debian live medium: no layers to customize`,
-      {
-        hint: 'point input: at an Ubuntu live server ISO (casper/) or a live-build ISO (live/)',
-      },
-    );
+  const layout = chooseLayout(loaded, original, input);
   const pool = await planPool({ loaded, original, layout });
   const layers = planLayers(loaded, input, original, layout, pool?.keyLayer);
   const medium = await planMedium({

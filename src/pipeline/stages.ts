@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import {
+  type BootResult,
   describeEnd,
   type Firmware,
   type Media,
@@ -20,6 +21,13 @@ import { type BuildPlan, extentOf } from './plan.ts';
 import { makeSigner } from './signing.ts';
 import type { WorkDir } from './work-dir.ts';
 
+export interface BuiltStages {
+  layers: LayerResult[];
+  verify: VerifyReport;
+  /** Each boot test of the recipe's verify.boot, by its mode (firmware/media). */
+  boots: { mode: string; result: BootResult }[];
+}
+
 export interface StageInputs {
   plan: BuildPlan;
   workDir: WorkDir;
@@ -32,10 +40,7 @@ export interface StageInputs {
  * The build's stages in order, each a typed function of what the ones before it made; every
  * stage is timed by STAGES. This list is the build: a new stage is one more line here.
  */
-export async function runBuildStages(
-  inputs: StageInputs,
-  stages: StageRunner,
-): Promise<{ layers: LayerResult[]; verify: VerifyReport }> {
+export async function runBuildStages(inputs: StageInputs, stages: StageRunner): Promise<BuiltStages> {
   const { plan } = inputs;
   const signer = plan.sign
     ? await stages.run('prepare the signing key', (reporter) =>
@@ -88,9 +93,18 @@ export async function runBuildStages(
   const verify = await stages.run('verify the new ISO against the original', (reporter) =>
     verifyOutput(inputs, reporter),
   );
+  return { layers, verify, boots: await runBootTests(inputs, stages) };
+}
+
+/** One stage per boot the recipe's verify.boot asks for, in its order. */
+async function runBootTests(inputs: StageInputs, stages: StageRunner): Promise<BuiltStages['boots']> {
+  const boots: BuiltStages['boots'] = [];
   for (const mode of inputs.plan.recipeVerify?.boot ?? [])
-    await stages.run(`boot-test ${mode}`, (reporter) => bootTestOutput(inputs, mode, reporter));
-  return { layers, verify };
+    boots.push({
+      mode,
+      result: await stages.run(`boot-test ${mode}`, (reporter) => bootTestOutput(inputs, mode, reporter)),
+    });
+  return boots;
 }
 
 function customizeContext(inputs: StageInputs, done: readonly LayerResult[], reporter: StageReporter) {
@@ -144,7 +158,11 @@ async function verifyOutput(inputs: StageInputs, reporter: StageReporter): Promi
 }
 
 /** Boots the new ISO in MODE (firmware/media); a failure also keeps the ISO, with the console log named. */
-async function bootTestOutput(inputs: StageInputs, mode: string, reporter: StageReporter): Promise<void> {
+async function bootTestOutput(
+  inputs: StageInputs,
+  mode: string,
+  reporter: StageReporter,
+): Promise<BootResult> {
   const [firmware, media = 'cdrom'] = mode.split('/') as [Firmware, Media?];
   const expect = inputs.plan.recipeVerify?.expect;
   const result = await runBootTest({
@@ -159,7 +177,7 @@ async function bootTestOutput(inputs: StageInputs, mode: string, reporter: Stage
     signal: inputs.signal,
   });
   reporter.say(`${mode}: ${describeEnd(result)} in ${result.seconds.toFixed(1)}s`);
-  if (result.passed) return;
+  if (result.passed) return result;
   inputs.signal?.throwIfAborted();
   throw await keepUnverifiedIso(
     inputs,

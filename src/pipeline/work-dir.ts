@@ -45,6 +45,11 @@ export class WorkDir {
     return join(this.root, 'build.log');
   }
 
+  /** The last build's report data, for `isoforge report WORKDIR`. */
+  get report(): string {
+    return join(this.root, 'report.json');
+  }
+
   get bootLogs(): string {
     return join(this.root, 'boot-logs');
   }

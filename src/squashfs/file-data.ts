@@ -1,4 +1,4 @@
-import { FormatError } from '../errors.ts';
+import { FormatError, InputError } from '../errors.ts';
 import { decompressBlock } from './decompress.ts';
 import type { ImageFile } from './file.ts';
 import type { FileNode, SquashfsSource } from './model.ts';
@@ -6,6 +6,8 @@ import type { FileNode, SquashfsSource } from './model.ts';
 /** squashfs_fs.h: bit 24 of a data block's size word = stored uncompressed; the low 24 bits = stored size. */
 export const BLOCK_UNCOMPRESSED = 1 << 24;
 const STORED_SIZE_MASK = BLOCK_UNCOMPRESSED - 1;
+/** readFile holds a whole file in memory: it is for tests and small files, not for 4 GB images. */
+const MAX_READ_SIZE = 1 << 30;
 
 /** The stored size of a data or fragment block from its size word (0 for a sparse block). */
 export function storedBlockSize(sizeWord: number): number {
@@ -15,6 +17,11 @@ export function storedBlockSize(sizeWord: number): number {
 /** Reads and decompresses a regular file's blocks and fragment tail; a sparse block (size word 0) reads as zeros. */
 export async function readFileData(file: ImageFile, node: FileNode): Promise<Uint8Array> {
   const { source, blocksStart, blockSizes, fragment } = node.data;
+  if (node.size > MAX_READ_SIZE) {
+    throw new InputError(
+      `readFile: the file has ${node.size} bytes, more than the ${MAX_READ_SIZE} it reads into memory`,
+    );
+  }
   const output = new Uint8Array(node.size);
   let position = blocksStart;
   for (const [i, sizeWord] of blockSizes.entries()) {

@@ -1,6 +1,7 @@
 import { FormatError } from '../errors.ts';
 import type { ByteView } from '../iso/bytes.ts';
 import type { SquashfsNode } from './model.ts';
+import { NO_XATTRS } from './xattrs.ts';
 
 /** squashfs_fs.h inode types: basic 1..7, extended (with an xattr index, 32-bit sizes) 8..14. */
 const InodeType = {
@@ -65,8 +66,6 @@ export interface IpcInode extends InodeBase {
 }
 
 export type Inode = DirInode | FileInode | SymlinkInode | DeviceInode | IpcInode;
-
-const NO_XATTRS = 0xffffffff;
 
 /** Parses the inode at POSITION of the decompressed inode table (BLOCKSIZE sets a file's block count). */
 export function parseInode(view: ByteView, position: number, blockSize: number): Inode {
@@ -175,6 +174,11 @@ function fileInode(
 ): FileInode {
   const hasFragment = fields.fragment !== NO_FRAGMENT;
   const blockCount = hasFragment ? Math.floor(fields.size / blockSize) : Math.ceil(fields.size / blockSize);
+  if (listAt + blockCount * 4 > view.length) {
+    throw new FormatError(
+      `squashfs inode ${base.inodeNumber} is corrupt: its ${fields.size} bytes need more block sizes than the table holds`,
+    );
+  }
   const blockSizes = Array.from({ length: blockCount }, (_, i) => view.u32le(listAt + i * 4));
   return {
     ...base,

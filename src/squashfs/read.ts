@@ -12,6 +12,7 @@ import type {
   SquashfsSource,
 } from './model.ts';
 import { readFileData } from './file-data.ts';
+import { NO_XATTRS } from './xattrs.ts';
 
 /** A squashfs image opened read-only: its superblock facts, its whole tree, and its file data on demand. */
 export interface SquashfsImage extends AsyncDisposable {
@@ -183,6 +184,11 @@ class TreeReader {
       }
       return value;
     };
+    if (!xattrs && inode.xattrIndex !== NO_XATTRS) {
+      throw new FormatError(
+        `squashfs inode ${inode.inodeNumber} names xattr id ${inode.xattrIndex}, the image has no xattr table`,
+      );
+    }
     const inodeXattrs = xattrs ? xattrs.lookup(inode.xattrIndex) : [];
     return {
       mode: inode.mode,

@@ -6,6 +6,7 @@ import { makeCopyWithoutElToritoEfi } from '../../src/boottest/esp-only.ts';
 import { type BootResult, runBootTest } from '../../src/boottest/index.ts';
 import { runXorriso } from '../../src/tools/xorriso.ts';
 import { runIsoforge } from '../support/cli.ts';
+import { readPngSize } from '../support/png.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
 // Each boot is tens of seconds of software emulation: the modes below are the ones that matter.
@@ -29,6 +30,12 @@ describe('the sample boots through firmware, GRUB, kernel and initrd to its stac
     async (firmware, media) => {
       const result = await runBootTest({ iso: await ensureSampleIso(), firmware, media, logDir });
       expect(result.matched, `console tail:\n${result.tail.join('\n')}`).toMatch(SAMPLE_RELEASE);
+      // The screen at the moment the marker appeared, dumped by QEMU as a PNG.
+      expect(result.screenshot).toBe(join(logDir, `${firmware}-${media}.png`));
+      const png = await readPngSize(result.screenshot ?? '');
+      expect(png.width).toBeGreaterThanOrEqual(640);
+      expect(png.height).toBeGreaterThanOrEqual(400);
+      expect(png.bytes).toBeGreaterThan(1000);
     },
     TIMEOUT,
   );

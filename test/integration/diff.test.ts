@@ -58,7 +58,11 @@ describe('isoforge diff', () => {
   it('two boot setups: isolinux + EFI vs GRUB El Torito, isohybrid vs GRUB2 MBR, named', async () => {
     const { exitCode, diff } = await diffJson(IPXE, GRUB_RESCUE);
     expect(exitCode).toBe(1);
-    expect(diff.differences).toEqual(['volume', 'boot', 'files', 'menus']);
+    expect(diff.differences).toEqual(['volume', 'boot', 'sectormap', 'files', 'menus']);
+    // iPXE's isohybrid partition starts at sector 0 (type 0x17), GRUB's protective one at 1 (0xcd).
+    expect(diff.sectorMap.changes.filter((c) => !c.a).map((c) => c.label)).toEqual([
+      'ISO 9660 file system (MBR 0xcd)',
+    ]);
     expect(diff.boot.eltorito).toEqual({
       removed: [
         'bios, bootable, emulation none, load 4, /isolinux.bin, boot-info-table',
@@ -206,8 +210,33 @@ describe('isoforge diff of the sample and a remaster that changed a layer', () =
         '/md5sum.txt',
       ]);
       expect(diff.menus).toEqual([]);
+      // The layer's own files, from its squashfs directory and inode tables: the two packages' files
+      // came, dpkg's database changed; no other layer was opened (their files did not change).
+      expect(top?.files?.added).toEqual(
+        expect.arrayContaining([
+          '/usr/share/isoforge-nic-driver',
+          '/usr/share/isoforge-nic-driver/firmware.bin',
+          '/usr/share/doc/netbase/isoforge',
+          '/var/lib/dpkg/info/isoforge-nic-driver.list',
+        ]),
+      );
+      // The test's netbase 6.5 ships one file: dpkg removed the files of 6.4 it no longer has.
+      expect(top?.files?.removed).toEqual([
+        '/usr/share/doc/netbase/changelog.gz',
+        '/usr/share/doc/netbase/copyright',
+        '/var/lib/dpkg/info/netbase.conffiles',
+        '/var/lib/dpkg/info/netbase.postinst',
+        '/var/lib/dpkg/info/netbase.postrm',
+      ]);
+      expect(top?.files?.changed.map((c) => c.path)).toContain('/var/lib/dpkg/status');
+      // Tables and sidecars only: a tiny part of the two ISOs.
+      expect(diff.bytesRead).toBe(diff.a.bytesRead + diff.b.bytesRead);
+      expect(diff.bytesRead).toBeLessThan((diff.a.sizeBytes + diff.b.sizeBytes) / 50);
       const text = (await runIsoforge(['diff', join(dir, 'sample.iso'), layer])).stdout;
       expect(text).toContain('  + isoforge-nic-driver 1.0\n  ^ netbase 6.4 -> 6.5');
+      expect(text).toMatch(/^ {2}Files in the layer: \d+ added, 5 removed, \d+ changed$/m);
+      expect(text).toContain('    + /usr/share/isoforge-nic-driver/firmware.bin\n');
+      expect(text).toMatch(/^Read [\d.]+ [KM]iB of the two ISOs' [\d.]+ MiB \(\d+\.\d\d%\)$/m);
     },
     TIMEOUT,
   );

@@ -30,7 +30,8 @@ export function pseudoRandomBytes(length: number, seed = 1): Uint8Array {
  * hard links, symlinks (short, long, dangling), char and block devices, a fifo, a socket, xattrs
  * (user.* with short and long values, security.capability), names of 255 bytes, with spaces and
  * UTF-8, a directory of BIG_DIRECTORY_ENTRIES entries, odd owners and modes (setuid, setgid,
- * sticky). Needs root (mknod, chown). Returns the tree's root folder.
+ * sticky). Needs root (mknod, chown). Returns the tree's root folder; the caller removes its
+ * parent (dirname) when done.
  */
 export async function makeEveryInodeTree(): Promise<string> {
   const root = join(await mkdtemp(join(tmpdir(), 'isoforge-sqtree-')), 'tree');

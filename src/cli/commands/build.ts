@@ -14,6 +14,7 @@ interface BuildCliOptions {
   keepWorkdir?: boolean;
   bootSetup?: 'replay' | 'explicit';
   json?: boolean;
+  report?: string;
 }
 
 export function registerBuild(program: Command, context: CliContext): void {
@@ -33,7 +34,11 @@ export function registerBuild(program: Command, context: CliContext): void {
         'replay (carry the boot setup over) or explicit (xorriso -as mkisofs)',
       ).choices(['replay', 'explicit']),
     )
-    .option('--json', 'print the verification report as JSON')
+    .option(
+      '--report <file>',
+      'where the HTML build report goes (default: OUTPUT.report.html beside the ISO)',
+    )
+    .option('--json', 'print the verification report, stage timings and the diff against the input as JSON')
     .action(async (recipe: string, options: BuildCliOptions) => {
       const result = await runBuild({
         recipe,
@@ -43,6 +48,7 @@ export function registerBuild(program: Command, context: CliContext): void {
         force: options.force,
         dryRun: options.dryRun,
         keepWorkDir: options.keepWorkdir,
+        report: options.report,
         bootSetup: options.bootSetup,
         quiet: options.json,
         signal: context.signal,
@@ -51,7 +57,17 @@ export function registerBuild(program: Command, context: CliContext): void {
       if (result.dryRun) process.stdout.write(result.dryRun);
       else if (options.json)
         process.stdout.write(
-          `${JSON.stringify({ output: result.output, verify: result.verify, timings: result.timings }, null, 2)}\n`,
+          `${JSON.stringify(
+            {
+              output: result.output,
+              report: result.report,
+              verify: result.verify,
+              timings: result.timings,
+              diff: result.diff,
+            },
+            null,
+            2,
+          )}\n`,
         );
       else process.stdout.write(formatBuildSummary(result));
     });
@@ -95,5 +111,6 @@ function formatBuildSummary(result: BuildResult): string {
     .filter((check) => check.outcome === 'not checked')
     .map((check) => `${describeCheck(check)}\n`)
     .join('');
-  return `\n${stages}\n\n${layers}\n\n${boot}${notChecked}wrote ${result.output} (verified)\n`;
+  const report = result.report ? `report: ${result.report}\n` : '';
+  return `\n${stages}\n\n${layers}\n\n${boot}${notChecked}wrote ${result.output} (verified)\n${report}`;
 }

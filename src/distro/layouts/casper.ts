@@ -1,5 +1,7 @@
 import { feedsInstaller, layerChain, layerChains, shadowingLayers, topLayers } from '../layers.ts';
-import { layerBase, type MediumLayout, squashfsLayerName } from './layout.ts';
+import { kernelInFolder, layerBase, type MediumLayout, squashfsLayerName } from './layout.ts';
+
+const isCasperKernel = (fileName: string): boolean => /^(hwe-)?vmlinu[xz]/.test(fileName);
 
 /**
  * Ubuntu's casper media: layered squashfs in /casper ("A.B.C" stacks on "A.B" and "A"),
@@ -17,7 +19,8 @@ export const casperLayout: MediumLayout = {
   layerChains,
   shadowingLayers,
   bootsLayer: (name, names) => topLayers(names).includes(name) && feedsInstaller(name, names),
-  isKernel: (fileName) => /^(hwe-)?vmlinu[xz]/.test(fileName),
+  isKernel: isCasperKernel,
+  isLiveKernelPath: kernelInFolder('/casper', isCasperKernel),
   isInitrd: (fileName) => /^(hwe-)?initrd/.test(fileName),
   // casper's matches_uuid refuses a medium unless one .disk/casper-uuid* file holds the initrd's UUID.
   mediumUuid: {

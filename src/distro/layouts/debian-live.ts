@@ -1,4 +1,6 @@
-import { layerBase, type MediumLayout, squashfsLayerName } from './layout.ts';
+import { kernelInFolder, layerBase, type MediumLayout, squashfsLayerName } from './layout.ts';
+
+const isLiveKernel = (fileName: string): boolean => /^vmlinu[xz]/.test(fileName);
 
 /**
  * Debian live media made by live-build: /live/filesystem.squashfs with filesystem.packages and
@@ -17,7 +19,8 @@ export const debianLiveLayout: MediumLayout = {
   shadowingLayers: () => [],
   // With several images live-boot stacks them all; only a single one is surely what boots.
   bootsLayer: (_name, names) => names.length === 1,
-  isKernel: (fileName) => /^vmlinu[xz]/.test(fileName),
+  isKernel: isLiveKernel,
+  isLiveKernelPath: kernelInFolder('/live', isLiveKernel),
   isInitrd: (fileName) => /^initrd/.test(fileName),
   // live-boot finds its medium by content, with no UUID to match.
   mediumUuid: null,

@@ -4,7 +4,7 @@
  */
 export interface MediumLayout {
   /** The `layout` field of `inspect --json`. */
-  readonly name: 'casper' | 'live';
+  readonly name: 'casper' | 'live' | 'plain';
   /** The folder on the medium that holds the squashfs layers, kernels and sidecars. */
   readonly squashfsDir: string;
   /** The file that lists install sources with their sizes (casper), or null. */
@@ -33,6 +33,8 @@ export interface MediumLayout {
   /** Whether FILENAME (in squashfsDir) is a kernel / an initrd the boot menus load. */
   isKernel(fileName: string): boolean;
   isInitrd(fileName: string): boolean;
+  /** Whether a menu entry that loads ISOPATH boots the live system (the entries cmdline edits touch). */
+  isLiveKernelPath(isoPath: string): boolean;
   /** How the medium and its initrd agree on a UUID (casper), or null when the family has none. */
   readonly mediumUuid: MediumUuid | null;
 }
@@ -55,4 +57,12 @@ export function layerBase(squashfsPath: string): string {
 /** NAME.squashfs -> NAME, anything else -> null: the rule of casper and Debian live. */
 export function squashfsLayerName(fileName: string): string | null {
   return fileName.endsWith('.squashfs') ? fileName.slice(0, -'.squashfs'.length) : null;
+}
+
+/** ISOPATH is a kernel (by ISKERNEL) in DIR: how casper and Debian live menus load the live system. */
+export function kernelInFolder(dir: string, isKernel: (fileName: string) => boolean) {
+  return (isoPath: string): boolean => {
+    const slash = isoPath.lastIndexOf('/');
+    return isoPath.slice(0, slash).toLowerCase() === dir && isKernel(isoPath.slice(slash + 1));
+  };
 }

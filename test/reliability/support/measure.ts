@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, readdir } from 'node:fs/promises';
+import { reportPathsFor } from '../../../src/report/files.ts';
 import { mountsBelow } from '../../../src/safety/mountinfo.ts';
 import { recordFault, type FaultRecord } from './ledger.ts';
 import type { Driven } from './driver.ts';
@@ -62,7 +63,9 @@ export async function measureFault(
   const lastSucceeded = runs.at(-1)?.succeeded ?? false;
   const interrupted = runs.filter((run) => run.started && !run.succeeded);
   const newFiles = (await readdir(scene.outDir)).filter((name) => !scene.outputsBefore.includes(name));
-  const partial = newFiles.filter((name) => !(lastSucceeded && name === options.final));
+  // A finished build publishes its report beside the ISO (OUTPUT.report.html and .json).
+  const finished = options.final ? [options.final, ...Object.values(reportPathsFor(options.final))] : [];
+  const partial = newFiles.filter((name) => !(lastSucceeded && finished.includes(name)));
   const record: FaultRecord = {
     fault,
     buildsInterrupted: interrupted.filter((run) => run.kind === 'build').length,

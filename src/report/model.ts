@@ -1,0 +1,62 @@
+import type { MilestoneHit } from '../boottest/index.ts';
+import type { IsoDiff } from '../diff/diff.ts';
+import type { SectorRegion } from '../inspect/sectormap.ts';
+import type { StageTiming } from '../ui/stages.ts';
+import type { VerifyReport } from '../verify/verify.ts';
+
+/** The version of the saved report data; `isoforge report` refuses another. */
+export const REPORT_FORMAT = 'isoforge-report/1';
+
+/**
+ * Everything the build report shows, as plain data: the build saves it as JSON so
+ * `isoforge report` renders the same page again without the build.
+ */
+export interface ReportData {
+  format: typeof REPORT_FORMAT;
+  createdAt: string;
+  /** Where the HTML goes unless `isoforge report --out` says otherwise. */
+  htmlPath: string;
+  recipe: { path: string; text: string };
+  input: ReportImage;
+  output: ReportImage;
+  stages: StageTiming[];
+  layers: ReportLayer[];
+  diff: IsoDiff;
+  verify: VerifyReport;
+  boots: ReportBoot[];
+}
+
+export interface ReportImage {
+  path: string;
+  volumeId: string;
+  sizeBytes: number;
+  sectorMap: SectorRegion[];
+}
+
+/** One layer of the medium before and after: every layer, rebuilt or carried over. */
+export interface ReportLayer {
+  name: string;
+  rebuilt: boolean;
+  squashfsBefore: number | null;
+  squashfsAfter: number | null;
+  /** Unpacked sizes; null where the medium records none (Debian live, some casper media). */
+  unpackedBefore: number | null;
+  unpackedAfter: number | null;
+  pathsChanged: number | null;
+}
+
+export interface ReportBoot {
+  /** firmware/media, as the recipe's verify.boot names it. */
+  mode: string;
+  firmware: string;
+  media: string;
+  passed: boolean;
+  /** How it ended, in words (describeEnd). */
+  end: string;
+  seconds: number;
+  matched: string | null;
+  milestones: MilestoneHit[];
+  tail: string[];
+  /** The screen when the boot passed, as base64 PNG bytes (null: no picture). */
+  screenshotPng: string | null;
+}
