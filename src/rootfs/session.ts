@@ -1,4 +1,4 @@
-import { lstat, mkdir, readFile, readlink, rm, symlink, writeFile, chmod } from 'node:fs/promises';
+import { chmod, lchown, lstat, lutimes, mkdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
 import { MountStack } from './mounts.ts';
 import { resolveInsideRoot } from '../safety/confine.ts';
 import { runInChroot, runInChrootInteractive } from '../tools/coreutils.ts';
@@ -7,27 +7,39 @@ import type { MountArguments } from '../tools/mount.ts';
 /** What /etc/resolv.conf was before the build: restored exactly afterwards (often a symlink). */
 export type FileState =
   | { kind: 'absent' }
-  | { kind: 'symlink'; target: string }
-  | { kind: 'file'; content: Buffer; mode: number }
+  | ({ kind: 'symlink'; target: string } & Ownership)
+  | ({ kind: 'file'; content: Buffer; mode: number } & Ownership)
   /** A directory, device or overlay whiteout: left exactly as it is. */
   | { kind: 'special' };
+
+/** Owner and times, put back too: a restored file must not show up as changed in the layer. */
+interface Ownership {
+  uid: number;
+  gid: number;
+  atime: Date;
+  mtime: Date;
+}
 
 export async function readFileState(path: string): Promise<FileState> {
   const info = await lstat(path).catch(() => undefined);
   if (!info) return { kind: 'absent' };
-  if (info.isSymbolicLink()) return { kind: 'symlink', target: await readlink(path) };
+  const ownership = { uid: info.uid, gid: info.gid, atime: info.atime, mtime: info.mtime };
+  if (info.isSymbolicLink()) return { kind: 'symlink', target: await readlink(path), ...ownership };
   if (!info.isFile()) return { kind: 'special' };
-  return { kind: 'file', content: await readFile(path), mode: info.mode & 0o7777 };
+  return { kind: 'file', content: await readFile(path), mode: info.mode & 0o7777, ...ownership };
 }
 
 export async function restoreFileState(path: string, state: FileState): Promise<void> {
   if (state.kind === 'special') return;
   await rm(path, { force: true });
+  if (state.kind === 'absent') return;
   if (state.kind === 'symlink') await symlink(state.target, path);
-  if (state.kind === 'file') {
+  else {
     await writeFile(path, state.content);
     await chmod(path, state.mode);
   }
+  await lchown(path, state.uid, state.gid);
+  await lutimes(path, state.atime, state.mtime);
 }
 
 export const POLICY_RC_D = '/usr/sbin/policy-rc.d';
