@@ -1,4 +1,15 @@
-import { chmod, lchown, lstat, lutimes, mkdir, readFile, readlink, rm, symlink, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  lchown,
+  lstat,
+  lutimes,
+  mkdir,
+  readFile,
+  readlink,
+  rm,
+  symlink,
+  writeFile,
+} from 'node:fs/promises';
 import { MountStack } from './mounts.ts';
 import { resolveInsideRoot } from '../safety/confine.ts';
 import { runInChroot, runInChrootInteractive } from '../tools/coreutils.ts';
