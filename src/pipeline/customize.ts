@@ -147,8 +147,16 @@ async function packLayer(
   );
 }
 
-/** After the steps: apt's downloaded packages are not shipped. */
-export const APT_CLEAN = ['sh', '-c', 'command -v apt-get >/dev/null && apt-get clean || true'];
+/**
+ * After the steps: apt's downloaded packages are not shipped. Only when there are some: `apt-get
+ * clean` also deletes the image's own pkgcache.bin and resets apt's folders, changes a layer should
+ * not show when no step used apt.
+ */
+export const APT_CLEAN = [
+  'sh',
+  '-c',
+  'command -v apt-get >/dev/null || exit 0; set -- /var/cache/apt/archives/*.deb; [ -e "$1" ] || exit 0; apt-get clean',
+];
 
 /** The recipe's steps in one chroot session, then apt's caches emptied; the session is undone even on failure. */
 async function runLayerSteps(plan: LayerPlan, root: string, context: CustomizeContext): Promise<void> {
