@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { IsoDiff } from '../../src/diff/diff.ts';
+import { runXorriso } from '../../src/tools/xorriso.ts';
 import { runIsoforge } from '../support/cli.ts';
 import { makeTestDeb } from '../support/deb.ts';
 import { ensureSampleIso } from '../support/sample.ts';
@@ -167,6 +168,8 @@ describe('isoforge diff of the sample and a medium-only remaster of it', () => {
 });
 
 describe('isoforge diff of the sample and a remaster that changed a layer', () => {
+  let layer = '';
+
   it(
     'names the packages installed and upgraded, the layer sizes, the sidecars and md5sum.txt',
     async () => {
@@ -181,7 +184,7 @@ describe('isoforge diff of the sample and a remaster that changed a layer', () =
         path: 'usr/share/doc/netbase/isoforge',
         content: 'upgraded\n',
       });
-      const layer = await buildRemaster(
+      layer = await buildRemaster(
         'layer',
         `layers:
   ${TOP}:
@@ -232,11 +235,42 @@ describe('isoforge diff of the sample and a remaster that changed a layer', () =
       // Tables and sidecars only: a tiny part of the two ISOs.
       expect(diff.bytesRead).toBe(diff.a.bytesRead + diff.b.bytesRead);
       expect(diff.bytesRead).toBeLessThan((diff.a.sizeBytes + diff.b.sizeBytes) / 50);
+      expect(top?.packagesFrom).toBe('manifest');
       const text = (await runIsoforge(['diff', join(dir, 'sample.iso'), layer])).stdout;
-      expect(text).toContain('  + isoforge-nic-driver 1.0\n  ^ netbase 6.4 -> 6.5');
+      expect(text).toContain(
+        '  Packages, from the manifests:\n  + isoforge-nic-driver 1.0\n  ^ netbase 6.4 -> 6.5',
+      );
       expect(text).toMatch(/^ {2}Files in the layer: \d+ added, 5 removed, \d+ changed$/m);
       expect(text).toContain('    + /usr/share/isoforge-nic-driver/firmware.bin\n');
       expect(text).toMatch(/^Read [\d.]+ [KM]iB of the two ISOs' [\d.]+ MiB \(\d+\.\d\d%\)$/m);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "without the layer's manifest sidecar: the packages from both layers' /var/lib/dpkg/status",
+    async () => {
+      expect(layer).not.toBe('');
+      const bare = join(dir, 'no-manifest.iso');
+      await runXorriso([
+        ...['-indev', layer, '-outdev', bare, '-boot_image', 'any', 'replay'],
+        ...['-rm', `/casper/${TOP}.manifest`, '--'],
+      ]);
+      const { exitCode, diff } = await diffJson(join(dir, 'sample.iso'), bare);
+      expect(exitCode).toBe(1);
+      expect(diff.files.removed.map((f) => f.path)).toEqual([`/casper/${TOP}.manifest`]);
+      const [top] = diff.layers;
+      expect(top?.packagesFrom).toBe('dpkg-status');
+      expect(top?.packages).toEqual({
+        added: [{ name: 'isoforge-nic-driver', version: '1.0' }],
+        removed: [],
+        upgraded: [{ name: 'netbase', from: '6.4', to: '6.5' }],
+        downgraded: [],
+      });
+      const text = (await runIsoforge(['diff', join(dir, 'sample.iso'), bare])).stdout;
+      expect(text).toContain(
+        "  Packages, from the layers' /var/lib/dpkg/status (no manifest):\n  + isoforge-nic-driver 1.0\n",
+      );
     },
     TIMEOUT,
   );
