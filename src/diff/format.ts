@@ -7,7 +7,7 @@ import type { LayerFilesDiff } from './layer-files.ts';
 import type { LayerDiff } from './layers.ts';
 import type { ListChange } from './lists.ts';
 import type { MenuDiff } from './menus.ts';
-import type { PackagesDiff } from './packages.ts';
+import { isPackagesDifferent, type PackagesDiff } from './packages.ts';
 import type { RegionPlace, SectorMapDiff } from './sectormap.ts';
 import type { FieldChange } from './volume.ts';
 
@@ -139,7 +139,13 @@ function menuLines(menu: MenuDiff): string[] {
 function layerLines(layer: LayerDiff): string[] {
   const lines = [`Layer ${layer.name} (${layer.status})`];
   if (layer.changes.length) lines.push(formatTable(fieldRows(layer.changes)));
-  if (layer.packages) lines.push(...packageLines(layer.packages));
+  if (layer.packages && isPackagesDifferent(layer.packages)) {
+    const from =
+      layer.packagesFrom === 'dpkg-status'
+        ? "the layers' /var/lib/dpkg/status (no manifest)"
+        : 'the manifests';
+    lines.push(`  Packages, from ${from}:`, ...packageLines(layer.packages));
+  }
   if (layer.files) lines.push(...layerFileLines(layer.files));
   return lines;
 }

@@ -1,4 +1,4 @@
-import { openSquashfs } from '../squashfs/read.ts';
+import { openSquashfs, type SquashfsImage } from '../squashfs/read.ts';
 import type { DirectoryNode, SquashfsNode } from '../squashfs/model.ts';
 
 /** A path inside a layer ("/etc/hostname") and the attributes that differ: type, mode, owner, size, mtime, target, rdev, xattrs, data. */
@@ -31,6 +31,12 @@ export async function compareLayerFiles(
 ): Promise<{ files: LayerFilesDiff; bytesReadA: number; bytesReadB: number }> {
   await using left = await openSquashfs(a.file, a.offset);
   await using right = await openSquashfs(b.file, b.offset);
+  const files = compareLayerTrees(left, right);
+  return { files, bytesReadA: left.bytesRead, bytesReadB: right.bytesRead };
+}
+
+/** The files B added, removed or changed between two open squashfs images, from their trees alone. */
+export function compareLayerTrees(left: SquashfsImage, right: SquashfsImage): LayerFilesDiff {
   const files: LayerFilesDiff = { added: [], removed: [], changed: [] };
   // Compressed sizes say something only between images compressed alike.
   const sameCompression =
@@ -38,7 +44,7 @@ export async function compareLayerFiles(
     left.info.blockSize === right.info.blockSize &&
     Buffer.from(left.info.compressorOptions ?? []).equals(Buffer.from(right.info.compressorOptions ?? []));
   compareDirectories(left.root, right.root, '', { diff: files, compareData: sameCompression });
-  return { files, bytesReadA: left.bytesRead, bytesReadB: right.bytesRead };
+  return files;
 }
 
 interface Walk {

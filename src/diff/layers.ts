@@ -3,7 +3,10 @@ import type { IsoReport } from '../inspect/inspect.ts';
 import type { LayerInfo } from '../inspect/layout.ts';
 import type { IsoImage } from '../iso/image.ts';
 import { SECTOR } from '../iso/volume.ts';
-import { compareLayerFiles, type LayerFilesDiff } from './layer-files.ts';
+import { parseDpkgStatus } from '../distro/dpkg-status.ts';
+import type { FileNode, SquashfsNode } from '../squashfs/model.ts';
+import { openSquashfs, type SquashfsImage } from '../squashfs/read.ts';
+import { compareLayerTrees, type LayerFilesDiff } from './layer-files.ts';
 import { comparePackages, isPackagesDifferent, type PackagesDiff, parsePackageList } from './packages.ts';
 import { changedFields, type FieldChange } from './volume.ts';
 
@@ -12,11 +15,19 @@ export interface LayerDiff {
   status: 'added' | 'removed' | 'changed';
   /** Size on the medium, unpacked size (.size sidecar), compression, inode count: those that differ. */
   changes: FieldChange[];
-  /** From the packages sidecars; null when either side has none. */
+  /**
+   * From the packages sidecars; when either side has none, from both layers' /var/lib/dpkg/status
+   * (an upper layer's lists the lower layers' packages too, the same on both sides); null when
+   * neither source is on both sides.
+   */
   packages: PackagesDiff | null;
+  /** Where `packages` came from. */
+  packagesFrom: PackagesSource | null;
   /** The layer's files added, removed, changed (from both squashfs tables); null when not compared (added, removed or same layer file). */
   files: LayerFilesDiff | null;
 }
+
+export type PackagesSource = 'manifest' | 'dpkg-status';
 
 /** One ISO as the layer comparison needs it. */
 export interface LayerSide {
@@ -45,15 +56,17 @@ export async function compareLayers(
     const other = b.report.layers.find((l) => l.name === layer.name);
     const diff = other
       ? await compareLayer(a, layer, b, other, changedPaths.has(layer.path) ? comparison : null)
-      : { name: layer.name, status: 'removed' as const, changes: [], packages: null, files: null };
+      : { name: layer.name, status: 'removed' as const, ...UNCOMPARED };
     if (diff) comparison.layers.push(diff);
   }
   for (const layer of b.report.layers) {
     if (!a.report.layers.some((l) => l.name === layer.name))
-      comparison.layers.push({ name: layer.name, status: 'added', changes: [], packages: null, files: null });
+      comparison.layers.push({ name: layer.name, status: 'added', ...UNCOMPARED });
   }
   return comparison;
 }
+
+const UNCOMPARED = { changes: [], packages: null, packagesFrom: null, files: null };
 
 /** Compares two layers of the same name; their trees too when COUNTER is given (the layer file differs). */
 async function compareLayer(
@@ -64,22 +77,26 @@ async function compareLayer(
   counter: LayersComparison | null,
 ): Promise<LayerDiff | null> {
   const changes = changedFields(layerFields(x), layerFields(y));
-  const before = await readPackages(a, x);
-  const after = await readPackages(b, y);
-  const packages = before && after ? comparePackages(before, after) : null;
+  const before = await readManifest(a, x);
+  const after = await readManifest(b, y);
+  let packages = before && after ? comparePackages(before, after) : null;
+  let packagesFrom: PackagesSource | null = packages ? 'manifest' : null;
   let files: LayerFilesDiff | null = null;
   if (counter && x.superblock && y.superblock) {
-    const compared = await compareLayerFiles(
-      { file: a.image.path, offset: x.lba * SECTOR },
-      { file: b.image.path, offset: y.lba * SECTOR },
-    );
-    files = compared.files;
-    counter.bytesRead.a += compared.bytesReadA;
-    counter.bytesRead.b += compared.bytesReadB;
+    await using left = await openSquashfs(a.image.path, x.lba * SECTOR);
+    await using right = await openSquashfs(b.image.path, y.lba * SECTOR);
+    files = compareLayerTrees(left, right);
+    if (!packages) {
+      const statusA = await readDpkgStatus(left);
+      const statusB = statusA && (await readDpkgStatus(right));
+      if (statusA && statusB) [packages, packagesFrom] = [comparePackages(statusA, statusB), 'dpkg-status'];
+    }
+    counter.bytesRead.a += left.bytesRead;
+    counter.bytesRead.b += right.bytesRead;
   }
   const filesDiffer = files !== null && files.added.length + files.removed.length + files.changed.length > 0;
   if (!changes.length && !(packages && isPackagesDifferent(packages)) && !filesDiffer) return null;
-  return { name: x.name, status: 'changed', changes, packages, files };
+  return { name: x.name, status: 'changed', changes, packages, packagesFrom, files };
 }
 
 function layerFields(layer: LayerInfo) {
@@ -93,9 +110,25 @@ function layerFields(layer: LayerInfo) {
   };
 }
 
-async function readPackages(side: LayerSide, layer: LayerInfo): Promise<Map<string, string> | null> {
+async function readManifest(side: LayerSide, layer: LayerInfo): Promise<Map<string, string> | null> {
   const layout = layoutNamed(side.report.layout);
   if (!layout || !layer.manifest) return null;
   const text = await side.image.readText(layout.packagesSidecar(layer.path));
   return text === null ? null : parsePackageList(text);
+}
+
+/** The packages of a layer's own /var/lib/dpkg/status; null when the layer does not hold that file. */
+async function readDpkgStatus(image: SquashfsImage): Promise<Map<string, string> | null> {
+  const status = findFile(image, ['var', 'lib', 'dpkg', 'status']);
+  return status && parseDpkgStatus(Buffer.from(await image.readFile(status)).toString('utf8'));
+}
+
+function findFile(image: SquashfsImage, names: readonly string[]): FileNode | null {
+  let node: SquashfsNode = image.root;
+  for (const name of names) {
+    const next: SquashfsNode | undefined = node.type === 'dir' ? node.entries.get(name) : undefined;
+    if (!next) return null;
+    node = next;
+  }
+  return node.type === 'file' ? node : null;
 }

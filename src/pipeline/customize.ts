@@ -13,6 +13,7 @@ import { runMksquashfs } from '../tools/squashfs.ts';
 import { hasLiveBootScripts, type LiveBootFiles, saveLiveBootFiles } from './boot-files.ts';
 import { checkShadowing } from './shadowing.ts';
 import { cleanUpper, RESTORED_FILES, saveUpperStates } from './cleanup.ts';
+import { removeCopiedUpLeftovers } from './copy-up.ts';
 import type { LayerPlan } from './plan.ts';
 import { makeBlockReuseLayer } from './repack.ts';
 import type { MediumLayout } from '../distro/layouts/index.ts';
@@ -65,13 +66,14 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
   let upper: string;
   const snapshotSkip = ['/proc', '/sys', '/dev', '/run'];
   const elapsed = makeLapTimer();
+  const ancestors = plan.ancestors.map((a) => rebase(a, context.rebuilt));
   {
     await using mounts = await MountStack.open(workDir.root);
     const ws = await openLayerWorkspace({
       dir: workDir.layer(name),
       lowerMountPoint: (lower) => workDir.lower(lower),
       target: plan.extent,
-      ancestors: plan.ancestors.map((a) => rebase(a, context.rebuilt)),
+      ancestors,
       mounts,
       signal,
       onProgress: context.progress,
@@ -88,12 +90,13 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     const liveBootScripts = await hasLiveBootScripts(ws.root);
     await mounts.unmountAll();
     const after = await readTreeSnapshot(upper, snapshotSkip);
-    const cleaned = await cleanUpper(upper, before, after, states);
+    const leftovers = await cleanUpper(upper, before, after, states);
+    const copiedUp = await removeCopiedUpLeftovers(upper, before, after, ancestors);
+    const cleaned = [...leftovers, ...copiedUp.removed];
     const unchanged = identities && unchangedFiles(identities, await readFileIdentities(upper, snapshotSkip));
-    // Files put back as they were (resolv.conf...) and build leftovers removed are not changes.
-    const changed = diffSnapshots(before, after).changed.filter(
-      (path) => !cleaned.includes(path) && !RESTORED_FILES.includes(path),
-    );
+    // Files put back as they were (resolv.conf, lock file times) and build leftovers removed are not changes.
+    const notChanges = new Set([...cleaned, ...RESTORED_FILES, ...copiedUp.restored]);
+    const changed = diffSnapshots(before, after).changed.filter((path) => !notChanges.has(path));
     const shadowed = await findShadowed(plan, changed, workDir, mounts);
     await mounts.unmountAll();
     checkShadowing(plan, shadowed);

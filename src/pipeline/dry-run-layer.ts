@@ -10,6 +10,7 @@ import { RESTORED_FILES, TRANSIENT } from './cleanup.ts';
 import type { BuildPlan, LayerPlan } from './plan.ts';
 import type { WorkDir } from './work-dir.ts';
 import { APT_CLEAN } from './customize.ts';
+import { renderCopyUpBefore, renderCopyUpCleanup } from './dry-run-copy-up.ts';
 
 /**
  * One layer of the build as shell lines, for --dry-run: the same argv the build runs (unpack,
@@ -42,6 +43,7 @@ export function renderLayer(plan: BuildPlan, layer: LayerPlan, workDir: WorkDir)
         ]
       : []),
     ...saveStates(upper, state),
+    ...renderCopyUpBefore(upper, state),
     ...openChroot(root, state),
     ...layer.recipe.steps.flatMap((step) => {
       const { definition, params } = stepOf(step);
@@ -50,14 +52,13 @@ export function renderLayer(plan: BuildPlan, layer: LayerPlan, workDir: WorkDir)
     ...renderStepPlan({ actions: [{ kind: 'chroot', argv: APT_CLEAN }] }, root),
     ...renderManifest(layer, root, lowerView, workDir),
     ...closeChroot(root, state),
-    ...[
-      ...lowers.map((l) => l.at),
-      ...(lowers.length > 1 ? [lowerView as string] : []),
-      ...(lowers.length ? [root] : []),
-    ]
+    ...(lowers.length ? [sh(umountArgv(root))] : []),
+    ...cleanUpper(upper, state),
+    // The build's copy-up clean-up reads the layers below: before they are unmounted.
+    ...renderCopyUpCleanup(upper, lowerView, state),
+    ...[...lowers.map((l) => l.at), ...(lowers.length > 1 ? [lowerView as string] : [])]
       .reverse()
       .map((target) => sh(umountArgv(target))),
-    ...cleanUpper(upper, state),
     sh(['mkdir', '-p', join(workDir.newFile(layer.isoPaths.squashfs), '..')]),
     `du -sx --block-size=1 ${q(upper)} | cut -f1 > ${q(workDir.newFile(layer.isoPaths.size))}`,
     ...(layer.repack === 'reuse'

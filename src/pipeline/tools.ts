@@ -12,6 +12,8 @@ import type { BuildPlan } from './plan.ts';
 export function parseNeededPrograms(plan: Pick<BuildPlan, 'layers' | 'sign' | 'recipeVerify'>): string[] {
   const programs = ['xorriso'];
   if (plan.layers.length) programs.push('unsquashfs', 'mksquashfs', 'mount', 'umount', 'chroot');
+  // An upper layer's cleanup reads the xattrs of the directories the session copied up.
+  if (plan.layers.some((layer) => layer.ancestors.length > 0)) programs.push('getfattr');
   if (plan.sign) programs.push('gpg');
   if (plan.recipeVerify?.boot.length) programs.push('qemu-system-x86_64');
   return programs;

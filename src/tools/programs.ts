@@ -43,6 +43,13 @@ export const PROGRAMS: readonly ProgramSpec[] = [
     purpose: 'unpack squashfs layers',
   },
   {
+    name: 'getfattr',
+    aptPackage: 'attr',
+    versionArgs: ['--version'],
+    versionPattern: /getfattr (\d+\.\d+\.\d+)/,
+    purpose: "tell overlay-opaque directories in an upper layer from the session's copy-ups",
+  },
+  {
     name: 'gpg',
     aptPackage: 'gnupg',
     versionArgs: ['--version'],

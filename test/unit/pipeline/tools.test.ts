@@ -3,9 +3,11 @@ import { ExitCode, MissingToolError } from '../../../src/errors.ts';
 import { checkBuildTools, checkTerminalSteps, parseNeededPrograms } from '../../../src/pipeline/tools.ts';
 import { RecipeError } from '../../../src/errors.ts';
 
-const PLAN = { layers: [{}], sign: undefined, recipeVerify: undefined } as unknown as Parameters<
-  typeof checkBuildTools
->[0];
+const PLAN = {
+  layers: [{ ancestors: [] }],
+  sign: undefined,
+  recipeVerify: undefined,
+} as unknown as Parameters<typeof checkBuildTools>[0];
 const savedPath = process.env.PATH;
 
 afterEach(() => {
@@ -25,6 +27,8 @@ describe('build tools', () => {
     const signed = { ...PLAN, sign: { key: 'ABCDEF0123456789' }, recipeVerify: { boot: ['bios'] } };
     expect(parseNeededPrograms(signed)).toContain('gpg');
     expect(parseNeededPrograms(signed)).toContain('qemu-system-x86_64');
+    const upper = { ...PLAN, layers: [{ ancestors: [{ name: 'base' }] }] } as unknown as typeof PLAN;
+    expect(parseNeededPrograms(upper).at(-1)).toBe('getfattr');
   });
 
   it('finds them on this machine', async () => {

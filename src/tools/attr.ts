@@ -1,0 +1,16 @@
+import { runCommand } from './exec.ts';
+
+/**
+ * The extended attribute names of PATH (all namespaces, trusted.* too when run as root), read
+ * with getfattr without following a symlink: how an overlay upper dir marks opaque directories.
+ */
+export async function runGetfattrNames(path: string, signal?: AbortSignal): Promise<string[]> {
+  const argv = ['getfattr', '--absolute-names', '--no-dereference', '-m', '-', '--', path];
+  const { stdout } = await runCommand(argv, { signal });
+  return parseGetfattrNames(stdout);
+}
+
+/** getfattr's names-only output for one path: a "# file: PATH" line, then one name a line. */
+export function parseGetfattrNames(text: string): string[] {
+  return text.split('\n').filter((line) => line && !line.startsWith('# file: '));
+}
