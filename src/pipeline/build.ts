@@ -13,6 +13,7 @@ import {
 } from '../safety/space.ts';
 import { openLogFile } from '../ui/log.ts';
 import { StageRunner, type StageTiming } from '../ui/stages.ts';
+import { DEFAULT_CACHE_LIMIT, LayerCache, layerCacheDir, parseSize } from './layer-cache.ts';
 import type { VerifyReport } from '../verify/verify.ts';
 import type { LayerResult } from './customize.ts';
 import { makeDryRunScript } from './dry-run.ts';
@@ -35,6 +36,8 @@ export interface BuildOptions {
   quiet?: boolean;
   /** Keep the unpacked layers after the build, for inspection. */
   keepWorkDir?: boolean;
+  /** Customize every layer, neither reading nor filling the layer cache. */
+  noCache?: boolean;
   signal?: AbortSignal;
   onNotice?: (line: string) => void;
 }
@@ -98,7 +101,13 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   let built: Awaited<ReturnType<typeof runBuildStages>>;
   try {
     built = await runBuildStages(
-      { plan, workDir, tempPath: output.tempPath, signal: options.signal },
+      {
+        plan,
+        workDir,
+        tempPath: output.tempPath,
+        signal: options.signal,
+        cache: options.noCache ? undefined : openLayerCache(loaded.recipe.cacheLimit),
+      },
       stages,
     );
   } finally {
@@ -106,6 +115,17 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   }
   await output.commit();
   return { plan, output: plan.output, ...built, timings: stages.timings };
+}
+
+/** The layer cache with its limit: the recipe's cacheLimit, else ISOFORGE_CACHE_LIMIT, else 20 GiB. */
+function openLayerCache(recipeLimit: string | undefined): LayerCache {
+  const env = process.env.ISOFORGE_CACHE_LIMIT;
+  const limit = recipeLimit
+    ? parseSize(recipeLimit, 'cacheLimit')
+    : env
+      ? parseSize(env, 'ISOFORGE_CACHE_LIMIT')
+      : DEFAULT_CACHE_LIMIT;
+  return new LayerCache(layerCacheDir(), limit);
 }
 
 /** The unpacked layers and new files of a build; the log and lock stay. Never through a mount. */

@@ -32,6 +32,10 @@ export interface LayerResult {
   shadowed: { path: string; layer: string }[];
   /** A new kernel and initrd for the medium itself (casper/vmlinuz, casper/initrd), when the build made one. */
   liveBoot?: LiveBootFiles;
+  /** Taken from the layer cache (layer-cache.ts) instead of customized again. */
+  cached?: boolean;
+  /** The layer cache's key for this result; layers above fold it into theirs. */
+  cacheKey?: string;
 }
 
 export interface CustomizeContext {
@@ -48,6 +52,8 @@ export interface CustomizeContext {
   rebuilt: ReadonlyMap<string, string>;
   /** Steps the build adds after the recipe's own (the pool key's `file`). */
   extraSteps?: readonly RecipeStep[];
+  /** Reproducible builds: new file times in the layer are clamped to it (mksquashfs). */
+  sourceDateEpoch?: number;
 }
 
 export function rebase(extent: LayerExtent, rebuilt: ReadonlyMap<string, string>): LayerExtent {
@@ -108,7 +114,11 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     const squashfs = workDir.newFile(plan.isoPaths.squashfs);
     await mkdir(dirname(squashfs), { recursive: true });
     const sizeBytes = await runDuBytes(upper, signal);
-    await runMksquashfs(upper, squashfs, plan.compression, { signal, onProgress: context.progress });
+    await runMksquashfs(upper, squashfs, plan.compression, {
+      signal,
+      onProgress: context.progress,
+      sourceDateEpoch: context.sourceDateEpoch,
+    });
     const squashfsBytes = (await stat(squashfs)).size;
     context.say(`cleaned, checked and packed in ${elapsed()}`);
     const manifest = plan.ancestors.length ? makeManifestDelta(lowerManifest, fullManifest) : fullManifest;

@@ -12,7 +12,9 @@ import { keepUnverified, unverifiedPathFor } from '../safety/atomic.ts';
 import type { StageReporter, StageRunner } from '../ui/stages.ts';
 import { describeCheck, type VerifyReport, verifyIso } from '../verify/verify.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
-import { customizeLayer, type LayerResult, rebase } from './customize.ts';
+import { customizeOrReuse } from './cached-customize.ts';
+import { type LayerResult, rebase } from './customize.ts';
+import type { LayerCache } from './layer-cache.ts';
 import { buildPool, poolKeyStep } from './medium-pool.ts';
 import { writeMediumChanges } from './medium.ts';
 import { makeMetadataChanges } from './metadata.ts';
@@ -26,6 +28,8 @@ export interface StageInputs {
   /** Where the new ISO is written; renamed to the output only after every stage passed. */
   tempPath: string;
   signal?: AbortSignal;
+  /** Finished layers from earlier builds; undefined with --no-cache. */
+  cache?: LayerCache;
 }
 
 /**
@@ -39,7 +43,13 @@ export async function runBuildStages(
   const { plan } = inputs;
   const signer = plan.sign
     ? await stages.run('prepare the signing key', (reporter) =>
-        makeSigner(plan.sign as NonNullable<BuildPlan['sign']>, plan.recipeDir, reporter.say, inputs.signal),
+        makeSigner(
+          plan.sign as NonNullable<BuildPlan['sign']>,
+          plan.recipeDir,
+          reporter.say,
+          inputs.signal,
+          plan.sourceDateEpoch,
+        ),
       )
     : undefined;
   const poolKey = plan.pool && signer ? await poolKeyStep(signer, inputs.signal) : undefined;
@@ -48,7 +58,11 @@ export async function runBuildStages(
     const extraSteps = layer.trustsPoolKey && poolKey ? [poolKey] : [];
     layers.push(
       await stages.run(`customize layer ${layer.layer.name}`, (reporter) =>
-        customizeLayer(layer, { ...customizeContext(inputs, layers, reporter), extraSteps }),
+        customizeOrReuse(layer, customizeContext(inputs, layers, reporter), {
+          cache: inputs.cache,
+          done: layers,
+          extraSteps,
+        }),
       ),
     );
   }
@@ -81,6 +95,7 @@ export async function runBuildStages(
       changes,
       bootSetup: inputs.plan.bootSetup,
       original: inputs.plan.original,
+      sourceDateEpoch: inputs.plan.sourceDateEpoch,
       signal: inputs.signal,
       onProgress: reporter.progress,
     }),
@@ -102,6 +117,7 @@ function customizeContext(inputs: StageInputs, done: readonly LayerResult[], rep
     signal: inputs.signal,
     say: reporter.say,
     progress: reporter.progress,
+    sourceDateEpoch: inputs.plan.sourceDateEpoch,
     // Upper layers of the same build stack on the layers it already rebuilt.
     rebuilt: new Map(done.map((result) => [result.name, result.squashfs])),
   };

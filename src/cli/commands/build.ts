@@ -12,6 +12,7 @@ interface BuildCliOptions {
   force?: boolean;
   dryRun?: boolean;
   keepWorkdir?: boolean;
+  cache: boolean;
   bootSetup?: 'replay' | 'explicit';
   json?: boolean;
 }
@@ -26,6 +27,7 @@ export function registerBuild(program: Command, context: CliContext): void {
     .option('--workdir <dir>', 'where layers are unpacked and mounted', DEFAULT_WORK_DIR)
     .option('-f, --force', 'replace the output if it exists')
     .option('--keep-workdir', 'keep the unpacked layers in the work directory after the build')
+    .option('--no-cache', 'customize every layer again: neither reuse nor store finished layers')
     .option('--dry-run', 'print the plan as the shell commands a person could run by hand')
     .addOption(
       new Option(
@@ -43,6 +45,7 @@ export function registerBuild(program: Command, context: CliContext): void {
         force: options.force,
         dryRun: options.dryRun,
         keepWorkDir: options.keepWorkdir,
+        noCache: !options.cache,
         bootSetup: options.bootSetup,
         quiet: options.json,
         signal: context.signal,
@@ -51,7 +54,16 @@ export function registerBuild(program: Command, context: CliContext): void {
       if (result.dryRun) process.stdout.write(result.dryRun);
       else if (options.json)
         process.stdout.write(
-          `${JSON.stringify({ output: result.output, verify: result.verify, timings: result.timings }, null, 2)}\n`,
+          `${JSON.stringify(
+            {
+              output: result.output,
+              layers: result.layers.map((l) => ({ name: l.name, cached: l.cached ?? false, key: l.cacheKey })),
+              verify: result.verify,
+              timings: result.timings,
+            },
+            null,
+            2,
+          )}\n`,
         );
       else process.stdout.write(formatBuildSummary(result));
     });
@@ -68,6 +80,7 @@ function formatBuildSummary(result: BuildResult): string {
       : formatTable([
           [
             'layer',
+            'from',
             'squashfs before',
             'squashfs after',
             'unpacked before',
@@ -78,6 +91,7 @@ function formatBuildSummary(result: BuildResult): string {
             const before = layer.plan.layer;
             return [
               layer.name,
+              layer.cached ? 'cache' : 'built',
               formatBytes(before.sizeBytes),
               formatBytes(layer.squashfsBytes),
               // Debian live and some casper media record no unpacked size: say so rather than "0 B".
