@@ -98,16 +98,11 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   });
   await removeScratch(workDir);
   const stages = new StageRunner({ quiet: options.quiet });
+  const cache = options.noCache ? undefined : openLayerCache(loaded.recipe.cacheLimit);
   let built: Awaited<ReturnType<typeof runBuildStages>>;
   try {
     built = await runBuildStages(
-      {
-        plan,
-        workDir,
-        tempPath: output.tempPath,
-        signal: options.signal,
-        cache: options.noCache ? undefined : openLayerCache(loaded.recipe.cacheLimit),
-      },
+      { plan, workDir, tempPath: output.tempPath, signal: options.signal, cache },
       stages,
     );
   } finally {

@@ -36,7 +36,9 @@ export async function customizeOrReuse(
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const name = plan.layer.name;
   if (!key) {
-    context.say(`layer ${name}: not cached (a shell step: what is typed there is no input the cache can see)`);
+    context.say(
+      `layer ${name}: not cached (a shell step: what is typed there is no input the cache can see)`,
+    );
     return customizeLayer(plan, { ...context, extraSteps });
   }
   const hit = await cache.restore(key, plan, context.workDir);

@@ -114,11 +114,8 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     const squashfs = workDir.newFile(plan.isoPaths.squashfs);
     await mkdir(dirname(squashfs), { recursive: true });
     const sizeBytes = await runDuBytes(upper, signal);
-    await runMksquashfs(upper, squashfs, plan.compression, {
-      signal,
-      onProgress: context.progress,
-      sourceDateEpoch: context.sourceDateEpoch,
-    });
+    const pack = { signal, onProgress: context.progress, sourceDateEpoch: context.sourceDateEpoch };
+    await runMksquashfs(upper, squashfs, plan.compression, pack);
     const squashfsBytes = (await stat(squashfs)).size;
     context.say(`cleaned, checked and packed in ${elapsed()}`);
     const manifest = plan.ancestors.length ? makeManifestDelta(lowerManifest, fullManifest) : fullManifest;

@@ -1,5 +1,16 @@
 import { constants } from 'node:fs';
-import { copyFile, link, mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  copyFile,
+  link,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError, LockedError } from '../errors.ts';
 import { acquireWorkLock } from '../safety/lock.ts';
@@ -19,7 +30,9 @@ export function layerCacheDir(): string {
 export function parseSize(text: string, what: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(text.trim());
   if (!match) {
-    throw new InputError(`${what}: '${text}' is not a size`, { hint: 'write it like 20G, 512M or 1073741824' });
+    throw new InputError(`${what}: '${text}' is not a size`, {
+      hint: 'write it like 20G, 512M or 1073741824',
+    });
   }
   const power = ' KMGT'.indexOf((match[2] || ' ').toUpperCase());
   return Math.round(Number(match[1]) * 1024 ** power);
@@ -94,7 +107,8 @@ export class LayerCache {
     await this.locked(async () => {
       await rm(join(this.dir, key), { recursive: true, force: true });
       await rename(draft, join(this.dir, key));
-      for (const evicted of await this.evict(key)) say(`layer cache: evicted ${evicted} (least recently used)`);
+      for (const evicted of await this.evict(key))
+        say(`layer cache: evicted ${evicted} (least recently used)`);
     });
   }
 

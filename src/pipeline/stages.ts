@@ -42,27 +42,16 @@ export async function runBuildStages(
 ): Promise<{ layers: LayerResult[]; verify: VerifyReport }> {
   const { plan } = inputs;
   const signer = plan.sign
-    ? await stages.run('prepare the signing key', (reporter) =>
-        makeSigner(
-          plan.sign as NonNullable<BuildPlan['sign']>,
-          plan.recipeDir,
-          reporter.say,
-          inputs.signal,
-          plan.sourceDateEpoch,
-        ),
-      )
+    ? await stages.run('prepare the signing key', (reporter) => prepareSigner(inputs, reporter))
     : undefined;
   const poolKey = plan.pool && signer ? await poolKeyStep(signer, inputs.signal) : undefined;
   const layers: LayerResult[] = [];
   for (const layer of plan.layers) {
     const extraSteps = layer.trustsPoolKey && poolKey ? [poolKey] : [];
+    const cacheContext = { cache: inputs.cache, done: layers, extraSteps };
     layers.push(
       await stages.run(`customize layer ${layer.layer.name}`, (reporter) =>
-        customizeOrReuse(layer, customizeContext(inputs, layers, reporter), {
-          cache: inputs.cache,
-          done: layers,
-          extraSteps,
-        }),
+        customizeOrReuse(layer, customizeContext(inputs, layers, reporter), cacheContext),
       ),
     );
   }
@@ -106,6 +95,13 @@ export async function runBuildStages(
   for (const mode of inputs.plan.recipeVerify?.boot ?? [])
     await stages.run(`boot-test ${mode}`, (reporter) => bootTestOutput(inputs, mode, reporter));
   return { layers, verify };
+}
+
+/** The recipe's key made ready; signatures carry SOURCE_DATE_EPOCH as their time when it is set. */
+function prepareSigner(inputs: StageInputs, reporter: StageReporter) {
+  const { plan } = inputs;
+  const sign = plan.sign as NonNullable<BuildPlan['sign']>;
+  return makeSigner(sign, plan.recipeDir, reporter.say, inputs.signal, plan.sourceDateEpoch);
 }
 
 function customizeContext(inputs: StageInputs, done: readonly LayerResult[], reporter: StageReporter) {

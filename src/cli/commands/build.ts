@@ -57,7 +57,11 @@ export function registerBuild(program: Command, context: CliContext): void {
           `${JSON.stringify(
             {
               output: result.output,
-              layers: result.layers.map((l) => ({ name: l.name, cached: l.cached ?? false, key: l.cacheKey })),
+              layers: result.layers.map((l) => ({
+                name: l.name,
+                cached: l.cached ?? false,
+                key: l.cacheKey,
+              })),
               verify: result.verify,
               timings: result.timings,
             },
