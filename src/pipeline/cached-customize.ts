@@ -1,9 +1,9 @@
+import { join } from 'node:path';
 import type { RecipeStep } from '../steps/registry.ts';
 import { customizeLayer, type CustomizeContext, type LayerResult } from './customize.ts';
 import type { LayerCache } from './layer-cache.ts';
 import { makeLayerKey } from './layer-key.ts';
 import type { LayerPlan } from './plan.ts';
-import { join } from 'node:path';
 
 export interface LayerCacheContext {
   /** Undefined with --no-cache: every layer is customized. */
