@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.ts';
 import { acquireWorkLock } from '../../src/safety/lock.ts';
 import { runIsoforge } from '../support/cli.ts';
+import { listLayerDifferences } from '../support/layer.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
 const BASE = 'ubuntu-server-minimal';
@@ -51,10 +52,15 @@ async function sha256(file: string): Promise<string> {
     .digest('hex');
 }
 
-/** The files two ISOs differ in, as `isoforge diff` names them: what a failing comparison shows. */
+/** What two ISOs differ in: the medium's files (`isoforge diff`), then the entries of each layer. */
 async function describeDifference(a: string, b: string): Promise<string> {
   const diff = await runIsoforge(['diff', join(dir, a), join(dir, b)]);
-  return `${a} and ${b} differ:\n${diff.stdout}${diff.stderr}`;
+  const layers = [];
+  for (const layer of [BASE, TOP]) {
+    const entries = await listLayerDifferences(join(dir, a), join(dir, b), layer);
+    layers.push(`${layer}: ${entries.length ? `\n${entries.join('\n')}` : 'the same entries'}`);
+  }
+  return `${a} and ${b} differ:\n${diff.stdout}${diff.stderr}\n${layers.join('\n')}`;
 }
 
 const cachedOf = (json: BuildJson) => Object.fromEntries(json.layers.map((l) => [l.name, l.cached]));
