@@ -174,15 +174,20 @@ async function main(): Promise<void> {
       compression: `${fixture.compression.algorithm}, ${fixture.compression.blockSize / 1024} KiB blocks`,
       modes,
     });
+    // Written after each fixture: a long run stopped in the next one keeps what it measured.
+    await writeResults(results, argument('write', 'yes') === 'yes');
   }
+}
+
+/** Prints the section; with WRITE, stores the results file and rewrites the README section. */
+async function writeResults(results: BenchResults, write: boolean): Promise<void> {
   results.loadAverage.end = loadavg()[0] ?? 0;
   const section = renderBenchSection(results);
   process.stdout.write(`${section}\n`);
-  if (argument('write', 'yes') === 'yes') {
-    await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
-    const readme = await readFile('README.md', 'utf8');
-    await writeFile('README.md', replaceSection(readme, section));
-  }
+  if (!write) return;
+  await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  const readme = await readFile('README.md', 'utf8');
+  await writeFile('README.md', replaceSection(readme, section));
 }
 
 /** The README's `<!-- bench:remaster -->` section, rewritten from the results. */
