@@ -41,7 +41,13 @@ export async function makeLayerKey(plan: LayerPlan, inputs: LayerKeyInputs): Pro
     layer: { name: plan.layer.name, isoPaths: plan.isoPaths, bytes: await identity(plan.extent) },
     ancestors: await Promise.all(plan.ancestors.map(async (a) => [a.name, await identity(a)])),
     above: await Promise.all(plan.above.map(async (a) => [a.name, await identity(a)])),
-    recipe: { steps, compression: plan.compression, trustsPoolKey: plan.trustsPoolKey },
+    // allowShadowed too: the shadowing check runs only when a layer is customized.
+    recipe: {
+      steps,
+      compression: plan.compression,
+      allowShadowed: plan.recipe.allowShadowed,
+      trustsPoolKey: plan.trustsPoolKey,
+    },
     files: await hashStepInputs(steps, inputs.recipeDir),
     sourceDateEpoch: inputs.sourceDateEpoch ?? null,
   };
