@@ -44,12 +44,8 @@ function stageRows(label: string, stages: Record<string, number>): string[][] {
 
 function describeMode(mode: ModeResult): string {
   const target = TARGETS[mode.mode];
-  const verdict = (value: number, limit: number | undefined) =>
-    limit === undefined
-      ? ''
-      : value <= limit
-        ? ` (target <= ${limit}: met)`
-        : ` (target <= ${limit}: NOT met)`;
+  const verdict = (value: number, limit: number | undefined, shown = String(limit)) =>
+    limit === undefined ? '' : ` (target <= ${shown}: ${value <= limit ? 'met' : 'NOT met'})`;
   const table = formatTable([
     ['sequence', 'stage', 'median seconds'],
     ...stageRows('manual', mode.manual),
@@ -59,7 +55,7 @@ function describeMode(mode: ModeResult): string {
     `${mode.mode} (${mode.runs.manual} manual, ${mode.runs.isoforge} isoforge runs${mode.pageCacheDropped ? ', page cache dropped before each' : ', page cache NOT dropped'}):`,
     table,
     `ratio isoforge/manual (median wall time): ${mode.ratio.toFixed(3)}${verdict(mode.ratio, target?.ratio)}`,
-    `isoforge overhead (wall minus external programs): ${(mode.overhead * 100).toFixed(1)}%${verdict(mode.overhead, target?.overhead)}`,
+    `isoforge overhead (wall minus external programs): ${(mode.overhead * 100).toFixed(1)}%${verdict(mode.overhead, target?.overhead, `${(target?.overhead ?? 0) * 100}%`)}`,
     `peak extra disk: manual ${mib(mode.peakDiskBytes.manual)}, isoforge ${mib(mode.peakDiskBytes.isoforge)}`,
   ].join('\n');
 }
