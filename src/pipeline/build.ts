@@ -98,7 +98,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   });
   await removeScratch(workDir);
   const stages = new StageRunner({ quiet: options.quiet });
-  const cache = options.noCache ? undefined : openLayerCache(loaded.recipe.cacheLimit);
+  const noCache = options.noCache || Boolean(process.env.ISOFORGE_NO_CACHE);
+  const cache = noCache ? undefined : openLayerCache(loaded.recipe.cacheLimit);
   let built: Awaited<ReturnType<typeof runBuildStages>>;
   try {
     built = await runBuildStages(

@@ -38,7 +38,7 @@ interface BuildJson {
 async function build(recipe: string, out: string, ...flags: string[]) {
   const result = await runIsoforge(
     ['build', join(dir, recipe), '--out', join(dir, out), '--workdir', join(dir, 'work'), '--json', ...flags],
-    { env: { SOURCE_DATE_EPOCH: EPOCH, ISOFORGE_CACHE_DIR: cacheDir } },
+    { env: { SOURCE_DATE_EPOCH: EPOCH, ISOFORGE_CACHE_DIR: cacheDir, ISOFORGE_NO_CACHE: '' } },
   );
   expect(result.stderr + result.stdout, 'build failed').toContain('"output"');
   expect(result.exitCode).toBe(0);
