@@ -1,188 +1,205 @@
 /**
- * The seed guide's manual command sequence against `isoforge build`, same customization and same
- * compression, on the same sample ISO, alternating, 3 runs each. Prints the median wall time of
- * each stage, the isoforge/manual ratio, isoforge's own overhead (wall time minus time inside the
- * programs it runs, from build.log) and the peak extra disk use of each.
- * Run as root: npx tsx bench/remaster.ts
+ * npm run bench:remaster [-- --rounds N] [-- --fixtures sample,live]: the seed guide's manual
+ * sequence against `isoforge build` with the same customization and compression, per mode (full
+ * repack, unchanged rebuild, block reuse), in the order manual, isoforge,
+ * isoforge, manual per round, the page cache dropped before each run. Prints per-stage medians,
+ * the isoforge/manual ratio, isoforge's own overhead and the peak extra disk; writes
+ * docs/bench-remaster.json and the README's `bench:remaster` section from it (`--readme-only`
+ * re-renders that section from the stored file). Run as root.
  */
-import { mkdir, mkdtemp, readFile, rm, statfs, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { layoutNamed } from '../src/distro/layouts/index.ts';
 import { inspectIso } from '../src/inspect/inspect.ts';
 import { splitMkisofsLines } from '../src/output/write-iso.ts';
 import { cacheDir } from '../src/sample/cache.ts';
-import { makeSampleIso } from '../src/sample/index.ts';
+import { ensureCachedSampleIso } from '../src/sample/index.ts';
 import { runCommand } from '../src/tools/exec.ts';
-import { formatTable } from '../src/ui/table.ts';
+import { BOOKWORM_HYBRID, liveBuildCacheDir } from '../test/support/live-build.ts';
+import { renderBenchSection, type BenchResults, type ModeResult } from './remaster-report.ts';
+import {
+  dropPageCache,
+  type Fixture,
+  isoforgeRun,
+  manualRun,
+  type Mode,
+  peakDirBytes,
+  type Timings,
+  writeRecipe,
+} from './remaster-runs.ts';
 
-const LAYER = 'ubuntu-server-minimal';
-const SCRIPT =
-  'dd if=/dev/urandom of=/opt/bench.bin bs=1M count=16 status=none; echo bench > /opt/bench-release';
-const RUNS = 3;
+/** The isoforge modes: block reuse (the default repack), a full mksquashfs, and a rebuild from the layer cache. */
+const MODES: Mode[] = [
+  { name: 'block reuse', flags: ['--no-cache'], recipeExtra: '    repack: reuse\n', primeCache: false },
+  { name: 'full repack', flags: ['--no-cache'], recipeExtra: '    repack: full\n', primeCache: false },
+  { name: 'unchanged rebuild', flags: [], recipeExtra: '', primeCache: true },
+];
 
-type Timings = Record<string, number>;
+const RESULTS_FILE = 'docs/bench-remaster.json';
 
-async function timed<T>(timings: Timings, stage: string, work: () => Promise<T>): Promise<T> {
-  const started = performance.now();
-  try {
-    return await work();
-  } finally {
-    timings[stage] = (timings[stage] ?? 0) + (performance.now() - started) / 1000;
-  }
+function argument(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
 }
 
-/** Samples the file system's used bytes while WORK runs; returns the peak above the start. */
-async function peakExtraDisk<T>(dir: string, work: () => Promise<T>): Promise<[T, number]> {
-  const used = async () => {
-    const s = await statfs(dir);
-    return (s.blocks - s.bfree) * s.bsize;
-  };
-  const base = await used();
-  let peak = 0;
-  const timer = setInterval(() => void used().then((u) => (peak = Math.max(peak, u - base))), 200);
-  try {
-    return [await work(), peak];
-  } finally {
-    clearInterval(timer);
-  }
-}
-
-async function manualRun(iso: string, dir: string, mkisofs: string[]): Promise<Timings> {
-  const t: Timings = {};
-  const tree = join(dir, 'live');
-  const root = join(dir, 'squashfs-root');
-  await timed(t, 'copy tree (rsync)', () =>
-    runCommand(['xorriso', '-osirrox', 'on', '-indev', iso, '-extract', '/', tree]),
-  );
-  await runCommand(['chmod', '-R', 'u+w', tree]);
-  const layer = join(tree, 'casper', `${LAYER}.squashfs`);
-  await timed(t, 'unsquashfs', () => runCommand(['unsquashfs', '-d', root, layer]));
-  await timed(t, 'chroot', async () => {
-    for (const fs of ['proc', 'sys', 'dev']) await runCommand(['mount', '--bind', `/${fs}`, join(root, fs)]);
-    try {
-      await runCommand(['chroot', root, 'sh', '-ec', SCRIPT]);
-    } finally {
-      for (const fs of ['dev', 'sys', 'proc']) await runCommand(['umount', join(root, fs)]);
-    }
-  });
-  // The guide's 2.2.5: manifest with dpkg-query inside the chroot, size with du (isoforge does both too).
-  await timed(t, 'manifest + size', async () => {
-    const manifest = await runCommand(['chroot', root, 'dpkg-query', '-W']);
-    await writeFile(join(tree, 'casper', `${LAYER}.manifest`), manifest.stdout);
-    const du = await runCommand(['du', '-sx', '--block-size=1', root]);
-    await writeFile(join(tree, 'casper', `${LAYER}.size`), `${du.stdout.split('\t')[0]}\n`);
-  });
-  await rm(layer);
-  await timed(t, 'mksquashfs', () =>
-    runCommand(['mksquashfs', root, layer, '-noappend', '-comp', 'xz', '-b', '131072']),
-  );
-  await timed(t, 'xorriso', () =>
-    runCommand([
-      'xorriso',
-      '-as',
-      'mkisofs',
-      '-r',
-      '-o',
-      join(dir, 'manual.iso'),
-      ...mkisofs,
-      '-J',
-      '-joliet-long',
-      tree,
-    ]),
-  );
-  return t;
-}
-
-async function isoforgeRun(iso: string, dir: string): Promise<{ timings: Timings; overhead: number }> {
-  const recipe = join(dir, 'bench.yaml');
-  await writeFile(
-    recipe,
-    `input: ${iso}\noutput: ${join(dir, 'isoforge.iso')}\nlayers:\n  ${LAYER}:\n    compression: { algorithm: xz, blockSize: 131072 }\n    steps:\n      - run: "${SCRIPT}"\n`,
-  );
-  const workDir = join(dir, 'work');
-  const started = performance.now();
-  const { stdout } = await runCommand([
-    'node',
-    'bin/isoforge',
-    'build',
-    recipe,
-    '--workdir',
-    workDir,
-    '--json',
-  ]);
-  const wall = (performance.now() - started) / 1000;
-  const report = JSON.parse(stdout) as { timings: { title: string; seconds: number }[] };
-  const timings: Timings = {};
-  for (const stage of report.timings) timings[stage.title.replace(/ layer .*/, ' layer')] = stage.seconds;
-  timings.total = wall;
-  const log = await readFile(join(workDir, 'build.log'), 'utf8');
-  const external = log
-    .split('\n')
-    .filter((line) => line.includes('"durationMs"'))
-    .reduce((sum, line) => sum + (JSON.parse(line) as { durationMs: number }).durationMs / 1000, 0);
-  return { timings, overhead: (wall - external) / wall };
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? 0;
-}
-
-async function main(): Promise<void> {
-  const benchDir = join(cacheDir(), 'bench');
-  await mkdir(benchDir, { recursive: true });
-  const iso = join(benchDir, 'sample.iso');
-  await makeSampleIso({ out: iso, force: true });
+/** The fixture's layer, sidecars, compression and boot arguments, read from the ISO itself. */
+async function readFixture(name: string, iso: string, layerName: string): Promise<Fixture> {
+  const report = await inspectIso(iso);
+  const layer = report.layers.find((l) => l.name === layerName);
+  const layout = layoutNamed(report.layout);
+  if (!layer?.superblock || !layout) throw new Error(`${iso}: no readable layer ${layerName}`);
   const mkisofs = splitMkisofsLines(
-    (await inspectIso(iso)).mkisofsArgs.filter((l) => !l.startsWith('--modification-date')),
+    report.mkisofsArgs.filter((l) => !l.startsWith('--modification-date')),
   ).map((arg) =>
     arg.replace(
       /^--interval:appended_partition_(\d+)_start_\d+s_size_\d+d:all::$/,
       '--interval:appended_partition_$1:all::',
     ),
   );
+  return {
+    name,
+    iso,
+    layer: layerName,
+    layerPath: layer.path.replace(/^\//, ''),
+    manifestPath: layout.packagesSidecar(layer.path).replace(/^\//, ''),
+    sizePath: layout.sizeSidecar(layer.path).replace(/^\//, ''),
+    compression: { algorithm: layer.superblock.compression, blockSize: layer.superblock.blockSize },
+    mkisofs,
+  };
+}
+
+/** The sample always; the Debian live fixture of the real-ISO tests only when it is already built. */
+async function readFixtures(wanted: string[]): Promise<Fixture[]> {
+  const fixtures: Fixture[] = [];
+  if (wanted.includes('sample')) {
+    const { path } = await ensureCachedSampleIso({ secureBoot: false });
+    fixtures.push(await readFixture('sample', path, 'ubuntu-server-minimal'));
+  }
+  if (wanted.includes('live')) {
+    const iso = join(await liveBuildCacheDir(BOOKWORM_HYBRID), 'live.iso');
+    if (await stat(iso).catch(() => undefined))
+      fixtures.push(await readFixture(`Debian live (${BOOKWORM_HYBRID.name})`, iso, 'filesystem'));
+    else process.stderr.write(`bench: the Debian live fixture is not built (${iso}): skipped\n`);
+  }
+  return fixtures;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+function medians(runs: Timings[]): Record<string, number> {
+  const stages = [...new Set(runs.flatMap((r) => Object.keys(r)))];
+  return Object.fromEntries(stages.map((s) => [s, median(runs.map((r) => r[s] ?? 0))]));
+}
+
+/** One mode on one fixture: ROUNDS times manual, isoforge, isoforge, manual. */
+async function benchMode(
+  fixture: Fixture,
+  mode: Mode,
+  rounds: number,
+  benchDir: string,
+): Promise<ModeResult> {
+  const layerCache = join(benchDir, `cache-${fixture.name.replace(/\W+/g, '-')}`);
+  await runCommand(['rm', '-rf', '--one-file-system', layerCache]);
   const manual: Timings[] = [];
   const tool: Timings[] = [];
   const overheads: number[] = [];
   const disk = { manual: [] as number[], isoforge: [] as number[] };
-  for (let run = 0; run < RUNS; run++) {
-    for (const which of ['manual', 'isoforge'] as const) {
-      const dir = await mkdtemp(join(benchDir, `${which}-`));
-      if (which === 'manual') {
-        const [t, peak] = await peakExtraDisk(dir, async () => {
-          const started = performance.now();
-          const timings = await manualRun(iso, dir, mkisofs);
-          timings.total = (performance.now() - started) / 1000;
-          return timings;
-        });
-        manual.push(t);
+  let dropped = true;
+  if (mode.primeCache) {
+    const dir = await mkdtemp(join(benchDir, 'prime-'));
+    await isoforgeRun(await writeRecipe(fixture, mode, dir), dir, mode, layerCache);
+    await runCommand(['rm', '-rf', '--one-file-system', dir]);
+  }
+  for (let round = 0; round < rounds; round++) {
+    for (const side of ['manual', 'isoforge', 'isoforge', 'manual'] as const) {
+      const dir = await mkdtemp(join(benchDir, `${side}-`));
+      const recipe = await writeRecipe(fixture, mode, dir);
+      dropped = (await dropPageCache()) && dropped;
+      process.stderr.write(`bench: ${fixture.name}, ${mode.name}, round ${round + 1}: ${side}\n`);
+      if (side === 'manual') {
+        const [timings, peak] = await peakDirBytes(dir, () => manualRun(fixture, dir));
+        manual.push(timings);
         disk.manual.push(peak);
       } else {
-        const [r, peak] = await peakExtraDisk(dir, () => isoforgeRun(iso, dir));
-        tool.push(r.timings);
-        overheads.push(r.overhead);
+        const [run, peak] = await peakDirBytes(dir, () => isoforgeRun(recipe, dir, mode, layerCache));
+        tool.push(run.timings);
+        overheads.push(run.overhead);
         disk.isoforge.push(peak);
       }
       await runCommand(['rm', '-rf', '--one-file-system', dir]);
     }
   }
-  const rows = (label: string, runs: Timings[]) =>
-    Object.keys(runs[0] ?? {}).map((stage) => [
-      label,
-      stage,
-      median(runs.map((r) => r[stage] ?? 0)).toFixed(2),
-    ]);
-  process.stdout.write(
-    `${formatTable([['sequence', 'stage', 'median seconds'], ...rows('manual', manual), ...rows('isoforge', tool)])}\n\n`,
-  );
-  const ratio = median(tool.map((t) => t.total ?? 0)) / median(manual.map((t) => t.total ?? 0));
-  const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
-  process.stdout.write(`ratio isoforge/manual (median wall time): ${ratio.toFixed(2)}\n`);
-  process.stdout.write(
-    `isoforge overhead (wall minus external programs): ${(median(overheads) * 100).toFixed(1)}%\n`,
-  );
-  process.stdout.write(
-    `peak extra disk: manual ${mib(median(disk.manual))}, isoforge ${mib(median(disk.isoforge))}\n`,
-  );
+  const m = medians(manual);
+  const t = medians(tool);
+  return {
+    mode: mode.name,
+    runs: { manual: manual.length, isoforge: tool.length },
+    pageCacheDropped: dropped,
+    manual: m,
+    isoforge: t,
+    ratio: (t.total ?? 0) / (m.total ?? 1),
+    overhead: median(overheads),
+    peakDiskBytes: { manual: median(disk.manual), isoforge: median(disk.isoforge) },
+  };
 }
 
-await main();
+async function main(): Promise<void> {
+  const rounds = Number(argument('rounds', '1'));
+  const wanted = argument('fixtures', 'sample,live').split(',');
+  const benchDir = join(cacheDir(), 'bench');
+  await mkdir(benchDir, { recursive: true });
+  const fixtures = await readFixtures(wanted);
+  const results: BenchResults = {
+    measuredAt: new Date().toISOString(),
+    machine: `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'})`,
+    loadAverage: { start: loadavg()[0] ?? 0, end: 0 },
+    rounds,
+    fixtures: [],
+  };
+  for (const fixture of fixtures) {
+    const layer = (await inspectIso(fixture.iso)).layers.find((l) => l.name === fixture.layer);
+    const modes: ModeResult[] = [];
+    for (const mode of MODES) modes.push(await benchMode(fixture, mode, rounds, benchDir));
+    results.fixtures.push({
+      name: fixture.name,
+      isoBytes: (await stat(fixture.iso)).size,
+      layer: fixture.layer,
+      layerBytes: layer?.sizeBytes ?? 0,
+      compression: `${fixture.compression.algorithm}, ${fixture.compression.blockSize / 1024} KiB blocks`,
+      modes,
+    });
+    // Written after each fixture: a long run stopped in the next one keeps what it measured.
+    await writeResults(results, argument('write', 'yes') === 'yes');
+  }
+}
+
+/** Prints the section; with WRITE, stores the results file and rewrites the README section. */
+async function writeResults(results: BenchResults, write: boolean): Promise<void> {
+  results.loadAverage.end = loadavg()[0] ?? 0;
+  const section = renderBenchSection(results);
+  process.stdout.write(`${section}\n`);
+  if (!write) return;
+  await writeFile(RESULTS_FILE, `${JSON.stringify(results, null, 2)}\n`);
+  const readme = await readFile('README.md', 'utf8');
+  await writeFile('README.md', replaceSection(readme, section));
+}
+
+/** The README's `<!-- bench:remaster -->` section, rewritten from the results. */
+function replaceSection(readme: string, section: string): string {
+  const marked = /<!-- bench:remaster -->[\s\S]*?<!-- \/bench:remaster -->/;
+  if (!marked.test(readme)) throw new Error('README.md has no <!-- bench:remaster --> section');
+  // The blank line after the opening mark is prettier's.
+  return readme.replace(marked, () => `<!-- bench:remaster -->\n\n${section}\n<!-- /bench:remaster -->`);
+}
+
+if (process.argv.includes('--readme-only')) {
+  // Re-renders the README section from the stored results, measuring nothing.
+  const stored = JSON.parse(await readFile(RESULTS_FILE, 'utf8')) as BenchResults;
+  const readme = await readFile('README.md', 'utf8');
+  await writeFile('README.md', replaceSection(readme, renderBenchSection(stored)));
+} else await main();

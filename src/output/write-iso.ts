@@ -1,4 +1,4 @@
-import { rm } from 'node:fs/promises';
+import { lstat, rm, utimes } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
 import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
 import { makeModifyArgs, runXorriso, runXorrisoReport } from '../tools/xorriso.ts';
@@ -17,6 +17,11 @@ export interface WriteIsoOptions {
   bootSetup: 'replay' | 'explicit';
   /** The input as already read (the build's plan has it): saves reading it again. */
   original?: IsoReport;
+  /**
+   * Reproducible builds: xorriso takes it from its environment as the volume dates, the volume
+   * UUID, the GPT disk GUID and the time of new directories; the new files' times are clamped to it.
+   */
+  sourceDateEpoch?: number;
   signal?: AbortSignal;
   onProgress?: (percent: number) => void;
 }
@@ -37,7 +42,21 @@ export async function writeIso(options: WriteIsoOptions): Promise<void> {
         );
   // xorriso refuses to write onto an existing non-empty file it did not load as -indev.
   await rm(options.output, { force: true });
-  await runXorriso(args, { signal: options.signal, onProgress: options.onProgress });
+  const epoch = options.sourceDateEpoch;
+  if (epoch !== undefined) await clampFileTimes(options.changes, epoch);
+  await runXorriso(args, {
+    signal: options.signal,
+    onProgress: options.onProgress,
+    env: epoch === undefined ? undefined : { SOURCE_DATE_EPOCH: String(epoch) },
+  });
+}
+
+/** New files keep an older time of their own; a time after EPOCH (made by this build) becomes EPOCH. */
+async function clampFileTimes(changes: IsoChanges, epoch: number): Promise<void> {
+  for (const { localPath } of changes.replace) {
+    const info = await lstat(localPath);
+    if (!info.isSymbolicLink() && info.mtimeMs / 1000 > epoch) await utimes(localPath, epoch, epoch);
+  }
 }
 
 /** Refuses changes that would empty the image or name paths xorriso would read relative to its cwd. */

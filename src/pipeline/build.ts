@@ -13,6 +13,7 @@ import {
 } from '../safety/space.ts';
 import { openLogFile } from '../ui/log.ts';
 import { StageRunner, type StageTiming } from '../ui/stages.ts';
+import { DEFAULT_CACHE_LIMIT, LayerCache, layerCacheDir, parseSize } from './layer-cache.ts';
 import type { VerifyReport } from '../verify/verify.ts';
 import type { IsoDiff } from '../diff/diff.ts';
 import type { BuiltStages } from './stages.ts';
@@ -40,6 +41,8 @@ export interface BuildOptions {
   keepWorkDir?: boolean;
   /** Where the HTML build report goes; default OUTPUT.report.html beside the ISO. */
   report?: string;
+  /** Customize every layer, neither reading nor filling the layer cache. */
+  noCache?: boolean;
   signal?: AbortSignal;
   onNotice?: (line: string) => void;
 }
@@ -96,10 +99,12 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   });
   await removeScratch(workDir);
   const stages = new StageRunner({ quiet: options.quiet });
+  const noCache = options.noCache || Boolean(process.env.ISOFORGE_NO_CACHE);
+  const cache = noCache ? undefined : openLayerCache(loaded.recipe.cacheLimit);
   let built: BuiltStages;
   try {
     built = await runBuildStages(
-      { plan, workDir, tempPath: output.tempPath, signal: options.signal },
+      { plan, workDir, tempPath: output.tempPath, signal: options.signal, cache },
       stages,
     );
   } finally {
@@ -140,6 +145,17 @@ async function checkBuildSpace(plan: BuildPlan, workDir: WorkDir): Promise<void>
     isoBytes: plan.original.sizeBytes,
   });
   await checkFreeSpace(workDir.root, estimate.totalBytes, describeEstimate(estimate));
+}
+
+/** The layer cache with its limit: the recipe's cacheLimit, else ISOFORGE_CACHE_LIMIT, else 20 GiB. */
+function openLayerCache(recipeLimit: string | undefined): LayerCache {
+  const env = process.env.ISOFORGE_CACHE_LIMIT;
+  const limit = recipeLimit
+    ? parseSize(recipeLimit, 'cacheLimit')
+    : env
+      ? parseSize(env, 'ISOFORGE_CACHE_LIMIT')
+      : DEFAULT_CACHE_LIMIT;
+  return new LayerCache(layerCacheDir(), limit);
 }
 
 /** The unpacked layers and new files of a build; the log and lock stay. Never through a mount. */

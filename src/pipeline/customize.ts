@@ -34,6 +34,10 @@ export interface LayerResult {
   shadowed: { path: string; layer: string }[];
   /** A new kernel and initrd for the medium itself (casper/vmlinuz, casper/initrd), when the build made one. */
   liveBoot?: LiveBootFiles;
+  /** Taken from the layer cache (layer-cache.ts) instead of customized again. */
+  cached?: boolean;
+  /** The layer cache's key for this result; layers above fold it into theirs. */
+  cacheKey?: string;
 }
 
 export interface CustomizeContext {
@@ -50,6 +54,8 @@ export interface CustomizeContext {
   rebuilt: ReadonlyMap<string, string>;
   /** Steps the build adds after the recipe's own (the pool key's `file`). */
   extraSteps?: readonly RecipeStep[];
+  /** Reproducible builds: new file times in the layer are clamped to it (mksquashfs). */
+  sourceDateEpoch?: number;
 }
 
 export function rebase(extent: LayerExtent, rebuilt: ReadonlyMap<string, string>): LayerExtent {
@@ -134,6 +140,7 @@ async function packLayer(
     await runMksquashfs(upper, squashfs, plan.compression, {
       signal: context.signal,
       onProgress: context.progress,
+      sourceDateEpoch: context.sourceDateEpoch,
     });
     return;
   }
@@ -144,6 +151,7 @@ async function packLayer(
     unchanged,
     out: squashfs,
     signal: context.signal,
+    sourceDateEpoch: context.sourceDateEpoch,
   });
   context.say(
     `block reuse: blocks of ${result.reusedFiles} unchanged files copied, the rest packed by mksquashfs (${result.deltaBytes} bytes)`,

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { RecipeError } from '../errors.ts';
+import { InputError, RecipeError } from '../errors.ts';
 import { layoutNamed, type MediumLayout } from '../distro/layouts/index.ts';
 import { plainLayout } from '../distro/layouts/plain.ts';
 import { inspectImage, type IsoReport } from '../inspect/inspect.ts';
@@ -50,6 +50,8 @@ export interface BuildPlan {
   volumeId?: string;
   recipeVerify?: { boot: string[]; expect?: string; timeout?: number };
   sign?: Recipe['sign'];
+  /** Reproducible builds: the recipe's sourceDateEpoch, else SOURCE_DATE_EPOCH, else undefined. */
+  sourceDateEpoch?: number;
 }
 
 export function extentOf(iso: string, layer: LayerInfo): LayerExtent {
@@ -181,6 +183,7 @@ export async function makeBuildPlan(
     volumeId: recipe.volumeId,
     recipeVerify: recipe.verify,
     sign: recipe.sign,
+    sourceDateEpoch: recipe.sourceDateEpoch ?? readSourceDateEpoch(process.env.SOURCE_DATE_EPOCH),
   };
 }
 
@@ -196,4 +199,14 @@ function repackOf(
       (wanted.blockSize ?? 131072) === superblock.blockSize &&
       wanted.level === undefined);
   return recipe.repack === 'reuse' && keeps ? 'reuse' : 'full';
+}
+
+/** SOURCE_DATE_EPOCH as reproducible-builds.org defines it: unset or empty, else decimal seconds. */
+export function readSourceDateEpoch(text: string | undefined): number | undefined {
+  if (text === undefined || text === '') return undefined;
+  if (!/^\d{1,10}$/.test(text) || Number(text) > 2 ** 32 - 1)
+    throw new InputError(`SOURCE_DATE_EPOCH='${text}' is not a time in seconds since 1970`, {
+      hint: 'set it to a number such as $(git log -1 --format=%ct), or unset it',
+    });
+  return Number(text);
 }

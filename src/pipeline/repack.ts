@@ -17,6 +17,8 @@ export interface BlockReuseOptions {
   out: string;
   signal?: AbortSignal;
   processors?: number;
+  /** SOURCE_DATE_EPOCH: the delta's (and so the new layer's) creation time, new files' times clamped. */
+  sourceDateEpoch?: number;
 }
 
 export interface BlockReuseResult {
@@ -49,7 +51,12 @@ export async function makeBlockReuseLayer(options: BlockReuseOptions): Promise<B
       options.upper,
       deltaFile,
       { algorithm: compressor, blockSize, compressorArgs },
-      { signal: options.signal, processors: options.processors, excludeFile },
+      {
+        signal: options.signal,
+        processors: options.processors,
+        excludeFile,
+        sourceDateEpoch: options.sourceDateEpoch,
+      },
     );
     await using delta = await openSquashfs(deltaFile, 0);
     checkSameCompressorOptions(compressorOptions, delta.info.compressorOptions);

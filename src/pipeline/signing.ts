@@ -19,6 +19,7 @@ export async function makeSigner(
   recipeDir: string,
   say: (line: string) => void,
   signal?: AbortSignal,
+  sourceDateEpoch?: number,
 ): Promise<Signer> {
   const passphrase = sign.passphraseFile
     ? (await readFile(await resolveRecipePath(recipeDir, sign.passphraseFile), 'utf8')).replace(/\r?\n$/, '')
@@ -34,12 +35,13 @@ export async function makeSigner(
   if (!fingerprint)
     throw new RecipeError('sign: needs key (a fingerprint) or generate', { hint: 'see examples/' });
   const key = fingerprint;
+  const signing: GpgContext = { ...context, fakedTime: sourceDateEpoch };
   return {
     fingerprint: key,
-    gpg: context,
+    gpg: signing,
     async sign(file, signature) {
-      await runGpgDetachSign(file, signature, key, context);
-      await checkGpgSignature(signature, file, context);
+      await runGpgDetachSign(file, signature, key, signing);
+      await checkGpgSignature(signature, file, signing);
     },
   };
 }

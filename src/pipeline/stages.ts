@@ -13,7 +13,9 @@ import { keepUnverified, unverifiedPathFor } from '../safety/atomic.ts';
 import type { StageReporter, StageRunner } from '../ui/stages.ts';
 import { describeCheck, type VerifyReport, verifyIso } from '../verify/verify.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
-import { customizeLayer, type LayerResult, rebase } from './customize.ts';
+import { customizeOrReuse } from './cached-customize.ts';
+import { type LayerResult, rebase } from './customize.ts';
+import type { LayerCache } from './layer-cache.ts';
 import { buildPool, poolKeyStep } from './medium-pool.ts';
 import { writeMediumChanges } from './medium.ts';
 import { makeMetadataChanges } from './metadata.ts';
@@ -34,6 +36,8 @@ export interface StageInputs {
   /** Where the new ISO is written; renamed to the output only after every stage passed. */
   tempPath: string;
   signal?: AbortSignal;
+  /** Finished layers from earlier builds; undefined with --no-cache. */
+  cache?: LayerCache;
 }
 
 /**
@@ -43,17 +47,16 @@ export interface StageInputs {
 export async function runBuildStages(inputs: StageInputs, stages: StageRunner): Promise<BuiltStages> {
   const { plan } = inputs;
   const signer = plan.sign
-    ? await stages.run('prepare the signing key', (reporter) =>
-        makeSigner(plan.sign as NonNullable<BuildPlan['sign']>, plan.recipeDir, reporter.say, inputs.signal),
-      )
+    ? await stages.run('prepare the signing key', (reporter) => prepareSigner(inputs, reporter))
     : undefined;
   const poolKey = plan.pool && signer ? await poolKeyStep(signer, inputs.signal) : undefined;
   const layers: LayerResult[] = [];
   for (const layer of plan.layers) {
     const extraSteps = layer.trustsPoolKey && poolKey ? [poolKey] : [];
+    const cacheContext = { cache: inputs.cache, done: layers, extraSteps };
     layers.push(
       await stages.run(`customize layer ${layer.layer.name}`, (reporter) =>
-        customizeLayer(layer, { ...customizeContext(inputs, layers, reporter), extraSteps }),
+        customizeOrReuse(layer, customizeContext(inputs, layers, reporter), cacheContext),
       ),
     );
   }
@@ -86,6 +89,7 @@ export async function runBuildStages(inputs: StageInputs, stages: StageRunner): 
       changes,
       bootSetup: inputs.plan.bootSetup,
       original: inputs.plan.original,
+      sourceDateEpoch: inputs.plan.sourceDateEpoch,
       signal: inputs.signal,
       onProgress: reporter.progress,
     }),
@@ -107,6 +111,13 @@ async function runBootTests(inputs: StageInputs, stages: StageRunner): Promise<B
   return boots;
 }
 
+/** The recipe's key made ready; signatures carry SOURCE_DATE_EPOCH as their time when it is set. */
+function prepareSigner(inputs: StageInputs, reporter: StageReporter) {
+  const { plan } = inputs;
+  const sign = plan.sign as NonNullable<BuildPlan['sign']>;
+  return makeSigner(sign, plan.recipeDir, reporter.say, inputs.signal, plan.sourceDateEpoch);
+}
+
 function customizeContext(inputs: StageInputs, done: readonly LayerResult[], reporter: StageReporter) {
   return {
     workDir: inputs.workDir,
@@ -116,6 +127,7 @@ function customizeContext(inputs: StageInputs, done: readonly LayerResult[], rep
     signal: inputs.signal,
     say: reporter.say,
     progress: reporter.progress,
+    sourceDateEpoch: inputs.plan.sourceDateEpoch,
     // Upper layers of the same build stack on the layers it already rebuilt.
     rebuilt: new Map(done.map((result) => [result.name, result.squashfs])),
   };

@@ -157,6 +157,20 @@ export const recipeSchema = z
     output: relativeOrAbsolutePath.describe('the ISO to write, relative to the recipe'),
     volumeId: z.string().min(1).max(32).optional().describe('default: keep the original'),
     bootSetup: z.enum(['replay', 'explicit']).default('replay'),
+    sourceDateEpoch: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional()
+      .describe(
+        'seconds since 1970: a reproducible build (fixed squashfs, ISO and signature dates); default: the SOURCE_DATE_EPOCH environment variable, else none',
+      ),
+    cacheLimit: z
+      .string()
+      .regex(/^\d+(\.\d+)?\s*[KMGT]?(i?B)?$/i, 'must be a size like 20G or 512M')
+      .optional()
+      .describe('the layer cache size limit (default: ISOFORGE_CACHE_LIMIT, else 20G)'),
     layers: z
       .record(z.string().regex(/^[\w.+-]+$/, 'must be a layer file name without .squashfs'), layerSchema)
       .default({}),

@@ -11,11 +11,19 @@ export interface GpgContext {
   home?: string;
   passphrase?: string;
   signal?: AbortSignal;
+  /**
+   * Reproducible builds: gpg's clock frozen at these seconds since 1970 (SOURCE_DATE_EPOCH), so a
+   * signature carries that time, not the wall clock's. --ignore-time-conflict lets a key made after
+   * it still sign and verify.
+   */
+  fakedTime?: number;
 }
 
 /** Argv prefix and extra fds shared by every gpg call: batch mode, loopback pinentry when a passphrase is given. */
 export function makeGpgBase(context: GpgContext): { argv: string[]; extraFds: string[] } {
   const argv = ['gpg', ...(context.home ? ['--homedir', context.home] : []), '--batch', '--no-tty', '--yes'];
+  if (context.fakedTime !== undefined)
+    argv.push('--faked-system-time', `${context.fakedTime}!`, '--ignore-time-conflict');
   if (context.passphrase === undefined) return { argv, extraFds: [] };
   return {
     argv: [...argv, '--pinentry-mode', 'loopback', '--passphrase-fd', '3'],

@@ -17,6 +17,12 @@ export interface SquashfsProgress {
   offset?: number;
   /** mksquashfs: a file of absolute paths to leave out (-ef; a path excludes its inode, all its hard links). */
   excludeFile?: string;
+  /**
+   * SOURCE_DATE_EPOCH for mksquashfs: the superblock's creation time, and every file time after
+   * it clamped to it (squashfs-tools 4.5). Clamped rather than -all-time flattened: the original
+   * files of the layer keep their own (older) times, only what the build touched moves.
+   */
+  sourceDateEpoch?: number;
 }
 
 /** The percentage at the end of a squashfs-tools progress bar line, else null. */
@@ -60,6 +66,9 @@ export async function runMksquashfs(
     signal: options.signal,
     onLine: progressListener(parseSquashfsProgress, options.onProgress),
     detached: true,
+    ...(options.sourceDateEpoch === undefined
+      ? {}
+      : { env: { SOURCE_DATE_EPOCH: String(options.sourceDateEpoch) } }),
   });
 }
 

@@ -70,6 +70,8 @@ export function makeMkisofsArgs(options: MkisofsArgsOptions): string[] {
 export interface XorrisoRunOptions {
   signal?: AbortSignal;
   onProgress?: (percent: number) => void;
+  /** Added to the inherited environment (SOURCE_DATE_EPOCH). */
+  env?: Record<string, string>;
 }
 
 /** Runs `xorriso -as mkisofs ARGS` (the guide's way of building an ISO from a tree). */
@@ -87,6 +89,7 @@ export async function runXorrisoMkisofs(
 export async function runXorriso(args: readonly string[], options: XorrisoRunOptions = {}): Promise<string> {
   const { stdout } = await runCommand(['xorriso', ...args], {
     signal: options.signal,
+    env: options.env,
     onLine: progressListener(parseXorrisoProgress, options.onProgress),
   });
   return stdout;

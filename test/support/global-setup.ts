@@ -7,6 +7,9 @@ import { ensureCachedSampleIso } from '../../src/sample/index.ts';
  * cache. Unit tests never read the sample: a run of only those builds nothing.
  */
 export default async function setup(project: TestProject): Promise<void> {
+  // Every build customizes its layers, as the tests expect (a kill mid-mksquashfs must find one);
+  // the layer cache's own tests turn it on with ISOFORGE_NO_CACHE='' and a private ISOFORGE_CACHE_DIR.
+  process.env.ISOFORGE_NO_CACHE ??= '1';
   // Internal in vitest 3: the file filters given on the command line (undefined = the whole suite).
   const filters = (project.vitest as unknown as { filenamePattern?: string[] }).filenamePattern ?? [];
   const only = (folders: string[]) =>

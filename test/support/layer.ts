@@ -27,3 +27,22 @@ export async function listLayer(iso: string, layer: string): Promise<Map<string,
   }
   return entries;
 }
+
+/**
+ * The entries of LAYER that differ between two ISOs, by their full `unsquashfs -lln` lines (mode,
+ * owner, size, time, target): what a reproducibility failure names. Equal lines with other bytes
+ * are not found (that would need every file read).
+ */
+export async function listLayerDifferences(a: string, b: string, layer: string): Promise<string[]> {
+  const lines = async (iso: string) =>
+    new Set(
+      (await runCommand(['unsquashfs', '-o', await layerOffset(iso, layer), '-lln', iso])).stdout
+        .split('\n')
+        .filter((line) => line.includes('squashfs-root')),
+    );
+  const [left, right] = [await lines(a), await lines(b)];
+  return [
+    ...[...left].filter((line) => !right.has(line)).map((line) => `- ${line}`),
+    ...[...right].filter((line) => !left.has(line)).map((line) => `+ ${line}`),
+  ];
+}

@@ -12,6 +12,7 @@ interface BuildCliOptions {
   force?: boolean;
   dryRun?: boolean;
   keepWorkdir?: boolean;
+  cache: boolean;
   bootSetup?: 'replay' | 'explicit';
   json?: boolean;
   report?: string;
@@ -27,6 +28,7 @@ export function registerBuild(program: Command, context: CliContext): void {
     .option('--workdir <dir>', 'where layers are unpacked and mounted', DEFAULT_WORK_DIR)
     .option('-f, --force', 'replace the output if it exists')
     .option('--keep-workdir', 'keep the unpacked layers in the work directory after the build')
+    .option('--no-cache', 'customize every layer again: neither reuse nor store finished layers')
     .option('--dry-run', 'print the plan as the shell commands a person could run by hand')
     .addOption(
       new Option(
@@ -49,6 +51,7 @@ export function registerBuild(program: Command, context: CliContext): void {
         dryRun: options.dryRun,
         keepWorkDir: options.keepWorkdir,
         report: options.report,
+        noCache: !options.cache,
         bootSetup: options.bootSetup,
         quiet: options.json,
         signal: context.signal,
@@ -61,6 +64,11 @@ export function registerBuild(program: Command, context: CliContext): void {
             {
               output: result.output,
               report: result.report,
+              layers: result.layers.map((l) => ({
+                name: l.name,
+                cached: l.cached ?? false,
+                key: l.cacheKey,
+              })),
               verify: result.verify,
               timings: result.timings,
               diff: result.diff,
@@ -84,6 +92,7 @@ function formatBuildSummary(result: BuildResult): string {
       : formatTable([
           [
             'layer',
+            'from',
             'squashfs before',
             'squashfs after',
             'unpacked before',
@@ -94,6 +103,7 @@ function formatBuildSummary(result: BuildResult): string {
             const before = layer.plan.layer;
             return [
               layer.name,
+              layer.cached ? 'cache' : 'built',
               formatBytes(before.sizeBytes),
               formatBytes(layer.squashfsBytes),
               // Debian live and some casper media record no unpacked size: say so rather than "0 B".

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
+import { formatBytes } from '../../inspect/sectormap.ts';
 import { DEFAULT_WORK_DIR } from '../../pipeline/build.ts';
 import { cleanWorkDir } from '../../pipeline/clean.ts';
+import { DEFAULT_CACHE_LIMIT, LayerCache, layerCacheDir } from '../../pipeline/layer-cache.ts';
 
 export function registerClean(program: Command): void {
   program
@@ -11,7 +13,15 @@ export function registerClean(program: Command): void {
       'the work directory to clean (the default of `isoforge build`)',
       DEFAULT_WORK_DIR,
     )
-    .action(async (options: { workdir: string }) => {
-      await cleanWorkDir(options.workdir, (line) => process.stdout.write(`${line}\n`));
+    .option('--cache', 'empty the layer cache instead (refused while a build uses it)')
+    .action(async (options: { workdir: string; cache?: boolean }) => {
+      const say = (line: string) => process.stdout.write(`${line}\n`);
+      if (!options.cache) {
+        await cleanWorkDir(options.workdir, say);
+        return;
+      }
+      const cache = new LayerCache(layerCacheDir(), DEFAULT_CACHE_LIMIT);
+      const { entries, bytes } = await cache.clear();
+      say(`emptied the layer cache ${cache.dir}: ${entries} layers, ${formatBytes(bytes)}`);
     });
 }

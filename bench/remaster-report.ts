@@ -1,0 +1,82 @@
+/** bench/remaster.ts's results file (docs/bench-remaster.json) and the README section made from it. */
+import { formatTable } from '../src/ui/table.ts';
+
+export interface ModeResult {
+  mode: string;
+  runs: { manual: number; isoforge: number };
+  pageCacheDropped: boolean;
+  /** Median seconds per stage, `total` the median wall time. */
+  manual: Record<string, number>;
+  isoforge: Record<string, number>;
+  /** Median isoforge wall time over median manual wall time. */
+  ratio: number;
+  /** Median share of isoforge's wall time spent outside the programs it runs. */
+  overhead: number;
+  peakDiskBytes: { manual: number; isoforge: number };
+}
+
+export interface BenchResults {
+  measuredAt: string;
+  machine: string;
+  loadAverage: { start: number; end: number };
+  rounds: number;
+  fixtures: {
+    name: string;
+    isoBytes: number;
+    layer: string;
+    layerBytes: number;
+    compression: string;
+    modes: ModeResult[];
+  }[];
+}
+
+/** Issue 11's targets, per mode: the ratio isoforge/manual at most, and the overhead below. */
+const TARGETS: Record<string, { ratio: number; overhead?: number }> = {
+  'block reuse': { ratio: 0.15 },
+  'full repack': { ratio: 1.0, overhead: 0.05 },
+  'unchanged rebuild': { ratio: 0.02 },
+};
+
+const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(0)} MiB`;
+
+function stageRows(label: string, stages: Record<string, number>): string[][] {
+  return Object.entries(stages).map(([stage, seconds]) => [label, stage, seconds.toFixed(2)]);
+}
+
+function describeMode(mode: ModeResult): string {
+  const target = TARGETS[mode.mode];
+  const verdict = (value: number, limit: number | undefined, shown = String(limit)) =>
+    limit === undefined ? '' : ` (target <= ${shown}: ${value <= limit ? 'met' : 'NOT met'})`;
+  const table = formatTable([
+    ['sequence', 'stage', 'median seconds'],
+    ...stageRows('manual', mode.manual),
+    ...stageRows('isoforge', mode.isoforge),
+  ]);
+  return [
+    `${mode.mode} (${mode.runs.manual} manual, ${mode.runs.isoforge} isoforge runs${mode.pageCacheDropped ? ', page cache dropped before each' : ', page cache NOT dropped'}):`,
+    table,
+    `ratio isoforge/manual (median wall time): ${mode.ratio.toFixed(3)}${verdict(mode.ratio, target?.ratio)}`,
+    `isoforge overhead (wall minus external programs): ${(mode.overhead * 100).toFixed(1)}%${verdict(mode.overhead, target?.overhead, `${(target?.overhead ?? 0) * 100}%`)}`,
+    `peak extra disk: manual ${mib(mode.peakDiskBytes.manual)}, isoforge ${mib(mode.peakDiskBytes.isoforge)}`,
+  ].join('\n');
+}
+
+/** The text between the README's bench:remaster marks: every fixture and mode, then the conditions. */
+export function renderBenchSection(results: BenchResults): string {
+  const fixtures = results.fixtures.map((fixture) =>
+    [
+      `== ${fixture.name}: ${mib(fixture.isoBytes)} ISO, layer ${fixture.layer} ${mib(fixture.layerBytes)} (${fixture.compression})`,
+      ...fixture.modes.map(describeMode),
+    ].join('\n\n'),
+  );
+  const load = `${results.loadAverage.start.toFixed(2)} at the start, ${results.loadAverage.end.toFixed(2)} at the end`;
+  return [
+    '```text',
+    ...fixtures,
+    '```',
+    '',
+    `Measured by \`npm run bench:remaster\` (docs/bench-remaster.json, ${results.measuredAt.slice(0, 10)}) on ` +
+      `${results.machine}, ${results.rounds} round(s) of manual, isoforge, isoforge, manual per mode; ` +
+      `1-minute load average ${load} (the machine is shared: other builds ran beside it).`,
+  ].join('\n');
+}

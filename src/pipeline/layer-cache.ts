@@ -1,0 +1,183 @@
+import { constants } from 'node:fs';
+import {
+  copyFile,
+  link,
+  mkdir,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { InputError, LockedError } from '../errors.ts';
+import { acquireWorkLock } from '../safety/lock.ts';
+import { cacheDir } from '../sample/cache.ts';
+import type { LayerResult } from './customize.ts';
+import type { WorkDir } from './work-dir.ts';
+
+/** 20 GiB: a few layers of a real Ubuntu ISO, and still small beside one build's work tree. */
+export const DEFAULT_CACHE_LIMIT = 20 * 1024 ** 3;
+
+/** The folder of finished layers: ISOFORGE_CACHE_DIR, else the XDG cache's isoforge/layers. */
+export function layerCacheDir(): string {
+  return process.env.ISOFORGE_CACHE_DIR ?? join(cacheDir(), 'layers');
+}
+
+/** "20G", "512M", "1T" or plain bytes, as ISOFORGE_CACHE_LIMIT and the recipe's cacheLimit write it. */
+export function parseSize(text: string, what: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([KMGT]?)(?:i?B)?$/i.exec(text.trim());
+  if (!match) {
+    throw new InputError(`${what}: '${text}' is not a size`, {
+      hint: 'write it like 20G, 512M or 1073741824',
+    });
+  }
+  const power = ' KMGT'.indexOf((match[2] || ' ').toUpperCase());
+  return Math.round(Number(match[1]) * 1024 ** power);
+}
+
+/** What a cache entry keeps besides the files: the LayerResult without its plan and paths. */
+type StoredResult = Omit<LayerResult, 'plan' | 'squashfs' | 'liveBoot' | 'cached' | 'cacheKey'> & {
+  liveBoot?: { version: string; isoKernel: string; isoInitrd: string };
+};
+
+const SQUASHFS = 'layer.squashfs';
+const RESULT = 'result.json';
+
+/**
+ * Finished layers by key (layer-key.ts): a hit hard-links the stored squashfs (and the live kernel
+ * and initrd) into the work tree instead of customizing again. Entries are written under a temporary
+ * name and renamed into place, so a reader never sees half of one; the least recently used go first
+ * when the cache grows past its limit. The cache's lock is held only while an entry is read or written.
+ */
+export class LayerCache {
+  constructor(
+    readonly dir: string,
+    readonly limitBytes: number,
+  ) {}
+
+  /** The stored result for KEY, its files linked into WORKDIR; undefined on a miss. */
+  async restore(key: string, plan: LayerResult['plan'], workDir: WorkDir): Promise<LayerResult | undefined> {
+    const entry = join(this.dir, key);
+    return this.locked(async () => {
+      const text = await readFile(join(entry, RESULT), 'utf8').catch(() => undefined);
+      if (text === undefined) return undefined;
+      const stored = JSON.parse(text) as StoredResult;
+      const squashfs = workDir.newFile(plan.isoPaths.squashfs);
+      await linkOrCopy(join(entry, SQUASHFS), squashfs);
+      let liveBoot: LayerResult['liveBoot'];
+      if (stored.liveBoot) {
+        const out = workDir.liveBoot(stored.name);
+        const kernel = join(out, basename(stored.liveBoot.isoKernel));
+        const initrd = join(out, basename(stored.liveBoot.isoInitrd));
+        await linkOrCopy(join(entry, 'kernel'), kernel);
+        await linkOrCopy(join(entry, 'initrd'), initrd);
+        liveBoot = { ...stored.liveBoot, kernel, initrd };
+      }
+      // The entry's mtime is its last use: eviction removes the oldest first.
+      const now = new Date();
+      await utimes(entry, now, now);
+      return { ...stored, plan, squashfs, liveBoot, cached: true, cacheKey: key };
+    });
+  }
+
+  /** Keeps RESULT under KEY (a copy of its files), then evicts to the limit; says what it evicted. */
+  async store(key: string, result: LayerResult, say: (line: string) => void): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const draft = join(this.dir, `.draft-${key}-${process.pid}`);
+    await rm(draft, { recursive: true, force: true });
+    await mkdir(draft);
+    await linkOrCopy(result.squashfs, join(draft, SQUASHFS));
+    if (result.liveBoot) {
+      await linkOrCopy(result.liveBoot.kernel, join(draft, 'kernel'));
+      await linkOrCopy(result.liveBoot.initrd, join(draft, 'initrd'));
+    }
+    const { plan: _plan, squashfs: _squashfs, liveBoot, cached: _cached, cacheKey: _key, ...rest } = result;
+    const stored: StoredResult = {
+      ...rest,
+      liveBoot: liveBoot && {
+        version: liveBoot.version,
+        isoKernel: liveBoot.isoKernel,
+        isoInitrd: liveBoot.isoInitrd,
+      },
+    };
+    await writeFile(join(draft, RESULT), `${JSON.stringify(stored)}\n`);
+    await this.locked(async () => {
+      await rm(join(this.dir, key), { recursive: true, force: true });
+      await rename(draft, join(this.dir, key));
+      for (const evicted of await this.evict(key))
+        say(`layer cache: evicted ${evicted} (least recently used)`);
+    });
+  }
+
+  /** Removes the least recently used entries until the cache fits its limit; KEEP stays. */
+  private async evict(keep: string): Promise<string[]> {
+    const entries = await this.list();
+    let total = entries.reduce((sum, e) => sum + e.bytes, 0);
+    const evicted: string[] = [];
+    for (const entry of entries.sort((a, b) => a.usedMs - b.usedMs)) {
+      if (total <= this.limitBytes) break;
+      if (entry.key === keep) continue;
+      await rm(join(this.dir, entry.key), { recursive: true, force: true });
+      total -= entry.bytes;
+      evicted.push(entry.key.slice(0, 12));
+    }
+    return evicted;
+  }
+
+  /** Every entry with its size and last use. */
+  async list(): Promise<{ key: string; bytes: number; usedMs: number }[]> {
+    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const entries = [];
+    for (const key of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
+      const entry = join(this.dir, key);
+      let bytes = 0;
+      for (const file of await readdir(entry)) bytes += (await stat(join(entry, file))).size;
+      entries.push({ key, bytes, usedMs: (await stat(entry)).mtimeMs });
+    }
+    return entries;
+  }
+
+  /** `isoforge clean --cache`: every entry removed; refused while a build reads or writes one. */
+  async clear(): Promise<{ entries: number; bytes: number }> {
+    const entries = await this.list();
+    await mkdir(this.dir, { recursive: true });
+    const lock = await acquireWorkLock(this.dir).catch((error: unknown) => {
+      if (!(error instanceof LockedError)) throw error;
+      throw new LockedError(`the layer cache ${this.dir} is in use by a build: ${error.message}`, {
+        hint: 'wait for the build to finish, then run isoforge clean --cache again',
+        cause: error,
+      });
+    });
+    try {
+      for (const name of await readdir(this.dir))
+        if (name !== '.isoforge') await rm(join(this.dir, name), { recursive: true, force: true });
+    } finally {
+      await lock[Symbol.asyncDispose]();
+    }
+    return { entries: entries.length, bytes: entries.reduce((sum, e) => sum + e.bytes, 0) };
+  }
+
+  // Builds wait for one another's short cache work (up to a minute) rather than fail.
+  private async locked<T>(work: () => Promise<T>): Promise<T> {
+    await mkdir(this.dir, { recursive: true });
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await using _lock = await acquireWorkLock(this.dir);
+        return await work();
+      } catch (error) {
+        if (!(error instanceof LockedError) || attempt >= 120) throw error;
+        await new Promise((done) => setTimeout(done, 500));
+      }
+    }
+  }
+}
+
+/** A hard link (no copy, the cache and the work tree on one file system), else a copy (a reflink where it can). */
+async function linkOrCopy(from: string, to: string): Promise<void> {
+  await mkdir(dirname(to), { recursive: true });
+  await rm(to, { force: true });
+  await link(from, to).catch(() => copyFile(from, to, constants.COPYFILE_FICLONE));
+}
