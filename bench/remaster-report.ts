@@ -13,6 +13,9 @@ export interface ModeResult {
   /** Median share of isoforge's wall time spent outside the programs it runs. */
   overhead: number;
   peakDiskBytes: { manual: number; isoforge: number };
+  /** When this mode was measured and the load average then: runs of one mode can be redone alone (--modes). */
+  measuredAt?: string;
+  loadAverage?: number;
 }
 
 export interface BenchResults {

@@ -145,12 +145,16 @@ async function benchMode(
     ratio: (t.total ?? 0) / (m.total ?? 1),
     overhead: median(overheads),
     peakDiskBytes: { manual: median(disk.manual), isoforge: median(disk.isoforge) },
+    measuredAt: new Date().toISOString(),
+    loadAverage: loadavg()[0] ?? 0,
   };
 }
 
 async function main(): Promise<void> {
   const rounds = Number(argument('rounds', '1'));
   const wanted = argument('fixtures', 'sample,live').split(',');
+  const modeNames = argument('modes', MODES.map((m) => m.name).join(',')).split(',');
+  const earlier = await readEarlierResults();
   const benchDir = join(cacheDir(), 'bench');
   await mkdir(benchDir, { recursive: true });
   const fixtures = await readFixtures(wanted);
@@ -159,12 +163,17 @@ async function main(): Promise<void> {
     machine: `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'})`,
     loadAverage: { start: loadavg()[0] ?? 0, end: 0 },
     rounds,
-    fixtures: [],
+    fixtures: earlier?.fixtures.filter((f) => !wanted.includes(f.name)) ?? [],
   };
   for (const fixture of fixtures) {
     const layer = (await inspectIso(fixture.iso)).layers.find((l) => l.name === fixture.layer);
     const modes: ModeResult[] = [];
-    for (const mode of MODES) modes.push(await benchMode(fixture, mode, rounds, benchDir));
+    for (const mode of MODES.filter((m) => modeNames.includes(m.name)))
+      modes.push(await benchMode(fixture, mode, rounds, benchDir));
+    // Modes not measured this time keep their earlier figures (with their own date and load).
+    const kept = earlier?.fixtures.find((f) => f.name === fixture.name)?.modes ?? [];
+    for (const old of kept) if (!modes.some((m) => m.mode === old.mode)) modes.push(old);
+    modes.sort((a, b) => modeOrder(a.mode) - modeOrder(b.mode));
     results.fixtures.push({
       name: fixture.name,
       isoBytes: (await stat(fixture.iso)).size,
@@ -176,6 +185,15 @@ async function main(): Promise<void> {
     // Written after each fixture: a long run stopped in the next one keeps what it measured.
     await writeResults(results, argument('write', 'yes') === 'yes');
   }
+}
+
+function modeOrder(name: string): number {
+  return MODES.findIndex((m) => m.name === name);
+}
+
+async function readEarlierResults(): Promise<BenchResults | null> {
+  const text = await readFile(RESULTS_FILE, 'utf8').catch(() => null);
+  return text ? (JSON.parse(text) as BenchResults) : null;
 }
 
 /** Prints the section; with WRITE, stores the results file and rewrites the README section. */
