@@ -2,10 +2,10 @@ import { FormatError, InputError } from '../errors.ts';
 import { decompressBlock } from './decompress.ts';
 import type { ImageFile } from './file.ts';
 import type { FileNode, SquashfsSource } from './model.ts';
+import { DATA_UNCOMPRESSED } from './format.ts';
 
 /** squashfs_fs.h: bit 24 of a data block's size word = stored uncompressed; the low 24 bits = stored size. */
-export const BLOCK_UNCOMPRESSED = 1 << 24;
-const STORED_SIZE_MASK = BLOCK_UNCOMPRESSED - 1;
+const STORED_SIZE_MASK = DATA_UNCOMPRESSED - 1;
 /** readFile holds a whole file in memory: it is for tests and small files, not for 4 GB images. */
 const MAX_READ_SIZE = 1 << 30;
 
@@ -55,7 +55,7 @@ async function readBlock(
   what: string,
 ): Promise<Uint8Array> {
   const stored = await file.read(position, storedBlockSize(sizeWord), what);
-  return sizeWord & BLOCK_UNCOMPRESSED
+  return sizeWord & DATA_UNCOMPRESSED
     ? stored
     : decompressBlock(source.compressor, stored, source.blockSize, what);
 }

@@ -1,27 +1,20 @@
 import { FormatError } from '../errors.ts';
 import type { ByteView } from '../iso/bytes.ts';
 import type { SquashfsNode } from './model.ts';
+import { EXTENDED, INODE_TYPE, INVALID_FRAGMENT } from './format.ts';
 import { NO_XATTRS } from './xattrs.ts';
 
 /** squashfs_fs.h inode types: basic 1..7, extended (with an xattr index, 32-bit sizes) 8..14. */
 const InodeType = {
-  dir: 1,
-  file: 2,
-  symlink: 3,
-  block: 4,
-  char: 5,
-  fifo: 6,
-  socket: 7,
-  extendedDir: 8,
-  extendedFile: 9,
-  extendedSymlink: 10,
-  extendedBlock: 11,
-  extendedChar: 12,
-  extendedFifo: 13,
-  extendedSocket: 14,
+  ...INODE_TYPE,
+  extendedDir: INODE_TYPE.dir + EXTENDED,
+  extendedFile: INODE_TYPE.file + EXTENDED,
+  extendedSymlink: INODE_TYPE.symlink + EXTENDED,
+  extendedBlock: INODE_TYPE.block + EXTENDED,
+  extendedChar: INODE_TYPE.char + EXTENDED,
+  extendedFifo: INODE_TYPE.fifo + EXTENDED,
+  extendedSocket: INODE_TYPE.socket + EXTENDED,
 } as const;
-
-const NO_FRAGMENT = 0xffffffff;
 
 /** The fields common to every inode: squashfs_base_inode (16 bytes). */
 export interface InodeBase {
@@ -172,7 +165,7 @@ function fileInode(
   blockSize: number,
   fields: { blocksStart: number; size: number; fragment: number; fragmentOffset: number },
 ): FileInode {
-  const hasFragment = fields.fragment !== NO_FRAGMENT;
+  const hasFragment = fields.fragment !== INVALID_FRAGMENT;
   const blockCount = hasFragment ? Math.floor(fields.size / blockSize) : Math.ceil(fields.size / blockSize);
   if (listAt + blockCount * 4 > view.length) {
     throw new FormatError(

@@ -3,10 +3,10 @@ import { ByteView } from '../iso/bytes.ts';
 import { decompressBlock } from './decompress.ts';
 import type { ImageFile } from './file.ts';
 import type { SquashfsCompressor } from './model.ts';
+import { METADATA_SIZE, METADATA_UNCOMPRESSED } from './format.ts';
 
 /** squashfs_fs.h: metadata blocks hold up to 8 KiB; a 2-byte header gives the stored size, bit 15 = uncompressed. */
-export const METADATA_SIZE = 8192;
-const UNCOMPRESSED = 0x8000;
+export { METADATA_SIZE };
 
 /**
  * A run of metadata blocks (the inode, directory or xattr table) decompressed into one buffer.
@@ -83,7 +83,7 @@ export function parseMetadataBlock(
   what: string,
 ): { data: Uint8Array; storedSize: number } {
   const header = view.u16le(position);
-  const storedSize = header & ~UNCOMPRESSED;
+  const storedSize = header & ~METADATA_UNCOMPRESSED;
   if (storedSize === 0 || storedSize > METADATA_SIZE) {
     throw new FormatError(
       `squashfs ${what} is corrupt: metadata block at ${position} claims ${storedSize} bytes`,
@@ -91,7 +91,7 @@ export function parseMetadataBlock(
   }
   const stored = view.slice(position + 2, storedSize);
   const data =
-    header & UNCOMPRESSED
+    header & METADATA_UNCOMPRESSED
       ? stored
       : decompressBlock(compressor, stored, METADATA_SIZE, `${what} metadata block`);
   return { data, storedSize };
@@ -105,7 +105,7 @@ export async function readMetadataBlock(
   what: string,
 ): Promise<Uint8Array> {
   const headerBytes = await file.read(start, 2, what);
-  const storedSize = ((headerBytes[0] ?? 0) | ((headerBytes[1] ?? 0) << 8)) & ~UNCOMPRESSED;
+  const storedSize = ((headerBytes[0] ?? 0) | ((headerBytes[1] ?? 0) << 8)) & ~METADATA_UNCOMPRESSED;
   const body = await file.read(start + 2, Math.min(storedSize, METADATA_SIZE), what);
   const whole = new Uint8Array(2 + body.length);
   whole.set(headerBytes);

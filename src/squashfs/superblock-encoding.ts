@@ -1,3 +1,4 @@
+import { SQUASHFS_MAGIC } from '../iso/squashfs.ts';
 import { SUPERBLOCK_SIZE } from './format.ts';
 
 export interface SuperblockFields {
@@ -16,7 +17,7 @@ export interface SuperblockFields {
 /** squashfs_super_block (96 bytes, version 4.0). */
 export function encodeSuperblock(fields: SuperblockFields): Buffer {
   const bytes = Buffer.alloc(SUPERBLOCK_SIZE);
-  bytes.writeUInt32LE(0x73717368, 0);
+  bytes.writeUInt32LE(SQUASHFS_MAGIC, 0);
   bytes.writeUInt32LE(fields.inodes, 4);
   bytes.writeUInt32LE(fields.mkfsTime >>> 0, 8);
   bytes.writeUInt32LE(fields.blockSize, 12);
