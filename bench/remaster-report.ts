@@ -56,12 +56,19 @@ function describeMode(mode: ModeResult): string {
     ...stageRows('isoforge', mode.isoforge),
   ]);
   return [
-    `${mode.mode} (${mode.runs.manual} manual, ${mode.runs.isoforge} isoforge runs${mode.pageCacheDropped ? ', page cache dropped before each' : ', page cache NOT dropped'}):`,
+    `${mode.mode} (${mode.runs.manual} manual, ${mode.runs.isoforge} isoforge runs${mode.pageCacheDropped ? ', page cache dropped before each' : ', page cache NOT dropped'}${measured(mode)}):`,
     table,
     `ratio isoforge/manual (median wall time): ${mode.ratio.toFixed(3)}${verdict(mode.ratio, target?.ratio)}`,
     `isoforge overhead (wall minus external programs): ${(mode.overhead * 100).toFixed(1)}%${verdict(mode.overhead, target?.overhead, `${(target?.overhead ?? 0) * 100}%`)}`,
     `peak extra disk: manual ${mib(mode.peakDiskBytes.manual)}, isoforge ${mib(mode.peakDiskBytes.isoforge)}`,
   ].join('\n');
+}
+
+/** When a mode was measured apart from the others (--modes), and the load then. */
+function measured(mode: ModeResult): string {
+  if (!mode.measuredAt) return '';
+  const load = mode.loadAverage === undefined ? '' : `, load ${mode.loadAverage.toFixed(2)}`;
+  return `; measured ${mode.measuredAt.slice(0, 16).replace('T', ' ')} UTC${load}`;
 }
 
 /** The text between the README's bench:remaster marks: every fixture and mode, then the conditions. */
