@@ -122,8 +122,46 @@ describe('makeBlockReuseLayer on the sample layer', () => {
   }, 900_000);
 });
 
+interface SampleDiff {
+  differences: string[];
+  files: { added: unknown[]; removed: unknown[]; changed: { path: string }[] };
+  layers: {
+    name: string;
+    changes: { field: string }[];
+    packages: { added: { name: string }[]; removed: unknown[]; upgraded: unknown[] };
+    files: { added: string[]; removed: string[]; changed: { path: string }[] };
+  }[];
+}
+
+/** `isoforge diff` of the sample and this remaster names exactly what examples/sample.yaml changed. */
+async function expectDiffOfSampleRemaster(input: string, output: string): Promise<void> {
+  const run = await runIsoforge(['diff', input, output, '--json']);
+  expect(run.exitCode).toBe(1);
+  const diff = JSON.parse(run.stdout) as SampleDiff;
+  expect(diff.differences).toEqual(['volume', 'files', 'layers']);
+  const top = 'ubuntu-server-minimal.ubuntu-server';
+  expect(diff.files.changed.map((f) => f.path)).toEqual([
+    '/casper/install-sources.yaml',
+    `/casper/${top}.manifest`,
+    `/casper/${top}.size`,
+    `/casper/${top}.squashfs`,
+    '/md5sum.txt',
+  ]);
+  expect([diff.files.added, diff.files.removed]).toEqual([[], []]);
+  expect(diff.layers.map((l) => l.name)).toEqual([top]);
+  const [layer] = diff.layers;
+  expect(layer?.changes.map((c) => c.field)).toContain('sizeBytes');
+  expect(layer?.packages.added.map((p) => p.name)).toEqual(['tree']);
+  expect([layer?.packages.removed, layer?.packages.upgraded]).toEqual([[], []]);
+  expect(layer?.files.added).toEqual(
+    expect.arrayContaining(['/etc/sysctl.d/50-oem.conf', '/etc/oem-tree-version', '/usr/bin/tree']),
+  );
+  expect(layer?.files.removed).toEqual([]);
+  expect(layer?.files.changed.map((f) => f.path)).toContain('/etc/isoforge-release');
+}
+
 describe('isoforge build of examples/sample.yaml (block reuse, the default)', () => {
-  it('makes a layer with the content a full mksquashfs of it has, and the result boots', async () => {
+  it('makes a layer with the content a full mksquashfs of it has, the result boots, and diff names what changed', async () => {
     const dir = join(work, 'build');
     await mkdir(join(dir, 'files'), { recursive: true });
     await copyFile('examples/files/50-oem.conf', join(dir, 'files/50-oem.conf'));
@@ -152,5 +190,6 @@ describe('isoforge build of examples/sample.yaml (block reuse, the default)', ()
     expect(reused.hashes).toEqual(expected.hashes);
     expect(reused.xattrs).toEqual(expected.xattrs);
     expect(reused.hashes['/etc/isoforge-release']).toBeDefined();
+    await expectDiffOfSampleRemaster(iso, output);
   }, 1_800_000);
 });
