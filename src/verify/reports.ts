@@ -7,12 +7,18 @@ import { outcomeOf, type VerifyCheck } from './check.ts';
  * and `fdisk -l` of output and original compared with every sector number taken out.
  */
 
-/** `-report_el_torito as_mkisofs` lines without positions, volume id (a recipe may change it), date and file name. */
+/**
+ * Lines xorriso derives from the image's size or that other checks compare: the MBR geometry it
+ * picks once an image passes 1 GiB or so (a medium that grew), and the boot flag, which the MBR
+ * partition and fdisk checks compare by partition.
+ */
+const SIZE_DERIVED =
+  /^(-V |--modification-date|-partition_hd_cyl |-partition_sec_hd |-partition_cyl_align |--mbr-force-bootable)/;
+
+/** `-report_el_torito as_mkisofs` lines without positions, volume id (a recipe may change it), date, file name and geometry. */
 export function normaliseAsMkisofs(lines: readonly string[], iso: string): string[] {
   return lines
-    .filter(
-      (line) => line.startsWith('-') && !line.startsWith('-V ') && !line.startsWith('--modification-date'),
-    )
+    .filter((line) => line.startsWith('-') && !SIZE_DERIVED.test(line))
     .map((line) =>
       line
         .replaceAll(iso, 'ISO')
