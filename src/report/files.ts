@@ -15,7 +15,7 @@ export function reportPathsFor(output: string): { html: string; json: string } {
 }
 
 /** Writes TEXT to PATH so the file appears only complete (temp name, fsync, rename), replacing it. */
-async function writeAtomically(path: string, text: string): Promise<void> {
+export async function writeAtomically(path: string, text: string): Promise<void> {
   await using pending = await prepareOutput(path, { force: true });
   await writeFile(pending.tempPath, text);
   await pending.commit();

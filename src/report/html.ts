@@ -20,6 +20,37 @@ export function pre(text: string, className = ''): string {
   return `<pre${className ? ` class="${className}"` : ''}>${escapeHtml(text)}</pre>`;
 }
 
+/** A whole self-contained page: inline style, a content policy that allows no script and no network. */
+export function page(parts: {
+  title: string;
+  heading: string;
+  subtitle: string;
+  nav: string;
+  main: string;
+}): string {
+  return `<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
+<title>${escapeHtml(parts.title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<header>
+<h1>${parts.heading}</h1>
+<p>${escapeHtml(parts.subtitle)}</p>
+</header>
+<nav>${parts.nav}</nav>
+<main>
+${parts.main}
+</main>
+</body>
+</html>
+`;
+}
+
 /** The page's whole style: inline, so the file needs nothing else to read. */
 export const STYLE = `
 :root { color-scheme: light; --ok: #1e8449; --bad: #c0392b; --muted: #6b7280; --line: #e5e7eb; }

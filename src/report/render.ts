@@ -1,5 +1,5 @@
 import { formatBytes } from '../ui/format.ts';
-import { escapeHtml, STYLE } from './html.ts';
+import { escapeHtml, page } from './html.ts';
 import type { ReportData } from './model.ts';
 import { renderBoots } from './render-boots.ts';
 import { renderDiff } from './render-diff.ts';
@@ -26,25 +26,11 @@ export function renderReportHtml(data: ReportData): string {
   const title = `isoforge build: ${data.output.path}`;
   const nav = SECTIONS.map(([id, name]) => `<a href="#${id}">${escapeHtml(name)}</a>`).join('');
   const verdict = data.verify.ok && data.boots.every((boot) => boot.passed) ? 'verified' : 'NOT verified';
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">
-<title>${escapeHtml(title)}</title>
-<style>${STYLE}</style>
-</head>
-<body>
-<header>
-<h1>${escapeHtml(data.output.path)} <span class="${verdict === 'verified' ? 'ok' : 'failed'}">(${verdict})</span></h1>
-<p>${escapeHtml(`${data.output.volumeId}, ${formatBytes(data.output.sizeBytes)}, from ${data.input.path} (${formatBytes(data.input.sizeBytes)}); built ${data.createdAt}`)}</p>
-</header>
-<nav>${nav}</nav>
-<main>
-${SECTIONS.map(([, , render]) => render(data)).join('\n')}
-</main>
-</body>
-</html>
-`;
+  return page({
+    title,
+    heading: `${escapeHtml(data.output.path)} <span class="${verdict === 'verified' ? 'ok' : 'failed'}">(${verdict})</span>`,
+    subtitle: `${data.output.volumeId}, ${formatBytes(data.output.sizeBytes)}, from ${data.input.path} (${formatBytes(data.input.sizeBytes)}); built ${data.createdAt}`,
+    nav,
+    main: SECTIONS.map(([, , render]) => render(data)).join('\n'),
+  });
 }

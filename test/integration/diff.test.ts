@@ -101,6 +101,18 @@ describe('isoforge diff', () => {
     expect(text).toMatch(/^ {2}\+ {2}\/boot\/ +289 files, 4\.2 MiB$/m);
   });
 
+  it('--html writes the same diff as one self-contained page, with no script and no outside reference', async () => {
+    const html = join(dir, 'ipxe-grub.html');
+    const run = await runIsoforge(['diff', IPXE, GRUB_RESCUE, '--html', html]);
+    expect(run.exitCode).toBe(1);
+    const page = await readFile(html, 'utf8');
+    expect(page).toMatch(/^<!DOCTYPE html>/);
+    expect(page).toContain('Sections that differ: <strong>volume, boot, sectormap, files, menus</strong>');
+    // The terminal view, escaped: the El Torito line of iPXE's isolinux entry as the text shows it.
+    expect(page).toContain('/isolinux.bin, boot-info-table');
+    expect(page).not.toMatch(/<script|src="http|href="http/);
+  });
+
   it('a truncated ISO: one error line, exit 2', async () => {
     const truncated = join(dir, 'truncated.iso');
     await writeFile(truncated, (await readFile(IPXE)).subarray(0, 40 * 2048));
