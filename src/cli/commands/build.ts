@@ -58,27 +58,16 @@ export function registerBuild(program: Command, context: CliContext): void {
         onNotice: (line) => process.stderr.write(`isoforge: ${line}\n`),
       });
       if (result.dryRun) process.stdout.write(result.dryRun);
-      else if (options.json)
-        process.stdout.write(
-          `${JSON.stringify(
-            {
-              output: result.output,
-              report: result.report,
-              layers: result.layers.map((l) => ({
-                name: l.name,
-                cached: l.cached ?? false,
-                key: l.cacheKey,
-              })),
-              verify: result.verify,
-              timings: result.timings,
-              diff: result.diff,
-            },
-            null,
-            2,
-          )}\n`,
-        );
+      else if (options.json) process.stdout.write(formatBuildJson(result));
       else process.stdout.write(formatBuildSummary(result));
     });
+}
+
+/** `build --json`: the output, its report, each layer (cached or not), verification, timings, the diff. */
+function formatBuildJson(result: BuildResult): string {
+  const layers = result.layers.map((l) => ({ name: l.name, cached: l.cached ?? false, key: l.cacheKey }));
+  const { output, report, verify, timings, diff } = result;
+  return `${JSON.stringify({ output, report, layers, verify, timings, diff }, null, 2)}\n`;
 }
 
 function formatBuildSummary(result: BuildResult): string {
