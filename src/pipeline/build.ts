@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { readRecipe } from '../recipe/load.ts';
+import { type LoadedRecipe, readRecipe } from '../recipe/load.ts';
 import { recoverMounts } from '../rootfs/mounts.ts';
 import { prepareOutput } from '../safety/atomic.ts';
 import { acquireWorkLock } from '../safety/lock.ts';
@@ -99,8 +99,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   });
   await removeScratch(workDir);
   const stages = new StageRunner({ quiet: options.quiet });
-  const noCache = options.noCache || Boolean(process.env.ISOFORGE_NO_CACHE);
-  const cache = noCache ? undefined : openLayerCache(loaded.recipe.cacheLimit);
+  const cache = options.noCache || process.env.ISOFORGE_NO_CACHE ? undefined : openLayerCache(loaded);
   let built: BuiltStages;
   try {
     built = await runBuildStages(
@@ -148,7 +147,8 @@ async function checkBuildSpace(plan: BuildPlan, workDir: WorkDir): Promise<void>
 }
 
 /** The layer cache with its limit: the recipe's cacheLimit, else ISOFORGE_CACHE_LIMIT, else 20 GiB. */
-function openLayerCache(recipeLimit: string | undefined): LayerCache {
+function openLayerCache(loaded: LoadedRecipe): LayerCache {
+  const recipeLimit = loaded.recipe.cacheLimit;
   const env = process.env.ISOFORGE_CACHE_LIMIT;
   const limit = recipeLimit
     ? parseSize(recipeLimit, 'cacheLimit')

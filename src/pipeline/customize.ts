@@ -4,7 +4,13 @@ import { makeFullManifest, makeManifestDelta } from '../distro/casper-meta.ts';
 import { MountStack } from '../rootfs/mounts.ts';
 import { type LayerExtent, mountLayer, openLayerWorkspace } from '../rootfs/overlay.ts';
 import { ChrootSession } from '../rootfs/session.ts';
-import { diffSnapshots, readFileIdentities, readTreeSnapshot, unchangedFiles } from '../rootfs/snapshot.ts';
+import {
+  diffSnapshots,
+  readFileIdentities,
+  readTreeSnapshot,
+  type TreeSnapshot,
+  unchangedFiles,
+} from '../rootfs/snapshot.ts';
 import { executeStepPlan } from '../steps/execute.ts';
 import { describeStep, type RecipeStep, stepOf } from '../steps/registry.ts';
 import { runDuBytes } from '../tools/coreutils.ts';
@@ -12,7 +18,7 @@ import { runDpkgQueryList } from '../tools/dpkg.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
 import { hasLiveBootScripts, type LiveBootFiles, saveLiveBootFiles } from './boot-files.ts';
 import { checkShadowing } from './shadowing.ts';
-import { cleanUpper, RESTORED_FILES, saveUpperStates } from './cleanup.ts';
+import { cleanUpper, RESTORED_FILES, type SavedStates, saveUpperStates } from './cleanup.ts';
 import { removeCopiedUpLeftovers } from './copy-up.ts';
 import type { LayerPlan } from './plan.ts';
 import { makeBlockReuseLayer } from './repack.ts';
@@ -96,13 +102,8 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     const liveBootScripts = await hasLiveBootScripts(ws.root);
     await mounts.unmountAll();
     const after = await readTreeSnapshot(upper, snapshotSkip);
-    const leftovers = await cleanUpper(upper, before, after, states);
-    const copiedUp = await removeCopiedUpLeftovers(upper, before, after, ancestors);
-    const cleaned = [...leftovers, ...copiedUp.removed];
+    const { cleaned, changed } = await removeLeftovers(upper, { before, after, states, ancestors });
     const unchanged = identities && unchangedFiles(identities, await readFileIdentities(upper, snapshotSkip));
-    // Files put back as they were (resolv.conf, lock file times) and build leftovers removed are not changes.
-    const notChanges = new Set([...cleaned, ...RESTORED_FILES, ...copiedUp.restored]);
-    const changed = diffSnapshots(before, after).changed.filter((path) => !notChanges.has(path));
     const shadowed = await findShadowed(plan, changed, workDir, mounts);
     await mounts.unmountAll();
     checkShadowing(plan, shadowed);
@@ -126,6 +127,23 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     const manifest = plan.ancestors.length ? makeManifestDelta(lowerManifest, fullManifest) : fullManifest;
     return { plan, name, squashfs, squashfsBytes, manifest, sizeBytes, changed, cleaned, shadowed, liveBoot };
   }
+}
+
+/**
+ * After the steps, with nothing mounted: the build's own leftovers and copied-up folders removed,
+ * then the paths the recipe changed. Files put back as they were (resolv.conf, lock file times)
+ * and leftovers removed are not changes.
+ */
+async function removeLeftovers(
+  upper: string,
+  tree: { before: TreeSnapshot; after: TreeSnapshot; states: SavedStates; ancestors: LayerExtent[] },
+): Promise<{ cleaned: string[]; changed: string[] }> {
+  const leftovers = await cleanUpper(upper, tree.before, tree.after, tree.states);
+  const copiedUp = await removeCopiedUpLeftovers(upper, tree.before, tree.after, tree.ancestors);
+  const cleaned = [...leftovers, ...copiedUp.removed];
+  const notChanges = new Set([...cleaned, ...RESTORED_FILES, ...copiedUp.restored]);
+  const changed = diffSnapshots(tree.before, tree.after).changed.filter((path) => !notChanges.has(path));
+  return { cleaned, changed };
 }
 
 /** The layer's new squashfs: block reuse when the plan allows it (unchanged files' blocks copied), else mksquashfs. */
