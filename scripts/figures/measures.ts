@@ -64,7 +64,14 @@ async function buildSampleYaml(context: MeasureContext): Promise<number> {
 }
 
 async function remasterBench(context: MeasureContext): Promise<void> {
-  const { stdout } = await runCommand([process.execPath, '--import', 'tsx', 'bench/remaster.ts', '--fixtures', 'sample']);
+  const { stdout } = await runCommand([
+    process.execPath,
+    '--import',
+    'tsx',
+    'bench/remaster.ts',
+    '--fixtures',
+    'sample',
+  ]);
   for (const [stage, name] of [
     ['mksquashfs', 'remaster-manual-mksquashfs'],
     ['total', 'remaster-manual-total'],
