@@ -13,6 +13,7 @@ import {
   buildOutcome,
   LAYER,
   makeBuildScene,
+  FINISHED_OUTPUT,
   outputsLeft,
   writeRecipe,
   type BuildScene,
@@ -242,6 +243,6 @@ describe('an existing output', () => {
       failedOutcome,
     ]);
     expect(record).toMatchObject({ buildsInterrupted: 1, refusedBeforeWork: 1 });
-    expect(await outputsLeft(scene)).toEqual(['out.iso']);
+    expect(await outputsLeft(scene)).toEqual(FINISHED_OUTPUT);
   });
 });

@@ -6,6 +6,7 @@ import {
   buildLeftovers,
   buildOutcome,
   makeBuildScene,
+  FINISHED_OUTPUT,
   outputsLeft,
   signalPath,
   writeRecipe,
@@ -35,7 +36,7 @@ async function checkAfterFault(fault: string, runs: RunOutcome[]) {
   expect(record.mountsLeaked).toBe(0);
   expect(record.inputBytesChanged).toBe(0);
   expect(record.partialOutputNames).toEqual([]);
-  expect(await outputsLeft(scene)).toEqual(runs.at(-1)?.succeeded ? ['out.iso'] : []);
+  expect(await outputsLeft(scene)).toEqual(runs.at(-1)?.succeeded ? FINISHED_OUTPUT : []);
   return record;
 }
 
@@ -57,7 +58,7 @@ describe('a build that succeeds leaves nothing behind', () => {
     const left = await buildLeftovers(scene);
     expect(left).toEqual({ mounts: [], processes: [] });
     expect(await countInputBytesChanged(scene)).toBe(0);
-    expect(await outputsLeft(scene)).toEqual(['out.iso']);
+    expect(await outputsLeft(scene)).toEqual(FINISHED_OUTPUT);
   });
 });
 

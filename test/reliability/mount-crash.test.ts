@@ -9,6 +9,7 @@ import {
   buildLeftovers,
   buildOutcome,
   makeBuildScene,
+  FINISHED_OUTPUT,
   outputsLeft,
   writeRecipe,
   type BuildScene,
@@ -76,7 +77,7 @@ async function crashAfter(program: Program, call: number, of: number): Promise<v
     partialOutputNames: [],
   });
   expect(await buildLeftovers(scene), where).toEqual({ mounts: [], processes: [] });
-  expect(await outputsLeft(scene), where).toEqual(['out.iso']);
+  expect(await outputsLeft(scene), where).toEqual(FINISHED_OUTPUT);
 }
 
 describe('a SIGKILL right after each mount(8) and umount(8) call of a real build', () => {

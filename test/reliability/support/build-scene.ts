@@ -81,8 +81,11 @@ export async function signalPath(scene: Scene, program: string, at: number, sign
 }
 
 /** Outputs a build left: the final file and any temporaries next to it. */
+/** What a finished build leaves in the output folder: the ISO and its report (HTML and data), together. */
+export const FINISHED_OUTPUT = ['out.iso', 'out.report.html', 'out.report.json'];
+
 export async function outputsLeft(scene: BuildScene): Promise<string[]> {
-  return readdir(scene.outDir);
+  return (await readdir(scene.outDir)).sort();
 }
 
 /** Runs a build to its end and reads how it ended. */
