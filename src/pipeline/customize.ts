@@ -8,6 +8,7 @@ import {
   diffSnapshots,
   readFileIdentities,
   readTreeSnapshot,
+  readTreeStates,
   type TreeSnapshot,
   unchangedFiles,
 } from '../rootfs/snapshot.ts';
@@ -69,6 +70,9 @@ export function rebase(extent: LayerExtent, rebuilt: ReadonlyMap<string, string>
   return file ? { ...extent, file, offset: 0, size: 0 } : extent;
 }
 
+/** The chroot's own mounts: never part of a layer's changes. */
+const SNAPSHOT_SKIP = ['/proc', '/sys', '/dev', '/run'];
+
 /** Unpack, chroot, run the steps, clean, check shadowing, repack: one layer, start to finish. */
 export async function customizeLayer(plan: LayerPlan, context: CustomizeContext): Promise<LayerResult> {
   const { workDir, signal } = context;
@@ -76,7 +80,6 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
   let fullManifest: string;
   let lowerManifest = '';
   let upper: string;
-  const snapshotSkip = ['/proc', '/sys', '/dev', '/run'];
   const elapsed = makeLapTimer();
   const ancestors = plan.ancestors.map((a) => rebase(a, context.rebuilt));
   {
@@ -92,8 +95,8 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     });
     upper = ws.upper;
     context.say(`unpacked and mounted in ${elapsed()}`);
-    const before = await readTreeSnapshot(upper, snapshotSkip);
-    const identities = plan.repack === 'reuse' ? await readFileIdentities(upper, snapshotSkip) : null;
+    const reuse = plan.repack === 'reuse';
+    const { snapshot: before, identities } = await readTreeStates(upper, reuse, SNAPSHOT_SKIP);
     const states = await saveUpperStates(upper);
     await runLayerSteps(plan, ws.root, context);
     context.say(`steps done in ${elapsed()}`);
@@ -101,9 +104,10 @@ export async function customizeLayer(plan: LayerPlan, context: CustomizeContext)
     if (ws.lowerView) lowerManifest = await readManifest(ws.lowerView, signal);
     const liveBootScripts = await hasLiveBootScripts(ws.root);
     await mounts.unmountAll();
-    const after = await readTreeSnapshot(upper, snapshotSkip);
+    const after = await readTreeSnapshot(upper, SNAPSHOT_SKIP);
     const { cleaned, changed } = await removeLeftovers(upper, { before, after, states, ancestors });
-    const unchanged = identities && unchangedFiles(identities, await readFileIdentities(upper, snapshotSkip));
+    const unchanged =
+      identities && unchangedFiles(identities, await readFileIdentities(upper, SNAPSHOT_SKIP));
     const shadowed = await findShadowed(plan, changed, workDir, mounts);
     await mounts.unmountAll();
     checkShadowing(plan, shadowed);
