@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { LayerExtent } from '../rootfs/overlay.ts';
 import type { TreeSnapshot } from '../rootfs/snapshot.ts';
 import type { SquashfsNode } from '../squashfs/model.ts';
-import { openSquashfs, type SquashfsImage } from '../squashfs/read.ts';
+import { lookupInStack } from '../squashfs/overlay.ts';
+import { openStack } from '../squashfs/stack.ts';
 import { runGetfattrNames } from '../tools/attr.ts';
 import { TRANSIENT } from './cleanup.ts';
 
@@ -37,11 +38,20 @@ export async function removeCopiedUpLeftovers(
     .sort()
     .reverse(); // children before their parent, which may be empty once they are gone
   if (!candidates.length || !ancestors.length) return { removed: [], restored };
-  const lowers = await openLowers(ancestors);
+  const lowers = await openStack(ancestors);
   try {
     const removed: string[] = [];
     for (const path of candidates) {
-      if (await isCopiedUpOnly(upper, path, findInLowers(lowers, path))) {
+      if (
+        await isCopiedUpOnly(
+          upper,
+          path,
+          lookupInStack(
+            lowers.map((lower) => lower.root),
+            path,
+          ),
+        )
+      ) {
         await rmdir(join(upper, path));
         removed.push(path);
       }
@@ -58,7 +68,11 @@ export async function removeCopiedUpLeftovers(
  * directory will do, or none: apt makes its folders there (`lists/auxfiles`) and gives its
  * `partial` ones to _apt, mode 0700, on every run.
  */
-async function isCopiedUpOnly(upper: string, path: string, lower: SquashfsNode | null): Promise<boolean> {
+export async function isCopiedUpOnly(
+  upper: string,
+  path: string,
+  lower: SquashfsNode | null,
+): Promise<boolean> {
   const transient = TRANSIENT.some((pattern) => pattern.test(path));
   if (lower ? lower.type !== 'dir' : !transient) return false;
   const dir = join(upper, path);
@@ -85,51 +99,4 @@ async function restoreLockTimes(upper: string, before: TreeSnapshot, after: Tree
     restored.push(path);
   }
   return restored;
-}
-
-/** The ancestors' squashfs images, top first (the order overlayfs looks through them). */
-async function openLowers(ancestors: readonly LayerExtent[]): Promise<SquashfsImage[]> {
-  const lowers: SquashfsImage[] = [];
-  try {
-    for (const layer of [...ancestors].reverse()) lowers.push(await openSquashfs(layer.file, layer.offset));
-    return lowers;
-  } catch (error) {
-    for (const lower of lowers) await lower.close();
-    throw error;
-  }
-}
-
-/**
- * What the merged lower layers show at PATH: the topmost entry; a whiteout, a non-directory on the
- * way or an opaque directory without the entry hides the layers below.
- */
-function findInLowers(lowers: readonly SquashfsImage[], path: string): SquashfsNode | null {
-  const names = path.split('/').filter(Boolean);
-  for (const lower of lowers) {
-    let node: SquashfsNode | undefined = lower.root;
-    let hidden = false;
-    for (const name of names) {
-      if (node.type !== 'dir') {
-        hidden = true;
-        node = undefined;
-        break;
-      }
-      const next: SquashfsNode | undefined = node.entries.get(name);
-      if (!next) {
-        hidden = isOpaque(node);
-        node = undefined;
-        break;
-      }
-      node = next;
-    }
-    if (node) return node.type === 'char' && node.rdev === 0 ? null : node;
-    if (hidden) return null;
-  }
-  return null;
-}
-
-function isOpaque(dir: SquashfsNode): boolean {
-  return dir.xattrs.some(
-    (x) => x.name === 'trusted.overlay.opaque' && Buffer.from(x.value).toString() === 'y',
-  );
 }

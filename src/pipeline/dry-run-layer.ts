@@ -63,8 +63,8 @@ export function renderLayer(plan: BuildPlan, layer: LayerPlan, workDir: WorkDir)
     `du -sx --block-size=1 ${q(upper)} | cut -f1 > ${q(workDir.newFile(layer.isoPaths.size))}`,
     ...(layer.repack === 'reuse'
       ? [
-          "# block reuse: the build copies the unchanged files' blocks from the original layer and packs only the rest;",
-          "# a script cannot, so it packs everything (the same content, as the build's layer)",
+          '# block reuse: the build unpacks nothing (the layer itself is the top lowerdir, the upper dir holds only the',
+          "# changes) and copies the unchanged files' blocks; a script cannot, so it unpacks and packs everything (the same content)",
         ]
       : []),
     sh(mksquashfsArgv(upper, workDir.newFile(layer.isoPaths.squashfs), layer.compression)),

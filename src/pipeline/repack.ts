@@ -1,19 +1,22 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FormatError } from '../errors.ts';
-import { fragmentReuse, type FragmentReuse, graftUnchanged, reusablePaths } from '../squashfs/graft.ts';
-import { openSquashfs } from '../squashfs/read.ts';
+import { fragmentReuse, type FragmentReuse, indexFiles } from '../squashfs/graft.ts';
+import type { DirectoryNode } from '../squashfs/model.ts';
+import { applyOverlayUpper, lookupInStack } from '../squashfs/overlay.ts';
+import { estimateUnpackedBytes } from '../squashfs/usage.ts';
+import { openSquashfs, type SquashfsImage } from '../squashfs/read.ts';
 import { writeSquashfs, type WriteSquashfsResult } from '../squashfs/write.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
 import { compressorArgsFor } from './compressor-args.ts';
 
 export interface BlockReuseOptions {
-  /** The layer as it was: a squashfs at OFFSET of FILE (in place in the ISO). */
-  original: { file: string; offset: number };
-  /** The layer's new content, a full tree (the unpacked layer after the steps). */
+  /** The layer as it was, opened in place in the ISO. */
+  layer: SquashfsImage;
+  /** The layers below it, top first (openStack): where a whiteout must stay. */
+  below: readonly SquashfsImage[];
+  /** The overlayfs upper dir the steps wrote into over the mounted original (openDeltaWorkspace). */
   upper: string;
-  /** Paths (relative to UPPER) of regular files whose content and attributes did not change. */
-  unchanged: readonly string[];
   out: string;
   signal?: AbortSignal;
   processors?: number;
@@ -24,57 +27,63 @@ export interface BlockReuseOptions {
 export interface BlockReuseResult {
   /** Files whose blocks were copied from the original layer. */
   reusedFiles: number;
-  /** Size of the delta image mksquashfs made of the new and changed files. */
+  /** Size of the delta image mksquashfs made of the upper dir. */
   deltaBytes: number;
+  /** Paths the upper dir changed in the layer (overlay.ts applyOverlayUpper). */
+  changed: string[];
+  /** The new layer's size unpacked, as du would count it (its .size sidecar). */
+  unpackedBytes: number;
   fragments: FragmentReuse;
   write: WriteSquashfsResult;
 }
 
 /**
- * A new layer that keeps the original's compressor and block size without recompressing what did
- * not change: mksquashfs packs UPPER with the reusable files excluded (a small delta image: every
- * directory, symlink, device, xattr and the new or changed files), then the TypeScript writer
- * merges it with the original's unchanged files, copying their blocks verbatim.
+ * A new layer that keeps the original's compressor and block size without unpacking or
+ * recompressing what did not change: mksquashfs packs the overlay's upper dir (only what the steps
+ * wrote, whiteouts included) into a small delta image, its tree is folded into the original's
+ * (overlay.ts), and the TypeScript writer writes the result, copying the blocks of every file the
+ * upper dir did not replace verbatim from the original.
  */
 export async function makeBlockReuseLayer(options: BlockReuseOptions): Promise<BlockReuseResult> {
-  await using original = await openSquashfs(options.original.file, options.original.offset);
+  const original = options.layer;
   const { compressor, blockSize, compressorOptions } = original.info;
   const compressorArgs = compressorArgsFor(compressor, compressorOptions);
   if (!compressorArgs) throw compressorOptionsError();
-  const reusable = reusablePaths(original.root, options.unchanged);
   const temp = await mkdtemp(join(dirname(options.out), '.block-reuse-'));
   try {
-    const excludeFile = join(temp, 'unchanged.list');
-    await writeFile(excludeFile, reusable.map((path) => `${join(options.upper, path)}\n`).join(''));
     const deltaFile = join(temp, 'delta.squashfs');
     await runMksquashfs(
       options.upper,
       deltaFile,
       { algorithm: compressor, blockSize, compressorArgs },
-      {
-        signal: options.signal,
-        processors: options.processors,
-        excludeFile,
-        sourceDateEpoch: options.sourceDateEpoch,
-      },
+      { signal: options.signal, processors: options.processors, sourceDateEpoch: options.sourceDateEpoch },
     );
     await using delta = await openSquashfs(deltaFile, 0);
     checkSameCompressorOptions(compressorOptions, delta.info.compressorOptions);
-    const root = graftUnchanged(delta.root, original.root, reusable);
-    const write = await writeSquashfs(root, options.out, {
+    const roots = options.below.map((image) => image.root);
+    const merged = applyOverlayUpper(original.root, delta.root, (path) => lookupInStack(roots, path));
+    const write = await writeSquashfs(merged.root, options.out, {
       info: { ...delta.info, compressorOptions },
       mkfsTime: delta.info.mkfsTime,
     });
-    const deltaBytes = delta.info.bytesUsed;
+    const reused = reusedFiles(original.root, merged.root);
     return {
-      reusedFiles: reusable.length,
-      deltaBytes,
-      fragments: fragmentReuse(original.root, reusable),
+      reusedFiles: reused.length,
+      deltaBytes: delta.info.bytesUsed,
+      changed: merged.changed,
+      unpackedBytes: estimateUnpackedBytes(merged.root, blockSize),
+      fragments: fragmentReuse(original.root, reused),
       write,
     };
   } finally {
     await rm(temp, { recursive: true, force: true });
   }
+}
+
+/** Paths of ORIGINAL's regular files that the new tree still holds (the same node: blocks copied). */
+function reusedFiles(original: DirectoryNode, merged: DirectoryNode): string[] {
+  const kept = new Set(indexFiles(merged).keys());
+  return [...indexFiles(original)].filter(([file]) => kept.has(file)).flatMap(([, paths]) => paths);
 }
 
 function checkSameCompressorOptions(original: Uint8Array | null, delta: Uint8Array | null): void {

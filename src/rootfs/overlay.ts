@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { chmod, chown, lstat, mkdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MountRequest, MountStack } from './mounts.ts';
 import { runUnsquashfs } from '../tools/squashfs.ts';
@@ -99,4 +99,44 @@ export async function openLayerWorkspace(options: {
     await mounts.mount(overlayMount(lowerView, lowerDirs));
   }
   return { upper, root: merged, lowerView };
+}
+
+/**
+ * The layer itself mounted read-only as the top lowerdir (over its ancestors) with an empty upper
+ * dir: nothing is unpacked, and afterwards the upper dir holds exactly what the steps changed
+ * (whiteouts and opaque directories included), for a block-reuse repack to fold into the layer.
+ */
+export async function openDeltaWorkspace(options: {
+  dir: string;
+  lowerMountPoint: (name: string) => string;
+  target: LayerExtent;
+  ancestors: readonly LayerExtent[];
+  mounts: MountStack;
+}): Promise<LayerWorkspace> {
+  const { dir, target, ancestors, mounts } = options;
+  const upper = join(dir, 'upper');
+  const merged = join(dir, 'merged');
+  const overlayWork = join(dir, 'work');
+  for (const folder of [upper, merged, overlayWork]) await mkdir(folder, { recursive: true });
+  const lowerDirs = await mountLayerChain(mounts, [...ancestors, target], (layer) =>
+    options.lowerMountPoint(layer.name),
+  );
+  await copyRootAttributes(lowerDirs[0]!, upper);
+  await mounts.mount(overlayMount(merged, lowerDirs, { upper, work: overlayWork }));
+  const below = lowerDirs.slice(1);
+  let lowerView = below[0] ?? null;
+  if (below.length > 1) {
+    lowerView = join(dir, 'lower-view');
+    await mkdir(lowerView, { recursive: true });
+    await mounts.mount(overlayMount(lowerView, below));
+  }
+  return { upper, root: merged, lowerView };
+}
+
+/** The upper dir is the merged root (overlayfs never copies the root up): it must look like the layer's. */
+async function copyRootAttributes(from: string, to: string): Promise<void> {
+  const info = await lstat(from);
+  await chown(to, info.uid, info.gid);
+  await chmod(to, info.mode & 0o7777);
+  await utimes(to, info.atime, info.mtime);
 }

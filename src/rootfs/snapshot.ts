@@ -30,34 +30,11 @@ function stateOf(info: BigIntStats): string {
   return `${kind}:${info.size}:${Number(info.mtimeNs) / 1e6}:${info.mode}`;
 }
 
-/**
- * A regular file's identity since unpacking: inode number, ctime, mtime, size and mode. A file with
- * the same identity before and after the steps was neither rewritten, replaced, chmod-ed, chown-ed,
- * relinked nor given xattrs (each changes the ctime or the inode): a block-reuse repack may copy its
- * blocks from the original layer.
- */
-function identityOf(info: BigIntStats): string {
-  return `${info.ino}:${info.ctimeNs}:${info.mtimeNs}:${info.size}:${info.mode}`;
-}
-
 /** Records a tree's state, so the changes a recipe made to a layer can be named afterwards. */
 export async function readTreeSnapshot(root: string, skip: readonly string[] = []): Promise<TreeSnapshot> {
-  return (await readTreeStates(root, false, skip)).snapshot;
-}
-
-/** The tree's snapshot and, with IDENTITIES, its regular files' identities, in one walk. */
-export async function readTreeStates(
-  root: string,
-  identities: boolean,
-  skip: readonly string[] = [],
-): Promise<{ snapshot: TreeSnapshot; identities: TreeSnapshot | null }> {
   const snapshot: TreeSnapshot = new Map();
-  const files: TreeSnapshot | null = identities ? new Map() : null;
-  await walkTree(root, skip, (path, info) => {
-    snapshot.set(path, stateOf(info));
-    if (files && info.isFile()) files.set(path, identityOf(info));
-  });
-  return { snapshot, identities: files };
+  await walkTree(root, skip, (path, info) => snapshot.set(path, stateOf(info)));
+  return snapshot;
 }
 
 /** Paths added, changed or removed between two snapshots (directories only when added or removed). */
@@ -74,20 +51,4 @@ export function diffSnapshots(
   }
   const removed = [...before.keys()].filter((path) => !after.has(path));
   return { changed: changed.sort(), removed: removed.sort() };
-}
-
-/** Regular files by path with their identity (see identityOf). */
-export async function readFileIdentities(root: string, skip: readonly string[] = []): Promise<TreeSnapshot> {
-  const identities: TreeSnapshot = new Map();
-  await walkTree(root, skip, (path, info) => {
-    if (info.isFile()) identities.set(path, identityOf(info));
-  });
-  return identities;
-}
-
-/** Paths whose identity (readFileIdentities) is the same in BEFORE and AFTER, without the leading slash. */
-export function unchangedFiles(before: TreeSnapshot, after: TreeSnapshot): string[] {
-  return [...after]
-    .filter(([path, identity]) => before.get(path) === identity)
-    .map(([path]) => path.slice(1));
 }

@@ -2,10 +2,8 @@ import { DATA_UNCOMPRESSED } from './format.ts';
 import type { DirectoryNode, FileNode, SquashfsNode } from './model.ts';
 
 /**
- * Block-reuse merge. The new layer's tree is the DELTA image's tree (mksquashfs of the upper dir
- * with the reusable files excluded: it holds every directory, symlink, device, xattr and every new
- * or changed file) with each reusable file grafted back from the ORIGINAL tree, its FileNode still
- * pointing into the original image, so the writer copies its blocks instead of recompressing them.
+ * Block reuse keeps the original's FileNodes in the new tree (overlay.ts), their data still
+ * pointing into the original image, so the writer copies their blocks instead of recompressing them.
  *
  * Fragments: a fragment block of the original is copied whole when any reused file still has its
  * tail in it. The tails of changed or deleted files stay in that block as dead bytes (never
@@ -32,21 +30,6 @@ export function indexFiles(root: DirectoryNode): Map<FileNode, string[]> {
   return paths;
 }
 
-/**
- * Which of UNCHANGED (paths whose content and attributes did not change) can be reused: regular
- * files of the original whose whole hard-link group is unchanged (a group with a changed member
- * goes into the delta whole, so it stays one inode), and whose name fits on one line of a
- * mksquashfs exclude file.
- */
-export function reusablePaths(original: DirectoryNode, unchanged: Iterable<string>): string[] {
-  const wanted = new Set([...unchanged].map(normalize));
-  const reusable: string[] = [];
-  for (const group of indexFiles(original).values()) {
-    if (group.every((path) => wanted.has(path) && !path.includes('\n'))) reusable.push(...group);
-  }
-  return reusable.sort();
-}
-
 /** Looks PATH up in ROOT; null when a component is missing or not a directory. */
 export function lookup(root: DirectoryNode, path: string): SquashfsNode | null {
   let node: SquashfsNode = root;
@@ -57,26 +40,6 @@ export function lookup(root: DirectoryNode, path: string): SquashfsNode | null {
     node = next;
   }
   return node;
-}
-
-/** The delta's tree with each of PATHS (from reusablePaths) grafted back from ORIGINAL. */
-export function graftUnchanged(
-  delta: DirectoryNode,
-  original: DirectoryNode,
-  paths: readonly string[],
-): DirectoryNode {
-  for (const path of paths) {
-    const node = lookup(original, path);
-    if (node?.type !== 'file')
-      throw new Error(`block reuse: ${path} is not a regular file of the original layer`);
-    const slash = path.lastIndexOf('/');
-    const parent = lookup(delta, slash < 0 ? '' : path.slice(0, slash));
-    if (parent?.type !== 'dir') {
-      throw new Error(`block reuse: the delta image has no directory for ${path} (was it excluded?)`);
-    }
-    parent.entries.set(path.slice(slash + 1), node);
-  }
-  return delta;
 }
 
 export interface FragmentReuse {

@@ -1,0 +1,86 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { MountStack } from '../rootfs/mounts.ts';
+import { openDeltaWorkspace } from '../rootfs/overlay.ts';
+import { lookupInStack } from '../squashfs/overlay.ts';
+import { openStack } from '../squashfs/stack.ts';
+import { saveLiveBootFiles } from './boot-files.ts';
+import { cleanDeltaUpper } from './delta-cleanup.ts';
+import {
+  checkChangesVisible,
+  type CustomizeContext,
+  type LayerResult,
+  makeLapTimer,
+  readMergedFacts,
+  rebase,
+  runLayerSteps,
+} from './layer-work.ts';
+import type { LayerPlan } from './plan.ts';
+import { makeBlockReuseLayer } from './repack.ts';
+
+/**
+ * A block-reuse repack (the default): nothing is unpacked. The layer, mounted read-only straight
+ * from the ISO, is the top lowerdir of an overlay with an empty upper dir; the steps run in it;
+ * the upper dir then holds exactly their changes, which are packed and folded into the layer,
+ * every untouched file keeping its compressed blocks.
+ */
+export async function customizeByDelta(plan: LayerPlan, context: CustomizeContext): Promise<LayerResult> {
+  const { workDir, signal } = context;
+  const name = plan.layer.name;
+  const elapsed = makeLapTimer();
+  const ancestors = plan.ancestors.map((a) => rebase(a, context.rebuilt));
+  await using mounts = await MountStack.open(workDir.root);
+  const ws = await openDeltaWorkspace({
+    dir: workDir.layer(name),
+    lowerMountPoint: (lower) => workDir.lower(lower),
+    target: plan.extent,
+    ancestors,
+    mounts,
+  });
+  context.say(`mounted over the layer in ${elapsed()} (nothing unpacked)`);
+  await runLayerSteps(plan, ws.root, context);
+  context.say(`steps done in ${elapsed()}`);
+  const facts = await readMergedFacts(plan, ws, signal);
+  await mounts.unmountAll();
+  const stack = await openStack([...ancestors, plan.extent]);
+  try {
+    const [layer, ...below] = stack.map((image) => image.root);
+    const cleaned = await cleanDeltaUpper(ws.upper, {
+      inLayer: (path) => lookupInStack([layer!], path),
+      inStack: (path) => lookupInStack([layer!, ...below], path),
+    });
+    const squashfs = workDir.newFile(plan.isoPaths.squashfs);
+    await mkdir(dirname(squashfs), { recursive: true });
+    const result = await makeBlockReuseLayer({
+      layer: stack[0]!,
+      below: stack.slice(1),
+      upper: ws.upper,
+      out: squashfs,
+      signal,
+      sourceDateEpoch: context.sourceDateEpoch,
+    });
+    const { changed } = result;
+    const shadowed = await checkChangesVisible(plan, changed, workDir, mounts);
+    context.say(`${changed.length} paths changed in ${name}; removed ${cleaned.length} build leftovers`);
+    context.say(
+      `block reuse: blocks of ${result.reusedFiles} unchanged files copied, the changes packed by mksquashfs (${result.deltaBytes} bytes)`,
+    );
+    const liveBoot = await saveLiveBootFiles({
+      layer: name,
+      layout: context.layout,
+      medium: context.medium,
+      upper: ws.upper,
+      liveBootScripts: facts.liveBootScripts,
+      changed,
+      outDir: workDir.liveBoot(name),
+      notice: context.say,
+    });
+    const squashfsBytes = (await stat(squashfs)).size;
+    context.say(`cleaned, checked and packed in ${elapsed()}`);
+    const { manifest } = facts;
+    const sizeBytes = result.unpackedBytes;
+    return { plan, name, squashfs, squashfsBytes, manifest, sizeBytes, changed, cleaned, shadowed, liveBoot };
+  } finally {
+    for (const image of stack) await image.close();
+  }
+}

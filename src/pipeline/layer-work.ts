@@ -1,0 +1,157 @@
+import { lstat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeFullManifest, makeManifestDelta } from '../distro/casper-meta.ts';
+import type { MountStack } from '../rootfs/mounts.ts';
+import { type LayerExtent, type LayerWorkspace, mountLayer } from '../rootfs/overlay.ts';
+import { ChrootSession } from '../rootfs/session.ts';
+import { executeStepPlan } from '../steps/execute.ts';
+import { describeStep, type RecipeStep, stepOf } from '../steps/registry.ts';
+import { runDpkgQueryList } from '../tools/dpkg.ts';
+import { hasLiveBootScripts, type LiveBootFiles } from './boot-files.ts';
+import { checkShadowing } from './shadowing.ts';
+import type { LayerPlan } from './plan.ts';
+import type { MediumLayout } from '../distro/layouts/index.ts';
+import type { LayoutInfo } from '../inspect/layout.ts';
+import type { WorkDir } from './work-dir.ts';
+
+/**
+ * What both ways of customizing a layer share (customize-unpacked.ts, customize-delta.ts): the
+ * result and context types, the chroot session that runs the steps, what is read from the merged
+ * tree afterwards, and the shadowing check.
+ */
+
+export interface LayerResult {
+  /** The plan this result was made from. */
+  plan: LayerPlan;
+  name: string;
+  squashfs: string;
+  manifest: string;
+  sizeBytes: number;
+  /** The new squashfs file's size, for the before/after table. */
+  squashfsBytes: number;
+  changed: string[];
+  cleaned: string[];
+  shadowed: { path: string; layer: string }[];
+  /** A new kernel and initrd for the medium itself (casper/vmlinuz, casper/initrd), when the build made one. */
+  liveBoot?: LiveBootFiles;
+  /** Taken from the layer cache (layer-cache.ts) instead of customized again. */
+  cached?: boolean;
+  /** The layer cache's key for this result; layers above fold it into theirs. */
+  cacheKey?: string;
+}
+
+export interface CustomizeContext {
+  workDir: WorkDir;
+  /** The medium family: which layer the medium boots. */
+  layout: MediumLayout;
+  /** The input ISO's layers, kernels and initrds. */
+  medium: LayoutInfo;
+  recipeDir: string;
+  signal?: AbortSignal;
+  say: (line: string) => void;
+  progress: (percent: number) => void;
+  /** Layers this build already rebuilt: upper layers stack on the new files. */
+  rebuilt: ReadonlyMap<string, string>;
+  /** Steps the build adds after the recipe's own (the pool key's `file`). */
+  extraSteps?: readonly RecipeStep[];
+  /** Reproducible builds: new file times in the layer are clamped to it (mksquashfs). */
+  sourceDateEpoch?: number;
+}
+
+export function rebase(extent: LayerExtent, rebuilt: ReadonlyMap<string, string>): LayerExtent {
+  const file = rebuilt.get(extent.name);
+  return file ? { ...extent, file, offset: 0, size: 0 } : extent;
+}
+
+/** The chroot's own mounts: never part of a layer's changes. */
+export const SNAPSHOT_SKIP = ['/proc', '/sys', '/dev', '/run'];
+
+/**
+ * After the steps: apt's downloaded packages are not shipped. Only when there are some: `apt-get
+ * clean` also deletes the image's own pkgcache.bin and resets apt's folders, changes a layer should
+ * not show when no step used apt.
+ */
+export const APT_CLEAN = [
+  'sh',
+  '-c',
+  'command -v apt-get >/dev/null || exit 0; set -- /var/cache/apt/archives/*.deb; [ -e "$1" ] || exit 0; apt-get clean',
+];
+
+/** The recipe's steps in one chroot session, then apt's caches emptied; the session is undone even on failure. */
+export async function runLayerSteps(plan: LayerPlan, root: string, context: CustomizeContext): Promise<void> {
+  const { signal } = context;
+  await using session = await ChrootSession.open(root, context.workDir.root);
+  for (const step of [...plan.recipe.steps, ...(context.extraSteps ?? [])]) {
+    context.say(`step: ${describeStep(step)}`);
+    const { definition, params } = stepOf(step);
+    const stepContext = { session, root, recipeDir: context.recipeDir, signal, say: context.say };
+    await executeStepPlan(definition.plan(params), stepContext);
+  }
+  await session.run(APT_CLEAN, { signal });
+}
+
+/** Seconds since the previous call: each phase of a layer is logged with its own duration. */
+export function makeLapTimer(): () => string {
+  let last = performance.now();
+  return () => {
+    const now = performance.now();
+    const seconds = (now - last) / 1000;
+    last = now;
+    return `${seconds.toFixed(1)}s`;
+  };
+}
+
+async function readManifest(root: string, signal?: AbortSignal): Promise<string> {
+  const status = await lstat(join(root, 'var/lib/dpkg/status')).catch(() => undefined);
+  return status ? makeFullManifest(await runDpkgQueryList(root, signal)) : '';
+}
+
+/** Changed files that a layer stacked above also carries: the installed system would never see them. */
+async function findShadowed(
+  plan: LayerPlan,
+  changed: readonly string[],
+  workDir: WorkDir,
+  mounts: MountStack,
+) {
+  const shadowed: { path: string; layer: string }[] = [];
+  for (const layer of plan.above) {
+    const mountPoint = workDir.above(layer.name);
+    await mountLayer(mounts, layer, mountPoint);
+    for (const path of changed) {
+      const info = await lstat(join(mountPoint, path)).catch(() => undefined);
+      if (info && !info.isDirectory()) shadowed.push({ path, layer: layer.name });
+    }
+  }
+  return shadowed;
+}
+
+/** What the merged tree tells after the steps, read before it is unmounted. */
+export interface MergedFacts {
+  /** The layer's manifest: dpkg's package list of the merged tree, as a delta over the layers below. */
+  manifest: string;
+  liveBootScripts: boolean;
+}
+
+export async function readMergedFacts(
+  plan: LayerPlan,
+  ws: LayerWorkspace,
+  signal?: AbortSignal,
+): Promise<MergedFacts> {
+  const full = await readManifest(ws.root, signal);
+  const lower = ws.lowerView ? await readManifest(ws.lowerView, signal) : '';
+  const manifest = plan.ancestors.length ? makeManifestDelta(lower, full) : full;
+  return { manifest, liveBootScripts: await hasLiveBootScripts(ws.root) };
+}
+
+/** Fails the build (checkShadowing) when a layer above hides a change the recipe asked for. */
+export async function checkChangesVisible(
+  plan: LayerPlan,
+  changed: readonly string[],
+  workDir: WorkDir,
+  mounts: MountStack,
+): Promise<{ path: string; layer: string }[]> {
+  const shadowed = await findShadowed(plan, changed, workDir, mounts);
+  await mounts.unmountAll();
+  checkShadowing(plan, shadowed);
+  return shadowed;
+}
