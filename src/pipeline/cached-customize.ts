@@ -53,8 +53,7 @@ export async function customizeOrReuse(
   }
   if (cache) context.say(`layer ${name}: not in the cache (key ${key.slice(0, 12)}, made in ${seconds}s)`);
   const result = await customizeLayer(plan, { ...context, extraSteps });
-  const reproducibility = await records?.compare(key, result);
-  if (reproducibility) context.say(describeComparison(name, reproducibility));
+  const reproducibility = records && (await compareWithRecord(records, key, result, context.say));
   await cache?.store(key, result, context.say);
   return { ...result, cached: false, cacheKey: key, reproducibility };
 }
@@ -80,8 +79,28 @@ async function makeKeyUnlessBelowUnkeyed(
   });
 }
 
-function describeComparison(name: string, check: LayerReproducibility): string {
-  return check.identical
-    ? `layer ${name}: the same bytes as the build of ${check.comparedWith} with the same inputs`
-    : describeNotReproducible(name, check);
+/**
+ * The layer compared with the last build of its key, and recorded for the next. Only advice: a layer
+ * the reader cannot read (lzo) or a full disk costs the comparison, not the build.
+ */
+async function compareWithRecord(
+  records: LayerRecords,
+  key: string,
+  result: LayerResult,
+  say: (line: string) => void,
+): Promise<LayerReproducibility | undefined> {
+  const started = performance.now();
+  try {
+    const check = await records.compare(key, result);
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const digested = `${result.changed.length} changed paths digested in ${seconds}s`;
+    if (!check) say(`layer ${result.name}: recorded for later builds (${digested})`);
+    else if (check.identical)
+      say(`layer ${result.name}: the same bytes as the build of ${check.comparedWith} (${digested})`);
+    else say(describeNotReproducible(result.name, check));
+    return check;
+  } catch (error) {
+    say(`layer ${result.name}: not compared with earlier builds: ${(error as Error).message}`);
+    return undefined;
+  }
 }
