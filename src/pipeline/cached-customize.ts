@@ -3,7 +3,12 @@ import type { RecipeStep } from '../steps/registry.ts';
 import { customizeLayer, type CustomizeContext, type LayerResult } from './customize.ts';
 import type { LayerCache } from './layer-cache.ts';
 import { makeLayerKey } from './layer-key.ts';
-import { describeNotReproducible, type LayerRecords, type LayerReproducibility } from './layer-records.ts';
+import {
+  describeBuildTime,
+  describeNotReproducible,
+  type LayerRecords,
+  type LayerReproducibility,
+} from './layer-records.ts';
 import type { LayerPlan } from './plan.ts';
 
 export interface LayerCacheContext {
@@ -93,10 +98,13 @@ async function compareWithRecord(
   try {
     const check = await records.compare(key, result);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
-    const digested = `${result.changed.length} changed paths digested in ${seconds}s`;
+    const paths = result.changed.length;
+    const digested = `${paths} changed ${paths === 1 ? 'path' : 'paths'} digested in ${seconds}s`;
     if (!check) say(`layer ${result.name}: recorded for later builds (${digested})`);
     else if (check.identical)
-      say(`layer ${result.name}: the same bytes as the build of ${check.comparedWith} (${digested})`);
+      say(
+        `layer ${result.name}: the same bytes as the build of ${describeBuildTime(check.comparedWith)} (${digested})`,
+      );
     else say(describeNotReproducible(result.name, check));
     return check;
   } catch (error) {

@@ -92,12 +92,17 @@ export class LayerRecords {
 
 /** The build's warning for a layer whose bytes differ from an earlier build of the same inputs. */
 export function describeNotReproducible(layer: string, check: LayerReproducibility): string {
-  const date = check.comparedWith.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  const date = describeBuildTime(check.comparedWith);
   const files = check.differingFiles;
   const named = files.length
     ? `${files.length} ${files.length === 1 ? 'file differs' : 'files differ'} from the build of ${date} with the same inputs: ${abbreviate(files)}`
     : `its bytes differ from the build of ${date} with the same inputs, no changed file's content does (file times: set SOURCE_DATE_EPOCH)`;
   return `layer ${layer} is not reproducible: ${named} (see the report)`;
+}
+
+/** "2024-05-01T10:20:30.123Z" as "2024-05-01 10:20:30 UTC". */
+export function describeBuildTime(iso: string): string {
+  return iso.replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
 }
 
 function abbreviate(files: readonly string[], shown = 5): string {

@@ -1,7 +1,7 @@
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../../src/report/model.ts';
 import { runIsoforge } from '../support/cli.ts';
 import { ensureSampleIso } from '../support/sample.ts';
@@ -63,6 +63,11 @@ beforeAll(async () => {
   await writeFile(join(dir, 'sample.iso'), await readFile(await ensureSampleIso()));
   await writeFile(join(dir, 'recipe.yaml'), RECIPE);
 }, TIMEOUT);
+
+// Two ISOs and a copy of the sample: gone with the test.
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
 
 describe('a build that is not reproducible names the files that differ', () => {
   it(
