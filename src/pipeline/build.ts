@@ -18,7 +18,8 @@ import type { VerifyReport } from '../verify/verify.ts';
 import type { IsoDiff } from '../diff/diff.ts';
 import type { BuiltStages } from './stages.ts';
 import { checkReportPath, prepareBuildReport } from './report.ts';
-import type { LayerResult } from './customize.ts';
+import type { BuiltLayer } from './cached-customize.ts';
+import { describeNotReproducible, LayerRecords } from './layer-records.ts';
 import { makeDryRunScript } from './dry-run.ts';
 import { checkPredictedShadowing } from './shadowing.ts';
 import { checkBuildTools, checkStepInputs, checkTerminalSteps } from './tools.ts';
@@ -50,7 +51,7 @@ export interface BuildOptions {
 export interface BuildResult {
   plan: BuildPlan;
   output: string;
-  layers: LayerResult[];
+  layers: BuiltLayer[];
   verify: VerifyReport;
   timings: StageTiming[];
   /** Absent on a dry run, like everything a build makes. */
@@ -99,24 +100,24 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   });
   await removeScratch(workDir);
   const stages = new StageRunner({ quiet: options.quiet });
-  const cache = options.noCache || process.env.ISOFORGE_NO_CACHE ? undefined : openLayerCache(loaded);
+  const caching = openLayerCache(loaded, options);
   let built: BuiltStages;
   try {
     built = await runBuildStages(
-      { plan, workDir, tempPath: output.tempPath, signal: options.signal, cache },
+      { plan, workDir, tempPath: output.tempPath, signal: options.signal, ...caching },
       stages,
     );
   } finally {
     if (!options.keepWorkDir) await removeScratch(workDir);
   }
+  for (const line of describeLayersNotReproducible(built.layers)) options.onNotice?.(line);
   const timings = stages.timings;
-  const { tempPath } = output;
   await using report = await prepareBuildReport({
     ...built,
     plan,
     workDir,
     timings,
-    tempPath,
+    tempPath: output.tempPath,
     ...reportOptions(options),
   });
   // The ISO first (it refuses once interrupted), then its report at once: they appear together.
@@ -146,8 +147,28 @@ async function checkBuildSpace(plan: BuildPlan, workDir: WorkDir): Promise<void>
   await checkFreeSpace(workDir.root, estimate.totalBytes, describeEstimate(estimate));
 }
 
+/**
+ * The layer cache (not with --no-cache) and the records of earlier builds (kept with --no-cache too);
+ * neither with ISOFORGE_NO_CACHE, which the test suite sets so that its builds leave the folder alone.
+ */
+function openLayerCache(
+  loaded: LoadedRecipe,
+  options: BuildOptions,
+): { cache?: LayerCache; records?: LayerRecords } {
+  if (process.env.ISOFORGE_NO_CACHE) return {};
+  const records = new LayerRecords(layerCacheDir());
+  return options.noCache ? { records } : { cache: openLimitedCache(loaded), records };
+}
+
+/** One warning per layer whose bytes differ from an earlier build of the same inputs. */
+function describeLayersNotReproducible(layers: readonly BuiltLayer[]): string[] {
+  return layers.flatMap(({ name, reproducibility }) =>
+    reproducibility && !reproducibility.identical ? [describeNotReproducible(name, reproducibility)] : [],
+  );
+}
+
 /** The layer cache with its limit: the recipe's cacheLimit, else ISOFORGE_CACHE_LIMIT, else 20 GiB. */
-function openLayerCache(loaded: LoadedRecipe): LayerCache {
+function openLimitedCache(loaded: LoadedRecipe): LayerCache {
   const recipeLimit = loaded.recipe.cacheLimit;
   const env = process.env.ISOFORGE_CACHE_LIMIT;
   const limit = recipeLimit

@@ -8,7 +8,7 @@ import { type PendingReport, prepareReportFiles, reportPathsFor, saveReportData 
 import { REPORT_FORMAT, type ReportBoot, type ReportData, type ReportLayer } from '../report/model.ts';
 import type { StageTiming } from '../ui/stages.ts';
 import type { VerifyReport } from '../verify/verify.ts';
-import type { LayerResult } from './customize.ts';
+import type { BuiltLayer } from './cached-customize.ts';
 import type { BuildPlan } from './plan.ts';
 import type { WorkDir } from './work-dir.ts';
 
@@ -16,7 +16,7 @@ export interface BuildReportInputs {
   plan: BuildPlan;
   recipePath: string;
   workDir: WorkDir;
-  layers: readonly LayerResult[];
+  layers: readonly BuiltLayer[];
   verify: VerifyReport;
   timings: readonly StageTiming[];
   boots: readonly { mode: string; result: BootResult }[];
@@ -78,7 +78,7 @@ function imageOf(report: IsoReport): ReportData['input'] {
 }
 
 /** Every layer of input and output by name, with what the build measured of the ones it rebuilt. */
-function layerSizes(input: IsoReport, output: IsoReport, rebuilt: readonly LayerResult[]): ReportLayer[] {
+function layerSizes(input: IsoReport, output: IsoReport, rebuilt: readonly BuiltLayer[]): ReportLayer[] {
   const names = [...new Set([...input.layers, ...output.layers].map((layer) => layer.name))];
   return names.map((name) => {
     const before = input.layers.find((layer) => layer.name === name);
@@ -92,6 +92,7 @@ function layerSizes(input: IsoReport, output: IsoReport, rebuilt: readonly Layer
       unpackedBefore: before?.recordedSize ?? null,
       unpackedAfter: result?.sizeBytes ?? after?.recordedSize ?? null,
       pathsChanged: result?.changed.length ?? null,
+      reproducibility: result?.reproducibility ?? null,
     };
   });
 }

@@ -13,9 +13,10 @@ import { keepUnverified, unverifiedPathFor } from '../safety/atomic.ts';
 import type { StageReporter, StageRunner } from '../ui/stages.ts';
 import { describeCheck, type VerifyReport, verifyIso } from '../verify/verify.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
-import { customizeOrReuse } from './cached-customize.ts';
+import { type BuiltLayer, customizeOrReuse } from './cached-customize.ts';
 import { type LayerResult, rebase } from './customize.ts';
 import type { LayerCache } from './layer-cache.ts';
+import type { LayerRecords } from './layer-records.ts';
 import { buildPool, poolKeyStep } from './medium-pool.ts';
 import { writeMediumChanges } from './medium.ts';
 import { makeMetadataChanges } from './metadata.ts';
@@ -24,7 +25,7 @@ import { makeSigner } from './signing.ts';
 import type { WorkDir } from './work-dir.ts';
 
 export interface BuiltStages {
-  layers: LayerResult[];
+  layers: BuiltLayer[];
   verify: VerifyReport;
   /** Each boot test of the recipe's verify.boot, by its mode (firmware/media). */
   boots: { mode: string; result: BootResult }[];
@@ -38,6 +39,8 @@ export interface StageInputs {
   signal?: AbortSignal;
   /** Finished layers from earlier builds; undefined with --no-cache. */
   cache?: LayerCache;
+  /** What earlier builds made of each layer key; undefined with ISOFORGE_NO_CACHE. */
+  records?: LayerRecords;
 }
 
 /**
@@ -50,10 +53,10 @@ export async function runBuildStages(inputs: StageInputs, stages: StageRunner): 
     ? await stages.run('prepare the signing key', (reporter) => prepareSigner(inputs, reporter))
     : undefined;
   const poolKey = plan.pool && signer ? await poolKeyStep(signer, inputs.signal) : undefined;
-  const layers: LayerResult[] = [];
+  const layers: BuiltLayer[] = [];
   for (const layer of plan.layers) {
     const extraSteps = layer.trustsPoolKey && poolKey ? [poolKey] : [];
-    const cacheContext = { cache: inputs.cache, done: layers, extraSteps };
+    const cacheContext = { cache: inputs.cache, records: inputs.records, done: layers, extraSteps };
     layers.push(
       await stages.run(`customize layer ${layer.layer.name}`, (reporter) =>
         customizeOrReuse(layer, customizeContext(inputs, layers, reporter), cacheContext),

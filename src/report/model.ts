@@ -43,6 +43,18 @@ export interface ReportLayer {
   unpackedBefore: number | null;
   unpackedAfter: number | null;
   pathsChanged: number | null;
+  /**
+   * Set when an earlier build customized this layer from the same inputs (the same layer key): whether
+   * the bytes came out the same, else the changed paths whose content differs. Absent in older data.
+   */
+  reproducibility?: ReportReproducibility | null;
+}
+
+export interface ReportReproducibility {
+  /** When the earlier build made the layer (ISO 8601). */
+  comparedWith: string;
+  identical: boolean;
+  differingFiles: string[];
 }
 
 export interface ReportBoot {

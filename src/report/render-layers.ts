@@ -28,8 +28,30 @@ export function renderLayers(data: ReportData): string {
   return section(
     'layers',
     'Layer sizes',
-    `${note}\n<div class="chart">${chart}</div>\n${layerTable(data.layers)}`,
+    `${note}\n<div class="chart">${chart}</div>\n${layerTable(data.layers)}${reproducibility(data.layers)}`,
   );
+}
+
+/**
+ * The layers an earlier build made from the same inputs, and what differs: files a step writes
+ * differently each time (random ids, times in logs), which SOURCE_DATE_EPOCH cannot fix.
+ */
+function reproducibility(layers: readonly ReportLayer[]): string {
+  const compared = layers.flatMap((layer) =>
+    layer.reproducibility ? [{ ...layer.reproducibility, layer }] : [],
+  );
+  if (compared.length === 0) return '';
+  const items = compared.map(({ layer, comparedWith, identical, differingFiles }) => {
+    const name = `<code>${escapeHtml(layer.name)}</code>`;
+    const earlier = `the build of ${escapeHtml(comparedWith)} with the same inputs`;
+    if (identical) return `<li>${name}: <span class="ok">the same bytes</span> as ${earlier}.</li>`;
+    const files = differingFiles.map((file) => `<li><code>${escapeHtml(file)}</code></li>`).join('');
+    const what = differingFiles.length
+      ? `${differingFiles.length} changed ${differingFiles.length === 1 ? 'file differs' : 'files differ'} from ${earlier}:<ul>${files}</ul>`
+      : `its bytes differ from ${earlier}, the content of its changed files does not (file times).`;
+    return `<li>${name}: <span class="failed">not reproducible</span>: ${what}</li>`;
+  });
+  return `\n<h3>Reproducibility</h3>\n<ul>${items.join('\n')}</ul>`;
 }
 
 function layerTable(layers: readonly ReportLayer[]): string {

@@ -31,7 +31,12 @@ ${medium}layers:
 
 interface BuildJson {
   output: string;
-  layers: { name: string; cached: boolean; key?: string }[];
+  layers: {
+    name: string;
+    cached: boolean;
+    key?: string;
+    reproducibility: { identical: boolean; differingFiles: string[] } | null;
+  }[];
 }
 
 /** One build with a fixed SOURCE_DATE_EPOCH and a private layer cache; returns its JSON and the ISO's sha256. */
@@ -43,7 +48,7 @@ async function build(recipe: string, out: string, ...flags: string[]) {
   expect(result.stderr + result.stdout, 'build failed').toContain('"output"');
   expect(result.exitCode).toBe(0);
   const json = JSON.parse(result.stdout) as BuildJson;
-  return { json, sha: await sha256(join(dir, out)) };
+  return { json, sha: await sha256(join(dir, out)), stderr: result.stderr };
 }
 
 async function sha256(file: string): Promise<string> {
@@ -89,6 +94,10 @@ describe('reproducible builds and the layer cache', () => {
       expect(first.json.layers.map((l) => l.cached)).toEqual([false, false]);
       if (first.sha !== second.sha) expect.fail(await describeDifference('a.iso', 'b.iso'));
       expect(second.sha).toBe(first.sha);
+      // The second build compared each layer with the first one's record and names nothing.
+      const same = { identical: true, differingFiles: [] };
+      expect(second.json.layers.map((l) => l.reproducibility)).toMatchObject([same, same]);
+      expect(second.stderr).not.toContain('is not reproducible');
     },
     TIMEOUT,
   );
@@ -141,6 +150,7 @@ describe('reproducible builds and the layer cache', () => {
       expect(cleaned.exitCode).toBe(0);
       expect(cleaned.stdout).toContain(`emptied the layer cache ${cacheDir}: 3 layers`);
       expect((await readdir(cacheDir)).filter((name) => /^[0-9a-f]{64}$/.test(name))).toEqual([]);
+      expect(await readdir(cacheDir)).not.toContain('records');
     },
     TIMEOUT,
   );

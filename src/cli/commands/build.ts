@@ -63,9 +63,17 @@ export function registerBuild(program: Command, context: CliContext): void {
     });
 }
 
-/** `build --json`: the output, its report, each layer (cached or not), verification, timings, the diff. */
+/**
+ * `build --json`: the output, its report, each layer (cached or not, and compared with an earlier
+ * build of the same inputs), verification, timings, the diff.
+ */
 function formatBuildJson(result: BuildResult): string {
-  const layers = result.layers.map((l) => ({ name: l.name, cached: l.cached ?? false, key: l.cacheKey }));
+  const layers = result.layers.map((l) => ({
+    name: l.name,
+    cached: l.cached ?? false,
+    key: l.cacheKey,
+    reproducibility: l.reproducibility ?? null,
+  }));
   const { output, report, verify, timings, diff } = result;
   return `${JSON.stringify({ output, report, layers, verify, timings, diff }, null, 2)}\n`;
 }

@@ -42,6 +42,28 @@ describe('renderReportHtml', () => {
     expect(html).toContain('(NOT verified)');
   });
 
+  it('names the files of a layer that differ from an earlier build of the same inputs, escaped', async () => {
+    const data = await fixture();
+    expect(renderReportHtml(data)).not.toContain('Reproducibility');
+    const [first, second] = data.layers as [ReportData['layers'][number], ReportData['layers'][number]];
+    first.reproducibility = {
+      comparedWith: '2024-05-01T10:20:30.000Z',
+      identical: false,
+      differingFiles: ['/etc/machine-id', '/var/log/<b>.log'],
+    };
+    second.reproducibility = {
+      comparedWith: '2024-05-01T10:20:30.000Z',
+      identical: true,
+      differingFiles: [],
+    };
+    const html = renderReportHtml(data);
+    expect(html).toContain('<h3>Reproducibility</h3>');
+    expect(html).toContain(
+      `<code>${first.name}</code>: <span class="failed">not reproducible</span>: 2 changed files differ from the build of 2024-05-01T10:20:30.000Z with the same inputs:<ul><li><code>/etc/machine-id</code></li><li><code>/var/log/&#60;b&#62;.log</code></li></ul>`,
+    );
+    expect(html).toContain(`<code>${second.name}</code>: <span class="ok">the same bytes</span>`);
+  });
+
   it('shows a boot without a picture, and refuses a screenshot that is not base64', async () => {
     const data = await fixture();
     const boot = data.boots[0] as ReportData['boots'][number];
