@@ -100,7 +100,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   });
   await removeScratch(workDir);
   const stages = new StageRunner({ quiet: options.quiet });
-  const caching = openLayerCache(loaded, options);
+  const caching = openLayerCache(loaded, options, plan.sourceDateEpoch !== undefined);
   let built: BuiltStages;
   try {
     built = await runBuildStages(
@@ -148,15 +148,18 @@ async function checkBuildSpace(plan: BuildPlan, workDir: WorkDir): Promise<void>
 }
 
 /**
- * The layer cache (not with --no-cache) and the records of earlier builds (kept with --no-cache too);
- * neither with ISOFORGE_NO_CACHE, which the test suite sets so that its builds leave the folder alone.
+ * The layer cache (not with --no-cache) and, for a reproducible build (SOURCE_DATE_EPOCH), the
+ * records of earlier builds (kept with --no-cache too: without a fixed epoch every build differs in
+ * its times, so a comparison would name nothing useful and cost a digest of each layer); neither
+ * with ISOFORGE_NO_CACHE, which the test suite sets so that its builds leave the folder alone.
  */
 function openLayerCache(
   loaded: LoadedRecipe,
   options: BuildOptions,
+  reproducible: boolean,
 ): { cache?: LayerCache; records?: LayerRecords } {
   if (process.env.ISOFORGE_NO_CACHE) return {};
-  const records = new LayerRecords(layerCacheDir());
+  const records = reproducible ? new LayerRecords(layerCacheDir()) : undefined;
   return options.noCache ? { records } : { cache: openLimitedCache(loaded), records };
 }
 
