@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type LoadedRecipe, readRecipe } from '../recipe/load.ts';
 import { recoverMounts } from '../rootfs/mounts.ts';
-import { prepareOutput } from '../safety/atomic.ts';
+import { type PendingOutput, prepareOutput } from '../safety/atomic.ts';
 import { acquireWorkLock } from '../safety/lock.ts';
 import { removeTree } from '../safety/remove.ts';
 import {
@@ -18,6 +18,9 @@ import type { VerifyReport } from '../verify/verify.ts';
 import type { IsoDiff } from '../diff/diff.ts';
 import type { BuiltStages } from './stages.ts';
 import { checkReportPath, prepareBuildReport } from './report.ts';
+import { BuildCache } from './build-cache.ts';
+import { makeBuildKey } from './build-key.ts';
+import { type ReusedBuild, reuseFinishedBuild, storedLayersOf } from './build-reuse.ts';
 import type { LayerResult } from './customize.ts';
 import { makeDryRunScript } from './dry-run.ts';
 import { checkPredictedShadowing } from './shadowing.ts';
@@ -41,7 +44,7 @@ export interface BuildOptions {
   keepWorkDir?: boolean;
   /** Where the HTML build report goes; default OUTPUT.report.html beside the ISO. */
   report?: string;
-  /** Customize every layer, neither reading nor filling the layer cache. */
+  /** Customize every layer, neither reading nor filling the layer cache or the build cache. */
   noCache?: boolean;
   signal?: AbortSignal;
   onNotice?: (line: string) => void;
@@ -60,6 +63,8 @@ export interface BuildResult {
   /** The HTML build report written. */
   report?: string;
   dryRun?: string;
+  /** Set when the output was up to date: it came from the build cache. */
+  reused?: ReusedBuild;
 }
 
 /** The whole remaster as one ordered list of stages; see the README for what each one does. */
@@ -72,8 +77,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   if (!options.dryRun) checkTerminalSteps(plan, Boolean(process.stdin.isTTY));
   await checkStepInputs(plan);
   await checkReportPath(options.report);
-  await checkPredictedShadowing(plan.layers, options.signal);
   if (options.dryRun) {
+    await checkPredictedShadowing(plan.layers, options.signal);
     return {
       plan,
       output: plan.output,
@@ -91,15 +96,26 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   if (leftovers.length)
     options.onNotice?.(`undid ${leftovers.length} mounts a killed run left: ${leftovers.join(', ')}`);
   openLogFile(workDir.log);
-  await checkBuildSpace(plan, workDir);
   await mkdir(dirname(plan.output), { recursive: true });
   await using output = await prepareOutput(plan.output, {
     force: options.force ?? false,
     signal: options.signal,
   });
-  await removeScratch(workDir);
   const stages = new StageRunner({ quiet: options.quiet });
   const cache = options.noCache || process.env.ISOFORGE_NO_CACHE ? undefined : openLayerCache(loaded);
+  const builds = cache && new BuildCache(cache);
+  let key: string | undefined;
+  if (builds) {
+    const lookup = await stages.run('look up the build cache', () =>
+      lookUpBuild({ builds, loaded, plan, workDir, output, options }),
+    );
+    if ('reused' in lookup) return { ...reusedResult(plan, lookup.reused), timings: stages.timings };
+    key = lookup.key;
+  }
+  // Only now: a build the cache answers skipped both (its inputs passed them when it was made).
+  await checkPredictedShadowing(plan.layers, options.signal);
+  await checkBuildSpace(plan, workDir);
+  await removeScratch(workDir);
   let built: BuiltStages;
   try {
     built = await runBuildStages(
@@ -122,7 +138,53 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   // The ISO first (it refuses once interrupted), then its report at once: they appear together.
   await output.commit();
   await report.commit();
+  // Only a build that got here is kept: every check and boot test passed.
+  if (builds && key) {
+    const layers = storedLayersOf(built.layers);
+    await builds.store(key, { iso: plan.output, report: report.data, layers }, (line) =>
+      options.onNotice?.(line),
+    );
+  }
   return { plan, output: plan.output, ...built, timings, diff: report.diff, report: report.html };
+}
+
+/** The build key, then the stored build under it: reused (ISO and report published) or not there. */
+async function lookUpBuild(inputs: {
+  builds: BuildCache;
+  loaded: LoadedRecipe;
+  plan: BuildPlan;
+  workDir: WorkDir;
+  output: PendingOutput;
+  options: BuildOptions;
+}): Promise<{ reused: ReusedBuild } | { key?: string }> {
+  const { builds, plan, options } = inputs;
+  const made = await makeBuildKey(inputs.loaded, plan, join(builds.layers.dir, 'extent-hashes.json'));
+  if (!made.key) {
+    options.onNotice?.(`build cache: not used (${made.why})`);
+    return {};
+  }
+  const reused = await reuseFinishedBuild({
+    cache: builds,
+    key: made.key,
+    plan,
+    workDir: inputs.workDir,
+    output: inputs.output,
+    ...reportOptions(options),
+  });
+  return reused ? { reused } : { key: made.key };
+}
+
+/** An up-to-date build's result: what the stored build verified, with this build's output and report. */
+function reusedResult(plan: BuildPlan, reused: ReusedBuild): Omit<BuildResult, 'timings'> {
+  return {
+    plan,
+    output: plan.output,
+    layers: [],
+    verify: reused.data.verify,
+    diff: reused.data.diff,
+    report: reused.html,
+    reused,
+  };
 }
 
 /** What the report needs of the options: the recipe file, and --report when given. */
