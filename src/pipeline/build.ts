@@ -106,9 +106,12 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const builds = cache && new BuildCache(cache);
   let key: string | undefined;
   if (builds) {
-    const lookup = await stages.run('look up the build cache', () =>
+    // Timed, but not shown: an up-to-date build says one line (the CLI's), a miss goes on as ever.
+    const quiet = new StageRunner({ quiet: true });
+    const lookup = await quiet.run('look up the build cache', () =>
       lookUpBuild({ builds, loaded, plan, workDir, output, options }),
     );
+    stages.timings.push(...quiet.timings);
     if ('reused' in lookup) return { ...reusedResult(plan, lookup.reused), timings: stages.timings };
     key = lookup.key;
   }
