@@ -1,5 +1,16 @@
 import { constants } from 'node:fs';
-import { chmod, copyFile, link, mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import {
+  chmod,
+  copyFile,
+  link,
+  mkdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  utimes,
+  writeFile,
+} from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReportData } from '../report/model.ts';
 import { BUILDS, type LayerCache, linkOrCopy } from './layer-cache.ts';

@@ -13,7 +13,11 @@ export type BuildKey = { key: string; why?: undefined } | { key?: undefined; why
  * canonical JSON but for where the output goes, every host file a step or the medium reads,
  * SOURCE_DATE_EPOCH, the boot setup and what the plan decided per layer (compression, repack).
  */
-export async function makeBuildKey(loaded: LoadedRecipe, plan: BuildPlan, memoFile: string): Promise<BuildKey> {
+export async function makeBuildKey(
+  loaded: LoadedRecipe,
+  plan: BuildPlan,
+  memoFile: string,
+): Promise<BuildKey> {
   const why = uncachedBecause(loaded, plan);
   if (why) return { why };
   const { input: _input, output: _output, cacheLimit: _limit, ...recipe } = loaded.recipe;

@@ -77,25 +77,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   if (!options.dryRun) checkTerminalSteps(plan, Boolean(process.stdin.isTTY));
   await checkStepInputs(plan);
   await checkReportPath(options.report);
-  if (options.dryRun) {
-    await checkPredictedShadowing(plan.layers, options.signal);
-    return {
-      plan,
-      output: plan.output,
-      layers: [],
-      verify: { ok: true, checks: [] },
-      timings: [],
-      dryRun: makeDryRunScript(plan, workDir),
-    };
-  }
-  await mkdir(workDir.root, { recursive: true });
-  await using _lock = await acquireWorkLock(workDir.root, {
-    onMessage: (line: string) => options.onNotice?.(line),
-  });
-  const leftovers = await recoverMounts(workDir.root);
-  if (leftovers.length)
-    options.onNotice?.(`undid ${leftovers.length} mounts a killed run left: ${leftovers.join(', ')}`);
-  openLogFile(workDir.log);
+  if (options.dryRun) return dryRunResult(plan, workDir, options.signal);
+  await using _lock = await lockWorkDir(workDir, options);
   await mkdir(dirname(plan.output), { recursive: true });
   await using output = await prepareOutput(plan.output, {
     force: options.force ?? false,
@@ -143,12 +126,36 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   await report.commit();
   // Only a build that got here is kept: every check and boot test passed.
   if (builds && key) {
-    const layers = storedLayersOf(built.layers);
-    await builds.store(key, { iso: plan.output, report: report.data, layers }, (line) =>
-      options.onNotice?.(line),
-    );
+    const stored = { iso: plan.output, report: report.data, layers: storedLayersOf(built.layers) };
+    await builds.store(key, stored, (line) => options.onNotice?.(line));
   }
   return { plan, output: plan.output, ...built, timings, diff: report.diff, report: report.html };
+}
+
+/** The plan as shell commands, after the checks a build makes before any work. */
+async function dryRunResult(plan: BuildPlan, workDir: WorkDir, signal?: AbortSignal): Promise<BuildResult> {
+  await checkPredictedShadowing(plan.layers, signal);
+  return {
+    plan,
+    output: plan.output,
+    layers: [],
+    verify: { ok: true, checks: [] },
+    timings: [],
+    dryRun: makeDryRunScript(plan, workDir),
+  };
+}
+
+/** The work directory locked, the mounts a killed run left undone, the build log opened. */
+async function lockWorkDir(workDir: WorkDir, options: BuildOptions): Promise<AsyncDisposable> {
+  await mkdir(workDir.root, { recursive: true });
+  const lock = await acquireWorkLock(workDir.root, {
+    onMessage: (line: string) => options.onNotice?.(line),
+  });
+  const leftovers = await recoverMounts(workDir.root);
+  if (leftovers.length)
+    options.onNotice?.(`undid ${leftovers.length} mounts a killed run left: ${leftovers.join(', ')}`);
+  openLogFile(workDir.log);
+  return lock;
 }
 
 /** The build key, then the stored build under it: reused (ISO and report published) or not there. */

@@ -125,7 +125,9 @@ export class LayerCache {
       await rm(join(this.dir, entry.key), { recursive: true, force: true });
       total -= entry.bytes;
       const build = entry.key.startsWith(`${BUILDS}/`);
-      evicted.push(build ? `build ${entry.key.slice(BUILDS.length + 1, BUILDS.length + 13)}` : entry.key.slice(0, 12));
+      evicted.push(
+        build ? `build ${entry.key.slice(BUILDS.length + 1, BUILDS.length + 13)}` : entry.key.slice(0, 12),
+      );
     }
     return evicted;
   }

@@ -51,7 +51,9 @@ async function sha256(file: string): Promise<string> {
 }
 
 async function buildEntries(): Promise<string[]> {
-  return (await readdir(join(cacheDir, 'builds')).catch(() => [] as string[])).filter((n) => !n.startsWith('.'));
+  return (await readdir(join(cacheDir, 'builds')).catch(() => [] as string[])).filter(
+    (n) => !n.startsWith('.'),
+  );
 }
 
 beforeAll(async () => {
@@ -101,7 +103,14 @@ describe('the build cache: an unchanged build is up to date', () => {
     async () => {
       await mkdir(join(dir, 'plain'));
       const run = await runIsoforge(
-        ['build', join(dir, 'recipe.yaml'), '--out', join(dir, 'plain/out.iso'), '--workdir', join(dir, 'work')],
+        [
+          'build',
+          join(dir, 'recipe.yaml'),
+          '--out',
+          join(dir, 'plain/out.iso'),
+          '--workdir',
+          join(dir, 'work'),
+        ],
         { env: { SOURCE_DATE_EPOCH: '1700000000', ISOFORGE_CACHE_DIR: cacheDir, ISOFORGE_NO_CACHE: '' } },
       );
       expect(run.exitCode).toBe(0);
@@ -150,7 +159,9 @@ describe('the build cache: an unchanged build is up to date', () => {
     '--no-cache neither reads nor writes the build cache',
     async () => {
       const before = await buildEntries();
-      const used = await Promise.all(before.map(async (k) => (await stat(join(cacheDir, 'builds', k))).mtimeMs));
+      const used = await Promise.all(
+        before.map(async (k) => (await stat(join(cacheDir, 'builds', k))).mtimeMs),
+      );
       const uncached = await build('recipe.yaml', 'uncached/out.iso', '--no-cache');
       expect(uncached.json.cached).toBe(false);
       expect(uncached.json.timings.map((t) => t.title)).toContain(`customize layer ${TOP}`);

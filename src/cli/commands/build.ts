@@ -79,7 +79,8 @@ function formatBuildJson(result: BuildResult): string {
 }
 
 function formatBuildSummary(result: BuildResult): string {
-  if (result.reused) return `${describeReusedBuild(result.output, result.reused)}\nreport: ${result.report}\n`;
+  if (result.reused)
+    return `${describeReusedBuild(result.output, result.reused)}\nreport: ${result.report}\n`;
   const stages = formatTable([
     ['stage', 'seconds'],
     ...result.timings.map((t) => [t.title, t.seconds.toFixed(1)]),

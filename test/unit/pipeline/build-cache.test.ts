@@ -16,7 +16,11 @@ let dir: string;
 async function makeBuild(name: string, bytes: number) {
   const iso = join(dir, `${name}.iso`);
   await writeFile(iso, Buffer.alloc(bytes, name));
-  const report = { createdAt: '2026-01-02T03:04:05.000Z', boots: [], output: { path: iso } } as unknown as ReportData;
+  const report = {
+    createdAt: '2026-01-02T03:04:05.000Z',
+    boots: [],
+    output: { path: iso },
+  } as unknown as ReportData;
   return { iso, report, layers: [{ name: 'top', key: KEY_B }] };
 }
 
@@ -80,7 +84,12 @@ describe('makeLayerKey', () => {
         repack,
         isoPaths: { squashfs: '/casper/top.squashfs' },
       }) as unknown as LayerPlan;
-    const inputs = { recipeDir: dir, extraSteps: [], rebuiltKeys: new Map(), memoFile: join(dir, 'memo.json') };
+    const inputs = {
+      recipeDir: dir,
+      extraSteps: [],
+      rebuiltKeys: new Map(),
+      memoFile: join(dir, 'memo.json'),
+    };
     const reuse = await makeLayerKey(plan('reuse'), inputs);
     expect(reuse).toMatch(/^[0-9a-f]{64}$/);
     expect(await makeLayerKey(plan('reuse'), inputs)).toBe(reuse);
