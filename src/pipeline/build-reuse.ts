@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { prepareReportFiles, reportPathsFor, saveReportData } from '../report/files.ts';
 import type { ReportData } from '../report/model.ts';
@@ -54,6 +54,8 @@ export async function reuseFinishedBuild(inputs: ReuseInputs): Promise<ReusedBui
   await using report = await prepareReportFiles(data, paths.json);
   // The ISO first (it refuses once interrupted), then its report at once: they appear together.
   await inputs.output.commit();
+  // Renaming onto another link of the same file (a --force rebuild of that output) leaves the temp name.
+  await rm(inputs.output.tempPath, { force: true });
   await report.commit();
   return {
     key,

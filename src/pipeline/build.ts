@@ -15,6 +15,7 @@ import { openLogFile } from '../ui/log.ts';
 import { StageRunner, type StageTiming } from '../ui/stages.ts';
 import { DEFAULT_CACHE_LIMIT, LayerCache, layerCacheDir, parseSize } from './layer-cache.ts';
 import type { VerifyReport } from '../verify/verify.ts';
+import type { ReportData } from '../report/model.ts';
 import type { IsoDiff } from '../diff/diff.ts';
 import type { BuiltStages } from './stages.ts';
 import { checkReportPath, prepareBuildReport } from './report.ts';
@@ -124,12 +125,23 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   // The ISO first (it refuses once interrupted), then its report at once: they appear together.
   await output.commit();
   await report.commit();
-  // Only a build that got here is kept: every check and boot test passed.
-  if (builds && key) {
-    const stored = { iso: plan.output, report: report.data, layers: storedLayersOf(built.layers) };
-    await builds.store(key, stored, (line) => options.onNotice?.(line));
-  }
+  if (builds && key) await storeBuild(builds, key, { plan, built, report: report.data }, options);
   return { plan, output: plan.output, ...built, timings, diff: report.diff, report: report.html };
+}
+
+/** Keeps a published build: only one that got this far (every check and boot test passed) is stored. */
+async function storeBuild(
+  builds: BuildCache,
+  key: string,
+  done: { plan: BuildPlan; built: BuiltStages; report: ReportData },
+  options: BuildOptions,
+): Promise<void> {
+  const say = (line: string) => options.onNotice?.(line);
+  const stored = { iso: done.plan.output, report: done.report, layers: storedLayersOf(done.built.layers) };
+  // The output is published already: a cache that cannot take it is worth a notice, not a failed build.
+  await builds.store(key, stored, say).catch((error: unknown) => {
+    say(`build cache: not stored (${(error as Error).message})`);
+  });
 }
 
 /** The plan as shell commands, after the checks a build makes before any work. */
