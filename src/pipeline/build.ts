@@ -1,8 +1,8 @@
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { type LoadedRecipe, readRecipe } from '../recipe/load.ts';
 import { recoverMounts } from '../rootfs/mounts.ts';
-import { prepareOutput } from '../safety/atomic.ts';
+import { type PendingOutput, prepareOutput } from '../safety/atomic.ts';
 import { acquireWorkLock } from '../safety/lock.ts';
 import { removeTree } from '../safety/remove.ts';
 import {
@@ -15,11 +15,15 @@ import { openLogFile } from '../ui/log.ts';
 import { StageRunner, type StageTiming } from '../ui/stages.ts';
 import { DEFAULT_CACHE_LIMIT, LayerCache, layerCacheDir, parseSize } from './layer-cache.ts';
 import type { VerifyReport } from '../verify/verify.ts';
+import type { ReportData } from '../report/model.ts';
 import type { IsoDiff } from '../diff/diff.ts';
 import type { BuiltStages } from './stages.ts';
 import { checkReportPath, prepareBuildReport } from './report.ts';
 import type { BuiltLayer } from './cached-customize.ts';
 import { describeNotReproducible, LayerRecords } from './layer-records.ts';
+import { BuildCache } from './build-cache.ts';
+import { makeBuildKey } from './build-key.ts';
+import { type ReusedBuild, reuseFinishedBuild, storedLayersOf } from './build-reuse.ts';
 import { makeDryRunScript } from './dry-run.ts';
 import { checkPredictedShadowing } from './shadowing.ts';
 import { checkBuildTools, checkStepInputs, checkTerminalSteps } from './tools.ts';
@@ -42,7 +46,7 @@ export interface BuildOptions {
   keepWorkDir?: boolean;
   /** Where the HTML build report goes; default OUTPUT.report.html beside the ISO. */
   report?: string;
-  /** Customize every layer, neither reading nor filling the layer cache. */
+  /** Customize every layer, neither reading nor filling the layer cache or the build cache. */
   noCache?: boolean;
   signal?: AbortSignal;
   onNotice?: (line: string) => void;
@@ -61,6 +65,8 @@ export interface BuildResult {
   /** The HTML build report written. */
   report?: string;
   dryRun?: string;
+  /** Set when the output was up to date: it came from the build cache. */
+  reused?: ReusedBuild;
 }
 
 /** The whole remaster as one ordered list of stages; see the README for what each one does. */
@@ -73,34 +79,31 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   if (!options.dryRun) checkTerminalSteps(plan, Boolean(process.stdin.isTTY));
   await checkStepInputs(plan);
   await checkReportPath(options.report);
-  await checkPredictedShadowing(plan.layers, options.signal);
-  if (options.dryRun) {
-    return {
-      plan,
-      output: plan.output,
-      layers: [],
-      verify: { ok: true, checks: [] },
-      timings: [],
-      dryRun: makeDryRunScript(plan, workDir),
-    };
-  }
-  await mkdir(workDir.root, { recursive: true });
-  await using _lock = await acquireWorkLock(workDir.root, {
-    onMessage: (line: string) => options.onNotice?.(line),
-  });
-  const leftovers = await recoverMounts(workDir.root);
-  if (leftovers.length)
-    options.onNotice?.(`undid ${leftovers.length} mounts a killed run left: ${leftovers.join(', ')}`);
-  openLogFile(workDir.log);
-  await checkBuildSpace(plan, workDir);
+  if (options.dryRun) return dryRunResult(plan, workDir, options.signal);
+  await using _lock = await lockWorkDir(workDir, options);
   await mkdir(dirname(plan.output), { recursive: true });
   await using output = await prepareOutput(plan.output, {
     force: options.force ?? false,
     signal: options.signal,
   });
-  await removeScratch(workDir);
   const stages = new StageRunner({ quiet: options.quiet });
   const caching = openLayerCache(loaded, options, plan.sourceDateEpoch !== undefined);
+  const builds = caching.cache && new BuildCache(caching.cache);
+  let key: string | undefined;
+  if (builds) {
+    // Timed, but not shown: an up-to-date build says one line (the CLI's), a miss goes on as ever.
+    const quiet = new StageRunner({ quiet: true });
+    const lookup = await quiet.run('look up the build cache', () =>
+      lookUpBuild({ builds, loaded, plan, workDir, output, options }),
+    );
+    stages.timings.push(...quiet.timings);
+    if ('reused' in lookup) return { ...reusedResult(plan, lookup.reused), timings: stages.timings };
+    key = lookup.key;
+  }
+  // Only now: a build the cache answers skipped both (its inputs passed them when it was made).
+  await checkPredictedShadowing(plan.layers, options.signal);
+  await checkBuildSpace(plan, workDir);
+  await removeScratch(workDir);
   let built: BuiltStages;
   try {
     built = await runBuildStages(
@@ -123,7 +126,88 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   // The ISO first (it refuses once interrupted), then its report at once: they appear together.
   await output.commit();
   await report.commit();
+  if (builds && key) await storeBuild(builds, key, { plan, built, report: report.data }, options);
   return { plan, output: plan.output, ...built, timings, diff: report.diff, report: report.html };
+}
+
+/** Keeps a published build: only one that got this far (every check and boot test passed) is stored. */
+async function storeBuild(
+  builds: BuildCache,
+  key: string,
+  done: { plan: BuildPlan; built: BuiltStages; report: ReportData },
+  options: BuildOptions,
+): Promise<void> {
+  const say = (line: string) => options.onNotice?.(line);
+  const stored = { iso: done.plan.output, report: done.report, layers: storedLayersOf(done.built.layers) };
+  // The output is published already: a cache that cannot take it is worth a notice, not a failed build.
+  await builds.store(key, stored, say).catch((error: unknown) => {
+    say(`build cache: not stored (${(error as Error).message})`);
+  });
+}
+
+/** The plan as shell commands, after the checks a build makes before any work. */
+async function dryRunResult(plan: BuildPlan, workDir: WorkDir, signal?: AbortSignal): Promise<BuildResult> {
+  await checkPredictedShadowing(plan.layers, signal);
+  return {
+    plan,
+    output: plan.output,
+    layers: [],
+    verify: { ok: true, checks: [] },
+    timings: [],
+    dryRun: makeDryRunScript(plan, workDir),
+  };
+}
+
+/** The work directory locked, the mounts a killed run left undone, the build log opened. */
+async function lockWorkDir(workDir: WorkDir, options: BuildOptions): Promise<AsyncDisposable> {
+  await mkdir(workDir.root, { recursive: true });
+  const lock = await acquireWorkLock(workDir.root, {
+    onMessage: (line: string) => options.onNotice?.(line),
+  });
+  const leftovers = await recoverMounts(workDir.root);
+  if (leftovers.length)
+    options.onNotice?.(`undid ${leftovers.length} mounts a killed run left: ${leftovers.join(', ')}`);
+  openLogFile(workDir.log);
+  return lock;
+}
+
+/** The build key, then the stored build under it: reused (ISO and report published) or not there. */
+async function lookUpBuild(inputs: {
+  builds: BuildCache;
+  loaded: LoadedRecipe;
+  plan: BuildPlan;
+  workDir: WorkDir;
+  output: PendingOutput;
+  options: BuildOptions;
+}): Promise<{ reused: ReusedBuild } | { key?: string }> {
+  const { builds, plan, options } = inputs;
+  const made = await makeBuildKey(inputs.loaded, plan, join(builds.layers.dir, 'extent-hashes.json'));
+  if (!made.key) {
+    options.onNotice?.(`build cache: not used (${made.why})`);
+    return {};
+  }
+  const reused = await reuseFinishedBuild({
+    cache: builds,
+    key: made.key,
+    plan,
+    workDir: inputs.workDir,
+    output: inputs.output,
+    ...reportOptions(options),
+  });
+  return reused ? { reused } : { key: made.key };
+}
+
+/** An up-to-date build's result: what the stored build verified, with this build's output and report. */
+function reusedResult(plan: BuildPlan, reused: ReusedBuild): Omit<BuildResult, 'timings'> {
+  return {
+    plan,
+    output: plan.output,
+    layers: [],
+    verify: reused.data.verify,
+    diff: reused.data.diff,
+    report: reused.html,
+    reused,
+  };
 }
 
 /** What the report needs of the options: the recipe file, and --report when given. */

@@ -45,6 +45,8 @@ type StoredResult = Omit<LayerResult, 'plan' | 'squashfs' | 'liveBoot' | 'cached
 
 const SQUASHFS = 'layer.squashfs';
 const RESULT = 'result.json';
+/** The finished builds' folder inside the cache (build-cache.ts). */
+export const BUILDS = 'builds';
 
 /**
  * Finished layers by key (layer-key.ts): a hit hard-links the stored squashfs (and the live kernel
@@ -112,8 +114,8 @@ export class LayerCache {
     });
   }
 
-  /** Removes the least recently used entries until the cache fits its limit; KEEP stays. */
-  private async evict(keep: string): Promise<string[]> {
+  /** Removes the least recently used entries (layers or builds) until the cache fits its limit; KEEP stays. */
+  async evict(keep: string): Promise<string[]> {
     const entries = await this.list();
     let total = entries.reduce((sum, e) => sum + e.bytes, 0);
     const evicted: string[] = [];
@@ -122,16 +124,22 @@ export class LayerCache {
       if (entry.key === keep) continue;
       await rm(join(this.dir, entry.key), { recursive: true, force: true });
       total -= entry.bytes;
-      evicted.push(entry.key.slice(0, 12));
+      const build = entry.key.startsWith(`${BUILDS}/`);
+      evicted.push(
+        build ? `build ${entry.key.slice(BUILDS.length + 1, BUILDS.length + 13)}` : entry.key.slice(0, 12),
+      );
     }
     return evicted;
   }
 
-  /** Every entry with its size and last use. */
+  /** Every entry (layers, and finished builds under builds/) with its size and last use. */
   async list(): Promise<{ key: string; bytes: number; usedMs: number }[]> {
-    const names = await readdir(this.dir).catch(() => [] as string[]);
+    const keys = [
+      ...(await entryNames(this.dir)),
+      ...(await entryNames(join(this.dir, BUILDS))).map((key) => `${BUILDS}/${key}`),
+    ];
     const entries = [];
-    for (const key of names.filter((n) => /^[0-9a-f]{64}$/.test(n))) {
+    for (const key of keys) {
       const entry = join(this.dir, key);
       let bytes = 0;
       for (const file of await readdir(entry)) bytes += (await stat(join(entry, file))).size;
@@ -141,8 +149,9 @@ export class LayerCache {
   }
 
   /** `isoforge clean --cache`: every entry removed; refused while a build reads or writes one. */
-  async clear(): Promise<{ entries: number; bytes: number }> {
-    const entries = await this.list();
+  async clear(): Promise<{ entries: number; builds: number; bytes: number }> {
+    const all = await this.list();
+    const builds = all.filter((e) => e.key.startsWith(`${BUILDS}/`)).length;
     await mkdir(this.dir, { recursive: true });
     const lock = await acquireWorkLock(this.dir).catch((error: unknown) => {
       if (!(error instanceof LockedError)) throw error;
@@ -157,11 +166,11 @@ export class LayerCache {
     } finally {
       await lock[Symbol.asyncDispose]();
     }
-    return { entries: entries.length, bytes: entries.reduce((sum, e) => sum + e.bytes, 0) };
+    return { entries: all.length - builds, builds, bytes: all.reduce((sum, e) => sum + e.bytes, 0) };
   }
 
-  // Builds wait for one another's short cache work (up to a minute) rather than fail.
-  private async locked<T>(work: () => Promise<T>): Promise<T> {
+  /** WORK under the cache's lock: builds wait for one another's short cache work (up to a minute) rather than fail. */
+  async locked<T>(work: () => Promise<T>): Promise<T> {
     await mkdir(this.dir, { recursive: true });
     for (let attempt = 0; ; attempt++) {
       try {
@@ -175,8 +184,13 @@ export class LayerCache {
   }
 }
 
+/** The names of the entries in DIR: a sha256 each. */
+async function entryNames(dir: string): Promise<string[]> {
+  return (await readdir(dir).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}$/.test(n));
+}
+
 /** A hard link (no copy, the cache and the work tree on one file system), else a copy (a reflink where it can). */
-async function linkOrCopy(from: string, to: string): Promise<void> {
+export async function linkOrCopy(from: string, to: string): Promise<void> {
   await mkdir(dirname(to), { recursive: true });
   await rm(to, { force: true });
   await link(from, to).catch(() => copyFile(from, to, constants.COPYFILE_FICLONE));

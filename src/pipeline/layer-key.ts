@@ -19,7 +19,8 @@ export interface LayerKeyInputs {
   memoFile: string;
 }
 
-const VERSION = (
+/** isoforge's version: part of every cache key, so an upgrade never reuses an older build's work. */
+export const VERSION = (
   JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }
 ).version;
 
@@ -45,6 +46,8 @@ export async function makeLayerKey(plan: LayerPlan, inputs: LayerKeyInputs): Pro
     recipe: {
       steps,
       compression: plan.compression,
+      // A reuse-built layer is not what `repack: full` asks for, though its files are the same.
+      repack: plan.repack,
       allowShadowed: plan.recipe.allowShadowed,
       trustsPoolKey: plan.trustsPoolKey,
     },
@@ -65,17 +68,31 @@ export function canonicalJson(value: unknown): string {
 }
 
 /** Content hashes of the host files and folders the steps read (copy sources, .debs), in step order. */
-async function hashStepInputs(steps: readonly RecipeStep[], recipeDir: string): Promise<string[][]> {
-  const hashes: string[][] = [];
-  for (const step of steps) {
+export async function hashStepInputs(steps: readonly RecipeStep[], recipeDir: string): Promise<string[][]> {
+  const sources = steps.flatMap((step) => {
     const { definition, params } = stepOf(step);
-    for (const source of definition.reads?.(params) ?? []) {
-      const hash = createHash('sha256');
-      await hashTree(await resolveRecipePath(recipeDir, source), hash);
-      hashes.push([source, hash.digest('hex')]);
-    }
+    return definition.reads?.(params) ?? [];
+  });
+  return hashHostPaths(sources, recipeDir);
+}
+
+/** [path, sha256 of its tree] for each host path (relative to the recipe), in the order given. */
+export async function hashHostPaths(sources: readonly string[], recipeDir: string): Promise<string[][]> {
+  const hashes: string[][] = [];
+  for (const source of sources) {
+    const hash = createHash('sha256');
+    await hashTree(await resolveRecipePath(recipeDir, source), hash);
+    hashes.push([source, hash.digest('hex')]);
   }
   return hashes;
+}
+
+/** sha256 of a whole file (the input ISO), remembered in MEMOFILE by its identity like a layer's. */
+export async function hashFileRemembered(file: string, memoFile: string): Promise<string> {
+  const memo = await readMemo(memoFile);
+  const digest = await hashExtent({ name: file, file, offset: 0, size: 0 }, memo);
+  await writeMemo(memoFile, memo);
+  return digest;
 }
 
 /** A file's mode and bytes, a link's target, a folder's sorted entries with theirs: what a copy carries. */

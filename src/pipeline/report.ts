@@ -29,6 +29,8 @@ export interface BuildReportInputs {
 export interface BuildReport extends PendingReport {
   html: string;
   diff: IsoDiff;
+  /** What the report shows, for the build cache to keep. */
+  data: ReportData;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function prepareBuildReport(inputs: BuildReportInputs): Promise<Bui
     boots: await Promise.all(inputs.boots.map(({ mode, result }) => bootOf(mode, result))),
   };
   await saveReportData(data, inputs.workDir.report);
-  return { ...(await prepareReportFiles(data, paths.json)), html: data.htmlPath, diff };
+  return { ...(await prepareReportFiles(data, paths.json)), html: data.htmlPath, diff, data };
 }
 
 /** Refuses a --report path whose folder does not exist before any work starts, not after the ISO. */

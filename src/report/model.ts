@@ -24,6 +24,8 @@ export interface ReportData {
   diff: IsoDiff;
   verify: VerifyReport;
   boots: ReportBoot[];
+  /** Set when the build was up to date: the ISO and this data came from the build cache. */
+  buildCache?: { key: string; builtAt: string };
 }
 
 export interface ReportImage {

@@ -29,8 +29,16 @@ export function renderReportHtml(data: ReportData): string {
   return page({
     title,
     heading: `${escapeHtml(data.output.path)} <span class="${verdict === 'verified' ? 'ok' : 'failed'}">(${verdict})</span>`,
-    subtitle: `${data.output.volumeId}, ${formatBytes(data.output.sizeBytes)}, from ${data.input.path} (${formatBytes(data.input.sizeBytes)}); built ${data.createdAt}`,
+    subtitle: `${data.output.volumeId}, ${formatBytes(data.output.sizeBytes)}, from ${data.input.path} (${formatBytes(data.input.sizeBytes)}); built ${data.createdAt}${describeBuildCache(data)}`,
     nav,
     main: SECTIONS.map(([, , render]) => render(data)).join('\n'),
   });
+}
+
+/** An up-to-date build says where its ISO and these findings come from. */
+function describeBuildCache(data: ReportData): string {
+  const from = data.buildCache;
+  if (!from) return '';
+  const boots = data.boots.length ? '; the boot tests below ran in that build' : '';
+  return `; up to date: from the build cache (key ${from.key.slice(0, 12)}, built and verified at ${from.builtAt}${boots})`;
 }

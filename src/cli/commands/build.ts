@@ -1,5 +1,6 @@
 import { type Command, Option } from 'commander';
 import { DEFAULT_WORK_DIR, runBuild, type BuildResult } from '../../pipeline/build.ts';
+import { describeReusedBuild } from '../../pipeline/build-reuse.ts';
 import { formatBytes } from '../../inspect/sectormap.ts';
 import { formatTable } from '../../ui/table.ts';
 import { describeCheck } from '../../verify/verify.ts';
@@ -28,7 +29,10 @@ export function registerBuild(program: Command, context: CliContext): void {
     .option('--workdir <dir>', 'where layers are unpacked and mounted', DEFAULT_WORK_DIR)
     .option('-f, --force', 'replace the output if it exists')
     .option('--keep-workdir', 'keep the unpacked layers in the work directory after the build')
-    .option('--no-cache', 'customize every layer again: neither reuse nor store finished layers')
+    .option(
+      '--no-cache',
+      'build everything again: neither reuse nor store finished layers and finished builds',
+    )
     .option('--dry-run', 'print the plan as the shell commands a person could run by hand')
     .addOption(
       new Option(
@@ -68,17 +72,23 @@ export function registerBuild(program: Command, context: CliContext): void {
  * build of the same inputs), verification, timings, the diff.
  */
 function formatBuildJson(result: BuildResult): string {
-  const layers = result.layers.map((l) => ({
-    name: l.name,
-    cached: l.cached ?? false,
-    key: l.cacheKey,
-    reproducibility: l.reproducibility ?? null,
-  }));
-  const { output, report, verify, timings, diff } = result;
-  return `${JSON.stringify({ output, report, layers, verify, timings, diff }, null, 2)}\n`;
+  const { output, report, verify, timings, diff, reused } = result;
+  const layers = reused
+    ? reused.layers.map((l) => ({ name: l.name, cached: true, key: l.key, reproducibility: null }))
+    : result.layers.map((l) => ({
+        name: l.name,
+        cached: l.cached ?? false,
+        key: l.cacheKey,
+        reproducibility: l.reproducibility ?? null,
+      }));
+  // "build": the whole output came from the build cache, built and verified at builtAt.
+  const cached = reused ? { cached: 'build', key: reused.key, builtAt: reused.builtAt } : { cached: false };
+  return `${JSON.stringify({ output, report, ...cached, layers, verify, timings, diff }, null, 2)}\n`;
 }
 
 function formatBuildSummary(result: BuildResult): string {
+  if (result.reused)
+    return `${describeReusedBuild(result.output, result.reused)}\nreport: ${result.report}\n`;
   const stages = formatTable([
     ['stage', 'seconds'],
     ...result.timings.map((t) => [t.title, t.seconds.toFixed(1)]),

@@ -13,7 +13,10 @@ export function registerClean(program: Command): void {
       'the work directory to clean (the default of `isoforge build`)',
       DEFAULT_WORK_DIR,
     )
-    .option('--cache', 'empty the layer cache instead (refused while a build uses it)')
+    .option(
+      '--cache',
+      'empty the cache of layers and finished builds instead (refused while a build uses it)',
+    )
     .action(async (options: { workdir: string; cache?: boolean }) => {
       const say = (line: string) => process.stdout.write(`${line}\n`);
       if (!options.cache) {
@@ -21,7 +24,7 @@ export function registerClean(program: Command): void {
         return;
       }
       const cache = new LayerCache(layerCacheDir(), DEFAULT_CACHE_LIMIT);
-      const { entries, bytes } = await cache.clear();
-      say(`emptied the layer cache ${cache.dir}: ${entries} layers, ${formatBytes(bytes)}`);
+      const { entries, builds, bytes } = await cache.clear();
+      say(`emptied the layer cache ${cache.dir}: ${entries} layers, ${builds} builds, ${formatBytes(bytes)}`);
     });
 }
