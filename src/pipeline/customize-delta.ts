@@ -4,11 +4,11 @@ import { MountStack } from '../rootfs/mounts.ts';
 import { openDeltaWorkspace } from '../rootfs/overlay.ts';
 import { lookupInStack } from '../squashfs/overlay.ts';
 import { openStack } from '../squashfs/stack.ts';
-import { saveLiveBootFiles } from './boot-files.ts';
 import { cleanDeltaUpper } from './delta-cleanup.ts';
 import {
   checkChangesVisible,
   type CustomizeContext,
+  finishLayer,
   type LayerResult,
   makeLapTimer,
   readMergedFacts,
@@ -65,21 +65,10 @@ export async function customizeByDelta(plan: LayerPlan, context: CustomizeContex
     context.say(
       `block reuse: blocks of ${result.reusedFiles} unchanged files copied, the changes packed by mksquashfs (${result.deltaBytes} bytes)`,
     );
-    const liveBoot = await saveLiveBootFiles({
-      layer: name,
-      layout: context.layout,
-      medium: context.medium,
-      upper: ws.upper,
-      liveBootScripts: facts.liveBootScripts,
-      changed,
-      outDir: workDir.liveBoot(name),
-      notice: context.say,
-    });
     const squashfsBytes = (await stat(squashfs)).size;
     context.say(`cleaned, checked and packed in ${elapsed()}`);
-    const { manifest } = facts;
-    const sizeBytes = result.unpackedBytes;
-    return { plan, name, squashfs, squashfsBytes, manifest, sizeBytes, changed, cleaned, shadowed, liveBoot };
+    const outcome = { squashfs, squashfsBytes, sizeBytes: result.unpackedBytes, changed, cleaned, shadowed };
+    return await finishLayer(plan, context, { upper: ws.upper, facts }, outcome);
   } finally {
     for (const image of stack) await image.close();
   }

@@ -5,12 +5,12 @@ import { type LayerExtent, openLayerWorkspace } from '../rootfs/overlay.ts';
 import { diffSnapshots, readTreeSnapshot, type TreeSnapshot } from '../rootfs/snapshot.ts';
 import { runDuBytes } from '../tools/coreutils.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
-import { saveLiveBootFiles } from './boot-files.ts';
 import { cleanUpper, RESTORED_FILES, type SavedStates, saveUpperStates } from './cleanup.ts';
 import { removeCopiedUpLeftovers } from './copy-up.ts';
 import {
   checkChangesVisible,
   type CustomizeContext,
+  finishLayer,
   type LayerResult,
   makeLapTimer,
   readMergedFacts,
@@ -51,16 +51,6 @@ export async function customizeUnpacked(plan: LayerPlan, context: CustomizeConte
   const { cleaned, changed } = await removeLeftovers(upper, { before, after, states, ancestors });
   const shadowed = await checkChangesVisible(plan, changed, workDir, mounts);
   context.say(`${changed.length} paths changed in ${name}; removed ${cleaned.length} build leftovers`);
-  const liveBoot = await saveLiveBootFiles({
-    layer: name,
-    layout: context.layout,
-    medium: context.medium,
-    upper,
-    liveBootScripts: facts.liveBootScripts,
-    changed,
-    outDir: workDir.liveBoot(name),
-    notice: context.say,
-  });
   const squashfs = workDir.newFile(plan.isoPaths.squashfs);
   await mkdir(dirname(squashfs), { recursive: true });
   const sizeBytes = await runDuBytes(upper, signal);
@@ -71,8 +61,8 @@ export async function customizeUnpacked(plan: LayerPlan, context: CustomizeConte
   });
   const squashfsBytes = (await stat(squashfs)).size;
   context.say(`cleaned, checked and packed in ${elapsed()}`);
-  const { manifest } = facts;
-  return { plan, name, squashfs, squashfsBytes, manifest, sizeBytes, changed, cleaned, shadowed, liveBoot };
+  const outcome = { squashfs, squashfsBytes, sizeBytes, changed, cleaned, shadowed };
+  return finishLayer(plan, context, { upper, facts }, outcome);
 }
 
 /**

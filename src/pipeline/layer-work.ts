@@ -7,7 +7,7 @@ import { ChrootSession } from '../rootfs/session.ts';
 import { executeStepPlan } from '../steps/execute.ts';
 import { describeStep, type RecipeStep, stepOf } from '../steps/registry.ts';
 import { runDpkgQueryList } from '../tools/dpkg.ts';
-import { hasLiveBootScripts, type LiveBootFiles } from './boot-files.ts';
+import { hasLiveBootScripts, type LiveBootFiles, saveLiveBootFiles } from './boot-files.ts';
 import { checkShadowing } from './shadowing.ts';
 import type { LayerPlan } from './plan.ts';
 import type { MediumLayout } from '../distro/layouts/index.ts';
@@ -154,4 +154,38 @@ export async function checkChangesVisible(
   await mounts.unmountAll();
   checkShadowing(plan, shadowed);
   return shadowed;
+}
+
+/** What a customized layer ends with, besides the new squashfs file itself. */
+export interface LayerOutcome {
+  squashfs: string;
+  squashfsBytes: number;
+  sizeBytes: number;
+  changed: string[];
+  cleaned: string[];
+  shadowed: { path: string; layer: string }[];
+}
+
+/**
+ * The result of a customized layer; a new kernel in the layer the medium boots is saved for the
+ * medium first (read from UPPER, which holds every file the steps wrote).
+ */
+export async function finishLayer(
+  plan: LayerPlan,
+  context: CustomizeContext,
+  tree: { upper: string; facts: MergedFacts },
+  outcome: LayerOutcome,
+): Promise<LayerResult> {
+  const name = plan.layer.name;
+  const liveBoot = await saveLiveBootFiles({
+    layer: name,
+    layout: context.layout,
+    medium: context.medium,
+    upper: tree.upper,
+    liveBootScripts: tree.facts.liveBootScripts,
+    changed: outcome.changed,
+    outDir: context.workDir.liveBoot(name),
+    notice: context.say,
+  });
+  return { plan, name, manifest: tree.facts.manifest, liveBoot, ...outcome };
 }

@@ -92,13 +92,7 @@ export async function openLayerWorkspace(options: {
   const overlayWork = join(dir, 'work');
   await Promise.all([mkdir(merged, { recursive: true }), mkdir(overlayWork, { recursive: true })]);
   await mounts.mount(overlayMount(merged, lowerDirs, { upper, work: overlayWork }));
-  let lowerView = lowerDirs[0] ?? null;
-  if (lowerDirs.length > 1) {
-    lowerView = join(dir, 'lower-view');
-    await mkdir(lowerView, { recursive: true });
-    await mounts.mount(overlayMount(lowerView, lowerDirs));
-  }
-  return { upper, root: merged, lowerView };
+  return { upper, root: merged, lowerView: await mountLowerView(dir, lowerDirs, mounts) };
 }
 
 /**
@@ -123,14 +117,16 @@ export async function openDeltaWorkspace(options: {
   );
   await copyRootAttributes(lowerDirs[0]!, upper);
   await mounts.mount(overlayMount(merged, lowerDirs, { upper, work: overlayWork }));
-  const below = lowerDirs.slice(1);
-  let lowerView = below[0] ?? null;
-  if (below.length > 1) {
-    lowerView = join(dir, 'lower-view');
-    await mkdir(lowerView, { recursive: true });
-    await mounts.mount(overlayMount(lowerView, below));
-  }
-  return { upper, root: merged, lowerView };
+  return { upper, root: merged, lowerView: await mountLowerView(dir, lowerDirs.slice(1), mounts) };
+}
+
+/** The ancestors merged read-only (one of them needs no overlay): the manifest delta's "before". */
+async function mountLowerView(dir: string, lowerDirs: string[], mounts: MountStack): Promise<string | null> {
+  if (lowerDirs.length <= 1) return lowerDirs[0] ?? null;
+  const lowerView = join(dir, 'lower-view');
+  await mkdir(lowerView, { recursive: true });
+  await mounts.mount(overlayMount(lowerView, lowerDirs));
+  return lowerView;
 }
 
 /** The upper dir is the merged root (overlayfs never copies the root up): it must look like the layer's. */
