@@ -4,7 +4,8 @@ import { type LoadedRecipe, readRecipe } from '../recipe/load.ts';
 import { recoverMounts } from '../rootfs/mounts.ts';
 import { type PendingOutput, prepareOutput } from '../safety/atomic.ts';
 import { acquireWorkLock } from '../safety/lock.ts';
-import { removeTree } from '../safety/remove.ts';
+import { checkRemovable } from '../safety/remove.ts';
+import { runRemoveTree } from '../tools/coreutils.ts';
 import {
   checkFreeSpace,
   describeEstimate,
@@ -268,5 +269,8 @@ function openLimitedCache(loaded: LoadedRecipe): LayerCache {
 
 /** The unpacked layers and new files of a build; the log and lock stay. Never through a mount. */
 async function removeScratch(workDir: WorkDir): Promise<void> {
-  for (const path of workDir.scratch) await removeTree(path, { within: workDir.root });
+  for (const path of workDir.scratch) {
+    const checked = await checkRemovable(path, { within: workDir.root });
+    if (checked) await runRemoveTree(checked.target);
+  }
 }

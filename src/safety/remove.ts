@@ -1,3 +1,4 @@
+import type { Stats } from 'node:fs';
 import { lstat, readdir, realpath, rmdir, unlink } from 'node:fs/promises';
 import { basename, dirname, join, sep } from 'node:path';
 import { SafetyError } from '../errors.ts';
@@ -28,14 +29,29 @@ export async function removeTree(path: string, options: { within: string }): Pro
 
 /** removeTree that returns what it deleted and skipped instead of throwing for skipped directories. */
 export async function removeTreeReporting(path: string, options: { within: string }): Promise<RemoveReport> {
-  const target = await resolveForRemoval(path, options.within);
-  const info = target === undefined ? undefined : await lstat(target).catch(() => undefined);
-  if (target === undefined || !info) return { removedEntries: 0, skipped: [] };
-  if (!info.isDirectory()) {
-    await unlink(target);
+  const checked = await checkRemovable(path, options);
+  if (!checked) return { removedEntries: 0, skipped: [] };
+  if (!checked.info.isDirectory()) {
+    await unlink(checked.target);
     return { removedEntries: 1, skipped: [] };
   }
-  const mounted = await mountsAtOrBelow(target);
+  const mountPoints = new Set(await readMountPoints());
+  return removeOnDevice(checked.target, { device: checked.info.dev, mountPoints });
+}
+
+/**
+ * The checks before a deletion: PATH resolved strictly inside WITHIN (its last component not
+ * followed) and, for a folder, nothing mounted at or below it (/proc/self/mountinfo). Undefined
+ * when there is nothing to delete.
+ */
+export async function checkRemovable(
+  path: string,
+  options: { within: string },
+): Promise<{ target: string; info: Stats } | undefined> {
+  const target = await resolveForRemoval(path, options.within);
+  const info = target === undefined ? undefined : await lstat(target).catch(() => undefined);
+  if (target === undefined || !info) return undefined;
+  const mounted = info.isDirectory() ? await mountsAtOrBelow(target) : [];
   if (mounted.length) {
     throw new SafetyError(
       `refusing to delete ${target}: still mounted at or below it: ${mounted.join(', ')}`,
@@ -44,7 +60,7 @@ export async function removeTreeReporting(path: string, options: { within: strin
       },
     );
   }
-  return removeOnDevice(target, { device: info.dev, mountPoints: new Set(await readMountPoints()) });
+  return { target, info };
 }
 
 // The parent is resolved (it may legitimately be reached through a symlink); the last component is
