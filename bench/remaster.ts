@@ -163,7 +163,8 @@ async function main(): Promise<void> {
     machine: `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'})`,
     loadAverage: { start: loadavg()[0] ?? 0, end: 0 },
     rounds,
-    fixtures: earlier?.fixtures.filter((f) => !wanted.includes(f.name)) ?? [],
+    // Fixtures not measured this time keep their earlier figures.
+    fixtures: earlier?.fixtures.filter((f) => !fixtures.some((fixture) => fixture.name === f.name)) ?? [],
   };
   for (const fixture of fixtures) {
     const layer = (await inspectIso(fixture.iso)).layers.find((l) => l.name === fixture.layer);
@@ -171,7 +172,10 @@ async function main(): Promise<void> {
     for (const mode of MODES.filter((m) => modeNames.includes(m.name)))
       modes.push(await benchMode(fixture, mode, rounds, benchDir));
     // Modes not measured this time keep their earlier figures (with their own date and load).
-    const kept = earlier?.fixtures.find((f) => f.name === fixture.name)?.modes ?? [];
+    // Only from a run on the same layer: a rebuilt fixture's old figures describe another layer.
+    const kept =
+      earlier?.fixtures.findLast((f) => f.name === fixture.name && f.layerBytes === layer?.sizeBytes)
+        ?.modes ?? [];
     for (const old of kept) if (!modes.some((m) => m.mode === old.mode)) modes.push(old);
     modes.sort((a, b) => modeOrder(a.mode) - modeOrder(b.mode));
     results.fixtures.push({
