@@ -67,9 +67,19 @@ export async function customizeByDelta(plan: LayerPlan, context: CustomizeContex
     );
     const squashfsBytes = (await stat(squashfs)).size;
     context.say(`cleaned, checked and packed in ${elapsed()}`);
-    const outcome = { squashfs, squashfsBytes, sizeBytes: result.unpackedBytes, changed, cleaned, shadowed };
+    const sizeBytes = unpackedSize(plan.layer.recordedSize, result.unpackedBytes);
+    const outcome = { squashfs, squashfsBytes, sizeBytes, changed, cleaned, shadowed };
     return await finishLayer(plan, context, { upper: ws.upper, facts }, outcome);
   } finally {
     for (const image of stack) await image.close();
   }
+}
+
+/**
+ * The .size sidecar's new value: the medium's own figure (du on the machine that made it) moved by
+ * what the changes add or take, as reckoned from the trees, so a change that allocates nothing new
+ * leaves it as it was; the reckoning alone when the medium has no figure.
+ */
+function unpackedSize(recorded: number | null, estimate: { before: number; after: number }): number {
+  return recorded === null ? estimate.after : recorded + estimate.after - estimate.before;
 }

@@ -31,8 +31,8 @@ export interface BlockReuseResult {
   deltaBytes: number;
   /** Paths the upper dir changed in the layer (overlay.ts applyOverlayUpper). */
   changed: string[];
-  /** The new layer's size unpacked, as du would count it (its .size sidecar). */
-  unpackedBytes: number;
+  /** The layer's size unpacked, as du would count it, before and after (its .size sidecar). */
+  unpackedBytes: { before: number; after: number };
   fragments: FragmentReuse;
   write: WriteSquashfsResult;
 }
@@ -71,7 +71,10 @@ export async function makeBlockReuseLayer(options: BlockReuseOptions): Promise<B
       reusedFiles: reused.length,
       deltaBytes: delta.info.bytesUsed,
       changed: merged.changed,
-      unpackedBytes: estimateUnpackedBytes(merged.root, blockSize),
+      unpackedBytes: {
+        before: estimateUnpackedBytes(original.root, blockSize),
+        after: estimateUnpackedBytes(merged.root, blockSize),
+      },
       fragments: fragmentReuse(original.root, reused),
       write,
     };

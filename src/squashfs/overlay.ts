@@ -93,11 +93,11 @@ function mergeDirectory(
   const opaque = isOpaque(upper);
   const keepOpaque = opaque && below(path)?.type === 'dir';
   const base = into && !opaque ? into.entries : new Map<string, SquashfsNode>();
-  const dir: DirectoryNode = {
-    ...upper,
-    xattrs: upper.xattrs.filter((x) => !isOverlayBookkeeping(x) && (x.name !== OPAQUE || keepOpaque)),
-    entries: new Map(base),
-  };
+  const own = upper.xattrs.filter((x) => !isOverlayBookkeeping(x) && (x.name !== OPAQUE || keepOpaque));
+  // Copy-up never copies overlayfs's own xattrs: a folder the layer had opaque stays opaque when merged.
+  const fromLayer = into?.xattrs.filter((x) => x.name === OPAQUE && !opaque) ?? [];
+  const xattrs = [...own, ...fromLayer, ...keptBookkeeping(into)];
+  const dir: DirectoryNode = { ...upper, xattrs, entries: new Map(base) };
   for (const [name, node] of upper.entries) {
     const childPath = `${path}/${name}`;
     const existing = dir.entries.get(name) ?? null;
@@ -112,19 +112,28 @@ function mergeDirectory(
       if (!lower) changed.push(childPath);
       dir.entries.set(name, mergeDirectory(lower, node, childPath, below, changed));
     } else {
-      dir.entries.set(name, withoutBookkeeping(node));
+      dir.entries.set(name, withoutBookkeeping(node, keptBookkeeping(existing)));
       changed.push(childPath);
     }
   }
   return dir;
 }
 
-function withoutBookkeeping<T extends SquashfsNode>(node: T): T {
-  if (!node.xattrs.some(isOverlayBookkeeping)) return node;
+/**
+ * Bookkeeping xattrs the layer itself already had on an entry (an overlay of the machine that made
+ * it): the entry keeps them, as it would have had the layer been unpacked and changed in place;
+ * only what this build's own overlay added is dropped.
+ */
+function keptBookkeeping(existing: SquashfsNode | null): Xattr[] {
+  return existing ? existing.xattrs.filter(isOverlayBookkeeping) : [];
+}
+
+function withoutBookkeeping<T extends SquashfsNode>(node: T, kept: Xattr[] = []): T {
+  if (!kept.length && !node.xattrs.some(isOverlayBookkeeping)) return node;
   // Hard links share one node object: the filtered copy is made once per node and reused.
   let copy = filtered.get(node);
   if (!copy) {
-    copy = { ...node, xattrs: node.xattrs.filter((x) => !isOverlayBookkeeping(x)) };
+    copy = { ...node, xattrs: [...node.xattrs.filter((x) => !isOverlayBookkeeping(x)), ...kept] };
     filtered.set(node, copy);
   }
   return copy as T;

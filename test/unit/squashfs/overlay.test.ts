@@ -80,6 +80,16 @@ describe('applyOverlayUpper on images packed by mksquashfs', () => {
     ]);
   });
 
+  it("keeps the layer's own opaque mark on a folder the upper dir only added to", async () => {
+    await using layer = await openSquashfs(upperImage);
+    await using upper = await openSquashfs(layerImage);
+    // Here the opaque `links` folder is the layer's; the upper dir merely has a `links` folder too.
+    const { root } = applyOverlayUpper(layer.root, upper.root, () => null);
+    const links = lookup(root, 'links') as DirectoryNode;
+    expect(isOpaque(links)).toBe(true);
+    expect([...links.entries.keys()]).toEqual(expect.arrayContaining(['only-new', 'original']));
+  });
+
   it('lookupInStack: a whiteout or an opaque folder hides the layers below', async () => {
     await using upper = await openSquashfs(upperImage);
     await using below = await openSquashfs(belowImage);
