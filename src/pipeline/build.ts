@@ -81,6 +81,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   await checkStepInputs(plan);
   await checkReportPath(options.report);
   if (options.dryRun) return dryRunResult(plan, workDir, options.signal);
+  // Before the work dir exists: a recipe whose changes a layer above would hide leaves nothing behind.
+  await checkPredictedShadowing(plan.layers, options.signal);
   await using _lock = await lockWorkDir(workDir, options);
   await mkdir(dirname(plan.output), { recursive: true });
   await using output = await prepareOutput(plan.output, {
@@ -101,8 +103,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
     if ('reused' in lookup) return { ...reusedResult(plan, lookup.reused), timings: stages.timings };
     key = lookup.key;
   }
-  // Only now: a build the cache answers skipped both (its inputs passed them when it was made).
-  await checkPredictedShadowing(plan.layers, options.signal);
+  // Only now: a build the cache answers needs no room (its inputs passed the check when it was made).
   await checkBuildSpace(plan, workDir);
   await removeScratch(workDir);
   let built: BuiltStages;
