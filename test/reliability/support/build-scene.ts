@@ -36,8 +36,16 @@ export async function makeBuildScene(): Promise<BuildScene> {
   };
 }
 
-/** Writes the recipe: a copy step, then STEPS (YAML list items, already indented by 6). */
-export async function writeRecipe(scene: BuildScene, script: string, extraSteps = ''): Promise<void> {
+/**
+ * Writes the recipe: a copy step, then STEPS (YAML list items, already indented by 6); REPACK the
+ * layer's repack way (block reuse, the default, or a full unpack and mksquashfs).
+ */
+export async function writeRecipe(
+  scene: BuildScene,
+  script: string,
+  extraSteps = '',
+  repack: 'reuse' | 'full' = 'reuse',
+): Promise<void> {
   const indented = script
     .split('\n')
     .map((line) => `          ${line}`)
@@ -49,6 +57,7 @@ export async function writeRecipe(scene: BuildScene, script: string, extraSteps 
       `output: ${scene.out}`,
       'layers:',
       `  ${LAYER}:`,
+      `    repack: ${repack}`,
       '    steps:',
       extraSteps,
       '      - copy: { src: files/oem.conf, dest: /etc/oem.conf }',
