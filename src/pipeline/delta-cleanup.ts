@@ -1,6 +1,7 @@
-import { lstat, readdir, rm, rmdir } from 'node:fs/promises';
+import { lstat, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SquashfsNode } from '../squashfs/model.ts';
+import { runFindEntries } from '../tools/coreutils.ts';
 import { RESTORED_FILES, TRANSIENT } from './cleanup.ts';
 import { isCopiedUpOnly, LOCK_FILES } from './copy-up.ts';
 
@@ -20,7 +21,10 @@ export interface BeforeSteps {
 export async function cleanDeltaUpper(upper: string, before: BeforeSteps): Promise<string[]> {
   for (const path of RESTORED_FILES) await rm(join(upper, path), { force: true });
   await removeTouchedLocks(upper, before);
-  const entries = await listUpper(upper);
+  const entries = (await runFindEntries(upper, [])).map((e) => ({
+    path: e.path,
+    isDirectory: e.type === 'd',
+  }));
   const cleaned: string[] = [];
   for (const { path, isDirectory } of entries) {
     if (isDirectory || before.inLayer(path) || !TRANSIENT.some((pattern) => pattern.test(path))) continue;
@@ -46,17 +50,4 @@ async function removeTouchedLocks(upper: string, before: BeforeSteps): Promise<v
     if (info.size === old.size && (info.mode & 0o7777) === old.mode && info.uid === old.uid)
       await rm(join(upper, path));
   }
-}
-
-async function listUpper(upper: string): Promise<{ path: string; isDirectory: boolean }[]> {
-  const found: { path: string; isDirectory: boolean }[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    for (const entry of await readdir(join(upper, rel), { withFileTypes: true })) {
-      const path = `${rel}/${entry.name}`;
-      found.push({ path, isDirectory: entry.isDirectory() });
-      if (entry.isDirectory()) await walk(path);
-    }
-  };
-  await walk('');
-  return found;
 }
