@@ -21,8 +21,9 @@ import {
 import type { LayerPlan } from './plan.ts';
 
 /**
- * A full repack (`repack: full`, or a changed compression): the layer is unpacked, is the upper
- * dir of the overlay the steps run in, and is packed again whole by mksquashfs.
+ * A full repack (`repack: full`, or a changed compression) of a layer with ancestors: the layer is
+ * unpacked, is the upper dir of the overlay the steps run in, and is packed again whole by
+ * mksquashfs. (A base layer is packed from a merged view instead: customize-mounted.ts.)
  */
 export async function customizeUnpacked(plan: LayerPlan, context: CustomizeContext): Promise<LayerResult> {
   const { workDir, signal } = context;

@@ -1,4 +1,4 @@
-import { customizeByDelta } from './customize-delta.ts';
+import { customizeOverMount } from './customize-mounted.ts';
 import { customizeUnpacked } from './customize-unpacked.ts';
 import type { CustomizeContext, LayerResult } from './layer-work.ts';
 import type { LayerPlan } from './plan.ts';
@@ -6,7 +6,12 @@ import type { LayerPlan } from './plan.ts';
 export { APT_CLEAN, rebase } from './layer-work.ts';
 export type { CustomizeContext, LayerResult } from './layer-work.ts';
 
-/** One layer, start to finish: block reuse over the mounted layer, or a full unpack and repack. */
+/**
+ * One layer, start to finish: over the mounted layer (block reuse, or a full repack of a base
+ * layer packed from the merged view), else unpacked (a full repack of a layer with ancestors,
+ * whose own whiteouts a merged view would not show).
+ */
 export function customizeLayer(plan: LayerPlan, context: CustomizeContext): Promise<LayerResult> {
-  return plan.repack === 'reuse' ? customizeByDelta(plan, context) : customizeUnpacked(plan, context);
+  const overMount = plan.repack === 'reuse' || plan.ancestors.length === 0;
+  return overMount ? customizeOverMount(plan, context) : customizeUnpacked(plan, context);
 }

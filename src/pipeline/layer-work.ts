@@ -15,7 +15,7 @@ import type { LayoutInfo } from '../inspect/layout.ts';
 import type { WorkDir } from './work-dir.ts';
 
 /**
- * What both ways of customizing a layer share (customize-unpacked.ts, customize-delta.ts): the
+ * What both ways of customizing a layer share (customize-unpacked.ts, customize-mounted.ts): the
  * result and context types, the chroot session that runs the steps, what is read from the merged
  * tree afterwards, and the shadowing check.
  */

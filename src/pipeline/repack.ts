@@ -60,24 +60,62 @@ export async function makeBlockReuseLayer(options: BlockReuseOptions): Promise<B
     );
     await using delta = await openSquashfs(deltaFile, 0);
     checkSameCompressorOptions(compressorOptions, delta.info.compressorOptions);
-    const roots = options.below.map((image) => image.root);
-    const merged = applyOverlayUpper(original.root, delta.root, (path) => lookupInStack(roots, path));
-    const write = await writeSquashfs(merged.root, options.out, {
+    const fold = foldUpper(original, delta, options.below);
+    const write = await writeSquashfs(fold.merged.root, options.out, {
       info: { ...delta.info, compressorOptions },
       mkfsTime: delta.info.mkfsTime,
     });
-    const reused = reusedFiles(original.root, merged.root);
+    const reused = reusedFiles(original.root, fold.merged.root);
     return {
       reusedFiles: reused.length,
       deltaBytes: delta.info.bytesUsed,
-      changed: merged.changed,
-      unpackedBytes: {
-        before: estimateUnpackedBytes(original.root, blockSize),
-        after: estimateUnpackedBytes(merged.root, blockSize),
-      },
+      changed: fold.merged.changed,
+      unpackedBytes: fold.unpackedBytes,
       fragments: fragmentReuse(original.root, reused),
       write,
     };
+  } finally {
+    await rm(temp, { recursive: true, force: true });
+  }
+}
+
+/** LAYER with the upper dir's tree (DELTA) folded in, and what that does to its unpacked size. */
+function foldUpper(layer: SquashfsImage, delta: SquashfsImage, below: readonly SquashfsImage[]) {
+  const roots = below.map((image) => image.root);
+  const merged = applyOverlayUpper(layer.root, delta.root, (path) => lookupInStack(roots, path));
+  const { blockSize } = layer.info;
+  const unpackedBytes = {
+    before: estimateUnpackedBytes(layer.root, blockSize),
+    after: estimateUnpackedBytes(merged.root, blockSize),
+  };
+  return { merged, unpackedBytes };
+}
+
+/** mksquashfs compresses nothing: an image made only to read its tree. */
+const STORED_ONLY = ['-noI', '-noD', '-noF', '-noX'];
+
+/**
+ * For a layer packed whole from its merged view: what the upper dir changed and the unpacked size
+ * before and after, reckoned the way block reuse does (the upper dir stored uncompressed by
+ * mksquashfs, its tree folded into the layer's), so both repack ways report alike.
+ */
+export async function measureLayerChanges(options: {
+  layer: SquashfsImage;
+  below: readonly SquashfsImage[];
+  upper: string;
+  /** A folder for the short-lived image. */
+  tempIn: string;
+  signal?: AbortSignal;
+}): Promise<Pick<BlockReuseResult, 'changed' | 'unpackedBytes'>> {
+  const temp = await mkdtemp(join(options.tempIn, '.changes-'));
+  try {
+    const deltaFile = join(temp, 'changes.squashfs');
+    const { blockSize } = options.layer.info;
+    const stored = { algorithm: 'gzip', blockSize, compressorArgs: STORED_ONLY } as const;
+    await runMksquashfs(options.upper, deltaFile, stored, { signal: options.signal });
+    await using delta = await openSquashfs(deltaFile, 0);
+    const fold = foldUpper(options.layer, delta, options.below);
+    return { changed: fold.merged.changed, unpackedBytes: fold.unpackedBytes };
   } finally {
     await rm(temp, { recursive: true, force: true });
   }

@@ -41,15 +41,26 @@ export async function mountLayerChain(
   return lowerDirs;
 }
 
-/** An overlayfs on TARGET over LOWERDIRS (top first); read-only without an upper dir. */
+/**
+ * An overlayfs on TARGET over LOWERDIRS (top first); read-only without an upper dir, or when asked.
+ * KEEPHARDLINKS (index=on): a copied-up file stays linked to the layer's other names of it, as in an
+ * unpacked tree; only for a tree packed whole, since the upper dir then holds one name of the link.
+ */
 export function overlayMount(
   target: string,
   lowerDirs: readonly string[],
-  upper?: { upper: string; work: string },
+  upper?: { upper: string; work: string; keepHardLinks?: boolean; readOnly?: boolean },
 ): MountRequest {
   const options = [`lowerdir=${lowerDirs.join(':')}`];
   if (upper) options.push(`upperdir=${upper.upper}`, `workdir=${upper.work}`);
-  return { source: 'overlay', target, fstype: 'overlay', options, readOnly: !upper };
+  if (upper?.keepHardLinks) options.push('index=on');
+  return {
+    source: 'overlay',
+    target,
+    fstype: 'overlay',
+    options,
+    readOnly: !upper || upper.readOnly === true,
+  };
 }
 
 /** The read-only loop mount of a squashfs layer inside the ISO at MOUNTPOINT. */
@@ -106,6 +117,8 @@ export async function openDeltaWorkspace(options: {
   target: LayerExtent;
   ancestors: readonly LayerExtent[];
   mounts: MountStack;
+  /** For a layer packed whole from the merged view (mountChangedLayer): see overlayMount. */
+  keepHardLinks?: boolean;
 }): Promise<LayerWorkspace> {
   const { dir, target, ancestors, mounts } = options;
   const upper = join(dir, 'upper');
@@ -116,8 +129,28 @@ export async function openDeltaWorkspace(options: {
     options.lowerMountPoint(layer.name),
   );
   await copyRootAttributes(lowerDirs[0]!, upper);
-  await mounts.mount(overlayMount(merged, lowerDirs, { upper, work: overlayWork }));
+  const keepHardLinks = options.keepHardLinks;
+  await mounts.mount(overlayMount(merged, lowerDirs, { upper, work: overlayWork, keepHardLinks }));
   return { upper, root: merged, lowerView: await mountLowerView(dir, lowerDirs.slice(1), mounts) };
+}
+
+/**
+ * A base layer with what the steps left in its upper dir (openDeltaWorkspace with keepHardLinks,
+ * then cleaned): the same overlay mounted again, read-only, for mksquashfs to pack whole. Returns
+ * the merged view's path.
+ */
+export async function mountChangedLayer(options: {
+  dir: string;
+  lowerMountPoint: (name: string) => string;
+  target: LayerExtent;
+  mounts: MountStack;
+}): Promise<string> {
+  const { dir, target, mounts } = options;
+  const [layer] = await mountLayerChain(mounts, [target], (extent) => options.lowerMountPoint(extent.name));
+  const view = join(dir, 'merged');
+  const work = { upper: join(dir, 'upper'), work: join(dir, 'work'), keepHardLinks: true, readOnly: true };
+  await mounts.mount(overlayMount(view, [layer!], work));
+  return view;
 }
 
 /** The ancestors merged read-only (one of them needs no overlay): the manifest delta's "before". */

@@ -1,0 +1,131 @@
+import { mkdir, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { MountStack } from '../rootfs/mounts.ts';
+import { type LayerWorkspace, mountChangedLayer, openDeltaWorkspace } from '../rootfs/overlay.ts';
+import { lookupInStack } from '../squashfs/overlay.ts';
+import type { SquashfsImage } from '../squashfs/read.ts';
+import { openStack } from '../squashfs/stack.ts';
+import { runMksquashfs } from '../tools/squashfs.ts';
+import { cleanDeltaUpper } from './delta-cleanup.ts';
+import {
+  checkChangesVisible,
+  type CustomizeContext,
+  finishLayer,
+  type LayerResult,
+  makeLapTimer,
+  readMergedFacts,
+  rebase,
+  runLayerSteps,
+} from './layer-work.ts';
+import type { LayerPlan } from './plan.ts';
+import { makeBlockReuseLayer, measureLayerChanges } from './repack.ts';
+
+/**
+ * A layer customized without unpacking it: the layer, mounted read-only straight from the ISO, is
+ * the top lowerdir of an overlay with an empty upper dir; the steps run in it; the upper dir then
+ * holds exactly their changes. A block-reuse repack (the default) packs only those and folds them
+ * into the layer, every untouched file keeping its compressed blocks; a full repack of a base
+ * layer (no ancestors) packs the overlay's merged view whole, which spares the unpack a full
+ * repack of an upper layer needs (customize-unpacked.ts).
+ */
+export async function customizeOverMount(plan: LayerPlan, context: CustomizeContext): Promise<LayerResult> {
+  const { workDir, signal } = context;
+  const name = plan.layer.name;
+  const elapsed = makeLapTimer();
+  const ancestors = plan.ancestors.map((a) => rebase(a, context.rebuilt));
+  const packWhole = plan.repack === 'full';
+  await using mounts = await MountStack.open(workDir.root);
+  const ws = await openDeltaWorkspace({
+    dir: workDir.layer(name),
+    lowerMountPoint: (lower) => workDir.lower(lower),
+    target: plan.extent,
+    ancestors,
+    mounts,
+    keepHardLinks: packWhole,
+  });
+  context.say(`mounted over the layer in ${elapsed()} (nothing unpacked)`);
+  await runLayerSteps(plan, ws.root, context);
+  context.say(`steps done in ${elapsed()}`);
+  const facts = await readMergedFacts(plan, ws, signal);
+  await mounts.unmountAll();
+  const stack = await openStack([...ancestors, plan.extent]);
+  try {
+    const [layer, ...below] = stack.map((image) => image.root);
+    const cleaned = await cleanDeltaUpper(ws.upper, {
+      inLayer: (path) => lookupInStack([layer!], path),
+      inStack: (path) => lookupInStack([layer!, ...below], path),
+    });
+    const squashfs = workDir.newFile(plan.isoPaths.squashfs);
+    await mkdir(dirname(squashfs), { recursive: true });
+    const pack = packWhole ? packMergedView : packByBlockReuse;
+    const packed = await pack({ plan, context, ws, mounts, stack, squashfs });
+    const { changed } = packed;
+    const shadowed = await checkChangesVisible(plan, changed, workDir, mounts);
+    context.say(`${changed.length} paths changed in ${name}; removed ${cleaned.length} build leftovers`);
+    const squashfsBytes = (await stat(squashfs)).size;
+    context.say(`cleaned, checked and packed in ${elapsed()}`);
+    const sizeBytes = unpackedSize(plan.layer.recordedSize, packed.unpackedBytes);
+    const outcome = { squashfs, squashfsBytes, sizeBytes, changed, cleaned, shadowed };
+    return await finishLayer(plan, context, { upper: ws.upper, facts }, outcome);
+  } finally {
+    for (const image of stack) await image.close();
+  }
+}
+
+interface PackInput {
+  plan: LayerPlan;
+  context: CustomizeContext;
+  ws: LayerWorkspace;
+  mounts: MountStack;
+  /** The layer, then its ancestors top first, opened in place. */
+  stack: SquashfsImage[];
+  squashfs: string;
+}
+
+interface Packed {
+  changed: string[];
+  unpackedBytes: { before: number; after: number };
+}
+
+async function packByBlockReuse({ context, ws, stack, squashfs }: PackInput): Promise<Packed> {
+  const result = await makeBlockReuseLayer({
+    layer: stack[0]!,
+    below: stack.slice(1),
+    upper: ws.upper,
+    out: squashfs,
+    signal: context.signal,
+    sourceDateEpoch: context.sourceDateEpoch,
+  });
+  context.say(
+    `block reuse: blocks of ${result.reusedFiles} unchanged files copied, the changes packed by mksquashfs (${result.deltaBytes} bytes)`,
+  );
+  return result;
+}
+
+/** A full repack of a base layer: mksquashfs reads the layer and its changes through the overlay. */
+async function packMergedView({ plan, context, ws, mounts, stack, squashfs }: PackInput): Promise<Packed> {
+  const { workDir, signal } = context;
+  const view = await mountChangedLayer({
+    dir: workDir.layer(plan.layer.name),
+    lowerMountPoint: (lower) => workDir.lower(lower),
+    target: plan.extent,
+    mounts,
+  });
+  await runMksquashfs(view, squashfs, plan.compression, {
+    signal,
+    onProgress: context.progress,
+    sourceDateEpoch: context.sourceDateEpoch,
+  });
+  await mounts.unmountAll();
+  const tempIn = dirname(squashfs);
+  return measureLayerChanges({ layer: stack[0]!, below: stack.slice(1), upper: ws.upper, tempIn, signal });
+}
+
+/**
+ * The .size sidecar's new value: the medium's own figure (du on the machine that made it) moved by
+ * what the changes add or take, as reckoned from the trees, so a change that allocates nothing new
+ * leaves it as it was; the reckoning alone when the medium has no figure.
+ */
+function unpackedSize(recorded: number | null, estimate: { before: number; after: number }): number {
+  return recorded === null ? estimate.after : recorded + estimate.after - estimate.before;
+}
