@@ -155,6 +155,8 @@ async function main(): Promise<void> {
   const wanted = argument('fixtures', 'sample,live').split(',');
   const modeNames = argument('modes', MODES.map((m) => m.name).join(',')).split(',');
   const earlier = await readEarlierResults();
+  // isoforge as users run it, compiled: bin/isoforge runs src/ through tsx when dist/ is older.
+  await runCommand(['bash', 'scripts/build.sh']);
   const benchDir = join(cacheDir(), 'bench');
   await mkdir(benchDir, { recursive: true });
   const fixtures = await readFixtures(wanted);

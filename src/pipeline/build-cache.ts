@@ -1,16 +1,4 @@
-import { constants } from 'node:fs';
-import {
-  chmod,
-  copyFile,
-  link,
-  mkdir,
-  readFile,
-  rename,
-  rm,
-  stat,
-  utimes,
-  writeFile,
-} from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ReportData } from '../report/model.ts';
 import { BUILDS, type LayerCache, linkOrCopy } from './layer-cache.ts';
@@ -61,11 +49,7 @@ export class BuildCache {
         return undefined;
       }
       const report = JSON.parse(await readFile(join(entry, REPORT), 'utf8')) as ReportData;
-      await rm(target, { force: true });
-      await link(join(entry, ISO), target).catch(async () => {
-        await copyFile(join(entry, ISO), target, constants.COPYFILE_FICLONE);
-        await chmod(target, 0o644);
-      });
+      await linkOrCopy(join(entry, ISO), target, 0o644);
       // The entry's mtime is its last use: eviction removes the oldest first.
       const used = new Date();
       await utimes(entry, used, used);

@@ -1,5 +1,6 @@
 import { constants } from 'node:fs';
 import {
+  chmod,
   copyFile,
   link,
   mkdir,
@@ -189,9 +190,15 @@ async function entryNames(dir: string): Promise<string[]> {
   return (await readdir(dir).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{64}$/.test(n));
 }
 
-/** A hard link (no copy, the cache and the work tree on one file system), else a copy (a reflink where it can). */
-export async function linkOrCopy(from: string, to: string): Promise<void> {
+/**
+ * A hard link (no copy, the cache and the work tree on one file system), else a copy (a reflink
+ * where it can), given COPYMODE when set (a copy keeps the cache's read-only mode otherwise).
+ */
+export async function linkOrCopy(from: string, to: string, copyMode?: number): Promise<void> {
   await mkdir(dirname(to), { recursive: true });
   await rm(to, { force: true });
-  await link(from, to).catch(() => copyFile(from, to, constants.COPYFILE_FICLONE));
+  await link(from, to).catch(async () => {
+    await copyFile(from, to, constants.COPYFILE_FICLONE);
+    if (copyMode !== undefined) await chmod(to, copyMode);
+  });
 }

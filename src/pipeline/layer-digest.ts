@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import type { SquashfsNode } from '../squashfs/model.ts';
 import { openSquashfs, type SquashfsImage } from '../squashfs/read.ts';
+import { hashBytes } from './layer-key.ts';
 
 /** What a finished layer was, compactly: the sha256 of its bytes and one per path the build changed. */
 export interface LayerDigest {
@@ -20,7 +20,7 @@ const ABSENT = 'absent';
  * the layer's own sha256 already says that the bytes differ.
  */
 export async function readLayerDigest(squashfs: string, changed: readonly string[]): Promise<LayerDigest> {
-  const sha256 = await hashFile(squashfs);
+  const sha256 = await hashBytes(squashfs);
   await using image = await openSquashfs(squashfs, 0);
   const paths: Record<string, string> = {};
   for (const path of changed) {
@@ -53,11 +53,5 @@ async function digestNode(image: SquashfsImage, node: SquashfsNode): Promise<str
   if (node.type === 'file') hash.update(await image.readFile(node));
   else if (node.type === 'symlink') hash.update(`l:${node.target}`);
   else if (node.type === 'char' || node.type === 'block') hash.update(`r:${node.rdev}`);
-  return hash.digest('hex');
-}
-
-async function hashFile(file: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

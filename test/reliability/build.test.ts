@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { disposeScene } from './support/driver.ts';
 import { countInputBytesChanged, measureFault, type RunOutcome } from './support/measure.ts';
 import {
+  BASE_LAYER,
   build,
   buildLeftovers,
   buildOutcome,
@@ -42,7 +43,8 @@ async function checkAfterFault(fault: string, runs: RunOutcome[]) {
 
 // Each stage's program and which of its calls falls inside that stage (see build.log "+ argv" lines),
 // for both repack ways: block reuse mounts the layer and packs only the changes; a full repack
-// unpacks it, measures it with du and packs it whole.
+// unpacks it, measures it with du and packs it whole, except for the base layer, packed whole from
+// the merged view while the layer and the overlay are mounted.
 const STAGES = [
   { stage: 'a mount (the 3rd mount call)', program: 'mount', at: 3, repack: 'reuse' },
   { stage: 'manifest (dpkg-query)', program: 'dpkg-query', at: 1, repack: 'reuse' },
@@ -52,6 +54,13 @@ const STAGES = [
   { stage: 'unpack (unsquashfs, full repack)', program: 'unsquashfs', at: 1, repack: 'full' },
   { stage: 'layer size (du, full repack)', program: 'du', at: 1, repack: 'full' },
   { stage: 'repack (mksquashfs, full repack)', program: 'mksquashfs', at: 1, repack: 'full' },
+  {
+    stage: 'repack of the base layer from its merged view (mksquashfs, full repack)',
+    program: 'mksquashfs',
+    at: 1,
+    repack: 'full',
+    layer: BASE_LAYER,
+  },
 ] as const;
 
 describe('a build that succeeds leaves nothing behind', () => {
@@ -66,10 +75,11 @@ describe('a build that succeeds leaves nothing behind', () => {
 });
 
 describe('SIGINT and SIGTERM inside every stage', () => {
-  for (const { stage, program, at, repack } of STAGES) {
+  for (const { stage, program, at, repack, ...where } of STAGES) {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       it(`${signal} during ${stage}`, async () => {
-        await writeRecipe(scene, 'echo reliability > /etc/isoforge-release', '', repack);
+        const layer = 'layer' in where ? where.layer : undefined;
+        await writeRecipe(scene, 'echo reliability > /etc/isoforge-release', '', repack, layer);
         const run = build(scene, await signalPath(scene, program, at, signal));
         const outcome = await buildOutcome(run);
         // Leftovers are checked (and counted) first, so the table shows a leak even when the exit code is wrong.
@@ -95,11 +105,12 @@ describe('SIGINT and SIGTERM inside every stage', () => {
 });
 
 describe('SIGKILL inside a stage: the next build recovers and succeeds', () => {
-  for (const { stage, program, at, repack } of STAGES.filter((s) =>
+  for (const { stage, program, at, repack, ...where } of STAGES.filter((s) =>
     ['unsquashfs', 'mksquashfs', 'xorriso'].includes(s.program),
   )) {
     it(`SIGKILL during ${stage}`, async () => {
-      await writeRecipe(scene, 'echo reliability > /etc/isoforge-release', '', repack);
+      const layer = 'layer' in where ? where.layer : undefined;
+      await writeRecipe(scene, 'echo reliability > /etc/isoforge-release', '', repack, layer);
       const killed = build(scene, await signalPath(scene, program, at, 'SIGKILL'));
       const killedOutcome = await buildOutcome(killed);
       expect((await killed.exit).signal).toBe('SIGKILL');

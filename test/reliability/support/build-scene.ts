@@ -17,6 +17,8 @@ export interface BuildScene extends Scene {
 export const BIN = resolve('bin/isoforge');
 export const SIGNAL_WRAPPER = resolve('test/reliability/fixtures/signal-wrapper.sh');
 export const LAYER = 'ubuntu-server-minimal.ubuntu-server';
+/** The sample's base layer: a full repack of it packs the overlay's merged view. */
+export const BASE_LAYER = 'ubuntu-server-minimal';
 
 export async function makeBuildScene(): Promise<BuildScene> {
   const scene = await makeScene();
@@ -37,14 +39,16 @@ export async function makeBuildScene(): Promise<BuildScene> {
 }
 
 /**
- * Writes the recipe: a copy step, then STEPS (YAML list items, already indented by 6); REPACK the
- * layer's repack way (block reuse, the default, or a full unpack and mksquashfs).
+ * Writes the recipe for LAYER: a copy step, then STEPS (YAML list items, already indented by 6);
+ * REPACK the layer's repack way (block reuse, the default, or a full mksquashfs: of the unpacked
+ * layer for LAYER, of the merged view for the base layer).
  */
 export async function writeRecipe(
   scene: BuildScene,
   script: string,
   extraSteps = '',
   repack: 'reuse' | 'full' = 'reuse',
+  layer = LAYER,
 ): Promise<void> {
   const indented = script
     .split('\n')
@@ -56,7 +60,7 @@ export async function writeRecipe(
       `input: ${scene.inputFile}`,
       `output: ${scene.out}`,
       'layers:',
-      `  ${LAYER}:`,
+      `  ${layer}:`,
       `    repack: ${repack}`,
       '    steps:',
       extraSteps,
