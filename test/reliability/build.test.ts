@@ -63,6 +63,12 @@ const STAGES = [
   },
 ] as const;
 
+/** A stage's recipe; in the base layer a file the layer above does not carry (it has /etc/isoforge-release). */
+async function writeStageRecipe(repack: 'reuse' | 'full', layer?: string): Promise<void> {
+  const file = layer === BASE_LAYER ? '/etc/isoforge-base-release' : '/etc/isoforge-release';
+  await writeRecipe(scene, `echo reliability > ${file}`, '', repack, layer);
+}
+
 describe('a build that succeeds leaves nothing behind', () => {
   it('control run', async () => {
     const run = build(scene);
@@ -78,8 +84,7 @@ describe('SIGINT and SIGTERM inside every stage', () => {
   for (const { stage, program, at, repack, ...where } of STAGES) {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       it(`${signal} during ${stage}`, async () => {
-        const layer = 'layer' in where ? where.layer : undefined;
-        await writeRecipe(scene, 'echo reliability > /etc/isoforge-release', '', repack, layer);
+        await writeStageRecipe(repack, 'layer' in where ? where.layer : undefined);
         const run = build(scene, await signalPath(scene, program, at, signal));
         const outcome = await buildOutcome(run);
         // Leftovers are checked (and counted) first, so the table shows a leak even when the exit code is wrong.
@@ -109,8 +114,7 @@ describe('SIGKILL inside a stage: the next build recovers and succeeds', () => {
     ['unsquashfs', 'mksquashfs', 'xorriso'].includes(s.program),
   )) {
     it(`SIGKILL during ${stage}`, async () => {
-      const layer = 'layer' in where ? where.layer : undefined;
-      await writeRecipe(scene, 'echo reliability > /etc/isoforge-release', '', repack, layer);
+      await writeStageRecipe(repack, 'layer' in where ? where.layer : undefined);
       const killed = build(scene, await signalPath(scene, program, at, 'SIGKILL'));
       const killedOutcome = await buildOutcome(killed);
       expect((await killed.exit).signal).toBe('SIGKILL');
