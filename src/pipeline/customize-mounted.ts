@@ -1,21 +1,21 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { MountStack } from '../rootfs/mounts.ts';
-import { type LayerWorkspace, mountChangedLayer, openDeltaWorkspace } from '../rootfs/overlay.ts';
+import { type DeltaWorkspace, mountChangedLayer, openDeltaWorkspace } from '../rootfs/overlay.ts';
 import { lookupInStack } from '../squashfs/overlay.ts';
 import type { SquashfsImage } from '../squashfs/read.ts';
 import { openStack } from '../squashfs/stack.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
 import { cleanDeltaUpper } from './delta-cleanup.ts';
+import { relinkCopiedUpHardLinks } from './hard-links.ts';
 import {
   checkChangesVisible,
   type CustomizeContext,
   finishLayer,
   type LayerResult,
   makeLapTimer,
-  readMergedFacts,
-  rebase,
-  runLayerSteps,
+  runStepsAndReadFacts,
+  workspaceFor,
 } from './layer-work.ts';
 import type { LayerPlan } from './plan.ts';
 import { makeBlockReuseLayer, measureLayerChanges } from './repack.ts';
@@ -29,25 +29,15 @@ import { makeBlockReuseLayer, measureLayerChanges } from './repack.ts';
  * repack of an upper layer needs (customize-unpacked.ts).
  */
 export async function customizeOverMount(plan: LayerPlan, context: CustomizeContext): Promise<LayerResult> {
-  const { workDir, signal } = context;
+  const { workDir } = context;
   const name = plan.layer.name;
   const elapsed = makeLapTimer();
-  const ancestors = plan.ancestors.map((a) => rebase(a, context.rebuilt));
-  const packWhole = plan.repack === 'full';
   await using mounts = await MountStack.open(workDir.root);
-  const ws = await openDeltaWorkspace({
-    dir: workDir.layer(name),
-    lowerMountPoint: (lower) => workDir.lower(lower),
-    target: plan.extent,
-    ancestors,
-    mounts,
-    keepHardLinks: packWhole,
-  });
+  const target = workspaceFor(plan, context, mounts);
+  const { ancestors } = target;
+  const ws = await openDeltaWorkspace(target);
   context.say(`mounted over the layer in ${elapsed()} (nothing unpacked)`);
-  await runLayerSteps(plan, ws.root, context);
-  context.say(`steps done in ${elapsed()}`);
-  const facts = await readMergedFacts(plan, ws, signal);
-  await mounts.unmountAll();
+  const facts = await runStepsAndReadFacts(plan, context, { ws, mounts, elapsed });
   const stack = await openStack([...ancestors, plan.extent]);
   try {
     const [layer, ...below] = stack.map((image) => image.root);
@@ -55,9 +45,11 @@ export async function customizeOverMount(plan: LayerPlan, context: CustomizeCont
       inLayer: (path) => lookupInStack([layer!], path),
       inStack: (path) => lookupInStack([layer!, ...below], path),
     });
+    const relinked = await relinkCopiedUpHardLinks(ws.upper, ws.overlayIndex, layer!);
+    if (relinked.length) context.say(`hard links of the layer kept whole: ${relinked.join(', ')}`);
     const squashfs = workDir.newFile(plan.isoPaths.squashfs);
     await mkdir(dirname(squashfs), { recursive: true });
-    const pack = packWhole ? packMergedView : packByBlockReuse;
+    const pack = plan.repack === 'full' ? packMergedView : packByBlockReuse;
     const packed = await pack({ plan, context, ws, mounts, stack, squashfs });
     const { changed } = packed;
     const shadowed = await checkChangesVisible(plan, changed, workDir, mounts);
@@ -75,7 +67,7 @@ export async function customizeOverMount(plan: LayerPlan, context: CustomizeCont
 interface PackInput {
   plan: LayerPlan;
   context: CustomizeContext;
-  ws: LayerWorkspace;
+  ws: DeltaWorkspace;
   mounts: MountStack;
   /** The layer, then its ancestors top first, opened in place. */
   stack: SquashfsImage[];

@@ -13,10 +13,9 @@ import {
   finishLayer,
   type LayerResult,
   makeLapTimer,
-  readMergedFacts,
-  rebase,
-  runLayerSteps,
+  runStepsAndReadFacts,
   SNAPSHOT_SKIP,
+  workspaceFor,
 } from './layer-work.ts';
 import type { LayerPlan } from './plan.ts';
 
@@ -29,27 +28,21 @@ export async function customizeUnpacked(plan: LayerPlan, context: CustomizeConte
   const { workDir, signal } = context;
   const name = plan.layer.name;
   const elapsed = makeLapTimer();
-  const ancestors = plan.ancestors.map((a) => rebase(a, context.rebuilt));
   await using mounts = await MountStack.open(workDir.root);
-  const ws = await openLayerWorkspace({
-    dir: workDir.layer(name),
-    lowerMountPoint: (lower) => workDir.lower(lower),
-    target: plan.extent,
-    ancestors,
-    mounts,
-    signal,
-    onProgress: context.progress,
-  });
+  const target = workspaceFor(plan, context, mounts);
+  const ws = await openLayerWorkspace({ ...target, signal, onProgress: context.progress });
   const upper = ws.upper;
   context.say(`unpacked and mounted in ${elapsed()}`);
   const before = await readTreeSnapshot(upper, SNAPSHOT_SKIP);
   const states = await saveUpperStates(upper);
-  await runLayerSteps(plan, ws.root, context);
-  context.say(`steps done in ${elapsed()}`);
-  const facts = await readMergedFacts(plan, ws, signal);
-  await mounts.unmountAll();
+  const facts = await runStepsAndReadFacts(plan, context, { ws, mounts, elapsed });
   const after = await readTreeSnapshot(upper, SNAPSHOT_SKIP);
-  const { cleaned, changed } = await removeLeftovers(upper, { before, after, states, ancestors });
+  const { cleaned, changed } = await removeLeftovers(upper, {
+    before,
+    after,
+    states,
+    ancestors: target.ancestors,
+  });
   const shadowed = await checkChangesVisible(plan, changed, workDir, mounts);
   context.say(`${changed.length} paths changed in ${name}; removed ${cleaned.length} build leftovers`);
   const squashfs = workDir.newFile(plan.isoPaths.squashfs);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { resolveRecipePath } from '../safety/confine.ts';
 import { type RecipeStep, stepOf } from '../steps/registry.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
+import { hashBytes } from './file-hash.ts';
 import type { LayerPlan } from './plan.ts';
 
 /** What besides the plan decides a layer's result. */
@@ -136,21 +137,13 @@ async function writeMemo(file: string, memo: Memo): Promise<void> {
  * sha256 of a layer's bytes (a range of the ISO, or a whole squashfs file). Remembered by the
  * file's device, inode, size and mtime: an unchanged ISO is hashed once, not on every build.
  */
-/** sha256 (hex) of LENGTH bytes of FILE from OFFSET; of the whole file by default. */
-export async function hashBytes(file: string, offset = 0, length?: number): Promise<string> {
-  const hash = createHash('sha256');
-  const end = length === undefined ? undefined : offset + length - 1;
-  for await (const chunk of createReadStream(file, { start: offset, end })) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
-
 async function hashExtent(extent: LayerExtent, memo: Memo): Promise<string> {
   const info = await stat(extent.file);
   const length = extent.size || info.size - extent.offset;
   const id = [info.dev, info.ino, info.size, info.mtimeMs, extent.offset, length].join(':');
   const known = memo[id];
   if (known) return known;
-  const digest = await hashBytes(extent.file, extent.offset, length);
+  const digest = await hashBytes(extent.file, { offset: extent.offset, length });
   delete memo[id];
   memo[id] = digest;
   return digest;

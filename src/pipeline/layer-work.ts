@@ -90,6 +90,32 @@ export async function runLayerSteps(plan: LayerPlan, root: string, context: Cust
   await session.run(APT_CLEAN, { signal });
 }
 
+/** What both workspace openers take (rootfs/overlay.ts): the layer's folder, its extent and its ancestors. */
+export function workspaceFor(plan: LayerPlan, context: CustomizeContext, mounts: MountStack) {
+  const { workDir } = context;
+  return {
+    dir: workDir.layer(plan.layer.name),
+    lowerMountPoint: (lower: string) => workDir.lower(lower),
+    target: plan.extent,
+    ancestors: plan.ancestors.map((a) => rebase(a, context.rebuilt)),
+    mounts,
+  };
+}
+
+/** The steps in the workspace's merged root, then what that tree tells; everything unmounted after. */
+export async function runStepsAndReadFacts(
+  plan: LayerPlan,
+  context: CustomizeContext,
+  workspace: { ws: LayerWorkspace; mounts: MountStack; elapsed: () => string },
+): Promise<MergedFacts> {
+  const { ws, mounts, elapsed } = workspace;
+  await runLayerSteps(plan, ws.root, context);
+  context.say(`steps done in ${elapsed()}`);
+  const facts = await readMergedFacts(plan, ws, context.signal);
+  await mounts.unmountAll();
+  return facts;
+}
+
 /** Seconds since the previous call: each phase of a layer is logged with its own duration. */
 export function makeLapTimer(): () => string {
   let last = performance.now();

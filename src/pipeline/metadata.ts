@@ -1,22 +1,15 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { updateInstallSourcesSizes } from '../distro/casper-meta.ts';
-import { findChecksumFiles, type ChecksumAlgorithm, updateChecksums } from '../distro/checksums.ts';
+import { findChecksumFiles, updateChecksums } from '../distro/checksums.ts';
 import type { IsoChanges } from '../output/write-iso.ts';
 import { excludedFromChecksums } from './checksum-exclusions.ts';
+import { hashBytes } from './file-hash.ts';
 import type { LayerResult } from './customize.ts';
 import { makeMediumUuidChanges } from './medium-uuid.ts';
 import type { BuildPlan } from './plan.ts';
 import type { Signer } from './signing.ts';
 import type { WorkDir } from './work-dir.ts';
-
-async function hashFile(path: string, algorithm: ChecksumAlgorithm): Promise<string> {
-  const hash = createHash(algorithm);
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 /**
  * Brings everything that describes the changed layers up to date: the packages and size sidecars,
@@ -89,7 +82,8 @@ async function updateChecksumFiles(
     const text = plan.mediumFiles.get(file.path);
     if (text === undefined) continue;
     const hashes = new Map<string, string>();
-    for (const entry of replaced) hashes.set(entry.isoPath, await hashFile(entry.localPath, file.algorithm));
+    for (const entry of replaced)
+      hashes.set(entry.isoPath, await hashBytes(entry.localPath, {}, file.algorithm));
     await put(
       file.path,
       updateChecksums(text, hashes, changes.remove, { algorithm: file.algorithm, excluded }),

@@ -43,17 +43,17 @@ export async function mountLayerChain(
 
 /**
  * An overlayfs on TARGET over LOWERDIRS (top first); read-only without an upper dir, or when asked.
- * KEEPHARDLINKS (index=on): a copied-up file stays linked to the layer's other names of it, as in an
- * unpacked tree; only for a tree packed whole, since the upper dir then holds one name of the link.
+ * With INDEX (index=on), a lower hard link written through one name is copied up once, into the
+ * work dir's index folder, and every name shows the new content, as in an unpacked tree.
  */
 export function overlayMount(
   target: string,
   lowerDirs: readonly string[],
-  upper?: { upper: string; work: string; keepHardLinks?: boolean; readOnly?: boolean },
+  upper?: { upper: string; work: string; index?: boolean; readOnly?: boolean },
 ): MountRequest {
   const options = [`lowerdir=${lowerDirs.join(':')}`];
   if (upper) options.push(`upperdir=${upper.upper}`, `workdir=${upper.work}`);
-  if (upper?.keepHardLinks) options.push('index=on');
+  if (upper?.index) options.push('index=on');
   return {
     source: 'overlay',
     target,
@@ -106,10 +106,15 @@ export async function openLayerWorkspace(options: {
   return { upper, root: merged, lowerView: await mountLowerView(dir, lowerDirs, mounts) };
 }
 
+export interface DeltaWorkspace extends LayerWorkspace {
+  /** overlayfs's index folder: the lower hard links it copied up (pipeline/hard-links.ts). */
+  overlayIndex: string;
+}
+
 /**
  * The layer itself mounted read-only as the top lowerdir (over its ancestors) with an empty upper
  * dir: nothing is unpacked, and afterwards the upper dir holds exactly what the steps changed
- * (whiteouts and opaque directories included), for a block-reuse repack to fold into the layer.
+ * (whiteouts and opaque directories included), to be folded into the layer or packed with it.
  */
 export async function openDeltaWorkspace(options: {
   dir: string;
@@ -117,9 +122,7 @@ export async function openDeltaWorkspace(options: {
   target: LayerExtent;
   ancestors: readonly LayerExtent[];
   mounts: MountStack;
-  /** For a layer packed whole from the merged view (mountChangedLayer): see overlayMount. */
-  keepHardLinks?: boolean;
-}): Promise<LayerWorkspace> {
+}): Promise<DeltaWorkspace> {
   const { dir, target, ancestors, mounts } = options;
   const upper = join(dir, 'upper');
   const merged = join(dir, 'merged');
@@ -129,15 +132,14 @@ export async function openDeltaWorkspace(options: {
     options.lowerMountPoint(layer.name),
   );
   await copyRootAttributes(lowerDirs[0]!, upper);
-  const keepHardLinks = options.keepHardLinks;
-  await mounts.mount(overlayMount(merged, lowerDirs, { upper, work: overlayWork, keepHardLinks }));
-  return { upper, root: merged, lowerView: await mountLowerView(dir, lowerDirs.slice(1), mounts) };
+  await mounts.mount(overlayMount(merged, lowerDirs, { upper, work: overlayWork, index: true }));
+  const lowerView = await mountLowerView(dir, lowerDirs.slice(1), mounts);
+  return { upper, root: merged, lowerView, overlayIndex: join(overlayWork, 'index') };
 }
 
 /**
- * A base layer with what the steps left in its upper dir (openDeltaWorkspace with keepHardLinks,
- * then cleaned): the same overlay mounted again, read-only, for mksquashfs to pack whole. Returns
- * the merged view's path.
+ * A base layer with what the steps left in its upper dir (openDeltaWorkspace, then cleaned): the
+ * same overlay mounted again, read-only, for mksquashfs to pack whole. Returns the merged view's path.
  */
 export async function mountChangedLayer(options: {
   dir: string;
@@ -148,7 +150,7 @@ export async function mountChangedLayer(options: {
   const { dir, target, mounts } = options;
   const [layer] = await mountLayerChain(mounts, [target], (extent) => options.lowerMountPoint(extent.name));
   const view = join(dir, 'merged');
-  const work = { upper: join(dir, 'upper'), work: join(dir, 'work'), keepHardLinks: true, readOnly: true };
+  const work = { upper: join(dir, 'upper'), work: join(dir, 'work'), index: true, readOnly: true };
   await mounts.mount(overlayMount(view, [layer!], work));
   return view;
 }

@@ -15,11 +15,11 @@ let dir: string;
 
 // /usr/bin/gunzip and /usr/bin/uncompress are one inode in the layer: appending to one name in
 // place must change both, as it does in an unpacked tree.
-const RECIPE = (output: string) => `input: sample.iso
+const RECIPE = (output: string, repack: string) => `input: sample.iso
 output: ${output}
 layers:
   ${BASE}:
-    repack: full
+    repack: ${repack}
     steps:
       - copy: { src: files/50-oem.conf, dest: /etc/sysctl.d/50-oem.conf, mode: "0640" }
       - run: |
@@ -46,33 +46,43 @@ beforeAll(async () => {
   await writeFile(join(dir, 'files/50-oem.conf'), 'net.core.somaxconn = 4096\n');
 }, TIMEOUT);
 
-describe('a full repack of a base layer', () => {
+// What mksquashfs packs: the whole merged view (full repack) or the upper dir alone (block reuse).
+const PACKED = { full: /\+ mksquashfs \S+\/merged /, reuse: /\+ mksquashfs \S+\/upper / };
+
+describe.each(['full', 'reuse'] as const)('repack: %s of a base layer', (repack) => {
   it(
-    'packs the merged view without unpacking and holds what the unpack-and-mksquashfs script holds, hard links whole',
+    'unpacks nothing and holds what the unpack-and-mksquashfs script holds, hard links whole',
     async () => {
-      await writeFile(join(dir, 'built.yaml'), RECIPE('built.iso'));
-      await writeFile(join(dir, 'scripted.yaml'), RECIPE('scripted.iso'));
-      const workDir = join(dir, 'work-build');
+      await writeFile(join(dir, `built-${repack}.yaml`), RECIPE(`built-${repack}.iso`, repack));
+      await writeFile(join(dir, `scripted-${repack}.yaml`), RECIPE(`scripted-${repack}.iso`, repack));
+      const workDir = join(dir, `work-${repack}`);
       const build = await runIsoforge([
         'build',
-        join(dir, 'built.yaml'),
+        join(dir, `built-${repack}.yaml`),
         '--workdir',
         workDir,
         '--keep-workdir',
       ]);
       expect(build.exitCode, build.stderr).toBe(0);
+      expect(build.stdout + build.stderr).toMatch(/hard links of the layer kept whole: .*\/usr\/bin\/gunzip/);
       const log = await readFile(join(workDir, 'build.log'), 'utf8');
       expect(log).not.toMatch(/\+ unsquashfs -d/);
-      expect(log).toMatch(/\+ mksquashfs \S+\/merged /);
+      expect(log).toMatch(PACKED[repack]);
 
-      const dryRun = await runIsoforge(['build', join(dir, 'scripted.yaml'), '--dry-run']);
+      const dryRun = await runIsoforge([
+        'build',
+        join(dir, `scripted-${repack}.yaml`),
+        '--dry-run',
+        '--workdir',
+        join(dir, `work-script-${repack}`),
+      ]);
       expect(dryRun.exitCode, dryRun.stderr).toBe(0);
       expect(dryRun.stdout).toMatch(/unsquashfs -d/);
-      await writeFile(join(dir, 'plan.sh'), dryRun.stdout);
-      await runCommand(['sh', join(dir, 'plan.sh')], { cwd: dir });
+      await writeFile(join(dir, `plan-${repack}.sh`), dryRun.stdout);
+      await runCommand(['sh', join(dir, `plan-${repack}.sh`)], { cwd: dir });
 
-      const built = await readBaseLayer(join(dir, 'built.iso'));
-      const scripted = await readBaseLayer(join(dir, 'scripted.iso'));
+      const built = await readBaseLayer(join(dir, `built-${repack}.iso`));
+      const scripted = await readBaseLayer(join(dir, `scripted-${repack}.iso`));
       expect(withoutDates(built.listing)).toEqual(withoutDates(scripted.listing));
       const differing = Object.keys(built.hashes).filter(
         (path) => built.hashes[path] !== scripted.hashes[path],
