@@ -13,6 +13,8 @@ export interface ModeResult {
   /** Median share of isoforge's wall time spent outside the programs it runs. */
   overhead: number;
   peakDiskBytes: { manual: number; isoforge: number };
+  /** Each run's wall seconds in the order run (absent in results stored before they were kept). */
+  wallSeconds?: { manual: number[]; isoforge: number[] };
   /** When this mode was measured and the load average then: runs of one mode can be redone alone (--modes). */
   measuredAt?: string;
   loadAverage?: number;
@@ -64,7 +66,14 @@ function describeMode(mode: ModeResult, layerBytes: number): string {
     `ratio isoforge/manual (median wall time): ${mode.ratio.toFixed(3)}${verdict(mode.ratio, target?.ratio)}`,
     `isoforge overhead (wall minus external programs): ${(mode.overhead * 100).toFixed(1)}%${verdict(mode.overhead, target?.overhead, `${(target?.overhead ?? 0) * 100}%`)}`,
     `peak extra disk: manual ${mib(mode.peakDiskBytes.manual)}, isoforge ${mib(mode.peakDiskBytes.isoforge)}`,
+    ...(mode.wallSeconds ? [describeRuns(mode.wallSeconds)] : []),
   ].join('\n');
+}
+
+/** Every run's wall time: the spread the medians hide. */
+function describeRuns(wall: { manual: number[]; isoforge: number[] }): string {
+  const list = (seconds: number[]) => seconds.map((s) => s.toFixed(1)).join(', ');
+  return `each run's wall seconds, in order: manual ${list(wall.manual)}; isoforge ${list(wall.isoforge)}`;
 }
 
 /** When a mode was measured apart from the others (--modes), and the load then. */

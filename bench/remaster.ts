@@ -145,6 +145,7 @@ async function benchMode(
     ratio: (t.total ?? 0) / (m.total ?? 1),
     overhead: median(overheads),
     peakDiskBytes: { manual: median(disk.manual), isoforge: median(disk.isoforge) },
+    wallSeconds: { manual: manual.map((r) => r.total ?? 0), isoforge: tool.map((r) => r.total ?? 0) },
     measuredAt: new Date().toISOString(),
     loadAverage: loadavg()[0] ?? 0,
   };
