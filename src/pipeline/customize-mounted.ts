@@ -96,13 +96,8 @@ async function packByBlockReuse({ context, ws, stack, squashfs }: PackInput): Pr
 
 /** A full repack of a base layer: mksquashfs reads the layer and its changes through the overlay. */
 async function packMergedView({ plan, context, ws, mounts, stack, squashfs }: PackInput): Promise<Packed> {
-  const { workDir, signal } = context;
-  const view = await mountChangedLayer({
-    dir: workDir.layer(plan.layer.name),
-    lowerMountPoint: (lower) => workDir.lower(lower),
-    target: plan.extent,
-    mounts,
-  });
+  const { signal } = context;
+  const view = await mountChangedLayer(workspaceFor(plan, context, mounts));
   await runMksquashfs(view, squashfs, plan.compression, {
     signal,
     onProgress: context.progress,
