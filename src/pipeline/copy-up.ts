@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { LayerExtent } from '../rootfs/overlay.ts';
 import type { TreeSnapshot } from '../rootfs/snapshot.ts';
 import type { SquashfsNode } from '../squashfs/model.ts';
-import { lookupInStack } from '../squashfs/overlay.ts';
+import { lookupInStack, OPAQUE } from '../squashfs/overlay.ts';
 import { openStack } from '../squashfs/stack.ts';
 import { runGetfattrNames } from '../tools/attr.ts';
 import { TRANSIENT } from './cleanup.ts';
@@ -81,8 +81,15 @@ export async function isCopiedUpOnly(
   const sameAttributes =
     lower !== null && (info.mode & 0o7777) === lower.mode && info.uid === lower.uid && info.gid === lower.gid;
   if (!sameAttributes && !transient) return false;
-  // Copy-up marks directories with trusted.overlay.origin or .impure; only .opaque hides the lower ones.
-  return !(await runGetfattrNames(dir)).includes('trusted.overlay.opaque');
+  return !(await hasOpaqueMark(dir));
+}
+
+/**
+ * Whether DIR, a folder of an overlay's upper dir, hides the layers below it. Copy-up marks
+ * folders with trusted.overlay.origin or .impure too; only .opaque hides.
+ */
+export async function hasOpaqueMark(dir: string): Promise<boolean> {
+  return (await runGetfattrNames(dir)).includes(OPAQUE);
 }
 
 /** A lock file the layer already had and the session only touched gets its mtime back. */

@@ -2,8 +2,7 @@ import { chmod, chown, link, lstat, mkdir, readdir, utimes } from 'node:fs/promi
 import { join } from 'node:path';
 import { indexFiles, lookup } from '../squashfs/graft.ts';
 import type { DirectoryNode } from '../squashfs/model.ts';
-import { OPAQUE } from '../squashfs/overlay.ts';
-import { runGetfattrNames } from '../tools/attr.ts';
+import { hasOpaqueMark } from './copy-up.ts';
 
 /**
  * A hard link of the layer that a step wrote through one of its names (in place: overlayfs, with
@@ -62,7 +61,7 @@ async function showsLayerEntry(upper: string, path: string): Promise<boolean> {
     const info = await lstat(here).catch(() => undefined);
     if (!info) return true;
     if (depth === names.length || !info.isDirectory()) return false;
-    if ((await runGetfattrNames(here)).includes(OPAQUE)) return false;
+    if (await hasOpaqueMark(here)) return false;
   }
   return true;
 }
