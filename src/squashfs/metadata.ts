@@ -14,6 +14,9 @@ export { METADATA_SIZE };
  * in the decompressed block); `at` turns that into an index into `bytes`.
  */
 export class MetadataTable {
+  // One view for the table's life: a tree read asks for it once per inode and directory entry.
+  private byteView: ByteView | undefined;
+
   constructor(
     readonly what: string,
     readonly bytes: Uint8Array,
@@ -31,7 +34,8 @@ export class MetadataTable {
   }
 
   view(): ByteView {
-    return new ByteView(this.bytes, `squashfs ${this.what}`);
+    this.byteView ??= new ByteView(this.bytes, `squashfs ${this.what}`);
+    return this.byteView;
   }
 }
 

@@ -114,7 +114,8 @@ class TreeReader {
         `squashfs directory table is corrupt: directory inode ${inode.inodeNumber} contains itself`,
       );
     }
-    const directory: DirectoryNode = { type: 'dir', ...this.attributes(inode), entries: new Map() };
+    const { mode, uid, gid, mtime, xattrs } = this.attributes(inode);
+    const directory: DirectoryNode = { type: 'dir', mode, uid, gid, mtime, xattrs, entries: new Map() };
     this.directorySizes.set(directory, inode.listingSize + 3);
     if (inode.listingSize <= 0) return directory;
     const { directories } = this.tables;
@@ -142,7 +143,17 @@ class TreeReader {
     const attributes = this.attributes(inode);
     switch (inode.type) {
       case 'file':
-        return { type: 'file', ...attributes, size: inode.size, data: this.fileData(inode) };
+        // Field by field, as in inodes.ts: with a spread here a tree read took a third longer.
+        return {
+          type: 'file',
+          mode: attributes.mode,
+          uid: attributes.uid,
+          gid: attributes.gid,
+          mtime: attributes.mtime,
+          xattrs: attributes.xattrs,
+          size: inode.size,
+          data: this.fileData(inode),
+        };
       case 'symlink':
         return { type: 'symlink', ...attributes, target: inode.target };
       case 'char':
