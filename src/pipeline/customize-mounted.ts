@@ -7,6 +7,7 @@ import type { SquashfsImage } from '../squashfs/read.ts';
 import { openStack } from '../squashfs/stack.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
 import { cleanDeltaUpper } from './delta-cleanup.ts';
+import { hashAhead } from './file-hash.ts';
 import { relinkCopiedUpHardLinks } from './hard-links.ts';
 import {
   checkChangesVisible,
@@ -103,9 +104,18 @@ async function packMergedView({ plan, context, ws, mounts, stack, squashfs }: Pa
     onProgress: context.progress,
     sourceDateEpoch: context.sourceDateEpoch,
   });
-  await mounts.unmountAll();
+  // The mounts take a while to undo (the loop device lets go of the layer's cached pages): the
+  // changes are measured and the new layer hashed for the checksum files in the meantime.
   const tempIn = dirname(squashfs);
-  return measureLayerChanges({ layer: stack[0]!, below: stack.slice(1), upper: ws.upper, tempIn, signal });
+  const settled = Promise.allSettled([
+    mounts.unmountAll(),
+    measureLayerChanges({ layer: stack[0]!, below: stack.slice(1), upper: ws.upper, tempIn, signal }),
+  ]);
+  await hashAhead(squashfs, context.checksumAlgorithms ?? []).catch(() => undefined);
+  const [unmounted, measured] = await settled;
+  if (unmounted.status === 'rejected') throw unmounted.reason;
+  if (measured.status === 'rejected') throw measured.reason;
+  return measured.value;
 }
 
 /**

@@ -56,6 +56,8 @@ export interface CustomizeContext {
   extraSteps?: readonly RecipeStep[];
   /** Reproducible builds: new file times in the layer are clamped to it (mksquashfs). */
   sourceDateEpoch?: number;
+  /** The algorithms of the medium's checksum files (md5, sha256): a new layer is hashed in them ahead. */
+  checksumAlgorithms?: readonly string[];
 }
 
 export function rebase(extent: LayerExtent, rebuilt: ReadonlyMap<string, string>): LayerExtent {

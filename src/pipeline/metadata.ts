@@ -4,7 +4,7 @@ import { updateInstallSourcesSizes } from '../distro/casper-meta.ts';
 import { findChecksumFiles, updateChecksums } from '../distro/checksums.ts';
 import type { IsoChanges } from '../output/write-iso.ts';
 import { excludedFromChecksums } from './checksum-exclusions.ts';
-import { hashBytes } from './file-hash.ts';
+import { hashFile } from './file-hash.ts';
 import type { LayerResult } from './customize.ts';
 import { makeMediumUuidChanges } from './medium-uuid.ts';
 import type { BuildPlan } from './plan.ts';
@@ -82,8 +82,7 @@ async function updateChecksumFiles(
     const text = plan.mediumFiles.get(file.path);
     if (text === undefined) continue;
     const hashes = new Map<string, string>();
-    for (const entry of replaced)
-      hashes.set(entry.isoPath, await hashBytes(entry.localPath, {}, file.algorithm));
+    for (const entry of replaced) hashes.set(entry.isoPath, await hashFile(entry.localPath, file.algorithm));
     await put(
       file.path,
       updateChecksums(text, hashes, changes.remove, { algorithm: file.algorithm, excluded }),

@@ -7,6 +7,7 @@ import {
   menuTimeoutSeconds,
   runBootTest,
 } from '../boottest/index.ts';
+import { findChecksumFiles } from '../distro/checksums.ts';
 import { VerifyError } from '../errors.ts';
 import { writeIso } from '../output/write-iso.ts';
 import { keepUnverified, unverifiedPathFor } from '../safety/atomic.ts';
@@ -131,6 +132,7 @@ function customizeContext(inputs: StageInputs, done: readonly LayerResult[], rep
     say: reporter.say,
     progress: reporter.progress,
     sourceDateEpoch: inputs.plan.sourceDateEpoch,
+    checksumAlgorithms: findChecksumFiles(inputs.plan.original.checksumFiles).map((file) => file.algorithm),
     // Upper layers of the same build stack on the layers it already rebuilt.
     rebuilt: new Map(done.map((result) => [result.name, result.squashfs])),
   };

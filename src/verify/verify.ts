@@ -25,14 +25,20 @@ export async function verifyIso(options: {
 }): Promise<VerifyReport> {
   const output = await inspectIso(options.output);
   const checks: VerifyCheck[] = [];
-  if (options.original) {
+  if (options.original)
     checks.push(...compareBootSetup(options.originalReport ?? (await inspectIso(options.original)), output));
-    checks.push(...(await compareToolReports(options.original, options.output, options.signal)));
-  }
-  checks.push(...(await checkChecksumFiles(options.output, output.checksumFiles, options.original)));
-  for (const path of options.changedSquashfs ?? [])
-    checks.push(await checkSquashfs(options.output, output, path, options.signal));
-  checks.push(...(await checkSignatures(options.output, output, options)));
+  // At once: the hashing runs in this process while xorriso, unsquashfs and gpg run in theirs.
+  const [reports, checksums, layers, signatures] = await Promise.all([
+    options.original ? compareToolReports(options.original, options.output, options.signal) : [],
+    checkChecksumFiles(options.output, output.checksumFiles, options.original),
+    Promise.all(
+      (options.changedSquashfs ?? []).map((path) =>
+        checkSquashfs(options.output, output, path, options.signal),
+      ),
+    ),
+    checkSignatures(options.output, output, options),
+  ]);
+  checks.push(...reports, ...checksums, ...layers, ...signatures);
   if (output.layout !== 'unknown') {
     checks.push({
       name: '.disk/info present',
