@@ -63,25 +63,6 @@ async function buildSampleYaml(context: MeasureContext): Promise<number> {
   }
 }
 
-async function remasterBench(context: MeasureContext): Promise<void> {
-  const { stdout } = await runCommand([
-    process.execPath,
-    '--import',
-    'tsx',
-    'bench/remaster.ts',
-    '--fixtures',
-    'sample',
-  ]);
-  for (const [stage, name] of [
-    ['mksquashfs', 'remaster-manual-mksquashfs'],
-    ['total', 'remaster-manual-total'],
-  ] as const) {
-    const match = new RegExp(`^manual\\s+${stage}\\s+([\\d.]+)`, 'm').exec(stdout);
-    if (!match) throw new Error(`bench/remaster.ts printed no manual ${stage} median:\n${stdout}`);
-    await context.record(name, Number(match[1]));
-  }
-}
-
 /** A fresh clone with an empty cache: `npm run demo`, then `npm test` in it. */
 async function freshClone(context: MeasureContext, which: 'demo' | 'test'): Promise<number> {
   const clone = join(context.scratch, 'clone');
@@ -151,19 +132,12 @@ export const RUNNERS: { names: MeasureName[]; run: (context: MeasureContext) => 
     names: ['reliability'],
     run: async (c) => c.record('reliability', await timed(['npm', 'run', 'reliability'])),
   },
-  { names: ['remaster-manual-mksquashfs', 'remaster-manual-total'], run: remasterBench },
   { names: ['demo-fresh'], run: async (c) => c.record('demo-fresh', await freshClone(c, 'demo')) },
   { names: ['npm-test'], run: async (c) => c.record('npm-test', await freshClone(c, 'test')) },
 ];
 
 /** Measures that take many minutes or run whole suites: only when named on the command line. */
-export const ON_REQUEST: readonly MeasureName[] = [
-  'e2e-boot',
-  'reliability',
-  'remaster-manual-mksquashfs',
-  'demo-fresh',
-  'npm-test',
-];
+export const ON_REQUEST: readonly MeasureName[] = ['e2e-boot', 'reliability', 'demo-fresh', 'npm-test'];
 
 export async function makeScratch(): Promise<string> {
   return mkdtemp(join(tmpdir(), 'isoforge-timings-'));

@@ -38,8 +38,6 @@ export const MEASURES = {
     'seconds: `npm run demo` on a fresh clone with an empty cache (npm ci, sample, build with 2 boots)',
   'npm-test': 'seconds: `npm test` after it (the whole suite, then the reliability suite)',
   reliability: 'seconds: `npm run reliability`',
-  'remaster-manual-mksquashfs': 'seconds: bench/remaster.ts, manual sequence, median mksquashfs stage',
-  'remaster-manual-total': 'seconds: bench/remaster.ts, manual sequence, median total',
   'sample-bytes': 'bytes: size of the sample ISO',
   'inspect-sample-bytes-read': 'bytes: what `isoforge inspect` reads of the sample',
   'sample-base-layer-bytes': "bytes: the sample's base layer (ubuntu-server-minimal.squashfs)",
@@ -73,7 +71,7 @@ function megabytes(bytes: number | undefined): string {
 
 function timingsTable(results: FiguresFile): string {
   const rows = (Object.keys(MEASURES) as MeasureName[])
-    .filter((name) => MEASURES[name].startsWith('seconds: ') && !name.startsWith('remaster-'))
+    .filter((name) => MEASURES[name].startsWith('seconds: '))
     .map((name) => [MEASURES[name].slice('seconds: '.length), seconds(results, name)]);
   const measured = Object.values(results.figures);
   const dates = [...new Set(measured.map((m) => m.measuredAt.slice(0, 10)))].sort();
@@ -103,15 +101,6 @@ function bootRange(results: FiguresFile): string {
   return `${Math.min(...boots).toFixed(0)} to ${Math.max(...boots).toFixed(0)} seconds`;
 }
 
-function remasterShare(results: FiguresFile): string {
-  const [stage, total] = [
-    value(results, 'remaster-manual-mksquashfs'),
-    value(results, 'remaster-manual-total'),
-  ];
-  if (stage === undefined || total === undefined) return notMeasured('remaster-manual-mksquashfs');
-  return `${stage.toFixed(0)} of ${total.toFixed(0)} s of the manual sequence`;
-}
-
 /** Every marked section's content, by name. */
 export function renderFigures(results: FiguresFile): Map<string, string> {
   const kib = value(results, 'inspect-sample-bytes-read');
@@ -132,7 +121,6 @@ export function renderFigures(results: FiguresFile): Map<string, string> {
       `${megabytes(value(results, 'sample-base-layer-bytes'))} (${megabytes(value(results, 'sample-base-layer-unpacked-bytes'))} unpacked)`,
     ],
     ['reliability-time', secondsText(results, 'reliability')],
-    ['remaster-mksquashfs', remasterShare(results)],
   ]);
 }
 
