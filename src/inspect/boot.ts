@@ -4,7 +4,10 @@ import {
   type BootEntry,
   type BootImagePatches,
   parseBootCatalog,
+  BOOT_IMAGE_MAX_BYTES,
+  HIDDEN_IMAGE_BYTES,
   parseBootImagePatches,
+  parseTablePvdLba,
 } from '../iso/eltorito.ts';
 import {
   LOGICAL_BLOCK,
@@ -15,8 +18,13 @@ import {
 } from '../iso/gpt.ts';
 import type { IsoEntry, IsoImage } from '../iso/image.ts';
 import { type MasterBootRecord, parseMbr } from '../iso/mbr.ts';
-import { parseBootRecordCatalogLba, SECTOR } from '../iso/volume.ts';
-import { readPartitionOffset, usedMbrPartitions } from './sysarea.ts';
+import {
+  parseBootRecordCatalogLba,
+  FIRST_DESCRIPTOR_LBA,
+  parsePrimaryVolumeBlocks,
+  SECTOR,
+} from '../iso/volume.ts';
+import { readEmulatedToc, readPartitionOffset, usedMbrPartitions } from './sysarea.ts';
 
 export interface ElToritoImage extends BootEntry, BootImagePatches {
   /** The ISO file that holds the image, or null (hidden, or in an appended partition). */
@@ -40,10 +48,11 @@ export interface BootSetup {
   partitionOffset: number;
   /** The last 2048-byte block that holds file data (xorriso's "highest data block"). */
   highestDataBlock: number;
+  /** xorriso's TOC emulation: the session 32 blocks in, its superblock relocated there. */
+  emulatedToc: boolean;
 }
 
 const SYSTEM_AREA_BYTES = 16 * SECTOR;
-const GRUB2_INFO_END = 2560;
 
 /** Reads El Torito, MBR, GPT and APM: everything a firmware looks at before the file system. */
 export async function readBootSetup(image: IsoImage, files: readonly IsoEntry[]): Promise<BootSetup> {
@@ -51,13 +60,15 @@ export async function readBootSetup(image: IsoImage, files: readonly IsoEntry[])
   const bootRecord = image.descriptors.find((d) => parseBootRecordCatalogLba(d) !== null);
   const catalogLba = bootRecord ? parseBootRecordCatalogLba(bootRecord) : null;
   const entries = catalogLba === null ? [] : await readCatalog(image, catalogLba);
-  const patches = await Promise.all(entries.map((entry) => readPatches(image, entry)));
+  const sizes = new Map(files.filter((f) => !f.isDirectory).map((f) => [f.extentLba, f.size]));
+  const patches = await Promise.all(entries.map((entry) => readPatches(image, entry, sizes)));
   const first = entries[0] && patches[0] ? { lba: entries[0].lba, ...patches[0] } : null;
   const mbr = parseMbr(systemArea.subarray(0, 512), first);
   const gpt = await readGpt(image, systemArea);
   const apm = parseApm(systemArea);
   const byLba = new Map(files.filter((f) => !f.isDirectory).map((f) => [f.extentLba, f.path]));
   const holders = holderPartitions(mbr, gpt?.partitions ?? []);
+  const partitionOffset = await readPartitionOffset(image, mbr, gpt?.partitions ?? []);
   const eltorito = entries.map((entry, i) => ({
     ...describeImage(entry, byLba, holders),
     ...(patches[i] ?? NO_PATCHES),
@@ -71,8 +82,9 @@ export async function readBootSetup(image: IsoImage, files: readonly IsoEntry[])
     apm,
     filePartitions: partitionsAtFiles(mbr, gpt?.partitions ?? [], byLba),
     partitionPaths: partitionPaths(mbr, gpt?.partitions ?? [], apm, files),
-    partitionOffset: await readPartitionOffset(image, mbr, gpt?.partitions ?? []),
+    partitionOffset,
     highestDataBlock: highestDataBlock(files) ?? image.primary.volumeBlocks - 1,
+    emulatedToc: await readEmulatedToc(image, partitionOffset),
   };
 }
 
@@ -97,10 +109,34 @@ async function readGpt(image: IsoImage, systemArea: Uint8Array): Promise<BootSet
 
 const NO_PATCHES: BootImagePatches = { bootInfoTable: false, grub2BootInfo: false, isohybridCapable: false };
 
-/** What xorriso patched into a BIOS boot image (boot info table, GRUB2 boot info, isolinux magic). */
-async function readPatches(image: IsoImage, entry: BootEntry): Promise<BootImagePatches> {
-  if (entry.platform !== 'bios' || entry.lba * SECTOR + GRUB2_INFO_END > image.sizeBytes) return NO_PATCHES;
-  return parseBootImagePatches(await image.readRange(entry.lba * SECTOR, GRUB2_INFO_END), entry.lba);
+/** What xorriso patched into a boot image (boot info table, GRUB2 boot info, isolinux magic). */
+async function readPatches(
+  image: IsoImage,
+  entry: BootEntry,
+  fileSizes: ReadonlyMap<number, number>,
+): Promise<BootImagePatches> {
+  const fileBytes = fileSizes.get(entry.lba) ?? HIDDEN_IMAGE_BYTES;
+  const start = entry.lba * SECTOR;
+  if (fileBytes > BOOT_IMAGE_MAX_BYTES || start + fileBytes > image.sizeBytes) return NO_PATCHES;
+  const bytes = await image.readRange(start, fileBytes);
+  const pvdLba = await readTablePvdLba(image, bytes);
+  return parseBootImagePatches(bytes, { lba: entry.lba, fileBytes, pvdLba });
+}
+
+/**
+ * The PVD a boot info table must name: 16, or where the table points when a whole superblock with
+ * a matching size is there (libisofs: "eventually relocated superblock", as xorriso's emulated TOC
+ * writes it: the session at block 32 and its PVD at 48, the image's size less those 32 blocks).
+ */
+async function readTablePvdLba(image: IsoImage, bytes: Uint8Array): Promise<number> {
+  const named = parseTablePvdLba(bytes);
+  const blocks = image.primary.volumeBlocks;
+  if (named === null || named === FIRST_DESCRIPTOR_LBA || named >= blocks) return FIRST_DESCRIPTOR_LBA;
+  const candidate = await image.readSectors(named, 1);
+  const relocated = parsePrimaryVolumeBlocks(candidate);
+  return relocated !== null && relocated + named === blocks + FIRST_DESCRIPTOR_LBA
+    ? named
+    : FIRST_DESCRIPTOR_LBA;
 }
 
 interface Holder {

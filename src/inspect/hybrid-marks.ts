@@ -1,4 +1,4 @@
-import type { GptPartition } from '../iso/gpt.ts';
+import { isGapPartitionName, type GptPartition } from '../iso/gpt.ts';
 import { quoteAlways } from '../ui/shell.ts';
 import type { BootSetup } from './boot.ts';
 import { isProtectiveMsdosLabel, usedMbrPartitions } from './sysarea.ts';
@@ -124,7 +124,7 @@ function isRealGpt(boot: BootSetup, isoBlocks: number): boolean {
 
 /** xorriso's Gap fillers between appended partitions: GPT entries whose name starts with "Gap". */
 export function isGapPartition(partition: GptPartition): boolean {
-  return partition.name.startsWith('Gap');
+  return isGapPartitionName(partition.name);
 }
 
 /** The -isohybrid-* lines xorriso prints after an El Torito image's own options. */

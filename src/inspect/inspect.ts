@@ -25,6 +25,8 @@ export interface IsoReport extends LayoutInfo {
   };
   joliet: boolean;
   rockRidge: boolean;
+  /** xorriso's TOC emulation (a rewrite without `-compliance no_emul_toc`): the session starts 32 blocks in. */
+  emulatedToc: boolean;
   eltorito: {
     platform: string;
     bootable: boolean;
@@ -135,6 +137,7 @@ function bootFields(boot: BootSetup) {
         }
       : null,
     apm: boot.apm,
+    emulatedToc: boot.emulatedToc,
   };
 }
 

@@ -1,3 +1,4 @@
+import { isGapPartitionName } from '../iso/gpt.ts';
 import { formatBytes } from '../ui/format.ts';
 import type { BootSetup } from './boot.ts';
 
@@ -92,7 +93,7 @@ function classify(
   typeName: string,
 ): Pick<Span, 'kind' | 'label'> {
   // xorriso's Gap fillers may come first (Gap0) when no partition holds the ISO itself.
-  const gap = /^Gap\d*$/.test(name);
+  const gap = isGapPartitionName(name);
   if (gap && index === 1) return { kind: 'iso-filesystem', label: `ISO 9660 file system (in ${name})` };
   if (gap) return { kind: 'gap-partition', label: `gap partition ${name} (${typeName})` };
   if (index === 1) return { kind: 'iso-filesystem', label: `ISO 9660 file system (${typeName})` };

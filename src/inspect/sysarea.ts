@@ -2,7 +2,7 @@ import { ByteView } from '../iso/bytes.ts';
 import type { GptPartition } from '../iso/gpt.ts';
 import type { IsoImage } from '../iso/image.ts';
 import type { MasterBootRecord, MbrPartition } from '../iso/mbr.ts';
-import { DescriptorType, FIRST_DESCRIPTOR_LBA, SECTOR } from '../iso/volume.ts';
+import { DescriptorType, FIRST_DESCRIPTOR_LBA, parsePrimaryVolumeBlocks, SECTOR } from '../iso/volume.ts';
 
 /*
  * How libisofs reads an imported system area (fs_image.c, iso_analyze_mbr and iso_analyze_gpt),
@@ -84,4 +84,20 @@ async function holdsIsoCopy(image: IsoImage, start: number, sectors: number): Pr
   const size = view.u32le(80);
   const isoBlocks = image.primary.volumeBlocks;
   return isPrimary && (size + offset === isoBlocks || size === Math.floor(sectors / 4));
+}
+
+/** xorriso writes its emulated TOC in the first 32 blocks after the partition offset (-compliance). */
+const EMULATED_TOC_BLOCKS = 32;
+
+/**
+ * Whether the image carries xorriso's TOC emulation, which a modification without `-compliance
+ * no_emul_toc` writes: the session then starts 32 blocks after the partition offset, with its own
+ * superblock there describing the image less those blocks (libisofs' "relocated superblock").
+ */
+export async function readEmulatedToc(image: IsoImage, partitionOffset: number): Promise<boolean> {
+  const blocks = image.primary.volumeBlocks;
+  const pvd = partitionOffset + EMULATED_TOC_BLOCKS + FIRST_DESCRIPTOR_LBA;
+  if (pvd >= blocks) return false;
+  const size = parsePrimaryVolumeBlocks(await image.readSectors(pvd, 1));
+  return size !== null && size + pvd === blocks + FIRST_DESCRIPTOR_LBA;
 }

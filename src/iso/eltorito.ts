@@ -81,12 +81,62 @@ export interface BootImagePatches {
 }
 
 const ISOLINUX_MAGIC = 0x7078c0fb;
+/** libisofs gives an image no file holds ("hidden") one block (fs_image.c, create_boot_img_filesrc). */
+export const HIDDEN_IMAGE_BYTES = 2048;
+/** libisofs evaluates images of 64 bytes up to 4 MiB (fs_image.c, Libisofs_boot_image_max_sizE). */
+export const BOOT_IMAGE_MAX_BYTES = 4 * 1024 * 1024;
+const BOOT_IMAGE_MIN_BYTES = 64;
+/** mkisofs: the table starts at byte 8 (PVD LBA, image LBA, length, checksum). */
+const TABLE_AT = 8;
 
-/** Detects what xorriso patched into a BIOS boot image, given the image's first 2560 bytes. */
-export function parseBootImagePatches(head: Uint8Array, imageLba: number): BootImagePatches {
-  const view = new ByteView(head, 'El Torito boot image');
-  const bootInfoTable = view.length >= 24 && view.u32le(8) === 16 && view.u32le(12) === imageLba;
-  const grub2BootInfo = view.length >= 2556 && view.u64le(2548) === imageLba * 4 + 5;
+/** Where the image lies and which PVD a table that names it must name. */
+export interface BootImagePlace {
+  /** 2048-byte block of the image's first byte. */
+  lba: number;
+  /** The size of the file holding the image (libisofs takes 2048 for an image no file holds). */
+  fileBytes: number;
+  /** The PVD block a table written for this image holds (16, or the relocated superblock's). */
+  pvdLba: number;
+}
+
+/**
+ * Detects what xorriso patched into a BIOS boot image, by libisofs' rule (fs_image.c,
+ * iso_image_eval_boot_info_table): a boot info table counts only when all 16 bytes equal the table
+ * libisofs would write for this image (PVD block, image block, file length, checksum of the words
+ * from byte 64). IMAGE holds the file's first fileBytes bytes; an image outside libisofs' size
+ * bounds, or cut short by the end of the ISO, has no patches.
+ */
+export function parseBootImagePatches(image: Uint8Array, place: BootImagePlace): BootImagePatches {
+  const view = new ByteView(image, 'El Torito boot image');
+  const size = place.fileBytes;
+  const evaluated = size >= BOOT_IMAGE_MIN_BYTES && size <= BOOT_IMAGE_MAX_BYTES;
+  if (!evaluated || view.length < size) {
+    return { bootInfoTable: false, grub2BootInfo: false, isohybridCapable: false };
+  }
+  const bootInfoTable = sameTable(view, makeBootInfoTable(image, place.pvdLba, place.lba, size));
+  const grub2BootInfo = view.length >= 2556 && view.u64le(2548) === place.lba * 4 + 5;
   const isohybridCapable = bootInfoTable && view.length >= 68 && view.u32le(64) === ISOLINUX_MAGIC;
   return { bootInfoTable, grub2BootInfo, isohybridCapable };
+}
+
+/** The 16 bytes mkisofs -boot-info-table writes at byte 8: little-endian 32-bit words. */
+export function makeBootInfoTable(image: Uint8Array, pvdLba: number, lba: number, size: number): number[] {
+  let checksum = 0;
+  for (let offset = 64; offset < size; offset += 4) {
+    // A short last word is read as if padded with zero bytes, as libisofs does.
+    let word = 0;
+    for (let byte = Math.min(3, size - offset - 1); byte >= 0; byte--)
+      word = word * 256 + (image[offset + byte] ?? 0);
+    checksum = (checksum + word) >>> 0;
+  }
+  return [pvdLba, lba, size, checksum];
+}
+
+function sameTable(view: ByteView, table: readonly number[]): boolean {
+  return table.every((word, i) => view.u32le(TABLE_AT + i * 4) === word);
+}
+
+/** The PVD block a boot info table names: bytes 8..11, however the image was written. */
+export function parseTablePvdLba(image: Uint8Array): number | null {
+  return image.length >= TABLE_AT + 4 ? new ByteView(image, 'El Torito boot image').u32le(TABLE_AT) : null;
 }

@@ -116,3 +116,8 @@ export function guidToXorrisoHex(guid: string): string {
   const swap = (hex: string) => hex.match(/../g)?.reverse().join('') ?? '';
   return `${swap(a)}${swap(b)}${swap(c)}${d}${e}`;
 }
+
+/** xorriso names the partitions it fills gaps with Gap0, Gap1...: a padding, not content. */
+export function isGapPartitionName(name: string): boolean {
+  return /^Gap\d*$/.test(name);
+}

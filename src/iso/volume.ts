@@ -55,6 +55,18 @@ export function parseDecDateTime(view: ByteView, offset: number): string | null 
   return `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}T${text.slice(8, 10)}:${text.slice(10, 12)}:${text.slice(12, 14)}.${text.slice(14, 16)}${zone}`;
 }
 
+/** The volume space size of a whole primary volume descriptor at BYTES (ECMA-119 8.4), else null. */
+export function parsePrimaryVolumeBlocks(bytes: Uint8Array): number | null {
+  const view = new ByteView(bytes, 'primary volume descriptor');
+  const whole =
+    view.length >= SECTOR &&
+    view.u8(0) === DescriptorType.primary &&
+    view.ascii(1, 5) === STANDARD_ID &&
+    view.u8(6) === 1 &&
+    view.u8(881) === 1;
+  return whole ? view.u32le(80) : null;
+}
+
 /** ECMA-119 8.4: the primary volume descriptor. */
 export function parsePrimaryVolume(bytes: Uint8Array): PrimaryVolume {
   const view = new ByteView(bytes, 'primary volume descriptor');

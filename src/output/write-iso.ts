@@ -2,6 +2,7 @@ import { lstat, rm, utimes } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
 import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
 import { makeModifyArgs, runXorriso, runXorrisoReport } from '../tools/xorriso.ts';
+import { makeWriteSetupArgs, readWriteSetup, type WriteSetup } from './write-setup.ts';
 
 /** What changes between the original ISO and the new one. */
 export interface IsoChanges {
@@ -15,6 +16,8 @@ export interface WriteIsoOptions {
   output: string;
   changes: IsoChanges;
   bootSetup: 'replay' | 'explicit';
+  /** What modification mode decides itself (Joliet, TOC emulation, gap partition); default the input's. */
+  setup?: WriteSetup;
   /** The input as already read (the build's plan has it): saves reading it again. */
   original?: IsoReport;
   /**
@@ -30,14 +33,16 @@ export interface WriteIsoOptions {
 export async function writeIso(options: WriteIsoOptions): Promise<void> {
   checkChanges(options.changes);
   const original = options.original ?? (await inspectIso(options.input));
+  const setup = options.setup ?? readWriteSetup(original);
+  const setupArgs = makeWriteSetupArgs(setup, original.gpt !== null);
   const args =
     options.bootSetup === 'replay'
-      ? makeReplayArgs(options.input, options.output, options.changes, original.joliet)
+      ? makeReplayArgs(options.input, options.output, options.changes, setupArgs)
       : makeExplicitArgs(
           options.input,
           options.output,
           options.changes,
-          original.joliet,
+          setupArgs,
           (await runXorrisoReport(options.input, options.signal)).elToritoAsMkisofs,
         );
   // xorriso refuses to write onto an existing non-empty file it did not load as -indev.
@@ -74,9 +79,9 @@ export function makeReplayArgs(
   input: string,
   output: string,
   changes: IsoChanges,
-  joliet: boolean,
+  setupArgs: readonly string[],
 ): string[] {
-  return makeModifyArgs({ input, output, joliet, ...changes });
+  return makeModifyArgs({ input, output, setupArgs, ...changes });
 }
 
 /**
@@ -90,10 +95,10 @@ export function makeExplicitArgs(
   input: string,
   output: string,
   changes: IsoChanges,
-  joliet: boolean,
+  setupArgs: readonly string[],
   asMkisofsReport: readonly string[],
 ): string[] {
-  const replay = makeModifyArgs({ input, output, joliet, ...changes });
+  const replay = makeModifyArgs({ input, output, setupArgs, ...changes });
   const explicit = ['-as', 'mkisofs', '-iso-level', '3', ...makeExplicitBootArgs(asMkisofsReport), '--'];
   const at = replay.indexOf('replay');
   // "-boot_image any replay" becomes "-boot_image any discard" followed by the explicit boot arguments.

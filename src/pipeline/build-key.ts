@@ -27,6 +27,7 @@ export async function makeBuildKey(
     input: `sha256:${await hashFileRemembered(plan.input, memoFile)}`,
     recipe,
     bootSetup: plan.bootSetup,
+    writeSetup: plan.writeSetup.output,
     sourceDateEpoch: plan.sourceDateEpoch ?? null,
     layers: await Promise.all(
       plan.layers.map(async (l) => ({

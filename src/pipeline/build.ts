@@ -76,6 +76,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   const workDir = new WorkDir(options.workDir ?? DEFAULT_WORK_DIR);
   const plan = await makeBuildPlan(loaded, options);
   for (const notice of plan.medium.notices) options.onNotice?.(notice);
+  if (plan.writeSetup.changes.length)
+    options.onNotice?.(`boot setup: ${plan.writeSetup.changes.join(', ')} (standardBootSetup)`);
   if (!options.dryRun) await checkBuildTools(plan);
   if (!options.dryRun) checkTerminalSteps(plan, Boolean(process.stdin.isTTY));
   await checkStepInputs(plan);

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { CHECKSUM_FILES, entryIsoPath } from '../distro/checksums.ts';
 import { makeReplayArgs } from '../output/write-iso.ts';
+import { makeWriteSetupArgs } from '../output/write-setup.ts';
 import { quoteShellArg as q, renderCommand as sh } from '../ui/shell.ts';
 import { renderLayer } from './dry-run-layer.ts';
 import { excludedFromChecksums } from './checksum-exclusions.ts';
@@ -54,7 +55,15 @@ export function makeDryRunScript(plan: BuildPlan, workDir: WorkDir): string {
   lines.push(
     '',
     sh(['rm', '-f', tmp]),
-    sh(['xorriso', ...makeReplayArgs(plan.input, tmp, changes, plan.original.joliet)]),
+    sh([
+      'xorriso',
+      ...makeReplayArgs(
+        plan.input,
+        tmp,
+        changes,
+        makeWriteSetupArgs(plan.writeSetup.output, plan.original.gpt !== null),
+      ),
+    ]),
   );
   lines.push(sh(['mv', tmp, plan.output]));
   return `${lines.join('\n')}\n`;

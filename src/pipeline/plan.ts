@@ -6,6 +6,13 @@ import { inspectImage, type IsoReport } from '../inspect/inspect.ts';
 import { IsoImage } from '../iso/image.ts';
 import type { LayerInfo } from '../inspect/layout.ts';
 import { SECTOR } from '../iso/volume.ts';
+import {
+  checkReproducibleSetup,
+  describeSetupChanges,
+  planWriteSetup,
+  readWriteSetup,
+  type WriteSetup,
+} from '../output/write-setup.ts';
 import type { LoadedRecipe } from '../recipe/load.ts';
 import type { LayerRecipe, Recipe } from '../recipe/schema.ts';
 import type { SquashfsCompression } from '../tools/squashfs.ts';
@@ -47,6 +54,8 @@ export interface BuildPlan {
   medium: MediumPlan;
   pool?: PoolPlan;
   bootSetup: 'replay' | 'explicit';
+  /** What the input has of the setup modification mode decides itself, what the build writes, and the difference. */
+  writeSetup: { input: WriteSetup; output: WriteSetup; changes: string[] };
   volumeId?: string;
   recipeVerify?: { boot: string[]; expect?: string; timeout?: number };
   sign?: Recipe['sign'];
@@ -158,6 +167,7 @@ export async function makeBuildPlan(
   // The input is opened once: the report, the files to rewrite and the medium's checks all read it.
   await using image = await IsoImage.open(input);
   const { original, mediumFiles } = await readInput(image, input);
+  checkReproducibleSetup(original);
   const layout = chooseLayout(loaded, original, input);
   const pool = await planPool({ loaded, original, layout });
   const layers = planLayers(loaded, input, original, layout, pool?.keyLayer);
@@ -180,11 +190,19 @@ export async function makeBuildPlan(
     medium,
     pool,
     bootSetup: overrides.bootSetup ?? recipe.bootSetup,
+    writeSetup: planSetup(original, recipe.standardBootSetup),
     volumeId: recipe.volumeId,
     recipeVerify: recipe.verify,
     sign: recipe.sign,
     sourceDateEpoch: recipe.sourceDateEpoch ?? readSourceDateEpoch(process.env.SOURCE_DATE_EPOCH),
   };
+}
+
+/** The input's setup, kept; or Ubuntu's standard one when the recipe asks (the report names the change). */
+function planSetup(original: IsoReport, standard: boolean): BuildPlan['writeSetup'] {
+  const input = readWriteSetup(original);
+  const output = planWriteSetup(input, standard);
+  return { input, output, changes: describeSetupChanges(input, output) };
 }
 
 /** Block reuse needs the new blocks compressed as the old ones: same algorithm and block size, no new level. */

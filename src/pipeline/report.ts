@@ -56,6 +56,7 @@ export async function prepareBuildReport(inputs: BuildReportInputs): Promise<Bui
     layers: layerSizes(plan.original, output, inputs.layers),
     diff,
     verify: inputs.verify,
+    setupChanges: plan.writeSetup.changes,
     boots: await Promise.all(inputs.boots.map(({ mode, result }) => bootOf(mode, result))),
   };
   await saveReportData(data, inputs.workDir.report);

@@ -92,6 +92,7 @@ export async function runBuildStages(inputs: StageInputs, stages: StageRunner): 
       output: inputs.tempPath,
       changes,
       bootSetup: inputs.plan.bootSetup,
+      setup: inputs.plan.writeSetup.output,
       original: inputs.plan.original,
       sourceDateEpoch: inputs.plan.sourceDateEpoch,
       signal: inputs.signal,
@@ -158,6 +159,7 @@ async function verifyOutput(inputs: StageInputs, reporter: StageReporter): Promi
     original: plan.input,
     originalReport: plan.original,
     changedSquashfs: plan.layers.map((l) => l.isoPaths.squashfs),
+    setup: plan.writeSetup.output,
     gnupgHome,
     signal,
   }).catch(async (error: unknown) => {

@@ -157,6 +157,12 @@ export const recipeSchema = z
     output: relativeOrAbsolutePath.describe('the ISO to write, relative to the recipe'),
     volumeId: z.string().min(1).max(32).optional().describe('default: keep the original'),
     bootSetup: z.enum(['replay', 'explicit']).default('replay'),
+    standardBootSetup: z
+      .boolean()
+      .default(false)
+      .describe(
+        "write Ubuntu's standard setup (Joliet, the gap partition, no emulated TOC) where the input lacks it; default: keep the input's",
+      ),
     sourceDateEpoch: z
       .number()
       .int()

@@ -23,6 +23,8 @@ export interface ReportData {
   layers: ReportLayer[];
   diff: IsoDiff;
   verify: VerifyReport;
+  /** What the build changed of the setup xorriso decides itself (recipe standardBootSetup); absent in older data. */
+  setupChanges?: string[];
   boots: ReportBoot[];
   /** Set when the build was up to date: the ISO and this data came from the build cache. */
   buildCache?: { key: string; builtAt: string };

@@ -14,23 +14,21 @@ export interface ModifyArgsOptions {
   replace: readonly { isoPath: string; localPath: string }[];
   remove: readonly string[];
   volumeId?: string;
-  /** Whether the original has a Joliet tree: modification mode drops it unless told -joliet on. */
-  joliet: boolean;
+  /** The flags that keep (or set) what modification mode decides itself: Joliet, TOC emulation, padding. */
+  setupArgs: readonly string[];
 }
 
 /**
  * xorriso's modification mode: the original's boot setup carried over as it was (-boot_image any
- * replay), only the changed files mapped in. Without -compliance no_emul_toc and -padding included
- * xorriso drops the small gap partition after the appended EFI partition, and without -joliet on
- * the Joliet tree (checked with fdisk -l and -report_system_area on real images). Files of 4 GiB
+ * replay), only the changed files mapped in. Joliet, the TOC emulation and the gap partition are
+ * not replayed but decided by flags (output/write-setup.ts). Files of 4 GiB
  * and more need nothing: native mode's -file_size_limit defaults to 100 extents (multi-extent,
  * what -iso-level 3 means for -as mkisofs).
  */
 export function makeModifyArgs(options: ModifyArgsOptions): string[] {
   const args = ['-abort_on', 'FAILURE', '-iso_rr_pattern', 'off', '-disk_pattern', 'off'];
   args.push('-indev', options.input, '-outdev', options.output, '-boot_image', 'any', 'replay');
-  if (options.joliet) args.push('-joliet', 'on');
-  args.push('-compliance', 'no_emul_toc', '-padding', 'included');
+  args.push(...options.setupArgs);
   if (options.volumeId) args.push('-volid', options.volumeId);
   // -rm takes a list of paths ended by "--"; single files and subtrees only (never -update_r over /,
   // which would hide the boot catalog).

@@ -1,10 +1,12 @@
 import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
+import { isGapPartitionName } from '../iso/gpt.ts';
 import { SECTOR } from '../iso/volume.ts';
 import { runUnsquashfsStat } from '../tools/squashfs.ts';
 import { outcomeOf, type VerifyCheck, type VerifyReport } from './check.ts';
 import { checkChecksumFiles } from './checksums.ts';
 import { compareToolReports } from './reports.ts';
 import { checkSignatures } from './signatures.ts';
+import { gapPartitionDelta, readWriteSetup, type WriteSetup } from '../output/write-setup.ts';
 
 export { checkChecksumFiles } from './checksums.ts';
 export { type CheckOutcome, describeCheck, outcomeOf, type VerifyCheck, type VerifyReport } from './check.ts';
@@ -19,17 +21,25 @@ export async function verifyIso(options: {
   /** ORIGINAL as already read (the build's plan has it): saves reading it again. */
   originalReport?: IsoReport;
   changedSquashfs?: readonly string[];
+  /** What the output must have of the setup modification mode decides itself; default the original's. */
+  setup?: WriteSetup;
   /** Keyring for the .gpg signatures (GNUPGHOME); default gpg's own. */
   gnupgHome?: string;
   signal?: AbortSignal;
 }): Promise<VerifyReport> {
   const output = await inspectIso(options.output);
   const checks: VerifyCheck[] = [];
-  if (options.original)
-    checks.push(...compareBootSetup(options.originalReport ?? (await inspectIso(options.original)), output));
+  const original = options.original
+    ? (options.originalReport ?? (await inspectIso(options.original)))
+    : undefined;
+  const expected = original && (options.setup ?? readWriteSetup(original));
+  if (original && expected) checks.push(...compareBootSetup(original, output, expected));
+  const gapChange = original && expected ? gapPartitionDelta(readWriteSetup(original), expected) : 0;
   // At once: the hashing runs in this process while xorriso, unsquashfs and gpg run in theirs.
   const [reports, checksums, layers, signatures] = await Promise.all([
-    options.original ? compareToolReports(options.original, options.output, options.signal) : [],
+    options.original
+      ? compareToolReports(options.original, options.output, { gapChange, signal: options.signal })
+      : [],
     checkChecksumFiles(options.output, output.checksumFiles, options.original),
     Promise.all(
       (options.changedSquashfs ?? []).map((path) =>
@@ -60,8 +70,17 @@ function bootEntryKind(e: IsoReport['eltorito'][number]): unknown[] {
   return [e.platform, e.bootable, e.emulation, e.path, e.partition, e.bootInfoTable, e.grub2BootInfo];
 }
 
-/** The boot setup must match the original's in kind and order; sector positions may move. */
-export function compareBootSetup(original: IsoReport, output: IsoReport): VerifyCheck[] {
+/**
+ * The boot setup must match the original's in kind and order; sector positions may move. What
+ * modification mode decides itself (Joliet, gap partition, TOC emulation) must be as EXPECTED.
+ */
+export function compareBootSetup(
+  original: IsoReport,
+  output: IsoReport,
+  expected: WriteSetup,
+): VerifyCheck[] {
+  const written = readWriteSetup(output);
+  const notGap = (p: { name: string; index: number }) => !(p.index > 1 && isGapPartitionName(p.name));
   return [
     same('El Torito entries', original.eltorito.map(bootEntryKind), output.eltorito.map(bootEntryKind)),
     same('MBR boot code', original.mbrBootCode, output.mbrBootCode),
@@ -72,10 +91,12 @@ export function compareBootSetup(original: IsoReport, output: IsoReport): Verify
     ),
     same(
       'GPT partitions',
-      original.gpt?.partitions.map((p) => [p.index, p.typeGuid, p.name]) ?? null,
-      output.gpt?.partitions.map((p) => [p.index, p.typeGuid, p.name]) ?? null,
+      original.gpt?.partitions.filter(notGap).map((p) => [p.index, p.typeGuid, p.name]) ?? null,
+      output.gpt?.partitions.filter(notGap).map((p) => [p.index, p.typeGuid, p.name]) ?? null,
     ),
-    same('Joliet', original.joliet, output.joliet),
+    same('gap partition', expected.gapPartition, written.gapPartition),
+    same('Joliet', expected.joliet, written.joliet),
+    same('emulated TOC', expected.emulatedToc, written.emulatedToc),
     same('Rock Ridge', original.rockRidge, output.rockRidge),
   ];
 }

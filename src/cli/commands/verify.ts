@@ -2,8 +2,16 @@ import type { Command } from 'commander';
 import { VerifyError } from '../../errors.ts';
 import { checkReadableFile } from '../../safety/input.ts';
 import { formatTable } from '../../ui/table.ts';
+import { STANDARD_SETUP } from '../../output/write-setup.ts';
 import { verifyIso } from '../../verify/verify.ts';
 import type { CliContext } from '../context.ts';
+
+interface VerifyFlags {
+  original?: string;
+  gnupgHome?: string;
+  standardBootSetup?: boolean;
+  json?: boolean;
+}
 
 export function registerVerify(program: Command, context: CliContext): void {
   program
@@ -14,14 +22,19 @@ export function registerVerify(program: Command, context: CliContext): void {
     .argument('<iso>', 'the ISO to check')
     .option('--original <iso>', 'the ISO it was made from')
     .option('--gnupg-home <dir>', "keyring to check LAYER.squashfs.gpg signatures with (default: gpg's own)")
+    .option(
+      '--standard-boot-setup',
+      "expect Ubuntu's standard setup (Joliet, gap partition, no emulated TOC), as a recipe's standardBootSetup writes it",
+    )
     .option('--json', 'print the verification report as JSON')
-    .action(async (iso: string, options: { original?: string; gnupgHome?: string; json?: boolean }) => {
+    .action(async (iso: string, options: VerifyFlags) => {
       await checkReadableFile(iso, 'ISO');
       if (options.original) await checkReadableFile(options.original, 'original ISO');
       const report = await verifyIso({
         output: iso,
         original: options.original,
         gnupgHome: options.gnupgHome,
+        setup: options.standardBootSetup ? STANDARD_SETUP : undefined,
         signal: context.signal,
       });
       if (options.json) process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { FormatError } from '../../../src/errors.ts';
-import { parseBootCatalog, parseBootImagePatches } from '../../../src/iso/eltorito.ts';
+import { makeBootInfoTable, parseBootCatalog, parseBootImagePatches } from '../../../src/iso/eltorito.ts';
 import { parseGptEntries, parseGptHeader, guidToXorrisoHex, formatGuid } from '../../../src/iso/gpt.ts';
 import { parseMbr } from '../../../src/iso/mbr.ts';
 import { parseDescriptorHeader, parsePrimaryVolume } from '../../../src/iso/volume.ts';
@@ -59,6 +59,36 @@ describe('El Torito boot catalog on real bytes', () => {
   });
 });
 
+describe('boot info table by libisofs rule', () => {
+  // ipxe's isolinux.bin as xorriso wrote it: block 466, 38912 bytes (xorriso -exec report_lba).
+  const place = { lba: 466, fileBytes: 38912, pvdLba: 16 };
+
+  it('needs all four words: a table with another checksum is no table', async () => {
+    const image = Uint8Array.from(await readBytes(IPXE, 466 * 2048, 38912));
+    image[20] = (image[20] ?? 0) ^ 1;
+    expect(parseBootImagePatches(image, place).bootInfoTable).toBe(false);
+  });
+
+  it('counts a table that names a relocated PVD only where the caller found one', async () => {
+    const image = Uint8Array.from(await readBytes(IPXE, 466 * 2048, 38912));
+    const table = makeBootInfoTable(image, 48, 466, 38912);
+    new DataView(image.buffer).setUint32(8, 48, true);
+    expect(table[3]).toBe(new DataView(image.buffer).getUint32(20, true));
+    expect(parseBootImagePatches(image, place).bootInfoTable).toBe(false);
+    expect(parseBootImagePatches(image, { ...place, pvdLba: 48 }).bootInfoTable).toBe(true);
+  });
+
+  it('sums a short last word as if padded with zeros', () => {
+    const image = new Uint8Array(70).fill(1);
+    // words at 64 (0x01010101) and the 2-byte tail at 68 (0x0101)
+    expect(makeBootInfoTable(image, 16, 3, 70)).toEqual([16, 3, 70, 0x01010101 + 0x0101]);
+  });
+
+  it('leaves images past 4 MiB or under 64 bytes alone, as libisofs does', () => {
+    expect(parseBootImagePatches(new Uint8Array(63), { lba: 1, fileBytes: 63, pvdLba: 16 }).bootInfoTable).toBe(false);
+  });
+});
+
 describe('MBR and GPT on real bytes', () => {
   it('grub-rescue: GRUB2 MBR with one bootable 0xcd partition from sector 1', async () => {
     const mbr = parseMbr(atOffset(await readBytes(GRUB_RESCUE, 0, 512)), {
@@ -73,8 +103,9 @@ describe('MBR and GPT on real bytes', () => {
 
   it('ipxe: isohybrid MBR, no GPT', async () => {
     const head = await readBytes(IPXE, 0, 1024);
-    const isolinuxBin = await readBytes(IPXE, 466 * 2048, 2560);
-    const patches = parseBootImagePatches(isolinuxBin, 466);
+    // xorriso -find / -name isolinux.bin -exec report_lba: block 466, 38912 bytes
+    const isolinuxBin = await readBytes(IPXE, 466 * 2048, 38912);
+    const patches = parseBootImagePatches(isolinuxBin, { lba: 466, fileBytes: 38912, pvdLba: 16 });
     expect(patches).toEqual({ bootInfoTable: true, grub2BootInfo: false, isohybridCapable: true });
     expect(parseMbr(head, { lba: 466, ...patches })?.bootCode).toBe('isohybrid');
     // Without an isolinux.bin to jump to, xorriso has no name for the code either.

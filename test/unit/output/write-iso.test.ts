@@ -1,6 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import {
+  describeSetupChanges,
+  makeWriteSetupArgs,
+  planWriteSetup,
+  STANDARD_SETUP,
+} from '../../../src/output/write-setup.ts';
+import {
   makeExplicitArgs,
   makeExplicitBootArgs,
   makeReplayArgs,
@@ -56,13 +62,40 @@ describe('explicit boot arguments from the official report', () => {
   it('explicit mode discards the replayed boot setup and commits after the -as mkisofs arguments', async () => {
     const lines = (await readFile(REPORT, 'utf8')).split('\n').filter(Boolean);
     const changes = { replace: [{ isoPath: '/casper/x', localPath: '/tmp/x' }], remove: ['/casper/x.gpg'] };
-    const args = makeExplicitArgs(ISO, 'out.iso', changes, true, lines);
+    const standard = makeWriteSetupArgs(STANDARD_SETUP, true);
+    const args = makeExplicitArgs(ISO, 'out.iso', changes, standard, lines);
     expect(args.join(' ')).toMatch(
       /-boot_image any discard -joliet on .* -rm_r \/casper\/x\.gpg -- -map \/tmp\/x \/casper\/x -as mkisofs -iso-level 3 --grub2-mbr .* -boot-load-size 10072 -- -commit$/,
     );
-    expect(makeReplayArgs(ISO, 'out.iso', changes, false).join(' ')).toMatch(
+    const plain = makeWriteSetupArgs({ joliet: false, gapPartition: false, emulatedToc: false }, false);
+    expect(makeReplayArgs(ISO, 'out.iso', changes, plain).join(' ')).toMatch(
       /-indev \S+ -outdev out\.iso -boot_image any replay -compliance no_emul_toc -padding included -rm_r/,
     );
+  });
+});
+
+describe('the setup modification mode decides itself', () => {
+  it('keeps a plain replay rewrite as it is: no Joliet, its emulated TOC, no padding to make a gap of', () => {
+    const replayed = { joliet: false, gapPartition: false, emulatedToc: true };
+    expect(makeWriteSetupArgs(replayed, true)).toEqual([]);
+    expect(makeWriteSetupArgs(STANDARD_SETUP, true)).toEqual([
+      '-joliet',
+      'on',
+      '-compliance',
+      'no_emul_toc',
+      '-padding',
+      'included',
+    ]);
+  });
+
+  it('names what restoring the standard setup changes', () => {
+    const replayed = { joliet: false, gapPartition: false, emulatedToc: true };
+    expect(describeSetupChanges(replayed, planWriteSetup(replayed, true))).toEqual([
+      'Joliet tree added',
+      'gap partition added',
+      'emulated TOC dropped',
+    ]);
+    expect(describeSetupChanges(replayed, planWriteSetup(replayed, false))).toEqual([]);
   });
 });
 
