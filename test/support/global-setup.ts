@@ -4,11 +4,15 @@ import { dirname, join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { removeTree } from '../../src/safety/remove.ts';
 import { ensureCachedSampleIso } from '../../src/sample/index.ts';
+import { LIVE_BUILD_READERS, suiteLiveBuildConfigs } from './fixtures.ts';
+import { ensureLiveBuildIso } from './live-build.ts';
 
 /**
- * Builds the sample ISO (plain, and Secure Boot for the boot tests) into the cache once, before any
- * test file starts, so no test spends its timeout on it; the tests' ensureSampleIso then hits the
- * cache. Unit tests never read the sample: a run of only those builds nothing.
+ * Builds every fixture the selected test files read, once, before any test file starts, so no test
+ * spends its timeout on one and none finds one missing: the sample ISO (plain, and Secure Boot for
+ * the boot tests) and this run's live-build ISOs (support/fixtures.ts), each keyed by its sources
+ * in the cache. The two families build at once (one mostly downloads while the other compresses).
+ * Unit tests read no fixture: a run of only those builds nothing.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const removeRunTmp = await useRunTmpdir();
@@ -22,14 +26,43 @@ export default async function setup(project: TestProject): Promise<() => Promise
   if (only(['test/unit'])) return removeRunTmp;
   // Only the QEMU boot tests (test/e2e) boot the signed sample.
   const withSecureBoot = !only(['test/unit', 'test/integration', 'test/reliability']);
-  const say = (line: string): void => void process.stderr.write(`global setup: sample: ${line}\n`);
   const started = Date.now();
+  await Promise.all([
+    buildSamples(withSecureBoot, started),
+    readsLiveBuild(filters) ? buildLiveBuilds(started) : undefined,
+  ]);
+  return removeRunTmp;
+}
+
+function progress(what: string, started: number): (line: string) => void {
+  return (line) => {
+    const seconds = ((Date.now() - started) / 1000).toFixed(0);
+    process.stderr.write(`global setup: ${what}: [${seconds}s] ${line}\n`);
+  };
+}
+
+async function buildSamples(withSecureBoot: boolean, started: number): Promise<void> {
+  const say = progress('sample', started);
   for (const secureBoot of withSecureBoot ? [false, true] : [false]) {
     const { path, cached } = await ensureCachedSampleIso({ secureBoot, onStage: say });
-    const seconds = ((Date.now() - started) / 1000).toFixed(1);
-    say(`${path} ${cached ? 'from the cache' : 'built'} (${seconds}s)`);
+    say(`${path} ${cached ? 'from the cache' : 'built'}`);
   }
-  return removeRunTmp;
+}
+
+async function buildLiveBuilds(started: number): Promise<void> {
+  for (const config of suiteLiveBuildConfigs()) {
+    const say = progress(`live-build ${config.name}`, started);
+    say('building, or found in the cache (a cold build takes 10 minutes or more)');
+    say(`${await ensureLiveBuildIso(config, say)} ready`);
+  }
+}
+
+/** Whether a file the filters select reads a live-build fixture (no filters: the whole suite). */
+function readsLiveBuild(filters: readonly string[]): boolean {
+  if (!filters.length) return true;
+  return LIVE_BUILD_READERS.some((file) =>
+    filters.some((filter) => file.includes(filter) || filter.includes(file)),
+  );
 }
 
 /**

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { appendFile, chmod, mkdir, open, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { appendFile, chmod, mkdir, open, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
 import { removeTree } from '../../src/safety/remove.ts';
 import { cacheDir, exists } from '../../src/sample/cache.ts';
 import { runCommand } from '../../src/tools/exec.ts';
@@ -25,17 +25,23 @@ export async function liveBuildCacheDir(config: LiveBuildConfig): Promise<string
  * A real Debian live ISO made by live-build from CONFIG, built once (several minutes) and then
  * shared by every test: the returned file is the cache's own copy, so tests must only read it.
  */
-export function ensureLiveBuildIso(config: LiveBuildConfig = BOOKWORM_HYBRID): Promise<string> {
+export function ensureLiveBuildIso(
+  config: LiveBuildConfig = BOOKWORM_HYBRID,
+  onProgress?: (line: string) => void,
+): Promise<string> {
   let iso = pending.get(config.name);
   if (!iso) {
-    iso = ensureCachedIso(config);
+    iso = ensureCachedIso(config, onProgress);
     pending.set(config.name, iso);
     iso.catch(() => pending.delete(config.name));
   }
   return iso;
 }
 
-async function ensureCachedIso(config: LiveBuildConfig): Promise<string> {
+async function ensureCachedIso(
+  config: LiveBuildConfig,
+  onProgress?: (line: string) => void,
+): Promise<string> {
   const dir = await liveBuildCacheDir(config);
   const iso = join(dir, ISO_FILE);
   if (await exists(iso)) return iso;
@@ -43,7 +49,8 @@ async function ensureCachedIso(config: LiveBuildConfig): Promise<string> {
   // Test files run in separate workers: a lock file makes the second one wait for the first build.
   const release = await acquireLock(`${dir}.lock`);
   try {
-    if (!(await exists(iso))) await buildIntoCache(config, dir);
+    await removeAbandonedBuilds(dir);
+    if (!(await exists(iso))) await buildIntoCache(config, dir, onProgress);
   } finally {
     await release();
   }
@@ -51,7 +58,11 @@ async function ensureCachedIso(config: LiveBuildConfig): Promise<string> {
 }
 
 /** Runs lb config + lb build in a fresh folder next to the cache, then renames the result into place. */
-async function buildIntoCache(config: LiveBuildConfig, dir: string): Promise<void> {
+async function buildIntoCache(
+  config: LiveBuildConfig,
+  dir: string,
+  onProgress?: (line: string) => void,
+): Promise<void> {
   const work = `${dir}.build-${process.pid}`;
   const staging = `${dir}.partial-${process.pid}`;
   await removeTree(work, { within: dirname(dir) });
@@ -59,7 +70,11 @@ async function buildIntoCache(config: LiveBuildConfig, dir: string): Promise<voi
   await mkdir(work, { recursive: true });
   await mkdir(staging, { recursive: true });
   const logFile = join(staging, 'build.log');
-  const onLine = (line: string): void => void appendFile(logFile, `${line}\n`);
+  const onLine = (line: string): void => {
+    void appendFile(logFile, `${line}\n`);
+    // live-build's own stage lines ("P: Begin installing packages..."): a few dozen per build.
+    if (line.startsWith('P: ')) onProgress?.(line.slice(3));
+  };
   try {
     await writeConfigFiles(work, config);
     await runCommand(['lb', 'config', '--mode', 'debian', ...config.configArgs], { cwd: work, onLine });
@@ -71,6 +86,22 @@ async function buildIntoCache(config: LiveBuildConfig, dir: string): Promise<voi
     throw new Error(`live-build of ${config.name} failed; its log is ${logFile}`, { cause: error });
   } finally {
     await cleanBuildFolder(work);
+  }
+}
+
+/**
+ * The .build-PID and .partial-PID folders of builds whose process is gone (killed, or the machine
+ * stopped): taken with the lock held, so no live build's folder is touched.
+ */
+async function removeAbandonedBuilds(dir: string): Promise<void> {
+  const parent = dirname(dir);
+  const prefix = `${basename(dir)}.`;
+  for (const name of await readdir(parent)) {
+    const match = /^\.(build|partial)-(\d+)$/.exec(name.slice(prefix.length - 1));
+    if (!name.startsWith(prefix) || !match || isAlive(Number(match[2]))) continue;
+    const path = join(parent, name);
+    if (match[1] === 'build') await cleanBuildFolder(path);
+    else await removeTree(path, { within: parent });
   }
 }
 

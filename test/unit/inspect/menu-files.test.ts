@@ -1,9 +1,5 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { findMenuFiles, isMenuEntryPoint } from '../../../src/inspect/menu-files.ts';
-import { inspectIso } from '../../../src/inspect/inspect.ts';
-import { exists } from '../../../src/sample/cache.ts';
-import { BOOKWORM_HYBRID, liveBuildCacheDir } from '../../support/live-build.ts';
 
 describe('findMenuFiles', () => {
   it('finds Ubuntu Server 22.04 menus: grub.cfg, loopback.cfg, not fonts or modules', () => {
@@ -47,34 +43,4 @@ describe('findMenuFiles', () => {
     expect(isMenuEntryPoint('/EFI/BOOT/GRUB.CFG')).toBe(true);
     expect(isMenuEntryPoint('/isolinux/live.cfg')).toBe(false);
   });
-});
-
-// The current configuration's ISO only: an older cached build of another configuration may differ.
-const HYBRID_ISO = join(await liveBuildCacheDir(BOOKWORM_HYBRID), 'live.iso');
-const CACHED = (await exists(HYBRID_ISO)) ? [HYBRID_ISO] : [];
-
-describe('inspect on the cached live-build ISO (hybrid: isolinux and GRUB, stock menus)', () => {
-  it.skipIf(!CACHED.length)(
-    `reports the isolinux entries of live.cfg and no timeout (live-build's stock menus wait)${CACHED.length ? '' : ` (skipped: ${HYBRID_ISO} is not built)`}`,
-    async () => {
-      const report = await inspectIso(CACHED[0] ?? '');
-      const menus = Object.fromEntries(report.bootMenus.map((menu) => [menu.file, menu]));
-      expect(Object.keys(menus)).toEqual(
-        expect.arrayContaining([
-          '/boot/grub/grub.cfg',
-          '/boot/grub/loopback.cfg',
-          '/isolinux/isolinux.cfg',
-          '/isolinux/live.cfg',
-          '/isolinux/menu.cfg',
-        ]),
-      );
-      expect(menus['/isolinux/live.cfg']?.entries[0]).toEqual({
-        title: '^Live system (amd64)',
-        kernel: '/live/vmlinuz',
-        initrd: '/live/initrd.img',
-        cmdline: 'boot=live components quiet splash',
-      });
-      expect(report.bootMenus.map((menu) => menu.timeoutSeconds).filter((t) => t !== null)).toEqual([]);
-    },
-  );
 });

@@ -2,19 +2,18 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { IsoImage } from '../../../src/iso/image.ts';
-import { exists } from '../../../src/sample/cache.ts';
-import { openSquashfs } from '../../../src/squashfs/read.ts';
+import { IsoImage } from '../../src/iso/image.ts';
+import { openSquashfs } from '../../src/squashfs/read.ts';
 import {
   regularFiles,
   sha256,
   sha256OfFile,
   unsquashfsExtract,
   unsquashfsListing,
-} from '../../support/squashfs-compare.ts';
-import { renderUnsquashfsListing } from '../../support/squashfs-listing.ts';
-import { BOOKWORM_GRUB_ZSTD, BOOKWORM_HYBRID, liveBuildCacheDir } from '../../support/live-build.ts';
-import { ensureSampleIso } from '../../support/sample.ts';
+} from '../support/squashfs-compare.ts';
+import { renderUnsquashfsListing } from '../support/squashfs-listing.ts';
+import { suiteLiveBuildIsos } from '../support/fixtures.ts';
+import { ensureSampleIso } from '../support/sample.ts';
 
 /** Files per layer whose contents are compared with unsquashfs's: spread over the whole tree. */
 const SAMPLED_FILES = 40;
@@ -72,14 +71,10 @@ describe('squashfs reader on the sample ISO layers, read in place at their exten
   }, 300_000);
 });
 
-describe.each([BOOKWORM_HYBRID, BOOKWORM_GRUB_ZSTD])(
-  'squashfs reader on a Debian live layer ($name)',
-  (config) => {
-    it('reads /live/filesystem.squashfs as unsquashfs -o does', async (context) => {
-      const iso = join(await liveBuildCacheDir(config), 'live.iso');
-      // Building the live-build fixture takes many minutes: test/e2e/debian-live.test.ts builds it; here it is only read.
-      if (!(await exists(iso)))
-        context.skip(`the live-build fixture ${iso} is not cached (test/e2e/debian-live.test.ts builds it)`);
+describe.each(await suiteLiveBuildIsos())(
+  'squashfs reader on a Debian live layer ($config.name)',
+  ({ iso }) => {
+    it('reads /live/filesystem.squashfs as unsquashfs -o does', async () => {
       const [layer] = await squashfsLayers(iso, '/live');
       if (!layer) throw new Error(`${iso} has no /live/*.squashfs`);
       await checkLayer(iso, layer);

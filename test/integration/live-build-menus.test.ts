@@ -1,31 +1,19 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { parseMenu } from '../../../src/inspect/menus.ts';
-import { IsoImage } from '../../../src/iso/image.ts';
+import { parseMenu } from '../../src/inspect/menus.ts';
+import { IsoImage } from '../../src/iso/image.ts';
 import {
   chooseSettingFiles,
   editMenuFiles,
   findMenuFiles,
   type MenuFileText,
   type MenuFilesEdit,
-} from '../../../src/medium/menus/index.ts';
-import { cacheDir, exists } from '../../../src/sample/cache.ts';
-import { checkGrubText, isLiveKernel } from './menu-support.ts';
+} from '../../src/medium/menus/index.ts';
+import { checkGrubText, isLiveKernel } from '../unit/medium/menu-support.ts';
+import { suiteLiveBuildIsos } from '../support/fixtures.ts';
 
-const LIVE_BUILD_CACHE = join(cacheDir(), 'live-build');
-// live-build's own templates: the stock files the cached ISOs' fixture configs replace.
+// live-build's own templates: the stock files the fixture configs replace.
 const TEMPLATES = '/usr/share/live/build/bootloaders';
-
-/** The live-build ISOs already in the cache (<cache>/live-build/<config>-<hash>/live.iso); none are built here. */
-async function cachedLiveBuildIsos(): Promise<string[]> {
-  if (!(await exists(LIVE_BUILD_CACHE))) return [];
-  const isos = (await readdir(LIVE_BUILD_CACHE))
-    .sort()
-    .map((folder) => join(LIVE_BUILD_CACHE, folder, 'live.iso'));
-  const present = await Promise.all(isos.map((iso) => exists(iso)));
-  return isos.filter((_, i) => present[i]);
-}
 
 /** Every menu file of ISO, found the way the medium stage finds them, with its text. */
 async function readMenuFiles(iso: string): Promise<MenuFileText[]> {
@@ -48,15 +36,11 @@ async function withStockTemplates(files: readonly MenuFileText[]): Promise<MenuF
   return files.map((file) => ({ ...file, text: stock[file.path] ?? file.text }));
 }
 
-const ISOS = await cachedLiveBuildIsos();
+const ISOS = (await suiteLiveBuildIsos()).map(({ iso }) => iso);
 const byPath = (files: readonly MenuFileText[], path: string) =>
   files.find((file) => file.path === path)?.text ?? '';
 
-if (!ISOS.length) {
-  it.skip(`skipped: no live-build ISO cached in ${LIVE_BUILD_CACHE} (test/e2e/debian-live.test.ts builds one)`, () => {});
-}
-
-describe.each(ISOS)('the menus of the cached live-build ISO %s', (iso) => {
+describe.each(ISOS)('the menus of the live-build fixture %s', (iso) => {
   it('findMenuFiles finds the GRUB menus and the isolinux includes (hybrid ISOs)', async () => {
     const paths = (await readMenuFiles(iso)).map((file) => `${file.loader} ${file.path}`);
     expect(paths.slice(0, 2)).toEqual(['grub /boot/grub/grub.cfg', 'grub /boot/grub/loopback.cfg']);

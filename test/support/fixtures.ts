@@ -1,0 +1,44 @@
+import { join } from 'node:path';
+import { exists } from '../../src/sample/cache.ts';
+import { LIVE_BUILD_CONFIGS, type LiveBuildConfig } from './live-build-configs.ts';
+import { liveBuildCacheDir } from './live-build.ts';
+
+/**
+ * The live-build fixtures of this run: the first configuration, plus those ISOFORGE_LIVE_BUILD
+ * names (`=name[,name]`, or `=all`). The global set-up builds exactly these before any test file
+ * starts; the tests read exactly these, so a fixture is never looked for that was not built.
+ */
+export function suiteLiveBuildConfigs(
+  env: string | undefined = process.env.ISOFORGE_LIVE_BUILD,
+): LiveBuildConfig[] {
+  const wanted = new Set(env?.split(',').filter(Boolean) ?? []);
+  const first = LIVE_BUILD_CONFIGS[0];
+  return LIVE_BUILD_CONFIGS.filter((c) => c === first || wanted.has('all') || wanted.has(c.name));
+}
+
+/** Test files that read a live-build fixture: the global set-up builds one only for a run that has them. */
+export const LIVE_BUILD_READERS = [
+  'test/e2e/debian-live.test.ts',
+  'test/integration/live-block-reuse.test.ts',
+  'test/integration/inspect-live-build-iso.test.ts',
+  'test/integration/live-build-menus.test.ts',
+  'test/integration/live-menu-files.test.ts',
+  'test/integration/read-live-layers.test.ts',
+] as const;
+
+/**
+ * The built ISO of each of this run's live-build fixtures. A missing one is an error (the global
+ * set-up failed to build it, or the file was run without it), never a reason to skip.
+ */
+export async function suiteLiveBuildIsos(): Promise<{ config: LiveBuildConfig; iso: string }[]> {
+  return Promise.all(
+    suiteLiveBuildConfigs().map(async (config) => {
+      const iso = join(await liveBuildCacheDir(config), 'live.iso');
+      if (!(await exists(iso)))
+        throw new Error(
+          `the live-build fixture ${config.name} is missing (${iso}): the global set-up builds it`,
+        );
+      return { config, iso };
+    }),
+  );
+}
