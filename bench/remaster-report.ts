@@ -1,5 +1,6 @@
 /** bench/remaster.ts's results file (docs/bench-remaster.json) and the README section made from it. */
 import { formatTable } from '../src/ui/table.ts';
+import { judge, ratioInterval, type RatioInterval } from './ratio-interval.ts';
 
 export interface ModeResult {
   mode: string;
@@ -18,6 +19,8 @@ export interface ModeResult {
   /** When this mode was measured and the load average then: runs of one mode can be redone alone (--modes). */
   measuredAt?: string;
   loadAverage?: number;
+  /** The commit whose code was measured (absent in results stored before it was kept: older code). */
+  commit?: string;
 }
 
 export interface BenchResults {
@@ -53,8 +56,12 @@ const TARGET_LAYER_BYTES = 200_000_000;
 
 function describeMode(mode: ModeResult, layerBytes: number): string {
   const target = layerBytes >= TARGET_LAYER_BYTES ? TARGETS[mode.mode] : undefined;
+  const interval = mode.wallSeconds ? ratioInterval(mode.wallSeconds) : null;
+  const ratioVerdict =
+    target === undefined ? '' : ` (target <= ${target.ratio}: ${judge(interval, target.ratio)})`;
+  // The overhead has no interval of its own: it is judged only beside a ratio that is met.
   const verdict = (value: number, limit: number | undefined, shown = String(limit)) =>
-    limit === undefined ? '' : ` (target <= ${shown}: ${value <= limit ? 'met' : 'NOT met'})`;
+    limit === undefined ? '' : ` (target <= ${shown}: ${value <= limit ? 'met' : 'NOT met'} at the median)`;
   const table = formatTable([
     ['sequence', 'stage', 'median seconds'],
     ...stageRows('manual', mode.manual),
@@ -63,11 +70,24 @@ function describeMode(mode: ModeResult, layerBytes: number): string {
   return [
     `${mode.mode} (${mode.runs.manual} manual, ${mode.runs.isoforge} isoforge runs${mode.pageCacheDropped ? ', page cache dropped before each' : ', page cache NOT dropped'}${measured(mode)}):`,
     table,
-    `ratio isoforge/manual (median wall time): ${mode.ratio.toFixed(3)}${verdict(mode.ratio, target?.ratio)}`,
+    `ratio isoforge/manual (median wall time): ${mode.ratio.toFixed(3)}`,
+    `${describeInterval(interval)}${ratioVerdict}`,
     `isoforge overhead (wall minus external programs): ${(mode.overhead * 100).toFixed(1)}%${verdict(mode.overhead, target?.overhead, `${(target?.overhead ?? 0) * 100}%`)}`,
     `peak extra disk: manual ${mib(mode.peakDiskBytes.manual)}, isoforge ${mib(mode.peakDiskBytes.isoforge)}`,
     ...(mode.wallSeconds ? [describeRuns(mode.wallSeconds)] : []),
+    ...(mode.mode === 'unchanged rebuild'
+      ? [
+          "isoforge's runs are hits of a build cache primed once before the rounds; the manual sequence has no cache and runs in full",
+        ]
+      : []),
   ].join('\n');
+}
+
+/** The ratio's 95 % interval over rounds, or why there is none. */
+function describeInterval(interval: RatioInterval | null): string {
+  if (!interval) return '95 % interval of the ratio: none (fewer than 2 rounds with each run kept)';
+  const f = (x: number) => x.toFixed(3);
+  return `95 % interval of the ratio over ${interval.rounds} rounds: ${f(interval.low)} to ${f(interval.high)} (geometric mean ${f(interval.mid)})`;
 }
 
 /** Every run's wall time: the spread the medians hide. */
@@ -78,9 +98,10 @@ function describeRuns(wall: { manual: number[]; isoforge: number[] }): string {
 
 /** When a mode was measured apart from the others (--modes), and the load then. */
 function measured(mode: ModeResult): string {
-  if (!mode.measuredAt) return '';
+  const code = mode.commit ? `, commit ${mode.commit.slice(0, 7)}` : ', OLDER CODE: no commit recorded';
+  if (!mode.measuredAt) return code;
   const load = mode.loadAverage === undefined ? '' : `, load ${mode.loadAverage.toFixed(2)}`;
-  return `; measured ${mode.measuredAt.slice(0, 16).replace('T', ' ')} UTC${load}`;
+  return `; measured ${mode.measuredAt.slice(0, 16).replace('T', ' ')} UTC${load}${code}`;
 }
 
 /** The text between the README's bench:remaster marks: every fixture and mode, then the conditions. */
@@ -101,7 +122,7 @@ export function renderBenchSection(results: BenchResults): string {
     '```',
     '',
     `Measured by \`npm run bench:remaster\` (docs/bench-remaster.json, ${results.measuredAt.slice(0, 10)}) on ` +
-      `${results.machine}, ${results.rounds} round(s) of manual, isoforge, isoforge, manual per mode; ` +
+      `${results.machine}, rounds of manual, isoforge, isoforge, manual per mode (up to ${results.rounds}, fewer once the ratio's 95 % interval is within ±3 %); ` +
       `1-minute load average ${load} (the machine is shared: other builds ran beside it).`,
   ].join('\n');
 }

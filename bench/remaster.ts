@@ -1,8 +1,9 @@
 /**
- * npm run bench:remaster [-- --rounds N] [-- --fixtures sample,live]: the seed guide's manual
- * sequence against `isoforge build` with the same customization and compression, per mode (full
- * repack, unchanged rebuild, block reuse), in the order manual, isoforge,
- * isoforge, manual per round, the page cache dropped before each run. Prints per-stage medians,
+ * npm run bench:remaster [-- --rounds MAX] [-- --min-rounds N] [-- --fixtures sample,live]: the
+ * seed guide's manual sequence against `isoforge build` with the same customization and
+ * compression, per mode (full repack, unchanged rebuild, block reuse), in the order manual,
+ * isoforge, isoforge, manual per round, the page cache dropped before each run; rounds go on until
+ * the ratio's 95 % interval is within ±3 % (ratio-interval.ts) or MAX rounds. Prints per-stage medians,
  * the isoforge/manual ratio, isoforge's own overhead and the peak extra disk; writes
  * docs/bench-remaster.json and the README's `bench:remaster` section from it (`--readme-only`
  * re-renders that section from the stored file). Run as root.
@@ -17,6 +18,7 @@ import { cacheDir } from '../src/sample/cache.ts';
 import { ensureCachedSampleIso } from '../src/sample/index.ts';
 import { runCommand } from '../src/tools/exec.ts';
 import { BOOKWORM_HYBRID, liveBuildCacheDir } from '../test/support/live-build.ts';
+import { isNarrow, ratioInterval, type RatioInterval } from './ratio-interval.ts';
 import { renderBenchSection, type BenchResults, type ModeResult } from './remaster-report.ts';
 import {
   dropPageCache,
@@ -100,7 +102,7 @@ function medians(runs: Timings[]): Record<string, number> {
 async function benchMode(
   fixture: Fixture,
   mode: Mode,
-  rounds: number,
+  rounds: { min: number; max: number },
   benchDir: string,
 ): Promise<ModeResult> {
   const layerCache = join(benchDir, `cache-${fixture.name.replace(/\W+/g, '-')}`);
@@ -115,7 +117,7 @@ async function benchMode(
     await isoforgeRun(await writeRecipe(fixture, mode, dir), dir, mode, layerCache);
     await runCommand(['rm', '-rf', '--one-file-system', dir]);
   }
-  for (let round = 0; round < rounds; round++) {
+  for (let round = 0; round < rounds.max; round++) {
     for (const side of ['manual', 'isoforge', 'isoforge', 'manual'] as const) {
       const dir = await mkdtemp(join(benchDir, `${side}-`));
       const recipe = await writeRecipe(fixture, mode, dir);
@@ -133,6 +135,9 @@ async function benchMode(
       }
       await runCommand(['rm', '-rf', '--one-file-system', dir]);
     }
+    const interval = ratioInterval(wallOf(manual, tool));
+    process.stderr.write(`bench: ${fixture.name}, ${mode.name}: ${describeSoFar(interval)}\n`);
+    if (round + 1 >= rounds.min && isNarrow(interval, NARROW_WITHIN)) break;
   }
   const m = medians(manual);
   const t = medians(tool);
@@ -145,14 +150,34 @@ async function benchMode(
     ratio: (t.total ?? 0) / (m.total ?? 1),
     overhead: median(overheads),
     peakDiskBytes: { manual: median(disk.manual), isoforge: median(disk.isoforge) },
-    wallSeconds: { manual: manual.map((r) => r.total ?? 0), isoforge: tool.map((r) => r.total ?? 0) },
+    wallSeconds: wallOf(manual, tool),
     measuredAt: new Date().toISOString(),
     loadAverage: loadavg()[0] ?? 0,
+    commit: await readCommit(),
   };
 }
 
+/** The bench stops adding rounds once the ratio's 95 % interval is within ±3 % (or at --rounds). */
+const NARROW_WITHIN = 0.03;
+
+function wallOf(manual: Timings[], tool: Timings[]): { manual: number[]; isoforge: number[] } {
+  return { manual: manual.map((r) => r.total ?? 0), isoforge: tool.map((r) => r.total ?? 0) };
+}
+
+function describeSoFar(interval: RatioInterval | null): string {
+  if (!interval) return 'ratio interval after 1 round: none yet';
+  const f = (x: number) => x.toFixed(3);
+  return `ratio ${f(interval.mid)}, 95 % interval ${f(interval.low)} to ${f(interval.high)} after ${interval.rounds} rounds`;
+}
+
+async function readCommit(): Promise<string> {
+  const { stdout } = await runCommand(['git', 'rev-parse', 'HEAD']);
+  const dirty = (await runCommand(['git', 'status', '--porcelain', '--', 'src'])).stdout.trim();
+  return `${stdout.trim()}${dirty ? '+uncommitted' : ''}`;
+}
+
 async function main(): Promise<void> {
-  const rounds = Number(argument('rounds', '1'));
+  const rounds = { min: Number(argument('min-rounds', '3')), max: Number(argument('rounds', '10')) };
   const wanted = argument('fixtures', 'sample,live').split(',');
   const modeNames = argument('modes', MODES.map((m) => m.name).join(',')).split(',');
   const earlier = await readEarlierResults();
@@ -165,7 +190,7 @@ async function main(): Promise<void> {
     measuredAt: new Date().toISOString(),
     machine: `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown CPU'})`,
     loadAverage: { start: loadavg()[0] ?? 0, end: 0 },
-    rounds,
+    rounds: rounds.max,
     // Fixtures not measured this time keep their earlier figures.
     fixtures: earlier?.fixtures.filter((f) => !fixtures.some((fixture) => fixture.name === f.name)) ?? [],
   };

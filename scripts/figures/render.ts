@@ -126,9 +126,9 @@ export function renderFigures(results: FiguresFile): Map<string, string> {
 
 const SECTION = /<!-- figures:([\w-]+) -->([\s\S]*?)<!-- \/figures:\1 -->/g;
 
-/** The marked sections of TEXT, by name, with their content as written. */
-export function readFigureSections(text: string): Map<string, string> {
-  return new Map([...text.matchAll(SECTION)].map((match) => [match[1] ?? '', unwrap(match[2] ?? '')]));
+/** Every marked section of TEXT, in order, with its content as written: a marker used twice appears twice. */
+export function readFigureSections(text: string): [name: string, content: string][] {
+  return [...text.matchAll(SECTION)].map((match) => [match[1] ?? '', unwrap(match[2] ?? '')]);
 }
 
 /** TEXT with every marked section's content replaced by the rendering (block sections on their own lines). */

@@ -195,12 +195,14 @@ describe('why the modification-mode flags are there', () => {
     expect((await inspectIso(output)).joliet).toBe(false);
     const report = await verifyIso({ output, original: input });
     const failed = report.checks.filter((c) => c.outcome === 'failed').map((c) => c.name);
-    expect(failed).toEqual(expect.arrayContaining(['GPT partitions', 'Joliet', 'fdisk -l partitions']));
+    expect(failed).toEqual(
+      expect.arrayContaining(['gap partition', 'Joliet', 'emulated TOC', 'fdisk -l partitions']),
+    );
     const cli = await runCommand(['bin/isoforge', 'verify', output, '--original', input], {
       okExitCodes: [9],
     });
     expect(cli.exitCode).toBe(9);
-    expect(cli.stderr).toMatch(/verification failed: .*GPT partitions/);
+    expect(cli.stderr).toMatch(/verification failed: .*gap partition/);
   });
 
   it('refuses to remove the root', async () => {

@@ -6,16 +6,36 @@ import {
   writeFigureSections,
   type FiguresFile,
 } from '../../../scripts/figures/render.ts';
+import { type BenchResults, renderBenchSection } from '../../../bench/remaster-report.ts';
 
 /** The README's figures are what `npm run timings` measured: a hand edit of a marked section fails here. */
 describe('README figures', () => {
-  it('every marked section equals its rendering from docs/figures.json, and every rendering has a section', async () => {
+  it('every occurrence of every marked section equals its rendering from docs/figures.json, and every rendering has one', async () => {
     const readme = await readFile('README.md', 'utf8');
     const results = JSON.parse(await readFile('docs/figures.json', 'utf8')) as FiguresFile;
     const rendered = renderFigures(results);
     const sections = readFigureSections(readme);
-    for (const [name, content] of sections) expect(content, `figures:${name}`).toBe(rendered.get(name));
-    expect([...new Set(sections.keys())].sort()).toEqual([...rendered.keys()].sort());
+    sections.forEach(([name, content], i) =>
+      expect(content, `figures:${name} (occurrence ${i + 1} of the README's marked sections)`).toBe(
+        rendered.get(name),
+      ),
+    );
+    expect([...new Set(sections.map(([name]) => name))].sort()).toEqual([...rendered.keys()].sort());
+  });
+
+  it('a hand edit of a second occurrence of a marker is caught', () => {
+    const text = 'a <!-- figures:x -->1 MB<!-- /figures:x --> b <!-- figures:x -->2 MB<!-- /figures:x -->';
+    expect(readFigureSections(text)).toEqual([
+      ['x', '1 MB'],
+      ['x', '2 MB'],
+    ]);
+  });
+
+  it('the bench section equals its rendering from docs/bench-remaster.json', async () => {
+    const readme = await readFile('README.md', 'utf8');
+    const results = JSON.parse(await readFile('docs/bench-remaster.json', 'utf8')) as BenchResults;
+    const section = /<!-- bench:remaster -->\n\n([\s\S]*?)\n<!-- \/bench:remaster -->/.exec(readme)?.[1];
+    expect(section).toBe(renderBenchSection(results));
   });
 
   it('writeFigureSections replaces block and inline sections and leaves the rest of the text alone', () => {
@@ -31,12 +51,10 @@ describe('README figures', () => {
     expect(written).toBe(
       'a <!-- figures:x -->new x<!-- /figures:x --> b\n<!-- figures:y -->\nnew\ny\n<!-- /figures:y -->\nc\n',
     );
-    expect(readFigureSections(written)).toEqual(
-      new Map([
-        ['x', 'new x'],
-        ['y', 'new\ny'],
-      ]),
-    );
+    expect(readFigureSections(written)).toEqual([
+      ['x', 'new x'],
+      ['y', 'new\ny'],
+    ]);
   });
 
   it('a figure never measured renders as the command that measures it, never as a number', () => {
