@@ -1,10 +1,12 @@
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIsoforge } from '../support/cli.ts';
 import { makeTestDeb } from '../support/deb.ts';
 import { ensureLiveBuildIso } from '../support/live-build.ts';
+import { sha256OfFile, unsquashfsExtract, unsquashfsListing } from '../support/squashfs-compare.ts';
+import { runCommand } from '../../src/tools/exec.ts';
 
 // Block reuse (the default repack) on a layer isoforge did not make: live-build's Debian layer,
 // mounted from the ISO under an overlay, the changes folded in. `isoforge diff` reads both layers'
@@ -38,6 +40,59 @@ async function buildAndDiff(name: string, steps: string): Promise<LayerDiff> {
   return layers[0]!;
 }
 
+const LAYER = '/live/filesystem.squashfs';
+/** Files of the layer whose bytes are compared before and after: spread over the whole tree. */
+const SAMPLED_FILES = 150;
+
+/** The layer's byte offset in ISO, as xorriso reports its extent. */
+async function layerOffset(iso: string): Promise<number> {
+  const { stdout } = await runCommand(['xorriso', '-indev', iso, '-find', LAYER, '-exec', 'report_lba']);
+  const lba = /File data lba:\s*\d+\s*,\s*(\d+)/.exec(stdout)?.[1];
+  if (!lba) throw new Error(`xorriso reports no extent for ${LAYER} in ${iso}`);
+  return Number(lba) * 2048;
+}
+
+/**
+ * The layer's `unsquashfs -lln` lines. A directory's size there is the length of its encoded listing
+ * in the directory table, which depends on how the writer groups entries under headers, not on the
+ * entries: it is blanked for directories (their entries are lines of their own).
+ */
+async function listLayer(iso: string): Promise<string[]> {
+  const lines = await unsquashfsListing(iso, await layerOffset(iso));
+  return lines.map((line) => (line.startsWith('d') ? line.replace(/^(\S+ \S+)\s+\d+ /, '$1 - ') : line));
+}
+
+/** The path column of an `unsquashfs -lln` line (the last field; sampled names have no spaces). */
+function pathOf(line: string): string {
+  return line.split(' ').at(-1) ?? '';
+}
+
+/** Regular files with plain names from an -lln listing, every Nth, without the squashfs-root/ prefix. */
+function sampleFiles(listing: readonly string[]): string[] {
+  const files = listing
+    .filter((line) => line.startsWith('-'))
+    .map((line) => pathOf(line).replace(/^squashfs-root\//, ''))
+    .filter((path) => /^[\w./+-]+$/.test(path));
+  const step = Math.max(1, Math.floor(files.length / SAMPLED_FILES));
+  return files.filter((_, i) => i % step === 0);
+}
+
+async function extractLayerFiles(iso: string, paths: readonly string[]): Promise<string> {
+  const dest = join(await mkdtemp(join(dir, 'layer-')), 'root');
+  await unsquashfsExtract(iso, dest, await layerOffset(iso), [...paths]);
+  return dest;
+}
+
+async function expectSameFileContents(a: string, b: string, paths: readonly string[]): Promise<void> {
+  const [rootA, rootB] = await Promise.all([extractLayerFiles(a, paths), extractLayerFiles(b, paths)]);
+  for (const path of paths) {
+    expect({ path, sha256: await sha256OfFile(join(rootB, path)) }).toEqual({
+      path,
+      sha256: await sha256OfFile(join(rootA, path)),
+    });
+  }
+}
+
 beforeAll(async () => {
   input = await ensureLiveBuildIso();
   dir = await mkdtemp(join(tmpdir(), 'isoforge-live-reuse-'));
@@ -55,6 +110,17 @@ describe('block reuse on a live-build Debian layer', () => {
     async () => {
       const layer = await buildAndDiff('one-file', '      - run: echo fleet-a > /etc/isoforge-release\n');
       expect(layer.files).toEqual({ added: ['/etc/isoforge-release'], removed: [], changed: [] });
+      // The same, by unsquashfs and sha256 rather than isoforge's own reader.
+      const output = join(dir, 'out/one-file.iso');
+      const [before, after] = await Promise.all([listLayer(input), listLayer(output)]);
+      const gone = before.filter((line) => !after.includes(line)).map(pathOf);
+      const come = after.filter((line) => !before.includes(line)).map(pathOf);
+      // Only /etc's own entry may change (its size and time, for the new name in it).
+      expect(gone.filter((path) => path !== 'squashfs-root/etc')).toEqual([]);
+      expect(come).toEqual([...gone, 'squashfs-root/etc/isoforge-release']);
+      await expectSameFileContents(input, output, sampleFiles(before));
+      const added = await extractLayerFiles(output, ['etc/isoforge-release']);
+      expect(await readFile(join(added, 'etc/isoforge-release'), 'utf8')).toBe('fleet-a\n');
     },
     TIMEOUT,
   );
