@@ -40,8 +40,15 @@ function compareParts(a: string, b: string): number {
     const digitsB = /^\d*/.exec(b.slice(j))?.[0] ?? '';
     i += digitsA.length;
     j += digitsB.length;
-    const difference = Number(digitsA || 0) - Number(digitsB || 0);
+    const difference = compareDigits(digitsA, digitsB);
     if (difference) return difference;
   }
   return 0;
+}
+
+/** Digit runs compared as numbers of any length (a run of 17 digits is past a double's precision). */
+function compareDigits(a: string, b: string): number {
+  const [x, y] = [a.replace(/^0+/, ''), b.replace(/^0+/, '')];
+  if (x.length !== y.length) return x.length - y.length;
+  return x < y ? -1 : x > y ? 1 : 0;
 }

@@ -107,15 +107,12 @@ describe.each(configs)('Debian live from live-build ($name)', (config: LiveBuild
     BUILD_TIMEOUT,
   );
 
-  stockMenus?.(
-    "the fixture's stock menus have no timeout: unattended, it would wait forever",
-    async () => {
-      const { bootMenus } = await inspectIso(input);
-      const withEntries = bootMenus.filter((menu) => menu.entries.length);
-      expect(withEntries.length).toBeGreaterThan(0);
-      expect(bootMenus.map((menu) => menu.timeoutSeconds).filter((seconds) => seconds !== null)).toEqual([]);
-    },
-  );
+  stockMenus?.("the fixture's stock menus have no timeout: unattended, it would wait forever", async () => {
+    const { bootMenus } = await inspectIso(input);
+    const withEntries = bootMenus.filter((menu) => menu.entries.length);
+    expect(withEntries.length).toBeGreaterThan(0);
+    expect(bootMenus.map((menu) => menu.timeoutSeconds).filter((seconds) => seconds !== null)).toEqual([]);
+  });
 
   it(
     'isoforge build adds a file, a local .deb and an archive package, and verifies',

@@ -34,9 +34,16 @@ afterEach(async () => {
   await disposeScene(scene);
 });
 
-/** Counts and records what the fault left, then asserts the guarantees on those same counts. */
-async function checkFailedCleanly(fault: string, runs: RunOutcome[], workDir = scene.work) {
-  const record = await measureFault(scene, fault, runs, { final: 'out.iso', work: workDir });
+/**
+ * Counts and records what the check left, then asserts the guarantees on those same counts.
+ * INJECTED: whether the test made the build fail on purpose (false for a build that must succeed).
+ */
+async function checkFailedCleanly(
+  fault: string,
+  runs: RunOutcome[],
+  { injected, workDir = scene.work }: { injected: boolean; workDir?: string },
+) {
+  const record = await measureFault(scene, fault, runs, { final: 'out.iso', work: workDir, injected });
   expect(await buildLeftovers(scene, workDir)).toEqual({ mounts: [], processes: [] });
   expect(record.mountsLeaked).toBe(0);
   expect(record.inputBytesChanged).toBe(0);
@@ -62,9 +69,11 @@ describe('deletion and mounts', () => {
     );
     expect(await decoyIntact(scene)).toBe(true);
     expect(errorLines(run.lines)).toHaveLength(1);
-    const record = await checkFailedCleanly('build: decoy mount in the work tree + failing chroot command', [
-      outcome,
-    ]);
+    const record = await checkFailedCleanly(
+      'build: decoy mount in the work tree + failing chroot command',
+      [outcome],
+      { injected: true },
+    );
     expect(record.buildsInterrupted).toBe(1);
   });
 });
@@ -89,7 +98,10 @@ describe('disk space', () => {
     expect((await run.exit).code).toBe(7);
     const [line] = errorLines(run.lines);
     expect(line).toMatch(/needs about [\d.]+ MiB, [\d.]+ MiB free/);
-    const record = await checkFailedCleanly('build: work dir too small', [outcome], work);
+    const record = await checkFailedCleanly('build: work dir too small', [outcome], {
+      injected: true,
+      workDir: work,
+    });
     expect(record).toMatchObject({ buildsInterrupted: 0, refusedBeforeWork: 1 });
   });
 
@@ -104,7 +116,10 @@ describe('disk space', () => {
     const errors = errorLines(run.lines);
     expect(errors, run.lines.join('\n')).toHaveLength(1);
     expect(errors[0]).toMatch(/^isoforge: error: mksquashfs ran out of disk space: /);
-    const record = await checkFailedCleanly('build: ENOSPC mid-build on a small tmpfs', [outcome], work);
+    const record = await checkFailedCleanly('build: ENOSPC mid-build on a small tmpfs', [outcome], {
+      injected: true,
+      workDir: work,
+    });
     expect(record.buildsInterrupted).toBe(1);
   });
 });
@@ -138,9 +153,11 @@ describe('recipes cannot reach out of the image or their folder', () => {
     if (hostTouched) await rm(hostEtc, { recursive: true, force: true });
     expect(hostTouched).toBe(false);
     expect(await readFile(canary, 'utf8')).toBe('host file\n');
+    // A hostile recipe the build must carry out safely and finish: nothing is made to fail, no fault.
     const record = await checkFailedCleanly(
       'build: /etc symlinked to /host-etc, writes through image symlinks',
       [outcome],
+      { injected: false },
     );
     expect(record).toMatchObject({ buildsInterrupted: 0, refusedBeforeWork: 0 });
   });
@@ -155,7 +172,7 @@ describe('recipes cannot reach out of the image or their folder', () => {
     const outcome = await buildOutcome(run);
     expect((await run.exit).code).toBe(6);
     expect(errorLines(run.lines)[0]).toMatch(/leads out of the recipe folder/);
-    const record = await checkFailedCleanly('build: recipe path ../secret', [outcome]);
+    const record = await checkFailedCleanly('build: recipe path ../secret', [outcome], { injected: true });
     expect(record.refusedBeforeWork).toBe(1);
   });
 });
@@ -171,11 +188,11 @@ describe('bad input ends with one error line and nothing mounted', () => {
     const outcome = await buildOutcome(run);
     expect((await run.exit).code).toBe(2);
     expect(errorLines(run.lines)).toHaveLength(1);
-    const record = await checkFailedCleanly('build: input is not an ISO', [outcome]);
+    const record = await checkFailedCleanly('build: input is not an ISO', [outcome], { injected: true });
     expect(record.refusedBeforeWork).toBe(1);
   });
 
-  it('a recipe naming a missing layer (exit 3)', async () => {
+  it('a recipe naming a missing layer (exit 2)', async () => {
     await writeFile(
       scene.recipe,
       (await readFile(scene.recipe, 'utf8')).replace(
@@ -187,7 +204,9 @@ describe('bad input ends with one error line and nothing mounted', () => {
     const outcome = await buildOutcome(run);
     expect((await run.exit).code).toBe(2);
     expect(errorLines(run.lines)).toHaveLength(1);
-    const record = await checkFailedCleanly('build: recipe names a missing layer', [outcome]);
+    const record = await checkFailedCleanly('build: recipe names a missing layer', [outcome], {
+      injected: true,
+    });
     expect(record.refusedBeforeWork).toBe(1);
   });
 });
@@ -217,9 +236,12 @@ describe('the chroot does not harm the image', () => {
     expect(rebuiltEntries.get('/etc/isoforge-release')).toBe('-rw-r--r-- 0/0 /etc/isoforge-release');
     const before = original.filter((line) => watched.test(line));
     const after = rebuilt.filter((line) => watched.test(line));
-    await checkFailedCleanly('build: chroot writes machine-id, host keys, resolv.conf, /tmp, logs', [
-      outcome,
-    ]);
+    // A successful build checked for what its chroot changed: no fault.
+    await checkFailedCleanly(
+      'build: chroot writes machine-id, host keys, resolv.conf, /tmp, logs',
+      [outcome],
+      { injected: false },
+    );
     expect(after).toEqual(before);
   });
 });
@@ -237,10 +259,11 @@ describe('an existing output', () => {
     const failedOutcome = await buildOutcome(failed);
     expect((await failed.exit).code).toBe(5);
     expect(await readFile(scene.out, 'utf8')).toBe('the previous output\n');
-    const record = await checkFailedCleanly('build: existing output, without and with --force (failing)', [
-      refusedOutcome,
-      failedOutcome,
-    ]);
+    const record = await checkFailedCleanly(
+      'build: existing output, without and with --force (failing)',
+      [refusedOutcome, failedOutcome],
+      { injected: true },
+    );
     expect(record).toMatchObject({ buildsInterrupted: 1, refusedBeforeWork: 1 });
     // Only the previous output, which no build wrote: no report beside it.
     expect(await outputsLeft(scene)).toEqual(['out.iso']);

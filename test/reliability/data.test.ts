@@ -6,6 +6,7 @@ import { recoverMounts } from '../../src/rootfs/mounts.ts';
 import { prepareOutput } from '../../src/safety/atomic.ts';
 import { removeTree } from '../../src/safety/remove.ts';
 import { runMount } from '../../src/tools/mount.ts';
+import { findmntAtOrBelow } from './support/findmnt.ts';
 import { measureFault, outcomeOf, snapshotOutputs, type RunOutcome } from './support/measure.ts';
 import {
   decoyIntact,
@@ -29,9 +30,17 @@ afterEach(async () => {
   await disposeScene(scene);
 });
 
-/** Counts and records what the fault left (RUNS: the processes it ran), then asserts the guarantees. */
-async function record(fault: string, runs: RunOutcome[] = []): Promise<void> {
-  const counted = await measureFault(scene, fault, runs);
+/**
+ * Counts and records what the check left, before any clean-up, then asserts the guarantees. RUNS:
+ * the processes it ran; INJECTED: whether the test made a fault (false for a check of ordinary
+ * work); PLANTED: mounts the test made itself that the guarantee keeps in place.
+ */
+async function record(
+  fault: string,
+  how: { injected: boolean; runs?: RunOutcome[]; planted?: string[] },
+): Promise<void> {
+  const { runs = [], ...options } = how;
+  const counted = await measureFault(scene, fault, runs, options);
   expect((await leftovers(scene)).processes).toEqual([]);
   expect(counted.mountsLeaked).toBe(0);
   expect(counted.inputBytesChanged).toBe(0);
@@ -47,21 +56,23 @@ describe('deletion never goes through a mount or a symlink', () => {
     expect((await clean.exit).code).toBe(0);
     expect(clean.lines).toContain(`unmounted ${join(scene.work, 'layers', 'upper', 'dev')}`);
     expect(await decoyIntact(scene)).toBe(true);
-    await record('decoy bind mount left in the work tree + clean');
+    // The fault: a mount a killed run would have left in the work tree, onto the decoy.
+    await record('decoy bind mount left in the work tree + clean', { injected: true });
   });
 
   it('removeTree refuses while the decoy is mounted, naming the mount, and deletes nothing', async () => {
-    await mkdir(join(scene.work, 'rootfs', 'run'), { recursive: true });
+    const live = join(scene.work, 'rootfs', 'run');
+    await mkdir(live, { recursive: true });
     await writeFile(join(scene.work, 'rootfs', 'keep'), 'x');
-    await runMount({ source: scene.decoy, target: join(scene.work, 'rootfs', 'run'), bind: true });
+    await runMount({ source: scene.decoy, target: live, bind: true });
     await expect(removeTree(scene.work, { within: scene.dir })).rejects.toThrow(SafetyError);
-    await expect(removeTree(scene.work, { within: scene.dir })).rejects.toThrow(
-      join(scene.work, 'rootfs', 'run'),
-    );
+    await expect(removeTree(scene.work, { within: scene.dir })).rejects.toThrow(live);
     expect(await decoyIntact(scene)).toBe(true);
     expect(await readFile(join(scene.work, 'rootfs', 'keep'), 'utf8')).toBe('x');
+    // Refusing leaves the test's own mount where it was, and nothing else: counted before clean-up.
+    expect(await findmntAtOrBelow(scene.work)).toEqual([live]);
+    await record('delete with a live bind mount below', { injected: true, planted: [live] });
     await recoverMounts(scene.work);
-    await record('delete with a live bind mount below');
   });
 
   it('removeTree deletes absolute, relative and looping symlinks without following them', async () => {
@@ -74,7 +85,8 @@ describe('deletion never goes through a mount or a symlink', () => {
     await removeTree(scene.work, { within: scene.dir });
     expect(await decoyIntact(scene)).toBe(true);
     expect((await readdir(scene.dir)).sort()).toEqual(['decoy', 'input', 'out']);
-    await record('symlinks out of the work tree when deleting');
+    // Symlinks are ordinary content of any root file system, and the deletion must succeed: no fault.
+    await record('symlinks out of the work tree when deleting', { injected: false });
   });
 });
 
@@ -92,7 +104,10 @@ describe('the output appears only complete', () => {
     run.child.kill('SIGTERM');
     expect((await run.exit).code).toBe(143);
     expect(await readFile(out, 'utf8')).toBe('the previous output');
-    await record('SIGTERM while writing the output', [await outcomeOf(run, 'stand-in')]);
+    await record('SIGTERM while writing the output', {
+      injected: true,
+      runs: [await outcomeOf(run, 'stand-in')],
+    });
   });
 
   it('SIGKILL while writing leaves a temp only, which the next run removes; no final output appears', async () => {
@@ -109,7 +124,7 @@ describe('the output appears only complete', () => {
     const clean = drive([BIN, 'clean', '--workdir', scene.work]);
     expect((await clean.exit).code).toBe(0);
     await expect(readFile(out)).rejects.toThrow(/ENOENT/);
-    await record('SIGKILL while writing the output + next run', [killed]);
+    await record('SIGKILL while writing the output + next run', { injected: true, runs: [killed] });
   });
 
   it('an existing output is refused without --force', async () => {
@@ -118,7 +133,8 @@ describe('the output appears only complete', () => {
     await snapshotOutputs(scene);
     await expect(prepareOutput(out, { force: false })).rejects.toThrow(`output ${out} already exists`);
     expect(await readFile(out, 'utf8')).toBe('precious');
-    await record('existing output without --force');
+    // The fault: an output already in the way, which must make prepareOutput refuse.
+    await record('existing output without --force', { injected: true });
   });
 });
 
@@ -144,6 +160,6 @@ describe('two runs on one work directory cannot interleave', () => {
     expect(await decoyIntact(scene)).toBe(true);
     const outcomes = await Promise.all(runs);
     expect(outcomes.map((outcome) => outcome.started)).toEqual([true, false, true]);
-    await record('second run on a locked work dir + stale lock', outcomes);
+    await record('second run on a locked work dir + stale lock', { injected: true, runs: outcomes });
   });
 });

@@ -63,43 +63,40 @@ async function filesHolding(dir: string): Promise<string[]> {
 }
 
 describe('the signing passphrase', () => {
-  it(
-    'never appears in any /proc cmdline or environ, the output, or the logs',
-    async () => {
-      const home = join(scene.dir, 'gnupg');
-      const fingerprint = await makeKey(home);
-      await writeFile(join(scene.recipeDir, 'passphrase.txt'), `${secret}\n`, { mode: 0o600 });
-      await writeRecipe(scene, 'echo reliability > /etc/isoforge-release');
-      const recipe = await readFile(scene.recipe, 'utf8');
-      await writeFile(
-        scene.recipe,
-        `${recipe}sign:\n  key: '${fingerprint}'\n  passphraseFile: passphrase.txt\n  gnupgHome: ${home}\n`,
-      );
-      onTestFinished(async () => {
-        await runCommand(['gpgconf', '--homedir', home, '--kill', 'gpg-agent']).catch(() => undefined);
-      });
-      const run = build(scene);
-      const outcome = buildOutcome(run);
-      const found = new Set<string>();
-      let running = true;
-      const exited = run.exit.finally(() => (running = false));
-      while (running) await scanProc(found);
-      expect((await exited).code, run.lines.join('\n')).toBe(0);
-      const layers = await runCommand(['xorriso', '-indev', scene.out, '-find', '/casper', '-name', '*.gpg']);
-      expect(layers.stdout).toMatch(/\.squashfs\.gpg/);
-      const leaks = [
-        ...found,
-        ...(await filesHolding(scene.work)),
-        ...run.lines.filter((l) => l.includes(secret)),
-      ];
-      const record = await measureFault(
-        scene,
-        'build: signing with a passphrase (scanned /proc, logs, output)',
-        [await outcome],
-        { final: 'out.iso' },
-      );
-      expect(record).toMatchObject({ mountsLeaked: 0, inputBytesChanged: 0, partialOutputs: 0 });
-      expect(leaks).toEqual([]);
-    },
-  );
+  it('never appears in any /proc cmdline or environ, the output, or the logs', async () => {
+    const home = join(scene.dir, 'gnupg');
+    const fingerprint = await makeKey(home);
+    await writeFile(join(scene.recipeDir, 'passphrase.txt'), `${secret}\n`, { mode: 0o600 });
+    await writeRecipe(scene, 'echo reliability > /etc/isoforge-release');
+    const recipe = await readFile(scene.recipe, 'utf8');
+    await writeFile(
+      scene.recipe,
+      `${recipe}sign:\n  key: '${fingerprint}'\n  passphraseFile: passphrase.txt\n  gnupgHome: ${home}\n`,
+    );
+    onTestFinished(async () => {
+      await runCommand(['gpgconf', '--homedir', home, '--kill', 'gpg-agent']).catch(() => undefined);
+    });
+    const run = build(scene);
+    const outcome = buildOutcome(run);
+    const found = new Set<string>();
+    let running = true;
+    const exited = run.exit.finally(() => (running = false));
+    while (running) await scanProc(found);
+    expect((await exited).code, run.lines.join('\n')).toBe(0);
+    const layers = await runCommand(['xorriso', '-indev', scene.out, '-find', '/casper', '-name', '*.gpg']);
+    expect(layers.stdout).toMatch(/\.squashfs\.gpg/);
+    const leaks = [
+      ...found,
+      ...(await filesHolding(scene.work)),
+      ...run.lines.filter((l) => l.includes(secret)),
+    ];
+    const record = await measureFault(
+      scene,
+      'build: signing with a passphrase (scanned /proc, logs, output)',
+      [await outcome],
+      { final: 'out.iso' },
+    );
+    expect(record).toMatchObject({ mountsLeaked: 0, inputBytesChanged: 0, partialOutputs: 0 });
+    expect(leaks).toEqual([]);
+  });
 });

@@ -1,10 +1,10 @@
 import { chmod, copyFile, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ensureSampleIso } from '../../support/sample.ts';
-import { mountsBelow } from '../../../src/safety/mountinfo.ts';
 import { readProcessesWorkingIn } from '../../../src/safety/processes.ts';
 import { WORKER_PROGRAMS } from '../../../src/tools/programs.ts';
 import { drive, makeScene, type Driven, type Scene } from './driver.ts';
+import { findmntPointsAtOrBelow } from './findmnt.ts';
 import { outcomeOf, sha256, type RunOutcome } from './measure.ts';
 
 /** A scene for real builds: the sample ISO as input, a recipe folder, an output folder. */
@@ -106,9 +106,13 @@ export async function buildOutcome(run: Driven): Promise<RunOutcome> {
   return outcomeOf(run, 'build');
 }
 
+/**
+ * What a build left: mount points at or below the work dir as findmnt(8) lists them (each once,
+ * deepest first, the order in which a build names the leftovers it undid), worker processes.
+ */
 export async function buildLeftovers(scene: BuildScene, workDir = scene.work) {
   return {
-    mounts: await mountsBelow(workDir),
+    mounts: await findmntPointsAtOrBelow(workDir),
     processes: await readProcessesWorkingIn(workDir, WORKER_PROGRAMS),
   };
 }

@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, symlink } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, readdir, readFile, rm, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { recoverMounts } from '../../../src/rootfs/mounts.ts';
-import { mountsAtOrBelow, mountsBelow } from '../../../src/safety/mountinfo.ts';
 import { readProcessesRootedIn } from '../../../src/safety/processes.ts';
+import { findmntAtOrBelow } from './findmnt.ts';
 import { sha256, type Measured } from './measure.ts';
 
 /** A spawned process whose output lines a test can wait for, to kill it at a chosen moment. */
@@ -13,6 +13,11 @@ export interface Driven {
   lines: string[];
   waitFor(pattern: RegExp): Promise<string>;
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /**
+   * True once a fault wrapper on the run's PATH (makeFaultPath, signalPath) reached its FAULT_AT-th
+   * call, the one on which it signals or kills the run; false without an armed wrapper.
+   */
+  faultFired(): Promise<boolean>;
 }
 
 export function drive(argv: readonly string[], env: Record<string, string> = {}): Driven {
@@ -46,7 +51,15 @@ export function drive(argv: readonly string[], env: Record<string, string> = {})
     });
     return Promise.race([waited, ended]);
   };
-  return { child, lines, waitFor, exit };
+  return { child, lines, waitFor, exit, faultFired: () => faultWrapperFired(env) };
+}
+
+/** Reads the call count the wrappers keep (FAULT_DIR/PROGRAM.count): at FAULT_AT the fault went out. */
+async function faultWrapperFired(env: Record<string, string>): Promise<boolean> {
+  const { FAULT_DIR: dir, FAULT_PROGRAM: program, FAULT_AT: at } = env;
+  if (!dir || !program || !(Number(at) > 0)) return false; // not armed (FAULT_AT 0 only counts calls)
+  const calls = await readFile(join(dir, `${program}.count`), 'utf8').catch(() => '0');
+  return Number(calls.trim()) >= Number(at);
 }
 
 export const MOUNT_HOLDER = resolve('test/reliability/fixtures/mount-holder.ts');
@@ -88,9 +101,15 @@ export async function decoyIntact(scene: Scene): Promise<boolean> {
   return (await readdir(scene.decoy)).sort().join(',') === 'a,b,c';
 }
 
-/** Everything the guarantees are checked on after a fault: mounts below the work dir, chrooted processes. */
+/**
+ * Everything the guarantees are checked on after a fault: mounts at or below the work dir (as
+ * findmnt(8) lists them), chrooted processes.
+ */
 export async function leftovers(scene: Scene): Promise<{ mounts: string[]; processes: number[] }> {
-  return { mounts: await mountsBelow(scene.work), processes: await readProcessesRootedIn(scene.work) };
+  return {
+    mounts: await findmntAtOrBelow(scene.work),
+    processes: await readProcessesRootedIn(scene.work),
+  };
 }
 
 /** A PATH folder whose `mount` and `umount` SIGKILL their caller on the FAULT_AT-th call of PROGRAM. */
@@ -108,7 +127,8 @@ export async function makeFaultPath(scene: Scene, program: 'mount' | 'umount', a
   };
 }
 
+/** Clean-up once a test's figures are measured: unmounts, then deletes only if findmnt sees no mount left. */
 export async function disposeScene(scene: Scene): Promise<void> {
   await recoverMounts(scene.dir).catch(() => undefined);
-  if (!(await mountsAtOrBelow(scene.dir)).length) await rm(scene.dir, { recursive: true, force: true });
+  if (!(await findmntAtOrBelow(scene.dir)).length) await rm(scene.dir, { recursive: true, force: true });
 }

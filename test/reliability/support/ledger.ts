@@ -9,13 +9,19 @@ import { join } from 'node:path';
  */
 export interface FaultRecord {
   fault: string;
+  /**
+   * The test really injected a fault: signalled or killed a run (itself or through a fault wrapper),
+   * or made the run fail on purpose (corrupt input, a failing command, a full disk, a planted mount,
+   * an existing output...). False for checks of ordinary work, which are recorded for their counts.
+   */
+  injected: boolean;
   /** Builds that started work (printed their first stage) and did not finish successfully. */
   buildsInterrupted: number;
   /** The same for the mount-holding stand-in (started: it took the work lock). */
   standInsInterrupted: number;
   /** Runs refused before any work (bad input, no space...): not interrupted, counted apart. */
   refusedBeforeWork: number;
-  /** Mount points below the work directory in /proc/self/mountinfo after the fault (must be 0). */
+  /** Mounts at or below the work directory after the fault, as findmnt(8) lists them (must be 0). */
   mountsLeaked: number;
   /** Bytes of the input that differ from its pristine copy when its sha256 changed (must be 0). */
   inputBytesChanged: number;

@@ -1,14 +1,15 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readdir } from 'node:fs/promises';
+import { open, readdir, realpath } from 'node:fs/promises';
 import { reportPathsFor } from '../../../src/report/files.ts';
-import { mountsBelow } from '../../../src/safety/mountinfo.ts';
+import { findmntAtOrBelow } from './findmnt.ts';
 import { recordFault, type FaultRecord } from './ledger.ts';
 import type { Driven } from './driver.ts';
 
 /**
  * Every figure of the reliability table, counted from what happened: the runs' own output and exit,
- * the live mount table, the input's bytes against a pristine copy, and the output folder's files.
+ * the live mount table (as findmnt(8) reads it, not isoforge's own parser), the input's bytes
+ * against a pristine copy, and the output folder's files.
  * No test assigns a figure; it hands over what it ran and this module counts.
  */
 
@@ -19,6 +20,8 @@ export interface RunOutcome {
   /** It printed the line that marks the start of its work (a stage, or the stand-in's lock). */
   started: boolean;
   succeeded: boolean;
+  /** The test injected a fault into this run: it sent it a signal, or a fault wrapper on its PATH did. */
+  faulted: boolean;
 }
 
 const STARTED = {
@@ -30,7 +33,13 @@ const STARTED = {
 
 export async function outcomeOf(run: Driven, kind: RunOutcome['kind']): Promise<RunOutcome> {
   const { code } = await run.exit;
-  return { kind, started: run.lines.some((line) => STARTED[kind].test(line)), succeeded: code === 0 };
+  return {
+    kind,
+    started: run.lines.some((line) => STARTED[kind].test(line)),
+    succeeded: code === 0,
+    // child.killed: the test's own kill() reached it; faultFired: a wrapper's signal or SIGKILL went out.
+    faulted: run.child.killed || (await run.faultFired()),
+  };
 }
 
 /** What a measurement needs of a scene: its work dir, input (and pristine copy), output folder. */
@@ -51,15 +60,20 @@ export async function snapshotOutputs(scene: Measured): Promise<void> {
 }
 
 /**
- * Counts the figures after a fault and records them. FINAL is the output's file name: when the
- * last run succeeded it is the finished output, not a partial one. WORK overrides the work dir.
+ * Counts the figures after a fault and records them; call it before any clean-up of the test's
+ * own, so a leak is counted as it was left. FINAL is the output's file name: when the last run
+ * succeeded it is the finished output, not a partial one. WORK overrides the work dir. INJECTED
+ * marks a fault the runs do not show (corrupt input, a failing command, a full disk, a planted
+ * mount...); a run the test or a fault wrapper signalled counts by itself. PLANTED are mounts the
+ * test made itself below the work dir and the guarantee keeps (a refused deletion): not leaks.
  */
 export async function measureFault(
   scene: Measured,
   fault: string,
   runs: readonly RunOutcome[],
-  options: { final?: string; work?: string } = {},
+  options: { final?: string; work?: string; injected?: boolean; planted?: readonly string[] } = {},
 ): Promise<FaultRecord> {
+  const mounts = await findmntAtOrBelow(options.work ?? scene.work);
   const lastSucceeded = runs.at(-1)?.succeeded ?? false;
   const interrupted = runs.filter((run) => run.started && !run.succeeded);
   const newFiles = (await readdir(scene.outDir)).filter((name) => !scene.outputsBefore.includes(name));
@@ -68,16 +82,32 @@ export async function measureFault(
   const partial = newFiles.filter((name) => !(lastSucceeded && finished.includes(name)));
   const record: FaultRecord = {
     fault,
+    injected: options.injected === true || runs.some((run) => run.faulted),
     buildsInterrupted: interrupted.filter((run) => run.kind === 'build').length,
     standInsInterrupted: interrupted.filter((run) => run.kind === 'stand-in').length,
     refusedBeforeWork: runs.filter((run) => !run.started && !run.succeeded).length,
-    mountsLeaked: (await mountsBelow(options.work ?? scene.work)).length,
+    mountsLeaked: withoutPlanted(mounts, await Promise.all((options.planted ?? []).map(realPath))).length,
     inputBytesChanged: await countInputBytesChanged(scene),
     partialOutputs: partial.length,
     partialOutputNames: partial,
   };
   recordFault(record);
   return record;
+}
+
+/** findmnt lists real paths: a planted point is compared by its real path. */
+function realPath(path: string): Promise<string> {
+  return realpath(path).catch(() => path);
+}
+
+/** MOUNTS less one entry for each planted mount point (a second mount on the same point is a leak). */
+function withoutPlanted(mounts: readonly string[], planted: readonly string[]): string[] {
+  const left = [...mounts];
+  for (const point of planted) {
+    const at = left.indexOf(point);
+    if (at >= 0) left.splice(at, 1);
+  }
+  return left;
 }
 
 /** 0 when the input's sha256 is unchanged; otherwise the bytes that differ from the pristine copy. */

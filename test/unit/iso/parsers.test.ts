@@ -85,7 +85,9 @@ describe('boot info table by libisofs rule', () => {
   });
 
   it('leaves images past 4 MiB or under 64 bytes alone, as libisofs does', () => {
-    expect(parseBootImagePatches(new Uint8Array(63), { lba: 1, fileBytes: 63, pvdLba: 16 }).bootInfoTable).toBe(false);
+    expect(
+      parseBootImagePatches(new Uint8Array(63), { lba: 1, fileBytes: 63, pvdLba: 16 }).bootInfoTable,
+    ).toBe(false);
   });
 });
 
