@@ -21,6 +21,9 @@ const ORDER = [
   'boottest',
   'sample',
   'report',
+  'layer',
+  'cache',
+  'medium-plan',
   'pipeline',
   'cli',
 ];

@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { LoadedRecipe } from '../recipe/load.ts';
 import { stepOf } from '../steps/registry.ts';
-import { canonicalJson, hashFileRemembered, hashHostPaths, hashStepInputs, VERSION } from './layer-key.ts';
+import {
+  canonicalJson,
+  hashFileRemembered,
+  hashHostPaths,
+  hashStepInputs,
+  VERSION,
+} from '../cache/layer-key.ts';
 import type { BuildPlan } from './plan.ts';
 
 /** A build's key, or why the build is never served from the cache. */

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { prepareReportFiles, reportPathsFor, saveReportData } from '../report/files.ts';
 import type { ReportData } from '../report/model.ts';
 import type { PendingOutput } from '../safety/atomic.ts';
-import type { BuildCache } from './build-cache.ts';
-import type { LayerResult } from './customize.ts';
+import type { BuildCache } from '../cache/build-cache.ts';
+import type { LayerResult } from '../layer/customize.ts';
 import type { BuildPlan } from './plan.ts';
 import type { WorkDir } from './work-dir.ts';
 

@@ -6,11 +6,12 @@ import { stepOf } from '../steps/registry.ts';
 import { mountArgv, umountArgv } from '../tools/mount.ts';
 import { mksquashfsArgv, unsquashfsArgv } from '../tools/squashfs.ts';
 import { quoteShellArg as q, renderCommand as sh } from '../ui/shell.ts';
-import { RESTORED_FILES, TRANSIENT } from './cleanup.ts';
-import type { BuildPlan, LayerPlan } from './plan.ts';
+import { RESTORED_FILES, TRANSIENT } from '../layer/cleanup.ts';
+import type { BuildPlan } from './plan.ts';
+import type { LayerPlan } from '../layer/plan.ts';
 import type { WorkDir } from './work-dir.ts';
-import { APT_CLEAN } from './customize.ts';
-import { renderCopyUpBefore, renderCopyUpCleanup } from './dry-run-copy-up.ts';
+import { APT_CLEAN } from '../layer/customize.ts';
+import { renderCopyUpBefore, renderCopyUpCleanup } from '../layer/dry-run-copy-up.ts';
 
 /**
  * One layer of the build as shell lines, for --dry-run: the same argv the build runs (unpack,

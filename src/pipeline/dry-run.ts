@@ -4,8 +4,8 @@ import { makeReplayArgs } from '../output/write-iso.ts';
 import { makeWriteSetupArgs } from '../output/write-setup.ts';
 import { quoteShellArg as q, renderCommand as sh } from '../ui/shell.ts';
 import { renderLayer } from './dry-run-layer.ts';
-import { excludedFromChecksums } from './checksum-exclusions.ts';
-import type { MediumPlan } from './medium-plan.ts';
+import { excludedFromChecksums } from '../medium-plan/checksum-exclusions.ts';
+import type { MediumPlan } from '../medium-plan/plan.ts';
 import type { BuildPlan } from './plan.ts';
 import type { WorkDir } from './work-dir.ts';
 

@@ -5,7 +5,6 @@ import { plainLayout } from '../distro/layouts/plain.ts';
 import { inspectImage, type IsoReport } from '../inspect/inspect.ts';
 import { IsoImage } from '../iso/image.ts';
 import type { LayerInfo } from '../inspect/layout.ts';
-import { SECTOR } from '../iso/volume.ts';
 import {
   checkReproducibleSetup,
   describeSetupChanges,
@@ -16,29 +15,9 @@ import {
 import type { LoadedRecipe } from '../recipe/load.ts';
 import type { LayerRecipe, Recipe } from '../recipe/schema.ts';
 import type { SquashfsCompression } from '../tools/squashfs.ts';
-import type { LayerExtent } from '../rootfs/overlay.ts';
-import { type MediumPlan, planMedium } from './medium-plan.ts';
-import { type PoolPlan, planPool } from './medium-pool.ts';
-
-/** One layer the build customizes, with everything needed to do it decided up front. */
-export interface LayerPlan {
-  layer: LayerInfo;
-  extent: LayerExtent;
-  ancestors: LayerExtent[];
-  /** Layers stacked above: a change here that one of them also carries is shadowed. */
-  above: LayerExtent[];
-  recipe: LayerRecipe;
-  /** Whether the build adds the pool's signing key to this layer's apt (iso.pool). */
-  trustsPoolKey: boolean;
-  compression: SquashfsCompression;
-  /**
-   * How the layer is repacked: `reuse` copies the unchanged files' blocks from the original layer
-   * (only when the recipe keeps its compression and block size), `full` runs mksquashfs on it all.
-   */
-  repack: 'reuse' | 'full';
-  /** Where the layer and its sidecars live on the medium. */
-  isoPaths: { squashfs: string; packages: string; size: string; signature: string };
-}
+import { extentOf, type LayerPlan } from '../layer/plan.ts';
+import { type MediumPlan, planMedium } from '../medium-plan/plan.ts';
+import { type PoolPlan, planPool } from '../medium-plan/pool.ts';
 
 export interface BuildPlan {
   input: string;
@@ -61,10 +40,6 @@ export interface BuildPlan {
   sign?: Recipe['sign'];
   /** Reproducible builds: the recipe's sourceDateEpoch, else SOURCE_DATE_EPOCH, else undefined. */
   sourceDateEpoch?: number;
-}
-
-export function extentOf(iso: string, layer: LayerInfo): LayerExtent {
-  return { name: layer.name, file: iso, offset: layer.lba * SECTOR, size: layer.sizeBytes };
 }
 
 /** Reads the input's report and the small files the build will rewrite. */

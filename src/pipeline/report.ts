@@ -8,7 +8,7 @@ import { type PendingReport, prepareReportFiles, reportPathsFor, saveReportData 
 import { REPORT_FORMAT, type ReportBoot, type ReportData, type ReportLayer } from '../report/model.ts';
 import type { StageTiming } from '../ui/stages.ts';
 import type { VerifyReport } from '../verify/verify.ts';
-import type { BuiltLayer } from './cached-customize.ts';
+import type { BuiltLayer } from '../cache/cached-customize.ts';
 import type { BuildPlan } from './plan.ts';
 import type { WorkDir } from './work-dir.ts';
 

@@ -14,15 +14,16 @@ import { keepUnverified, unverifiedPathFor } from '../safety/atomic.ts';
 import type { StageReporter, StageRunner } from '../ui/stages.ts';
 import { describeCheck, type VerifyReport, verifyIso } from '../verify/verify.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
-import { type BuiltLayer, customizeOrReuse } from './cached-customize.ts';
-import { type LayerResult, rebase } from './customize.ts';
-import type { LayerCache } from './layer-cache.ts';
-import type { LayerRecords } from './layer-records.ts';
-import { buildPool, poolKeyStep } from './medium-pool.ts';
-import { writeMediumChanges } from './medium.ts';
-import { makeMetadataChanges } from './metadata.ts';
-import { type BuildPlan, extentOf } from './plan.ts';
-import { makeSigner } from './signing.ts';
+import { type BuiltLayer, customizeOrReuse } from '../cache/cached-customize.ts';
+import { type LayerResult, rebase } from '../layer/customize.ts';
+import type { LayerCache } from '../cache/layer-cache.ts';
+import type { LayerRecords } from '../cache/layer-records.ts';
+import { buildPool, poolKeyStep } from '../medium-plan/pool.ts';
+import { writeMediumChanges } from '../medium-plan/write.ts';
+import { makeMetadataChanges } from '../medium-plan/metadata.ts';
+import { type BuildPlan } from './plan.ts';
+import { extentOf } from '../layer/plan.ts';
+import { makeSigner } from '../medium-plan/signing.ts';
 import type { WorkDir } from './work-dir.ts';
 
 export interface BuiltStages {

@@ -107,7 +107,7 @@ export async function openLayerWorkspace(options: {
 }
 
 export interface DeltaWorkspace extends LayerWorkspace {
-  /** overlayfs's index folder: the lower hard links it copied up (pipeline/hard-links.ts). */
+  /** overlayfs's index folder: the lower hard links it copied up (layer/hard-links.ts). */
   overlayIndex: string;
 }
 

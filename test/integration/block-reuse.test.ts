@@ -14,7 +14,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeBlockReuseLayer } from '../../src/pipeline/repack.ts';
+import { makeBlockReuseLayer } from '../../src/layer/repack.ts';
 import { indexFiles } from '../../src/squashfs/graft.ts';
 import { openSquashfs } from '../../src/squashfs/read.ts';
 import { runCommand } from '../../src/tools/exec.ts';

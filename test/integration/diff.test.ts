@@ -215,7 +215,7 @@ describe('isoforge diff of the sample and a remaster that changed a layer', () =
         downgraded: [],
       });
       // The .size sidecar (du of the layer) may stay: the build removes the folders only the session
-      // made (src/pipeline/copy-up.ts), and the new files are no bigger than the ones dpkg removed.
+      // made (src/layer/copy-up.ts), and the new files are no bigger than the ones dpkg removed.
       expect(top?.changes.map((c) => c.field)).toContain('sizeBytes');
       expect(diff.files.added).toEqual([]);
       expect(diff.files.removed).toEqual([]);

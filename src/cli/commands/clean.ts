@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatBytes } from '../../inspect/sectormap.ts';
 import { DEFAULT_WORK_DIR } from '../../pipeline/build.ts';
 import { cleanWorkDir } from '../../pipeline/clean.ts';
-import { DEFAULT_CACHE_LIMIT, LayerCache, layerCacheDir } from '../../pipeline/layer-cache.ts';
+import { DEFAULT_CACHE_LIMIT, LayerCache, layerCacheDir } from '../../cache/layer-cache.ts';
 
 export function registerClean(program: Command): void {
   program

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compressorArgsFor } from '../../../src/pipeline/compressor-args.ts';
+import { compressorArgsFor } from '../../../src/layer/compressor-args.ts';
 import { fragmentReuse, indexFiles, lookup } from '../../../src/squashfs/graft.ts';
 import { openSquashfs } from '../../../src/squashfs/read.ts';
 import { makeEveryInodeTree, packSquashfs } from '../../support/squashfs-trees.ts';

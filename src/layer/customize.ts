@@ -1,10 +1,10 @@
 import { customizeOverMount } from './customize-mounted.ts';
 import { customizeUnpacked } from './customize-unpacked.ts';
-import type { CustomizeContext, LayerResult } from './layer-work.ts';
+import type { CustomizeContext, LayerResult } from './workspace.ts';
 import type { LayerPlan } from './plan.ts';
 
-export { APT_CLEAN, rebase } from './layer-work.ts';
-export type { CustomizeContext, LayerResult } from './layer-work.ts';
+export { APT_CLEAN, rebase } from './workspace.ts';
+export type { CustomizeContext, LayerResult } from './workspace.ts';
 
 /**
  * One layer, start to finish: over the mounted layer (block reuse, or a full repack of a base

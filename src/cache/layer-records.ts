@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { differingPaths, type LayerDigest, readLayerDigest } from './layer-digest.ts';
-import type { LayerResult } from './customize.ts';
+import type { LayerResult } from '../layer/customize.ts';
 
 /** What the build of a layer key made, kept after its cache entry (if any) is gone. */
 export interface LayerRecord extends LayerDigest {

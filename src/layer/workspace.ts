@@ -12,7 +12,7 @@ import { checkShadowing } from './shadowing.ts';
 import type { LayerPlan } from './plan.ts';
 import type { MediumLayout } from '../distro/layouts/index.ts';
 import type { LayoutInfo } from '../inspect/layout.ts';
-import type { WorkDir } from './work-dir.ts';
+import type { WorkPaths } from './paths.ts';
 
 /**
  * What both ways of customizing a layer share (customize-unpacked.ts, customize-mounted.ts): the
@@ -41,7 +41,7 @@ export interface LayerResult {
 }
 
 export interface CustomizeContext {
-  workDir: WorkDir;
+  workDir: WorkPaths;
   /** The medium family: which layer the medium boots. */
   layout: MediumLayout;
   /** The input ISO's layers, kernels and initrds. */
@@ -138,7 +138,7 @@ async function readManifest(root: string, signal?: AbortSignal): Promise<string>
 async function findShadowed(
   plan: LayerPlan,
   changed: readonly string[],
-  workDir: WorkDir,
+  workDir: WorkPaths,
   mounts: MountStack,
 ) {
   const shadowed: { path: string; layer: string }[] = [];
@@ -175,7 +175,7 @@ export async function readMergedFacts(
 export async function checkChangesVisible(
   plan: LayerPlan,
   changed: readonly string[],
-  workDir: WorkDir,
+  workDir: WorkPaths,
   mounts: MountStack,
 ): Promise<{ path: string; layer: string }[]> {
   const shadowed = await findShadowed(plan, changed, workDir, mounts);

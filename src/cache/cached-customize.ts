@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { RecipeStep } from '../steps/registry.ts';
-import { customizeLayer, type CustomizeContext, type LayerResult } from './customize.ts';
+import { customizeLayer, type CustomizeContext, type LayerResult } from '../layer/customize.ts';
 import type { LayerCache } from './layer-cache.ts';
 import { makeLayerKey } from './layer-key.ts';
 import {
@@ -9,7 +9,7 @@ import {
   type LayerRecords,
   type LayerReproducibility,
 } from './layer-records.ts';
-import type { LayerPlan } from './plan.ts';
+import type { LayerPlan } from '../layer/plan.ts';
 
 export interface LayerCacheContext {
   /** Undefined with --no-cache: every layer is customized. */

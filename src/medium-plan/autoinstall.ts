@@ -13,7 +13,7 @@ import {
 } from '../recipe/nocloud.ts';
 import { resolveRecipePath } from '../safety/confine.ts';
 import { stepOf } from '../steps/registry.ts';
-import type { BuildMenuEdit } from './medium-menus.ts';
+import type { BuildMenuEdit } from './menus.ts';
 
 export const AUTOINSTALL_ENTRY_TITLE = 'Install automatically';
 

@@ -3,7 +3,7 @@ import { appendFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hashAhead, hashBytes, hashFile } from '../../../src/pipeline/file-hash.ts';
+import { hashAhead, hashBytes, hashFile } from '../../../src/layer/file-hash.ts';
 import { runCommand } from '../../../src/tools/exec.ts';
 
 let dir: string;

@@ -4,12 +4,12 @@ import { updateInstallSourcesSizes } from '../distro/casper-meta.ts';
 import { findChecksumFiles, updateChecksums } from '../distro/checksums.ts';
 import type { IsoChanges } from '../output/write-iso.ts';
 import { excludedFromChecksums } from './checksum-exclusions.ts';
-import { hashFile } from './file-hash.ts';
-import type { LayerResult } from './customize.ts';
-import { makeMediumUuidChanges } from './medium-uuid.ts';
-import type { BuildPlan } from './plan.ts';
+import { hashFile } from '../layer/file-hash.ts';
+import type { LayerResult } from '../layer/customize.ts';
+import { makeMediumUuidChanges } from './uuid.ts';
+import type { MediumSource } from './source.ts';
 import type { Signer } from './signing.ts';
-import type { WorkDir } from './work-dir.ts';
+import type { WorkPaths } from '../layer/paths.ts';
 
 /**
  * Brings everything that describes the changed layers up to date: the packages and size sidecars,
@@ -17,10 +17,10 @@ import type { WorkDir } from './work-dir.ts';
  * signatures are re-made with the recipe's key or dropped (nothing could verify them).
  */
 export async function makeMetadataChanges(
-  plan: BuildPlan,
+  plan: MediumSource,
   results: readonly LayerResult[],
   medium: IsoChanges,
-  workDir: WorkDir,
+  workDir: WorkPaths,
   say: (line: string) => void,
   signer?: Signer,
 ): Promise<IsoChanges> {
@@ -71,7 +71,7 @@ export async function makeMetadataChanges(
 
 /** Re-hashes the replaced files in every checksum file of the medium, each in its own algorithm. */
 async function updateChecksumFiles(
-  plan: BuildPlan,
+  plan: MediumSource,
   changes: IsoChanges,
   put: (isoPath: string, content: string) => Promise<void>,
   say: (line: string) => void,

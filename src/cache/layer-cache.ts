@@ -16,8 +16,8 @@ import { basename, dirname, join } from 'node:path';
 import { InputError, LockedError } from '../errors.ts';
 import { acquireWorkLock } from '../safety/lock.ts';
 import { cacheDir } from '../sample/cache.ts';
-import type { LayerResult } from './customize.ts';
-import type { WorkDir } from './work-dir.ts';
+import type { LayerResult } from '../layer/customize.ts';
+import type { WorkPaths } from '../layer/paths.ts';
 
 /** 20 GiB: a few layers of a real Ubuntu ISO, and still small beside one build's work tree. */
 export const DEFAULT_CACHE_LIMIT = 20 * 1024 ** 3;
@@ -62,7 +62,11 @@ export class LayerCache {
   ) {}
 
   /** The stored result for KEY, its files linked into WORKDIR; undefined on a miss. */
-  async restore(key: string, plan: LayerResult['plan'], workDir: WorkDir): Promise<LayerResult | undefined> {
+  async restore(
+    key: string,
+    plan: LayerResult['plan'],
+    workDir: WorkPaths,
+  ): Promise<LayerResult | undefined> {
     const entry = join(this.dir, key);
     return this.locked(async () => {
       const text = await readFile(join(entry, RESULT), 'utf8').catch(() => undefined);

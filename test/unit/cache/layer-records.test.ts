@@ -2,9 +2,9 @@ import { mkdir, mkdtemp, readdir, symlink, utimes, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { LayerResult } from '../../../src/pipeline/customize.ts';
-import { readLayerDigest } from '../../../src/pipeline/layer-digest.ts';
-import { describeNotReproducible, LayerRecords } from '../../../src/pipeline/layer-records.ts';
+import type { LayerResult } from '../../../src/layer/customize.ts';
+import { readLayerDigest } from '../../../src/cache/layer-digest.ts';
+import { describeNotReproducible, LayerRecords } from '../../../src/cache/layer-records.ts';
 import { runMksquashfs } from '../../../src/tools/squashfs.ts';
 
 const KEY = 'a'.repeat(64);

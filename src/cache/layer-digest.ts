@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SquashfsNode } from '../squashfs/model.ts';
 import { openSquashfs, type SquashfsImage } from '../squashfs/read.ts';
-import { hashBytes } from './file-hash.ts';
+import { hashBytes } from '../layer/file-hash.ts';
 
 /** What a finished layer was, compactly: the sha256 of its bytes and one per path the build changed. */
 export interface LayerDigest {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { layoutNamed, type MediumLayout } from '../../../src/distro/layouts/index.ts';
 import type { LayoutInfo } from '../../../src/inspect/layout.ts';
-import { isLiveBootLayer, saveLiveBootFiles } from '../../../src/pipeline/boot-files.ts';
+import { isLiveBootLayer, saveLiveBootFiles } from '../../../src/layer/boot-files.ts';
 
 const UBUNTU = [
   'ubuntu-server-minimal',

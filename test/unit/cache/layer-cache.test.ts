@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { InputError } from '../../../src/errors.ts';
-import type { LayerResult } from '../../../src/pipeline/customize.ts';
-import { LayerCache, parseSize } from '../../../src/pipeline/layer-cache.ts';
-import { canonicalJson } from '../../../src/pipeline/layer-key.ts';
+import type { LayerResult } from '../../../src/layer/customize.ts';
+import { LayerCache, parseSize } from '../../../src/cache/layer-cache.ts';
+import { canonicalJson } from '../../../src/cache/layer-key.ts';
 import { readSourceDateEpoch } from '../../../src/pipeline/plan.ts';
 import { WorkDir } from '../../../src/pipeline/work-dir.ts';
 

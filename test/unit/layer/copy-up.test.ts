@@ -2,7 +2,7 @@ import { chmod, chown, mkdir, mkdtemp, rm, stat, utimes, writeFile } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { removeCopiedUpLeftovers } from '../../../src/pipeline/copy-up.ts';
+import { removeCopiedUpLeftovers } from '../../../src/layer/copy-up.ts';
 import { readTreeSnapshot } from '../../../src/rootfs/snapshot.ts';
 import { runCommand } from '../../../src/tools/exec.ts';
 import { packSquashfs } from '../../support/squashfs-trees.ts';

@@ -17,7 +17,7 @@ import {
   makeLapTimer,
   runStepsAndReadFacts,
   workspaceFor,
-} from './layer-work.ts';
+} from './workspace.ts';
 import type { LayerPlan } from './plan.ts';
 import { makeBlockReuseLayer, measureLayerChanges } from './repack.ts';
 

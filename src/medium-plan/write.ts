@@ -1,8 +1,8 @@
 import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { IsoChanges } from '../output/write-iso.ts';
-import type { MediumPlan } from './medium-plan.ts';
-import type { WorkDir } from './work-dir.ts';
+import type { MediumPlan } from './plan.ts';
+import type { WorkPaths } from '../layer/paths.ts';
 
 /**
  * The medium's own changes as files to map into the new ISO: edited texts written to the work
@@ -11,7 +11,7 @@ import type { WorkDir } from './work-dir.ts';
  */
 export async function writeMediumChanges(
   medium: MediumPlan,
-  workDir: WorkDir,
+  workDir: WorkPaths,
   say: (line: string) => void,
 ): Promise<IsoChanges> {
   const changes: IsoChanges = { replace: [], remove: [...medium.remove] };

@@ -7,8 +7,8 @@ import type { BootMenu } from '../inspect/menus.ts';
 import type { LoadedRecipe } from '../recipe/load.ts';
 import { resolveRecipePath } from '../safety/confine.ts';
 import { excludedFromChecksums } from './checksum-exclusions.ts';
-import { planAutoinstall } from './medium-autoinstall.ts';
-import { planMenus } from './medium-menus.ts';
+import { planAutoinstall } from './autoinstall.ts';
+import { planMenus } from './menus.ts';
 
 /** A host file the recipe puts on the medium as it is. */
 export interface MediumFile {

@@ -2,10 +2,10 @@ import { mkdtemp, readdir, readFile, stat, utimes, writeFile } from 'node:fs/pro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { BuildCache } from '../../../src/pipeline/build-cache.ts';
-import { LayerCache } from '../../../src/pipeline/layer-cache.ts';
-import { makeLayerKey } from '../../../src/pipeline/layer-key.ts';
-import type { LayerPlan } from '../../../src/pipeline/plan.ts';
+import { BuildCache } from '../../../src/cache/build-cache.ts';
+import { LayerCache } from '../../../src/cache/layer-cache.ts';
+import { makeLayerKey } from '../../../src/cache/layer-key.ts';
+import type { LayerPlan } from '../../../src/layer/plan.ts';
 import type { ReportData } from '../../../src/report/model.ts';
 
 const KEY_A = 'a'.repeat(64);

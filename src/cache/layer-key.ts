@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { resolveRecipePath } from '../safety/confine.ts';
 import { type RecipeStep, stepOf } from '../steps/registry.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
-import { hashBytes } from './file-hash.ts';
-import type { LayerPlan } from './plan.ts';
+import { hashBytes } from '../layer/file-hash.ts';
+import type { LayerPlan } from '../layer/plan.ts';
 
 /** What besides the plan decides a layer's result. */
 export interface LayerKeyInputs {

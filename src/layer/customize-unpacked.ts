@@ -16,7 +16,7 @@ import {
   runStepsAndReadFacts,
   SNAPSHOT_SKIP,
   workspaceFor,
-} from './layer-work.ts';
+} from './workspace.ts';
 import type { LayerPlan } from './plan.ts';
 
 /**

@@ -1,8 +1,8 @@
 import { dirname } from 'node:path';
 import { readInitrdFile } from '../distro/initrd.ts';
 import { FormatError } from '../errors.ts';
-import type { LiveBootFiles } from './boot-files.ts';
-import type { BuildPlan } from './plan.ts';
+import type { LiveBootFiles } from '../layer/boot-files.ts';
+import type { MediumSource } from './source.ts';
 
 /**
  * After a kernel swap, makes the medium agree with the new initrd: casper refuses a medium unless
@@ -11,7 +11,7 @@ import type { BuildPlan } from './plan.ts';
  * is added when it has none); an initrd without a UUID accepts any medium, so nothing changes.
  */
 export async function makeMediumUuidChanges(
-  plan: BuildPlan,
+  plan: MediumSource,
   liveBoot: LiveBootFiles,
   put: (isoPath: string, content: string) => Promise<void>,
   say: (line: string) => void,

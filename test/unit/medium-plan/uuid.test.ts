@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { layoutNamed, type MediumLayout } from '../../../src/distro/layouts/index.ts';
-import type { LiveBootFiles } from '../../../src/pipeline/boot-files.ts';
-import { makeMediumUuidChanges } from '../../../src/pipeline/medium-uuid.ts';
+import type { LiveBootFiles } from '../../../src/layer/boot-files.ts';
+import { makeMediumUuidChanges } from '../../../src/medium-plan/uuid.ts';
 import type { BuildPlan } from '../../../src/pipeline/plan.ts';
 import { runCommand } from '../../../src/tools/exec.ts';
 

@@ -1,0 +1,30 @@
+import type { LayerInfo } from '../inspect/layout.ts';
+import { SECTOR } from '../iso/volume.ts';
+import type { LayerRecipe } from '../recipe/schema.ts';
+import type { LayerExtent } from '../rootfs/overlay.ts';
+import type { SquashfsCompression } from '../tools/squashfs.ts';
+
+/** One layer the build customizes, with everything needed to do it decided up front. */
+export interface LayerPlan {
+  layer: LayerInfo;
+  extent: LayerExtent;
+  ancestors: LayerExtent[];
+  /** Layers stacked above: a change here that one of them also carries is shadowed. */
+  above: LayerExtent[];
+  recipe: LayerRecipe;
+  /** Whether the build adds the pool's signing key to this layer's apt (iso.pool). */
+  trustsPoolKey: boolean;
+  compression: SquashfsCompression;
+  /**
+   * How the layer is repacked: `reuse` copies the unchanged files' blocks from the original layer
+   * (only when the recipe keeps its compression and block size), `full` runs mksquashfs on it all.
+   */
+  repack: 'reuse' | 'full';
+  /** Where the layer and its sidecars live on the medium. */
+  isoPaths: { squashfs: string; packages: string; size: string; signature: string };
+}
+
+/** Where LAYER lies inside the ISO file: what overlays and readers open in place. */
+export function extentOf(iso: string, layer: LayerInfo): LayerExtent {
+  return { name: layer.name, file: iso, offset: layer.lba * SECTOR, size: layer.sizeBytes };
+}
