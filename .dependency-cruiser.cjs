@@ -25,6 +25,7 @@ const ORDER = [
   'cache',
   'medium-plan',
   'pipeline',
+  'fleet',
   'cli',
 ];
 

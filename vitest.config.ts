@@ -10,5 +10,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 1_800_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
+    // GitHub's workflow parser imports its schema JSON without an import attribute: let vite load it.
+    server: { deps: { inline: ['@actions/workflow-parser'] } },
   },
 });

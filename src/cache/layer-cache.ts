@@ -22,9 +22,9 @@ import type { WorkPaths } from '../layer/paths.ts';
 /** 20 GiB: a few layers of a real Ubuntu ISO, and still small beside one build's work tree. */
 export const DEFAULT_CACHE_LIMIT = 20 * 1024 ** 3;
 
-/** The folder of finished layers: ISOFORGE_CACHE_DIR, else the XDG cache's isoforge/layers. */
-export function layerCacheDir(): string {
-  return process.env.ISOFORGE_CACHE_DIR ?? join(cacheDir(), 'layers');
+/** The folder of finished layers: layers/ in isoforge's cache folder (cacheDir). */
+export function layerCacheDir(env?: { ISOFORGE_CACHE_DIR?: string; XDG_CACHE_HOME?: string }): string {
+  return join(cacheDir(env), 'layers');
 }
 
 /** "20G", "512M", "1T" or plain bytes, as ISOFORGE_CACHE_LIMIT and the recipe's cacheLimit write it. */

@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { type LoadedRecipe, readRecipe } from '../recipe/load.ts';
+import type { LoadedRecipe } from '../recipe/load.ts';
 import { recoverMounts } from '../rootfs/mounts.ts';
 import { type PendingOutput, prepareOutput } from '../safety/atomic.ts';
 import { acquireWorkLock } from '../safety/lock.ts';
@@ -14,7 +14,8 @@ import {
 } from '../safety/space.ts';
 import { openLogFile } from '../ui/log.ts';
 import { StageRunner, type StageTiming } from '../ui/stages.ts';
-import { DEFAULT_CACHE_LIMIT, LayerCache, layerCacheDir, parseSize } from '../cache/layer-cache.ts';
+import { LayerCache } from '../cache/layer-cache.ts';
+import type { BuildConfig } from './config.ts';
 import type { VerifyReport } from '../verify/verify.ts';
 import type { ReportData } from '../report/model.ts';
 import type { IsoDiff } from '../diff/diff.ts';
@@ -32,26 +33,14 @@ import { type BuildPlan, makeBuildPlan } from './plan.ts';
 import { runBuildStages } from './stages.ts';
 import { WorkDir } from './work-dir.ts';
 
-export const DEFAULT_WORK_DIR = './.isoforge-work';
-
-export interface BuildOptions {
-  recipe: string;
-  iso?: string;
-  out?: string;
-  workDir?: string;
-  force?: boolean;
-  dryRun?: boolean;
-  bootSetup?: 'replay' | 'explicit';
-  quiet?: boolean;
-  /** Keep the unpacked layers after the build, for inspection. */
-  keepWorkDir?: boolean;
-  /** Where the HTML build report goes; default OUTPUT.report.html beside the ISO. */
-  report?: string;
-  /** Customize every layer, neither reading nor filling the layer cache or the build cache. */
-  noCache?: boolean;
+/** What a run gives a build besides its settings: how to stop it and where its notices go. */
+export interface BuildRun {
   signal?: AbortSignal;
   onNotice?: (line: string) => void;
 }
+
+/** A build's settings and its run, as the stages below take them. */
+type BuildOptions = BuildConfig & BuildRun;
 
 export interface BuildResult {
   plan: BuildPlan;
@@ -71,28 +60,26 @@ export interface BuildResult {
 }
 
 /** The whole remaster as one ordered list of stages; see the README for what each one does. */
-export async function runBuild(options: BuildOptions): Promise<BuildResult> {
-  const loaded = await readRecipe(options.recipe);
-  const workDir = new WorkDir(options.workDir ?? DEFAULT_WORK_DIR);
+export async function runBuild(
+  config: BuildConfig,
+  loaded: LoadedRecipe,
+  run: BuildRun = {},
+): Promise<BuildResult> {
+  const options: BuildOptions = { ...config, ...run };
+  const workDir = new WorkDir(options.workDir);
   const plan = await makeBuildPlan(loaded, options);
-  for (const notice of plan.medium.notices) options.onNotice?.(notice);
-  if (plan.writeSetup.changes.length)
-    options.onNotice?.(`boot setup: ${plan.writeSetup.changes.join(', ')} (standardBootSetup)`);
-  if (!options.dryRun) await checkBuildTools(plan);
-  if (!options.dryRun) checkTerminalSteps(plan, Boolean(process.stdin.isTTY));
-  await checkStepInputs(plan);
-  await checkReportPath(options.report);
+  await checkBeforeWork(plan, options);
   if (options.dryRun) return dryRunResult(plan, workDir, options.signal);
   // Before the work dir exists: a recipe whose changes a layer above would hide leaves nothing behind.
   await checkPredictedShadowing(plan.layers, options.signal);
   await using _lock = await lockWorkDir(workDir, options);
   await mkdir(dirname(plan.output), { recursive: true });
   await using output = await prepareOutput(plan.output, {
-    force: options.force ?? false,
+    force: options.force,
     signal: options.signal,
   });
   const stages = new StageRunner({ quiet: options.quiet });
-  const caching = openLayerCache(loaded, options, plan.sourceDateEpoch !== undefined);
+  const caching = openLayerCache(options, plan.sourceDateEpoch !== undefined);
   const builds = caching.cache && new BuildCache(caching.cache);
   let key: string | undefined;
   if (builds) {
@@ -132,6 +119,17 @@ export async function runBuild(options: BuildOptions): Promise<BuildResult> {
   await report.commit();
   if (builds && key) await storeBuild(builds, key, { plan, built, report: report.data }, options);
   return { plan, output: plan.output, ...built, timings, diff: report.diff, report: report.html };
+}
+
+/** The plan's notices, then the checks every build (a dry run too, but for tools and terminal) makes before any work. */
+async function checkBeforeWork(plan: BuildPlan, options: BuildOptions): Promise<void> {
+  for (const notice of plan.medium.notices) options.onNotice?.(notice);
+  if (plan.writeSetup.changes.length)
+    options.onNotice?.(`boot setup: ${plan.writeSetup.changes.join(', ')} (standardBootSetup)`);
+  if (!options.dryRun) await checkBuildTools(plan);
+  if (!options.dryRun) checkTerminalSteps(plan, Boolean(process.stdin.isTTY));
+  await checkStepInputs(plan);
+  await checkReportPath(options.reportPath);
 }
 
 /** Keeps a published build: only one that got this far (every check and boot test passed) is stored. */
@@ -216,7 +214,7 @@ function reusedResult(plan: BuildPlan, reused: ReusedBuild): Omit<BuildResult, '
 
 /** What the report needs of the options: the recipe file, and --report when given. */
 function reportOptions(options: BuildOptions): { recipePath: string; htmlPath?: string } {
-  return { recipePath: options.recipe, htmlPath: options.report };
+  return { recipePath: options.recipePath, htmlPath: options.reportPath };
 }
 
 /** Refuses a build the work directory's file system has no room for, before any work. */
@@ -242,13 +240,13 @@ async function checkBuildSpace(plan: BuildPlan, workDir: WorkDir): Promise<void>
  * with ISOFORGE_NO_CACHE, which the test suite sets so that its builds leave the folder alone.
  */
 function openLayerCache(
-  loaded: LoadedRecipe,
-  options: BuildOptions,
+  config: BuildConfig,
   reproducible: boolean,
 ): { cache?: LayerCache; records?: LayerRecords } {
-  if (process.env.ISOFORGE_NO_CACHE) return {};
-  const records = reproducible ? new LayerRecords(layerCacheDir()) : undefined;
-  return options.noCache ? { records } : { cache: openLimitedCache(loaded), records };
+  const { use, dir, limitBytes } = config.cache;
+  if (use === 'none') return {};
+  const records = reproducible ? new LayerRecords(dir) : undefined;
+  return use === 'records' ? { records } : { cache: new LayerCache(dir, limitBytes), records };
 }
 
 /** One warning per layer whose bytes differ from an earlier build of the same inputs. */
@@ -256,18 +254,6 @@ function describeLayersNotReproducible(layers: readonly BuiltLayer[]): string[] 
   return layers.flatMap(({ name, reproducibility }) =>
     reproducibility && !reproducibility.identical ? [describeNotReproducible(name, reproducibility)] : [],
   );
-}
-
-/** The layer cache with its limit: the recipe's cacheLimit, else ISOFORGE_CACHE_LIMIT, else 20 GiB. */
-function openLimitedCache(loaded: LoadedRecipe): LayerCache {
-  const recipeLimit = loaded.recipe.cacheLimit;
-  const env = process.env.ISOFORGE_CACHE_LIMIT;
-  const limit = recipeLimit
-    ? parseSize(recipeLimit, 'cacheLimit')
-    : env
-      ? parseSize(env, 'ISOFORGE_CACHE_LIMIT')
-      : DEFAULT_CACHE_LIMIT;
-  return new LayerCache(layerCacheDir(), limit);
 }
 
 /** The unpacked layers and new files of a build; the log and lock stay. Never through a mount. */

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { InputError, RecipeError } from '../errors.ts';
+import { RecipeError } from '../errors.ts';
 import { layoutNamed, type MediumLayout } from '../distro/layouts/index.ts';
 import { plainLayout } from '../distro/layouts/plain.ts';
 import { inspectImage, type IsoReport } from '../inspect/inspect.ts';
@@ -16,6 +16,7 @@ import type { LoadedRecipe } from '../recipe/load.ts';
 import type { LayerRecipe, Recipe } from '../recipe/schema.ts';
 import type { SquashfsCompression } from '../tools/squashfs.ts';
 import { extentOf, type LayerPlan } from '../layer/plan.ts';
+import type { BuildConfig } from './config.ts';
 import { type MediumPlan, planMedium } from '../medium-plan/plan.ts';
 import { type PoolPlan, planPool } from '../medium-plan/pool.ts';
 
@@ -130,7 +131,7 @@ function chooseLayout(loaded: LoadedRecipe, original: IsoReport, input: string):
 /** Reads the input ISO and decides what the build will do, before anything is unpacked or mounted. */
 export async function makeBuildPlan(
   loaded: LoadedRecipe,
-  overrides: { iso?: string; out?: string; bootSetup?: 'replay' | 'explicit' },
+  overrides: Pick<BuildConfig, 'iso' | 'out' | 'bootSetup' | 'sourceDateEpoch'>,
 ): Promise<BuildPlan> {
   const { recipe, dir } = loaded;
   // The ISOs are named by whoever runs the build, relative to the recipe; files copied INTO the
@@ -164,12 +165,12 @@ export async function makeBuildPlan(
     layers,
     medium,
     pool,
-    bootSetup: overrides.bootSetup ?? recipe.bootSetup,
+    bootSetup: overrides.bootSetup,
     writeSetup: planSetup(original, recipe.standardBootSetup),
     volumeId: recipe.volumeId,
     recipeVerify: recipe.verify,
     sign: recipe.sign,
-    sourceDateEpoch: recipe.sourceDateEpoch ?? readSourceDateEpoch(process.env.SOURCE_DATE_EPOCH),
+    sourceDateEpoch: overrides.sourceDateEpoch,
   };
 }
 
@@ -192,14 +193,4 @@ function repackOf(
       (wanted.blockSize ?? 131072) === superblock.blockSize &&
       wanted.level === undefined);
   return recipe.repack === 'reuse' && keeps ? 'reuse' : 'full';
-}
-
-/** SOURCE_DATE_EPOCH as reproducible-builds.org defines it: unset or empty, else decimal seconds. */
-export function readSourceDateEpoch(text: string | undefined): number | undefined {
-  if (text === undefined || text === '') return undefined;
-  if (!/^\d{1,10}$/.test(text) || Number(text) > 2 ** 32 - 1)
-    throw new InputError(`SOURCE_DATE_EPOCH='${text}' is not a time in seconds since 1970`, {
-      hint: 'set it to a number such as $(git log -1 --format=%ct), or unset it',
-    });
-  return Number(text);
 }

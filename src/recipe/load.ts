@@ -7,6 +7,8 @@ import { getIn, parseYamlDocument, positionOf } from './yaml-position.ts';
 
 export interface LoadedRecipe {
   recipe: Recipe;
+  /** The document as written (no defaults filled in): what a variant merges over. */
+  data: unknown;
   file: string;
   dir: string;
   /** "recipe.yaml:LINE:COL FIELD:" for a field of the recipe, for errors found after parsing. */
@@ -23,6 +25,7 @@ export async function readRecipe(file: string): Promise<LoadedRecipe> {
   });
   return {
     recipe: parseRecipe(text, file),
+    data: parseYamlDocument(text, basename(file)).doc.toJS(),
     file: resolve(file),
     dir: dirname(resolve(file)),
     locate: makeLocator(text, file),

@@ -151,6 +151,25 @@ export const isoSchema = z.strictObject({
     .describe("packages for the medium's pool/, signed with the recipe's sign: key"),
 });
 
+/**
+ * One variant: a partial override of the recipe, checked whole once merged (variants.ts). Objects
+ * merge key by key, anything else replaces the recipe's value; a layer's steps run after the
+ * recipe's own. VARS fill the {{ NAME }} markers of the recipe's text and of the text files it puts
+ * on the medium or into the image.
+ */
+const variantSchema = z.strictObject({
+  output: relativeOrAbsolutePath.optional().describe("default: the recipe's output with -NAME before .iso"),
+  volumeId: z.string().min(1).max(32).optional(),
+  vars: z
+    .record(z.string().regex(/^[A-Za-z_][\w-]*$/, 'must be a name like SITE or site_id'), z.string())
+    .default({}),
+  iso: z.record(z.string(), z.unknown()).optional().describe("merged over the recipe's iso:"),
+  layers: z
+    .record(z.string(), z.strictObject({ steps: z.array(z.unknown()).min(1) }))
+    .optional()
+    .describe("steps run after the recipe's own steps of that layer"),
+});
+
 export const recipeSchema = z
   .strictObject({
     input: relativeOrAbsolutePath.describe('the original ISO, relative to the recipe'),
@@ -181,6 +200,15 @@ export const recipeSchema = z
       .record(z.string().regex(/^[\w.+-]+$/, 'must be a layer file name without .squashfs'), layerSchema)
       .default({}),
     iso: isoSchema.optional().describe('changes to the medium itself: menus, kernel arguments, files, pool'),
+    variants: z
+      .record(
+        z.string().regex(/^[a-z0-9][a-z0-9._-]*$/, 'must be a lowercase name like site-a'),
+        variantSchema,
+      )
+      .optional()
+      .describe(
+        'per-site or per-model variants of this recipe: `isoforge build` builds each (src/recipe/variants.ts)',
+      ),
     sign: signSchema.optional(),
     verify: z
       .strictObject({

@@ -5,9 +5,14 @@ import { runAptDownload, runAptFirstDependency } from '../tools/debian.ts';
 import { removeTree } from '../safety/remove.ts';
 import { runDebootstrapMakeTarball } from '../tools/debootstrap.ts';
 
-/** Where isoforge keeps downloads and finished samples between runs (XDG cache). */
-export function cacheDir(): string {
-  return join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'isoforge');
+/**
+ * Where isoforge keeps downloads, finished samples and (in layers/) finished layers between runs:
+ * ISOFORGE_CACHE_DIR, else the XDG cache's isoforge/. The one place the cache folder is decided.
+ */
+export function cacheDir(
+  env: { ISOFORGE_CACHE_DIR?: string; XDG_CACHE_HOME?: string } = process.env,
+): string {
+  return env.ISOFORGE_CACHE_DIR ?? join(env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'isoforge');
 }
 
 export async function exists(path: string): Promise<boolean> {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { copyFile, mkdir, mkdtemp, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../../src/report/model.ts';
 import { runIsoforge } from '../support/cli.ts';
@@ -34,7 +34,9 @@ async function build(recipe: string, out: string, ...flags: string[]) {
   await mkdir(join(dir, out, '..'), { recursive: true });
   const result = await runIsoforge(
     ['build', join(dir, recipe), '--out', join(dir, out), '--workdir', join(dir, 'work'), '--json', ...flags],
-    { env: { SOURCE_DATE_EPOCH: '1700000000', ISOFORGE_CACHE_DIR: cacheDir, ISOFORGE_NO_CACHE: '' } },
+    {
+      env: { SOURCE_DATE_EPOCH: '1700000000', ISOFORGE_CACHE_DIR: dirname(cacheDir), ISOFORGE_NO_CACHE: '' },
+    },
   );
   expect(result.stderr + result.stdout, 'build failed').toContain('"output"');
   expect(result.exitCode).toBe(0);
@@ -58,7 +60,7 @@ async function buildEntries(): Promise<string[]> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'isoforge-build-cache-'));
-  cacheDir = join(dir, 'cache');
+  cacheDir = join(dir, 'cache', 'layers');
   await copyFile(await ensureSampleIso(), join(dir, 'sample.iso'));
   await mkdir(join(dir, 'files'));
   await writeFile(join(dir, 'files/oem.conf'), 'oem = 1\n');
@@ -113,7 +115,13 @@ describe('the build cache: an unchanged build is up to date', () => {
           '--workdir',
           join(dir, 'work'),
         ],
-        { env: { SOURCE_DATE_EPOCH: '1700000000', ISOFORGE_CACHE_DIR: cacheDir, ISOFORGE_NO_CACHE: '' } },
+        {
+          env: {
+            SOURCE_DATE_EPOCH: '1700000000',
+            ISOFORGE_CACHE_DIR: dirname(cacheDir),
+            ISOFORGE_NO_CACHE: '',
+          },
+        },
       );
       expect(run.exitCode).toBe(0);
       const key = (await buildEntries())[0] ?? '';
@@ -180,7 +188,9 @@ describe('the build cache: an unchanged build is up to date', () => {
     'clean --cache removes the finished builds too',
     async () => {
       const count = (await buildEntries()).length;
-      const cleaned = await runIsoforge(['clean', '--cache'], { env: { ISOFORGE_CACHE_DIR: cacheDir } });
+      const cleaned = await runIsoforge(['clean', '--cache'], {
+        env: { ISOFORGE_CACHE_DIR: dirname(cacheDir) },
+      });
       expect(cleaned.exitCode).toBe(0);
       expect(cleaned.stdout).toMatch(new RegExp(`: \\d+ layers, ${count} builds, `));
       expect(await buildEntries()).toEqual([]);

@@ -1,6 +1,6 @@
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../../src/report/model.ts';
 import { runIsoforge } from '../support/cli.ts';
@@ -48,7 +48,9 @@ async function build(out: string) {
       '--json',
       '--no-cache',
     ],
-    { env: { SOURCE_DATE_EPOCH: '1700000000', ISOFORGE_CACHE_DIR: cacheDir, ISOFORGE_NO_CACHE: '' } },
+    {
+      env: { SOURCE_DATE_EPOCH: '1700000000', ISOFORGE_CACHE_DIR: dirname(cacheDir), ISOFORGE_NO_CACHE: '' },
+    },
   );
   expect(result.stderr + result.stdout, 'build failed').toContain('"output"');
   expect(result.exitCode).toBe(0);
@@ -59,7 +61,7 @@ async function build(out: string) {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'isoforge-repro-names-'));
-  cacheDir = join(dir, 'layer-cache');
+  cacheDir = join(dir, 'cache', 'layers');
   await writeFile(join(dir, 'sample.iso'), await readFile(await ensureSampleIso()));
   await writeFile(join(dir, 'recipe.yaml'), RECIPE);
 }, TIMEOUT);

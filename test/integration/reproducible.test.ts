@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ExitCode } from '../../src/errors.ts';
 import { acquireWorkLock } from '../../src/safety/lock.ts';
@@ -44,7 +44,7 @@ interface BuildJson {
 async function build(recipe: string, out: string, ...flags: string[]) {
   const result = await runIsoforge(
     ['build', join(dir, recipe), '--out', join(dir, out), '--workdir', join(dir, 'work'), '--json', ...flags],
-    { env: { SOURCE_DATE_EPOCH: EPOCH, ISOFORGE_CACHE_DIR: cacheDir, ISOFORGE_NO_CACHE: '' } },
+    { env: { SOURCE_DATE_EPOCH: EPOCH, ISOFORGE_CACHE_DIR: dirname(cacheDir), ISOFORGE_NO_CACHE: '' } },
   );
   expect(result.stderr + result.stdout, 'build failed').toContain('"output"');
   expect(result.exitCode).toBe(0);
@@ -73,7 +73,7 @@ const cachedOf = (json: BuildJson) => Object.fromEntries(json.layers.map((l) => 
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'isoforge-repro-'));
-  cacheDir = join(dir, 'layer-cache');
+  cacheDir = join(dir, 'cache', 'layers');
   await writeFile(join(dir, 'sample.iso'), await readFile(await ensureSampleIso()));
   await mkdir(join(dir, 'files'));
   await writeFile(join(dir, 'files/oem.conf'), 'oem = 1\n');
@@ -144,7 +144,7 @@ describe('reproducible builds and the layer cache', () => {
   it(
     'clean --cache is refused while a build holds the cache, then empties it',
     async () => {
-      const env = { ISOFORGE_CACHE_DIR: cacheDir };
+      const env = { ISOFORGE_CACHE_DIR: dirname(cacheDir) };
       const lock = await acquireWorkLock(cacheDir);
       const refused = await runIsoforge(['clean', '--cache'], { env });
       await lock[Symbol.asyncDispose]();

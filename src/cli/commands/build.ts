@@ -1,5 +1,9 @@
-import { type Command, Option } from 'commander';
-import { DEFAULT_WORK_DIR, runBuild, type BuildResult } from '../../pipeline/build.ts';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { runBuild, type BuildResult } from '../../pipeline/build.ts';
+import { type BuildFlags, DEFAULT_WORK_DIR, resolveBuildConfig } from '../../pipeline/config.ts';
+import { runVariantBuilds } from '../../fleet/build-variants.ts';
+import { chooseVariants, variantNames } from '../../recipe/variants.ts';
+import { readRecipe } from '../../recipe/load.ts';
 import { describeReusedBuild } from '../../pipeline/build-reuse.ts';
 import { formatBytes } from '../../inspect/sectormap.ts';
 import { formatTable } from '../../ui/table.ts';
@@ -17,6 +21,8 @@ interface BuildCliOptions {
   bootSetup?: 'replay' | 'explicit';
   json?: boolean;
   report?: string;
+  variant?: string;
+  variantIndex?: number;
 }
 
 export function registerBuild(program: Command, context: CliContext): void {
@@ -44,27 +50,62 @@ export function registerBuild(program: Command, context: CliContext): void {
       '--report <file>',
       'where the HTML build report goes (default: OUTPUT.report.html beside the ISO)',
     )
+    .option('--variant <name>', 'build only this variant of the recipe (variants:)')
+    .option(
+      '--variant-index <n>',
+      'build only the variant at this 0-based index, as a CI job index counts (isoforge variants --json)',
+      parseIndex,
+    )
     .option('--json', 'print the verification report, stage timings and the diff against the input as JSON')
-    .action(async (recipe: string, options: BuildCliOptions) => {
-      const result = await runBuild({
-        recipe,
-        iso: options.iso,
-        out: options.out,
-        workDir: options.workdir,
-        force: options.force,
-        dryRun: options.dryRun,
-        keepWorkDir: options.keepWorkdir,
-        report: options.report,
-        noCache: !options.cache,
-        bootSetup: options.bootSetup,
-        quiet: options.json,
-        signal: context.signal,
-        onNotice: (line) => process.stderr.write(`isoforge: ${line}\n`),
-      });
-      if (result.dryRun) process.stdout.write(result.dryRun);
-      else if (options.json) process.stdout.write(formatBuildJson(result));
-      else process.stdout.write(formatBuildSummary(result));
-    });
+    .action((recipe: string, options: BuildCliOptions) => buildAction(recipe, options, context));
+}
+
+/** Builds RECIPE, or each variant it has (all, or the one --variant / --variant-index picks). */
+async function buildAction(recipe: string, options: BuildCliOptions, context: CliContext): Promise<void> {
+  const loaded = await readRecipe(recipe);
+  const flags: BuildFlags = {
+    recipe,
+    iso: options.iso,
+    out: options.out,
+    workDir: options.workdir,
+    force: options.force,
+    dryRun: options.dryRun,
+    keepWorkDir: options.keepWorkdir,
+    report: options.report,
+    noCache: !options.cache,
+    bootSetup: options.bootSetup,
+    quiet: options.json,
+  };
+  const run = {
+    signal: context.signal,
+    onNotice: (line: string) => process.stderr.write(`isoforge: ${line}\n`),
+  };
+  const pick = { name: options.variant, index: options.variantIndex };
+  if (variantNames(loaded.recipe).length) {
+    const { builds, index } = await runVariantBuilds(loaded, flags, process.env, { ...run, pick });
+    if (options.json) {
+      const variants = builds.map(({ name, result }) => ({ variant: name, ...buildJson(result) }));
+      process.stdout.write(`${JSON.stringify({ variants, index: index ?? null }, null, 2)}\n`);
+      return;
+    }
+    for (const { result } of builds) printResult(result, false);
+    if (index) process.stdout.write(`variants: ${index}\n`);
+    return;
+  }
+  if (pick.name !== undefined || pick.index !== undefined) chooseVariants(loaded.recipe, pick);
+  // Flags, environment and recipe resolved once: nothing below reads process.env.
+  const config = resolveBuildConfig(flags, process.env, loaded.recipe);
+  printResult(await runBuild(config, loaded, run), options.json);
+}
+function printResult(result: BuildResult, json: boolean | undefined): void {
+  if (result.dryRun) process.stdout.write(result.dryRun);
+  else if (json) process.stdout.write(formatBuildJson(result));
+  else process.stdout.write(formatBuildSummary(result));
+}
+
+function parseIndex(text: string): number {
+  if (!/^\d+$/.test(text)) throw new InvalidArgumentError('must be a whole number from 0');
+  return Number(text);
 }
 
 /**
@@ -72,6 +113,10 @@ export function registerBuild(program: Command, context: CliContext): void {
  * build of the same inputs), verification, timings, the diff.
  */
 function formatBuildJson(result: BuildResult): string {
+  return `${JSON.stringify(buildJson(result), null, 2)}\n`;
+}
+
+function buildJson(result: BuildResult): Record<string, unknown> {
   const { output, report, verify, timings, diff, reused } = result;
   const layers = reused
     ? reused.layers.map((l) => ({ name: l.name, cached: true, key: l.key, reproducibility: null }))
@@ -83,7 +128,7 @@ function formatBuildJson(result: BuildResult): string {
       }));
   // "build": the whole output came from the build cache, built and verified at builtAt.
   const cached = reused ? { cached: 'build', key: reused.key, builtAt: reused.builtAt } : { cached: false };
-  return `${JSON.stringify({ output, report, ...cached, layers, verify, timings, diff }, null, 2)}\n`;
+  return { output, report, ...cached, layers, verify, timings, diff };
 }
 
 function formatBuildSummary(result: BuildResult): string {

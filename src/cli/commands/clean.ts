@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatBytes } from '../../inspect/sectormap.ts';
-import { DEFAULT_WORK_DIR } from '../../pipeline/build.ts';
+import { DEFAULT_WORK_DIR } from '../../pipeline/config.ts';
 import { cleanWorkDir } from '../../pipeline/clean.ts';
 import { DEFAULT_CACHE_LIMIT, LayerCache, layerCacheDir } from '../../cache/layer-cache.ts';
 

@@ -14,6 +14,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'inspect', load: async () => (await import('./inspect.ts')).registerInspect },
   { name: 'diff', load: async () => (await import('./diff.ts')).registerDiff },
   { name: 'build', load: async () => (await import('./build.ts')).registerBuild },
+  { name: 'variants', load: async () => (await import('./variants.ts')).registerVariants },
   { name: 'report', load: async () => (await import('./report.ts')).registerReport },
   { name: 'recipe', load: async () => (await import('./recipe.ts')).registerRecipe },
   { name: 'sample', load: async () => (await import('./sample.ts')).registerSample },

@@ -6,7 +6,7 @@ import { InputError } from '../../../src/errors.ts';
 import type { LayerResult } from '../../../src/layer/customize.ts';
 import { LayerCache, parseSize } from '../../../src/cache/layer-cache.ts';
 import { canonicalJson } from '../../../src/cache/layer-key.ts';
-import { readSourceDateEpoch } from '../../../src/pipeline/plan.ts';
+import { readSourceDateEpoch } from '../../../src/pipeline/config.ts';
 import { WorkDir } from '../../../src/pipeline/work-dir.ts';
 
 const KEY_A = 'a'.repeat(64);
