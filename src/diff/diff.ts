@@ -1,4 +1,4 @@
-import { inspectImage } from '../inspect/inspect.ts';
+import { inspectImage, type IsoReport } from '../inspect/inspect.ts';
 import { IsoImage } from '../iso/image.ts';
 import { type BootDiff, compareBoot, isBootDifferent } from './boot.ts';
 import { compareFiles, type FilesDiff, isFilesDifferent } from './files.ts';
@@ -27,11 +27,16 @@ export interface IsoDiff {
 }
 
 /** What differs between two ISOs, from their bytes: both are read in place, neither is modified. */
-export async function diffIsos(pathA: string, pathB: string): Promise<IsoDiff> {
+export async function diffIsos(
+  pathA: string,
+  pathB: string,
+  known: { a?: IsoReport; b?: IsoReport } = {},
+): Promise<IsoDiff> {
   await using imageA = await IsoImage.open(pathA);
   await using imageB = await IsoImage.open(pathB);
-  const reportA = await inspectImage(imageA, pathA);
-  const reportB = await inspectImage(imageB, pathB);
+  // A report the caller already has is not read again (a build inspects its input and output once).
+  const reportA = known.a ?? (await inspectImage(imageA, pathA));
+  const reportB = known.b ?? (await inspectImage(imageB, pathB));
   const a = { image: imageA, report: reportA, files: await imageA.walk('/') };
   const b = { image: imageB, report: reportB, files: await imageB.walk('/') };
   const volume = compareVolume(reportA, reportB);
@@ -51,8 +56,8 @@ export async function diffIsos(pathA: string, pathB: string): Promise<IsoDiff> {
   })
     .filter(([, differs]) => differs)
     .map(([section]) => section);
-  const readA = imageA.bytesRead + bytesRead.a;
-  const readB = imageB.bytesRead + bytesRead.b;
+  const readA = imageA.bytesRead + bytesRead.a + (known.a?.bytesRead ?? 0);
+  const readB = imageB.bytesRead + bytesRead.b + (known.b?.bytesRead ?? 0);
   return {
     equal: differences.length === 0,
     differences,

@@ -3,7 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { InputError } from '../errors.ts';
 import { type BootResult, describeEnd } from '../boottest/index.ts';
 import { diffIsos, type IsoDiff } from '../diff/diff.ts';
-import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
+import type { IsoReport } from '../inspect/inspect.ts';
 import { type PendingReport, prepareReportFiles, reportPathsFor, saveReportData } from '../report/files.ts';
 import { REPORT_FORMAT, type ReportBoot, type ReportData, type ReportLayer } from '../report/model.ts';
 import type { StageTiming } from '../ui/stages.ts';
@@ -18,6 +18,8 @@ export interface BuildReportInputs {
   workDir: WorkDir;
   layers: readonly BuiltLayer[];
   verify: VerifyReport;
+  /** The written ISO as the verify stage inspected it. */
+  written: IsoReport;
   timings: readonly StageTiming[];
   boots: readonly { mode: string; result: BootResult }[];
   /** The finished ISO, still under its temporary name. */
@@ -41,9 +43,9 @@ export interface BuildReport extends PendingReport {
 export async function prepareBuildReport(inputs: BuildReportInputs): Promise<BuildReport> {
   const { plan } = inputs;
   // Read under the temporary name, shown under the name it is about to get.
-  const raw = await diffIsos(plan.input, inputs.tempPath);
+  const raw = await diffIsos(plan.input, inputs.tempPath, { a: plan.original, b: inputs.written });
   const diff = { ...raw, b: { ...raw.b, path: plan.output } };
-  const output = { ...(await inspectIso(inputs.tempPath)), path: plan.output };
+  const output = { ...inputs.written, path: plan.output };
   const paths = reportPathsFor(plan.output);
   const data: ReportData = {
     format: REPORT_FORMAT,

@@ -23,12 +23,15 @@ import { writeMediumChanges } from '../medium-plan/write.ts';
 import { makeMetadataChanges } from '../medium-plan/metadata.ts';
 import { type BuildPlan } from './plan.ts';
 import { extentOf } from '../layer/plan.ts';
+import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
 import { makeSigner } from '../medium-plan/signing.ts';
 import type { WorkDir } from './work-dir.ts';
 
 export interface BuiltStages {
   layers: BuiltLayer[];
   verify: VerifyReport;
+  /** The written ISO as inspected once, under its temporary name: verify, diff and the report share it. */
+  written: IsoReport;
   /** Each boot test of the recipe's verify.boot, by its mode (firmware/media). */
   boots: { mode: string; result: BootResult }[];
 }
@@ -100,10 +103,10 @@ export async function runBuildStages(inputs: StageInputs, stages: StageRunner): 
       onProgress: reporter.progress,
     }),
   );
-  const verify = await stages.run('verify the new ISO against the original', (reporter) =>
+  const { verify, written } = await stages.run('verify the new ISO against the original', (reporter) =>
     verifyOutput(inputs, reporter),
   );
-  return { layers, verify, boots: await runBootTests(inputs, stages) };
+  return { layers, verify, written, boots: await runBootTests(inputs, stages) };
 }
 
 /** One stage per boot the recipe's verify.boot asks for, in its order. */
@@ -151,12 +154,19 @@ function layerExtents(plan: BuildPlan, done: readonly LayerResult[]): (name: str
 }
 
 /** Checks the written ISO; a failure keeps it as NAME.unverified.iso instead of throwing it away. */
-async function verifyOutput(inputs: StageInputs, reporter: StageReporter): Promise<VerifyReport> {
+async function verifyOutput(
+  inputs: StageInputs,
+  reporter: StageReporter,
+): Promise<{ verify: VerifyReport; written: IsoReport }> {
   const { plan, signal } = inputs;
   // The keyring that just signed the layers, so their new signatures are checked, not skipped.
   const gnupgHome = plan.sign?.gnupgHome ? resolve(plan.recipeDir, plan.sign.gnupgHome) : undefined;
+  const written = await inspectIso(inputs.tempPath).catch(async (error: unknown) => {
+    throw await keepUnverifiedIso(inputs, `the new ISO cannot be read: ${(error as Error).message}`, error);
+  });
   const report = await verifyIso({
     output: inputs.tempPath,
+    outputReport: written,
     original: plan.input,
     originalReport: plan.original,
     changedSquashfs: plan.layers.map((l) => l.isoPaths.squashfs),
@@ -174,7 +184,7 @@ async function verifyOutput(inputs: StageInputs, reporter: StageReporter): Promi
     const reasons = failed.map((c) => `${c.name} (${c.detail})`).join('; ');
     throw await keepUnverifiedIso(inputs, `the new ISO failed verification: ${reasons}`);
   }
-  return report;
+  return { verify: report, written };
 }
 
 /** Boots the new ISO in MODE (firmware/media); a failure also keeps the ISO, with the console log named. */

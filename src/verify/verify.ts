@@ -20,6 +20,8 @@ export async function verifyIso(options: {
   original?: string;
   /** ORIGINAL as already read (the build's plan has it): saves reading it again. */
   originalReport?: IsoReport;
+  /** OUTPUT as already read (the build inspects it once for verify, diff and report). */
+  outputReport?: IsoReport;
   changedSquashfs?: readonly string[];
   /** What the output must have of the setup modification mode decides itself; default the original's. */
   setup?: WriteSetup;
@@ -27,7 +29,7 @@ export async function verifyIso(options: {
   gnupgHome?: string;
   signal?: AbortSignal;
 }): Promise<VerifyReport> {
-  const output = await inspectIso(options.output);
+  const output = options.outputReport ?? (await inspectIso(options.output));
   const checks: VerifyCheck[] = [];
   const original = options.original
     ? (options.originalReport ?? (await inspectIso(options.original)))
