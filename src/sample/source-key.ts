@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,8 +8,13 @@ import { fileURLToPath } from 'node:url';
  * Cache keys of the sample: a hash of the code and assets that decide its bytes, so a cached sample
  * is never older than the code that would build it (a changed source means a new cache name).
  */
-// The repository's src/, whether this module runs from src/sample or compiled from dist/sample.
-const SRC = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src');
+// The repository's src/, whether this module runs from src/sample or compiled from dist/sample. An
+// installed package ships dist/ alone: there the compiled files stand for their sources.
+const HERE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const REPOSITORY_SRC = resolve(HERE, '..', 'src');
+const INSTALLED = !existsSync(REPOSITORY_SRC);
+const SRC = INSTALLED ? HERE : REPOSITORY_SRC;
+const sourceName = (path: string) => (INSTALLED ? path.replace(/\.ts$/, '.js') : path);
 
 // The layers are the slow part (debootstrap, mksquashfs): their key covers only what shapes them, so
 // a boot-files or ISO-tree change rebuilds the ISO in seconds from the cached layers.
@@ -50,7 +56,9 @@ export async function makeSampleKey(layersKey: string, debs: ReadonlyMap<string,
 
 async function readSources(paths: readonly string[]): Promise<[string, Buffer][]> {
   const sorted = [...new Set(paths)].sort();
-  return Promise.all(sorted.map(async (path) => [path, await readFile(join(SRC, path))] as [string, Buffer]));
+  return Promise.all(
+    sorted.map(async (path) => [path, await readFile(join(SRC, sourceName(path)))] as [string, Buffer]),
+  );
 }
 
 // Each part is "name NUL length NUL bytes": no two different sets of parts hash the same input.
