@@ -56,6 +56,15 @@ export async function customizeOrReuse(
     context.say(`layer ${name}: reused from cache (key ${key.slice(0, 12)}, made in ${seconds}s)`);
     return hit;
   }
+  // One build makes the entry; one that waited for it finds it stored.
+  await using _claim = cache ? await cache.claim(key, context.say) : undefined;
+  const madeMeanwhile = await cache?.restore(key, plan, context.workDir);
+  if (madeMeanwhile) {
+    context.say(
+      `layer ${name}: reused from cache, made by another build meanwhile (key ${key.slice(0, 12)})`,
+    );
+    return madeMeanwhile;
+  }
   if (cache) context.say(`layer ${name}: not in the cache (key ${key.slice(0, 12)}, made in ${seconds}s)`);
   const result = await customizeLayer(plan, { ...context, extraSteps });
   const reproducibility = records && (await compareWithRecord(records, key, result, context.say));

@@ -21,6 +21,7 @@ import type { WorkPaths } from '../layer/paths.ts';
 
 /** 20 GiB: a few layers of a real Ubuntu ISO, and still small beside one build's work tree. */
 export const DEFAULT_CACHE_LIMIT = 20 * 1024 ** 3;
+const CLAIM_POLL_MS = 2_000;
 
 /** The folder of finished layers: layers/ in isoforge's cache folder (cacheDir). */
 export function layerCacheDir(env?: { ISOFORGE_CACHE_DIR?: string; XDG_CACHE_HOME?: string }): string {
@@ -93,6 +94,7 @@ export class LayerCache {
   /** Keeps RESULT under KEY (a copy of its files), then evicts to the limit; says what it evicted. */
   async store(key: string, result: LayerResult, say: (line: string) => void): Promise<void> {
     await mkdir(this.dir, { recursive: true });
+    await this.removeAbandonedDrafts();
     const draft = join(this.dir, `.draft-${key}-${process.pid}`);
     await rm(draft, { recursive: true, force: true });
     await mkdir(draft);
@@ -117,6 +119,15 @@ export class LayerCache {
       for (const evicted of await this.evict(key))
         say(`layer cache: evicted ${evicted} (least recently used)`);
     });
+  }
+
+  /** Drafts of builds killed while storing: never read (only a renamed entry counts), removed here. */
+  private async removeAbandonedDrafts(): Promise<void> {
+    for (const name of await readdir(this.dir).catch(() => [] as string[])) {
+      const pid = Number(/^\.draft-[0-9a-f]{64}-(\d+)$/.exec(name)?.[1] ?? NaN);
+      if (Number.isNaN(pid) || pid === process.pid || isAlive(pid)) continue;
+      await rm(join(this.dir, name), { recursive: true, force: true });
+    }
   }
 
   /** Removes the least recently used entries (layers or builds) until the cache fits its limit; KEEP stays. */
@@ -174,6 +185,27 @@ export class LayerCache {
     return { entries: all.length - builds, builds, bytes: all.reduce((sum, e) => sum + e.bytes, 0) };
   }
 
+  /**
+   * The right to make KEY's entry: one build at a time makes a layer, however many build the same
+   * recipe against one cache (CI jobs on a shared volume). Another build waits here while the
+   * claim's holder lives, then finds the entry stored; a claim whose holder died is taken over.
+   */
+  async claim(key: string, say: (line: string) => void): Promise<AsyncDisposable> {
+    const dir = join(this.dir, 'claims', key);
+    await mkdir(dir, { recursive: true });
+    let waiting = false;
+    for (;;) {
+      try {
+        return await acquireWorkLock(dir, { onMessage: say });
+      } catch (error) {
+        if (!(error instanceof LockedError)) throw error;
+        if (!waiting) say(`layer cache: another build is making ${key.slice(0, 12)}; waiting for it`);
+        waiting = true;
+        await new Promise((done) => setTimeout(done, CLAIM_POLL_MS));
+      }
+    }
+  }
+
   /** WORK under the cache's lock: builds wait for one another's short cache work (up to a minute) rather than fail. */
   async locked<T>(work: () => Promise<T>): Promise<T> {
     await mkdir(this.dir, { recursive: true });
@@ -205,4 +237,13 @@ export async function linkOrCopy(from: string, to: string, copyMode?: number): P
     await copyFile(from, to, constants.COPYFILE_FICLONE);
     if (copyMode !== undefined) await chmod(to, copyMode);
   });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -121,4 +121,37 @@ describe('isoforge build on a recipe with variants', () => {
     expect(bad.exitCode).toBe(2);
     expect(bad.stderr.trim().split('\n')).toHaveLength(1);
   });
+});
+
+describe('many builds, one cache', () => {
+  it(
+    'two CI jobs building variants at once against one cache both succeed; the shared layer is made once',
+    async () => {
+      // A cache of their own, empty: both jobs miss at first, and one must wait for the other.
+      const shared = { ISOFORGE_NO_CACHE: '', ISOFORGE_CACHE_DIR: join(dir, 'shared-cache') };
+      const job = (index: number) =>
+        runIsoforge(
+          [
+            'build',
+            join(dir, 'fleet.yaml'),
+            '--workdir',
+            join(dir, `job-${index}`),
+            '--variant-index',
+            String(index),
+            '--force',
+          ],
+          { env: shared },
+        );
+      const runs = await Promise.all([job(0), job(1)]);
+      for (const run of runs) expect(run.exitCode, run.stderr).toBe(0);
+      const said = runs.map((run) => run.stdout + run.stderr).join('\n');
+      expect(said.match(/layer \S+: not in the cache/g)).toHaveLength(1);
+      expect(said).toMatch(/reused from cache/);
+      const entries = (await readdir(join(dir, 'shared-cache/layers'))).filter((name) =>
+        /^[0-9a-f]{64}$/.test(name),
+      );
+      expect(entries).toHaveLength(1);
+    },
+    TIMEOUT,
+  );
 });
