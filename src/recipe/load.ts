@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { RecipeError } from '../errors.ts';
+import { withPlaceholders } from './markers.ts';
 import { type Recipe, recipeSchema, STEP_SCHEMAS } from './schema.ts';
 import { getIn, parseYamlDocument, positionOf } from './yaml-position.ts';
 
@@ -43,7 +44,7 @@ export function makeLocator(text: string, file: string): LoadedRecipe['locate'] 
 export function parseRecipe(text: string, file: string): Recipe {
   const name = basename(file);
   const yaml = parseYamlDocument(text, name);
-  const data: unknown = yaml.doc.toJS();
+  const data: unknown = withPlaceholders(yaml.doc.toJS());
   const result = recipeSchema.safeParse(data);
   if (result.success) return result.data;
   const issue = preciseIssue(result.error.issues[0], data);

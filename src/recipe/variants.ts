@@ -3,10 +3,8 @@ import { basename, dirname, extname, join, relative } from 'node:path';
 import { InputError, RecipeError } from '../errors.ts';
 import { resolveRecipePath } from '../safety/confine.ts';
 import type { LoadedRecipe } from './load.ts';
+import { fillMarkers, MARKER } from './markers.ts';
 import { type Recipe, recipeSchema } from './schema.ts';
-
-/** `{{ NAME }}`: a variant's variable in the recipe's text or in a text file it uses. */
-const MARKER = /\{\{\s*([A-Za-z_][\w-]*)\s*\}\}/g;
 
 /** The recipe's variants in the order it lists them; none for a recipe without. */
 export function variantNames(recipe: Recipe): string[] {
@@ -49,7 +47,10 @@ export async function expandVariant(
   const where = `${basename(loaded.file)} variants.${name}`;
   const merged = mergeVariant(loaded.data, name, variant);
   const used = new Set<string>();
-  const filled = fillStrings(merged, variant.vars, used, where) as Record<string, unknown>;
+  const filled = fillMarkers(merged, (v) => fillVariable(v, variant.vars, used, where)) as Record<
+    string,
+    unknown
+  >;
   await renderFiles(filled, { dir: loaded.dir, renderDir, vars: variant.vars, used, where });
   const unused = Object.keys(variant.vars).filter((v) => !used.has(v));
   if (unused.length)
@@ -106,34 +107,15 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** VALUE with every {{ NAME }} of its strings filled from VARS (the input ISO's path is left as written). */
-function fillStrings(
-  value: unknown,
-  vars: Record<string, string>,
-  used: Set<string>,
-  where: string,
-): unknown {
-  if (typeof value === 'string') return fillText(value, vars, used, where);
-  if (Array.isArray(value)) return value.map((item) => fillStrings(item, vars, used, where));
-  if (!isPlainObject(value)) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([key, item]) => [
-      key,
-      key === 'input' ? item : fillStrings(item, vars, used, where),
-    ]),
-  );
-}
-
-function fillText(text: string, vars: Record<string, string>, used: Set<string>, where: string): string {
-  return text.replace(MARKER, (_, name: string) => {
-    const value = vars[name];
-    if (value === undefined)
-      throw new RecipeError(`${where}: {{ ${name} }} is not a variable of this variant`, {
-        hint: `define it under variants.<name>.vars, or write the text without the marker`,
-      });
-    used.add(name);
-    return value;
-  });
+/** The value of variable NAME, noted as used; a marker no variable fills is an error of the recipe. */
+function fillVariable(name: string, vars: Record<string, string>, used: Set<string>, where: string): string {
+  const value = vars[name];
+  if (value === undefined)
+    throw new RecipeError(`${where}: {{ ${name} }} is not a variable of this variant`, {
+      hint: `define it under variants.<name>.vars, or write the text without the marker`,
+    });
+  used.add(name);
+  return value;
 }
 
 interface RenderContext {
@@ -177,7 +159,10 @@ async function renderFile(path: string, context: RenderContext): Promise<string>
   const where = `${context.where} (${path})`;
   const target = join(context.renderDir, relative(context.dir, source).replace(/^(\.\.\/)+/, ''));
   await mkdir(dirname(target), { recursive: true });
-  await writeFile(target, fillText(text, context.vars, context.used, where));
+  await writeFile(
+    target,
+    text.replace(MARKER, (_, v: string) => fillVariable(v, context.vars, context.used, where)),
+  );
   await chmod(target, info.mode & 0o7777);
   return target;
 }
