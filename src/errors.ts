@@ -6,6 +6,7 @@ export const ExitCode = {
   ok: 0,
   failure: 1,
   badInput: 2,
+  needsRoot: 3,
   missingTool: 4,
   commandFailed: 5,
   unsafe: 6,
@@ -65,6 +66,13 @@ export class MissingToolError extends IsoforgeError {
     message = `required program '${program}' was not found`,
   ) {
     super('ETOOL', ExitCode.missingTool, message, { hint: `install it: apt-get install -y ${aptPackage}` });
+  }
+}
+
+/** A layer build run by an ordinary user: it mounts overlays and chroots, which need root here. */
+export class NeedsRootError extends IsoforgeError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('EROOT', ExitCode.needsRoot, message, details);
   }
 }
 

@@ -1,4 +1,5 @@
-import { mkdir } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LoadedRecipe } from '../recipe/load.ts';
 import { recoverMounts } from '../rootfs/mounts.ts';
@@ -28,7 +29,7 @@ import { makeBuildKey } from './build-key.ts';
 import { type ReusedBuild, reuseFinishedBuild, storedLayersOf } from './build-reuse.ts';
 import { makeDryRunScript } from './dry-run.ts';
 import { checkPredictedShadowing } from '../layer/shadowing.ts';
-import { checkBuildTools, checkStepInputs, checkTerminalSteps } from './tools.ts';
+import { checkBuildTools, checkLayerPrivileges, checkStepInputs, checkTerminalSteps } from './tools.ts';
 import { type BuildPlan, makeBuildPlan } from './plan.ts';
 import { runBuildStages } from './stages.ts';
 import { WorkDir } from './work-dir.ts';
@@ -79,7 +80,7 @@ export async function runBuild(
     signal: options.signal,
   });
   const stages = new StageRunner({ quiet: options.quiet });
-  const caching = openLayerCache(options, plan.sourceDateEpoch !== undefined);
+  const caching = await openLayerCache(options, plan.sourceDateEpoch !== undefined);
   const builds = caching.cache && new BuildCache(caching.cache);
   let key: string | undefined;
   if (builds) {
@@ -126,6 +127,7 @@ async function checkBeforeWork(plan: BuildPlan, options: BuildOptions): Promise<
   for (const notice of plan.medium.notices) options.onNotice?.(notice);
   if (plan.writeSetup.changes.length)
     options.onNotice?.(`boot setup: ${plan.writeSetup.changes.join(', ')} (standardBootSetup)`);
+  if (!options.dryRun) checkLayerPrivileges(plan, process.getuid?.());
   if (!options.dryRun) await checkBuildTools(plan);
   if (!options.dryRun) checkTerminalSteps(plan, Boolean(process.stdin.isTTY));
   await checkStepInputs(plan);
@@ -239,12 +241,21 @@ async function checkBuildSpace(plan: BuildPlan, workDir: WorkDir): Promise<void>
  * its times, so a comparison would name nothing useful and cost a digest of each layer); neither
  * with ISOFORGE_NO_CACHE, which the test suite sets so that its builds leave the folder alone.
  */
-function openLayerCache(
-  config: BuildConfig,
+async function openLayerCache(
+  config: BuildOptions,
   reproducible: boolean,
-): { cache?: LayerCache; records?: LayerRecords } {
+): Promise<{ cache?: LayerCache; records?: LayerRecords }> {
   const { use, dir, limitBytes } = config.cache;
   if (use === 'none') return {};
+  // A cache folder this user cannot write (another user's, a read-only volume) costs the cache, not the build.
+  const writable = await mkdir(dir, { recursive: true })
+    .then(() => access(dir, constants.W_OK))
+    .then(() => undefined)
+    .catch((error: unknown) => (error as Error).message);
+  if (writable !== undefined) {
+    config.onNotice?.(`layer cache: not used (${writable})`);
+    return {};
+  }
   const records = reproducible ? new LayerRecords(dir) : undefined;
   return use === 'records' ? { records } : { cache: new LayerCache(dir, limitBytes), records };
 }

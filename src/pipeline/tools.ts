@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
-import { InputError, MissingToolError, RecipeError } from '../errors.ts';
+import { InputError, MissingToolError, NeedsRootError, RecipeError } from '../errors.ts';
 import { stepOf } from '../steps/registry.ts';
 import { resolveRecipePath } from '../safety/confine.ts';
 
@@ -79,4 +79,19 @@ export async function checkStepInputs(plan: Pick<BuildPlan, 'layers' | 'recipeDi
       }
     }
   }
+}
+
+/**
+ * A recipe that customizes layers mounts overlays and chroots into them: root's work. An ordinary
+ * user is told so in one line before anything is read beyond the plan; a medium-only recipe (iso:
+ * alone) runs as any user.
+ */
+export function checkLayerPrivileges(plan: Pick<BuildPlan, 'layers'>, uid: number | undefined): void {
+  if (!plan.layers.length || uid === undefined || uid === 0) return;
+  throw new NeedsRootError(
+    `customizing layers (${plan.layers.map((l) => l.layer.name).join(', ')}) mounts and chroots, which needs root`,
+    {
+      hint: 'run the build as root (sudo -E isoforge build ...); a recipe with iso: changes only runs as any user',
+    },
+  );
 }

@@ -1,0 +1,73 @@
+import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../../src/tools/exec.ts';
+import { ensureSampleIso } from '../support/sample.ts';
+
+// isoforge run by an ordinary user (nobody, through util-linux's runuser): a layer build needs
+// root and says so before any work; a medium-only build needs nothing of root and works.
+const BIN = resolve('bin/isoforge');
+let dir: string;
+
+async function asNobody(args: readonly string[]) {
+  return runCommand(['runuser', '-u', 'nobody', '--', BIN, ...args], {
+    okExitCodes: [1, 2, 3],
+    // tsx (a checkout run from its sources) keeps its cache in TMPDIR: one nobody may write.
+    env: { NO_COLOR: '1', TMPDIR: join(dir, 'tmp') },
+  });
+}
+
+async function mountsBelow(path: string): Promise<string[]> {
+  const { stdout } = await runCommand(['findmnt', '--raw', '--noheadings', '--output', 'TARGET'], {
+    okExitCodes: [1],
+  });
+  return stdout.split('\n').filter((target) => target.startsWith(path));
+}
+
+beforeAll(async () => {
+  // Not below the run's TMPDIR (mode 0700, root's): nobody must reach it. Removed after the tests.
+  dir = await mkdtemp('/tmp/isoforge-user-');
+  await chmod(dir, 0o777);
+  await mkdir(join(dir, 'tmp'), { mode: 0o777 });
+  await chmod(join(dir, 'tmp'), 0o777);
+  await copyFile(await ensureSampleIso(), join(dir, 'sample.iso'));
+  await chmod(join(dir, 'sample.iso'), 0o444);
+}, 600_000);
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('an ordinary user', () => {
+  it('gets one line and exit 3 for a layer build, with nothing written and nothing mounted', async () => {
+    const recipe = join(dir, 'layer.yaml');
+    await writeFile(
+      recipe,
+      'input: sample.iso\noutput: out/layer.iso\nlayers:\n  ubuntu-server-minimal.ubuntu-server:\n    steps:\n      - run: echo x > /etc/x\n',
+    );
+    await chmod(recipe, 0o444);
+    const run = await asNobody(['build', recipe, '--workdir', join(dir, 'work')]);
+    expect(run.exitCode).toBe(3);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^isoforge: error: customizing layers .* needs root/),
+    ]);
+    expect((await readdir(dir)).sort()).toEqual(['layer.yaml', 'sample.iso', 'tmp']);
+    expect(await mountsBelow(dir)).toEqual([]);
+  });
+
+  it('builds and verifies a medium-only recipe, no root needed', async () => {
+    const recipe = join(dir, 'medium.yaml');
+    await writeFile(
+      recipe,
+      "input: sample.iso\noutput: out/medium.iso\niso:\n  diskInfo: 'Built by nobody'\n",
+    );
+    await chmod(recipe, 0o444);
+    const run = await asNobody(['build', recipe, '--workdir', join(dir, 'work-medium')]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const verify = await runCommand([
+      BIN,
+      'verify',
+      join(dir, 'out/medium.iso'),
+      '--original',
+      join(dir, 'sample.iso'),
+    ]);
+    expect(verify.exitCode).toBe(0);
+  });
+});
