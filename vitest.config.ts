@@ -8,6 +8,8 @@ export default defineConfig({
     // The sample ISO is built once here (keyed by its sources), never inside a test's timeout.
     globalSetup: ['test/support/global-setup.ts'],
     testTimeout: 120_000,
+    // Concurrent tests are QEMU boots (it.concurrent): as many at once as the machine has cores.
+    maxConcurrency: 2,
     hookTimeout: 1_800_000,
     reporters: ['default', './test/support/summary-reporter.ts'],
     // GitHub's workflow parser imports its schema JSON without an import attribute: let vite load it.

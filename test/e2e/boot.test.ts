@@ -20,7 +20,8 @@ beforeAll(async () => {
 });
 
 describe('the sample boots through firmware, GRUB, kernel and initrd to its stacked layers', () => {
-  it.each([
+  // Two boots at once (vitest maxConcurrency): one QEMU per core.
+  it.concurrent.each([
     ['bios', 'cdrom'],
     ['bios', 'usb'],
     ['uefi', 'cdrom'],

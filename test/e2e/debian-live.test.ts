@@ -168,7 +168,8 @@ iso:
     }
   });
 
-  it.each(config.bootModes)(
+  // Two boots at once (vitest maxConcurrency): one QEMU per core.
+  it.concurrent.each(config.bootModes)(
     'the remastered medium boots unattended (%s): the kernel shows the new argument, the system the new release file',
     async (mode) => {
       const result = await bootLive(output, mode, RELEASE, join(dir, 'boot-remastered'));
