@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import FixturesLastSequencer from './test/support/sequencer.ts';
 
 export default defineConfig({
   test: {
@@ -7,6 +8,8 @@ export default defineConfig({
     fileParallelism: false,
     // The sample ISO is built once here (keyed by its sources), never inside a test's timeout.
     globalSetup: ['test/support/global-setup.ts'],
+    // The files that read a live-build fixture run last, while the global set-up builds it.
+    sequence: { sequencer: FixturesLastSequencer },
     testTimeout: 120_000,
     // Concurrent tests are QEMU boots (it.concurrent): as many at once as the machine has cores.
     maxConcurrency: 2,

@@ -10,9 +10,9 @@ import { IsoImage } from '../../src/iso/image.ts';
 import { runCommand } from '../../src/tools/exec.ts';
 import { runIsoforge } from '../support/cli.ts';
 import { makeTestDeb } from '../support/deb.ts';
-import { suiteLiveBuildConfigs } from '../support/fixtures.ts';
-import type { BootMode, LiveBuildConfig } from '../support/live-build-configs.ts';
-import { ensureLiveBuildIso, LIVE_MARKER_PREFIX } from '../support/live-build.ts';
+import { suiteLiveBuildIsos } from '../support/fixtures.ts';
+import type { BootMode } from '../support/live-build-configs.ts';
+import { LIVE_MARKER_PREFIX } from '../support/live-build.ts';
 
 // Real Debian live ISOs made by live-build (built by the global set-up before any test file, cached
 // by configuration), remastered by `isoforge build`, checked with their own sha256sum.txt and
@@ -23,7 +23,8 @@ const BUILD_TIMEOUT = 1_200_000;
 const BOOT_SECONDS = 420;
 const RELEASE = 'isoforge-debian-live';
 const OEM_ARGUMENT = 'isoforge.oem=fleet-a';
-const configs = suiteLiveBuildConfigs();
+// Waited for at collection, with no bound: the global set-up builds them beside the other tests.
+const fixtures = await suiteLiveBuildIsos();
 
 async function sha256(file: string): Promise<string> {
   const hash = createHash('sha256');
@@ -69,13 +70,13 @@ async function bootLive(iso: string, mode: BootMode, release: string, logDir: st
   return { ...result, report: `${result.logFile}\n${result.tail.join('\n')}` };
 }
 
-describe.each(configs)('Debian live from live-build ($name)', (config: LiveBuildConfig) => {
+describe.each(fixtures)('Debian live from live-build ($config.name)', ({ config, iso }) => {
   let dir: string;
   let input: string;
   let output: string;
 
   beforeAll(async () => {
-    input = await ensureLiveBuildIso(config);
+    input = iso;
     dir = await mkdtemp(join(tmpdir(), `isoforge-live-${config.name}-`));
     output = join(dir, 'out/remastered.iso');
     await mkdir(join(dir, 'files'));

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runIsoforge } from '../support/cli.ts';
 import { makeTestDeb } from '../support/deb.ts';
-import { ensureLiveBuildIso } from '../support/live-build.ts';
+import { suiteLiveBuildIsos } from '../support/fixtures.ts';
 import { sha256OfFile, unsquashfsExtract, unsquashfsListing } from '../support/squashfs-compare.ts';
 import { runCommand } from '../../src/tools/exec.ts';
 
@@ -19,6 +19,9 @@ interface LayerDiff {
   packages: { added: { name: string }[]; removed: unknown[]; upgraded: unknown[] };
 }
 
+// The first fixture, waited for at collection (the global set-up builds it beside other tests).
+const [fixture] = await suiteLiveBuildIsos();
+if (!fixture) throw new Error('no live-build fixture in this run');
 let dir: string;
 let input: string;
 
@@ -94,7 +97,7 @@ async function expectSameFileContents(a: string, b: string, paths: readonly stri
 }
 
 beforeAll(async () => {
-  input = await ensureLiveBuildIso();
+  input = fixture.iso;
   dir = await mkdtemp(join(tmpdir(), 'isoforge-live-reuse-'));
   await mkdir(join(dir, 'debs'));
   await makeTestDeb(join(dir, 'debs'), 'isoforge-reuse-driver', '1.0', {

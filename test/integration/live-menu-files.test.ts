@@ -1,13 +1,9 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { inspectIso } from '../../src/inspect/inspect.ts';
-import { exists } from '../../src/sample/cache.ts';
-import { BOOKWORM_HYBRID, liveBuildCacheDir } from '../support/live-build.ts';
+import { BOOKWORM_HYBRID, waitForLiveBuildIso } from '../support/live-build.ts';
 
 // The first live-build fixture, which the global set-up always builds: its stock menus wait for a key.
-const HYBRID_ISO = join(await liveBuildCacheDir(BOOKWORM_HYBRID), 'live.iso');
-if (!(await exists(HYBRID_ISO)))
-  throw new Error(`the live-build fixture ${HYBRID_ISO} is missing: the global set-up builds it`);
+const HYBRID_ISO = await waitForLiveBuildIso(BOOKWORM_HYBRID);
 
 describe('inspect on the live-build fixture (hybrid: isolinux and GRUB, stock menus)', () => {
   it("reports the isolinux entries of live.cfg and no timeout (live-build's stock menus wait)", async () => {

@@ -1,7 +1,5 @@
-import { join } from 'node:path';
-import { exists } from '../../src/sample/cache.ts';
 import { LIVE_BUILD_CONFIGS, type LiveBuildConfig } from './live-build-configs.ts';
-import { liveBuildCacheDir } from './live-build.ts';
+import { waitForLiveBuildIso } from './live-build.ts';
 
 /**
  * The live-build fixtures of this run: the first configuration, plus those ISOFORGE_LIVE_BUILD
@@ -27,18 +25,11 @@ export const LIVE_BUILD_READERS = [
 ] as const;
 
 /**
- * The built ISO of each of this run's live-build fixtures. A missing one is an error (the global
- * set-up failed to build it, or the file was run without it), never a reason to skip.
+ * The built ISO of each of this run's live-build fixtures, waiting while the global set-up still
+ * builds one. A missing one is an error (its build failed), never a reason to skip.
  */
 export async function suiteLiveBuildIsos(): Promise<{ config: LiveBuildConfig; iso: string }[]> {
   return Promise.all(
-    suiteLiveBuildConfigs().map(async (config) => {
-      const iso = join(await liveBuildCacheDir(config), 'live.iso');
-      if (!(await exists(iso)))
-        throw new Error(
-          `the live-build fixture ${config.name} is missing (${iso}): the global set-up builds it`,
-        );
-      return { config, iso };
-    }),
+    suiteLiveBuildConfigs().map(async (config) => ({ config, iso: await waitForLiveBuildIso(config) })),
   );
 }

@@ -5,7 +5,7 @@ import type { TestProject } from 'vitest/node';
 import { removeTree } from '../../src/safety/remove.ts';
 import { ensureCachedSampleIso } from '../../src/sample/index.ts';
 import { LIVE_BUILD_READERS, suiteLiveBuildConfigs } from './fixtures.ts';
-import { ensureLiveBuildIso } from './live-build.ts';
+import { claimLiveBuild } from './live-build.ts';
 
 /**
  * Builds every fixture the selected test files read, once, before any test file starts, so no test
@@ -27,11 +27,19 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Only the QEMU boot tests (test/e2e) boot the signed sample.
   const withSecureBoot = !only(['test/unit', 'test/integration', 'test/reliability']);
   const started = Date.now();
-  await Promise.all([
-    buildSamples(withSecureBoot, started),
-    readsLiveBuild(filters) ? buildLiveBuilds(started) : undefined,
-  ]);
-  return removeRunTmp;
+  // The live-build fixtures are claimed now and built while the test files that do not read them
+  // run (support/sequencer.ts puts their readers last, and those wait for them): a cold build takes
+  // longer than all the samples' tests. The samples are needed at once.
+  const claims = readsLiveBuild(filters) ? await claimLiveBuilds(started) : [];
+  const liveBuilds = buildInTurn(claims);
+  liveBuilds.catch(() => undefined);
+  await buildSamples(withSecureBoot, started);
+  return async () => {
+    await liveBuilds.catch((error: unknown) => {
+      process.stderr.write(`global setup: live-build failed: ${(error as Error).message}\n`);
+    });
+    await removeRunTmp();
+  };
 }
 
 function progress(what: string, started: number): (line: string) => void {
@@ -49,11 +57,20 @@ async function buildSamples(withSecureBoot: boolean, started: number): Promise<v
   }
 }
 
-async function buildLiveBuilds(started: number): Promise<void> {
-  for (const config of suiteLiveBuildConfigs()) {
-    const say = progress(`live-build ${config.name}`, started);
-    say('building, or found in the cache (a cold build takes 10 minutes or more)');
-    say(`${await ensureLiveBuildIso(config, say)} ready`);
+async function claimLiveBuilds(started: number) {
+  return Promise.all(
+    suiteLiveBuildConfigs().map(async (config) => {
+      const say = progress(`live-build ${config.name}`, started);
+      return { say, ...(await claimLiveBuild(config, say)) };
+    }),
+  );
+}
+
+/** One live-build at a time (each is a whole debootstrap and mksquashfs). */
+async function buildInTurn(claims: readonly { say: (line: string) => void; build: () => Promise<string> }[]) {
+  for (const { say, build } of claims) {
+    say('building, or found in the cache (a cold build takes 10 minutes or more), beside the tests');
+    say(`${await build()} ready`);
   }
 }
 

@@ -22,6 +22,51 @@ export async function liveBuildCacheDir(config: LiveBuildConfig): Promise<string
 }
 
 /**
+ * Claims CONFIG's build for this process, before any test file starts: BUILD then makes the ISO
+ * (or finds it cached) while the lock keeps other processes waiting (waitForLiveBuildIso). The
+ * global set-up claims every fixture, then builds them while the tests that do not read them run.
+ */
+export async function claimLiveBuild(
+  config: LiveBuildConfig,
+  onProgress?: (line: string) => void,
+): Promise<{ iso: string; build: () => Promise<string> }> {
+  const dir = await liveBuildCacheDir(config);
+  const iso = join(dir, ISO_FILE);
+  if (await exists(iso)) return { iso, build: async () => iso };
+  await mkdir(dirname(dir), { recursive: true });
+  const release = await acquireLock(`${dir}.lock`);
+  const build = async () => {
+    try {
+      await removeAbandonedBuilds(dir);
+      if (!(await exists(iso))) await buildIntoCache(config, dir, onProgress);
+    } finally {
+      await release();
+    }
+    return iso;
+  };
+  return { iso, build };
+}
+
+/**
+ * The fixture's ISO once the process that claimed it (the global set-up) has built it: waits while
+ * that process lives and holds the lock. Never builds: a fixture that is still missing then is an
+ * error naming its build log, not a second build inside a test.
+ */
+export async function waitForLiveBuildIso(config: LiveBuildConfig): Promise<string> {
+  const dir = await liveBuildCacheDir(config);
+  const iso = join(dir, ISO_FILE);
+  for (;;) {
+    if (await exists(iso)) return iso;
+    const owner = Number((await readFile(`${dir}.lock`, 'utf8').catch(() => '')).trim());
+    if (!(owner > 0 && isAlive(owner)))
+      throw new Error(
+        `the live-build fixture ${config.name} is missing (${iso}): its build failed; see ${dir}.partial-*/build.log`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, LOCK_POLL_MS));
+  }
+}
+
+/**
  * A real Debian live ISO made by live-build from CONFIG, built once (several minutes) and then
  * shared by every test: the returned file is the cache's own copy, so tests must only read it.
  */
