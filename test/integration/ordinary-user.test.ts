@@ -5,8 +5,11 @@ import { runCommand } from '../../src/tools/exec.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
 // isoforge run by an ordinary user (nobody, through util-linux's runuser): a layer build needs
-// root and says so before any work; a medium-only build needs nothing of root and works.
-const BIN = resolve('bin/isoforge');
+// root and says so before any work; a medium-only build needs nothing of root and works. The user
+// runs isoforge as installed from `npm pack` into a folder it can read: the checkout may sit where
+// only root can reach (a clone below /root or a private temp folder).
+const CHECKOUT_BIN = resolve('bin/isoforge');
+let BIN: string;
 let dir: string;
 
 async function asNobody(args: readonly string[]) {
@@ -15,6 +18,26 @@ async function asNobody(args: readonly string[]) {
     // tsx (a checkout run from its sources) keeps its cache in TMPDIR: one nobody may write.
     env: { NO_COLOR: '1', TMPDIR: join(dir, 'tmp') },
   });
+}
+
+/** `npm pack` of the checkout installed into DIR/prefix, readable by everyone; returns its command. */
+async function installFor(folder: string): Promise<string> {
+  const { stdout } = await runCommand(['npm', 'pack', '--json', '--pack-destination', folder]);
+  const [packed] = JSON.parse(stdout) as { filename: string }[];
+  if (!packed) throw new Error('npm pack printed no package');
+  const prefix = join(folder, 'prefix');
+  await runCommand([
+    'npm',
+    'install',
+    '--global',
+    '--prefix',
+    prefix,
+    '--no-audit',
+    '--no-fund',
+    join(folder, packed.filename),
+  ]);
+  await runCommand(['chmod', '-R', 'a+rX', prefix]);
+  return join(prefix, 'bin/isoforge');
 }
 
 async function mountsBelow(path: string): Promise<string[]> {
@@ -32,6 +55,7 @@ beforeAll(async () => {
   await chmod(join(dir, 'tmp'), 0o777);
   await copyFile(await ensureSampleIso(), join(dir, 'sample.iso'));
   await chmod(join(dir, 'sample.iso'), 0o444);
+  BIN = await installFor(dir);
 }, 600_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -48,7 +72,11 @@ describe('an ordinary user', () => {
     expect(run.stderr.trim().split('\n')).toEqual([
       expect.stringMatching(/^isoforge: error: customizing layers .* needs root/),
     ]);
-    expect((await readdir(dir)).sort()).toEqual(['layer.yaml', 'sample.iso', 'tmp']);
+    expect((await readdir(dir)).filter((name) => !/^(prefix|isoforge-.*\.tgz)$/.test(name)).sort()).toEqual([
+      'layer.yaml',
+      'sample.iso',
+      'tmp',
+    ]);
     expect(await mountsBelow(dir)).toEqual([]);
   });
 
@@ -62,7 +90,7 @@ describe('an ordinary user', () => {
     const run = await asNobody(['build', recipe, '--workdir', join(dir, 'work-medium')]);
     expect(run.exitCode, run.stderr).toBe(0);
     const verify = await runCommand([
-      BIN,
+      CHECKOUT_BIN,
       'verify',
       join(dir, 'out/medium.iso'),
       '--original',

@@ -8,11 +8,11 @@ import { LIVE_BUILD_READERS, suiteLiveBuildConfigs } from './fixtures.ts';
 import { claimLiveBuild } from './live-build.ts';
 
 /**
- * Builds every fixture the selected test files read, once, before any test file starts, so no test
- * spends its timeout on one and none finds one missing: the sample ISO (plain, and Secure Boot for
- * the boot tests) and this run's live-build ISOs (support/fixtures.ts), each keyed by its sources
- * in the cache. The two families build at once (one mostly downloads while the other compresses).
- * Unit tests read no fixture: a run of only those builds nothing.
+ * Builds every fixture the selected test files read, once, so no test spends its timeout on one and
+ * none finds one missing: the sample ISO (plain, and Secure Boot for the boot tests) before any test
+ * file starts, and this run's live-build ISOs (support/fixtures.ts), claimed before any test file
+ * starts and built beside the files that do not read them; each is keyed by its sources in the
+ * cache. Unit tests read no fixture: a run of only those builds nothing.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const removeRunTmp = await useRunTmpdir();

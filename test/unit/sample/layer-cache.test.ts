@@ -7,15 +7,17 @@ import { ensureCachedLayers } from '../../../src/sample/layer-cache.ts';
 import type { BuiltLayer } from '../../../src/sample/layers.ts';
 
 let root: string;
-const savedCache = process.env.XDG_CACHE_HOME;
+// cacheDir() is ISOFORGE_CACHE_DIR, else XDG_CACHE_HOME/isoforge: this test points the first at a
+// folder of its own (a cold run sets it for the whole suite).
+const savedCache = process.env.ISOFORGE_CACHE_DIR;
 
 beforeEach(async () => {
   root = await mkdtemp(join(tmpdir(), 'isoforge-layer-cache-'));
-  process.env.XDG_CACHE_HOME = join(root, 'cache');
+  process.env.ISOFORGE_CACHE_DIR = join(root, 'cache', 'isoforge');
 });
 afterEach(() => {
-  if (savedCache === undefined) delete process.env.XDG_CACHE_HOME;
-  else process.env.XDG_CACHE_HOME = savedCache;
+  if (savedCache === undefined) delete process.env.ISOFORGE_CACHE_DIR;
+  else process.env.ISOFORGE_CACHE_DIR = savedCache;
 });
 
 async function writeLayer(casper: string, name: string): Promise<BuiltLayer> {
