@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/tools/exec.ts';
+import { installPackedIsoforge } from '../support/npm-install.ts';
 
 // isoforge as users install tools: `npm pack`, then `npm install -g` of the tarball into a
 // prefix of its own, run from there with nothing of the checkout (no src/, no tsx).
@@ -12,22 +13,7 @@ let prefix: string;
 let files: string[];
 
 beforeAll(async () => {
-  const dir = await mkdtemp(join(tmpdir(), 'isoforge-pack-'));
-  const { stdout } = await runCommand(['npm', 'pack', '--json', '--pack-destination', dir]);
-  const [packed] = JSON.parse(stdout) as { filename: string; files: { path: string }[] }[];
-  if (!packed) throw new Error('npm pack printed no package');
-  files = packed.files.map((file) => file.path);
-  prefix = join(dir, 'prefix');
-  await runCommand([
-    'npm',
-    'install',
-    '--global',
-    '--prefix',
-    prefix,
-    '--no-audit',
-    '--no-fund',
-    join(dir, packed.filename),
-  ]);
+  ({ prefix, files } = await installPackedIsoforge(await mkdtemp(join(tmpdir(), 'isoforge-pack-'))));
 }, TIMEOUT);
 
 describe('the npm package', () => {

@@ -2,6 +2,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/tools/exec.ts';
+import { installPackedIsoforge } from '../support/npm-install.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
 // isoforge run by an ordinary user (nobody, through util-linux's runuser): a layer build needs
@@ -20,26 +21,6 @@ async function asNobody(args: readonly string[]) {
   });
 }
 
-/** `npm pack` of the checkout installed into DIR/prefix, readable by everyone; returns its command. */
-async function installFor(folder: string): Promise<string> {
-  const { stdout } = await runCommand(['npm', 'pack', '--json', '--pack-destination', folder]);
-  const [packed] = JSON.parse(stdout) as { filename: string }[];
-  if (!packed) throw new Error('npm pack printed no package');
-  const prefix = join(folder, 'prefix');
-  await runCommand([
-    'npm',
-    'install',
-    '--global',
-    '--prefix',
-    prefix,
-    '--no-audit',
-    '--no-fund',
-    join(folder, packed.filename),
-  ]);
-  await runCommand(['chmod', '-R', 'a+rX', prefix]);
-  return join(prefix, 'bin/isoforge');
-}
-
 async function mountsBelow(path: string): Promise<string[]> {
   const { stdout } = await runCommand(['findmnt', '--raw', '--noheadings', '--output', 'TARGET'], {
     okExitCodes: [1],
@@ -55,7 +36,7 @@ beforeAll(async () => {
   await chmod(join(dir, 'tmp'), 0o777);
   await copyFile(await ensureSampleIso(), join(dir, 'sample.iso'));
   await chmod(join(dir, 'sample.iso'), 0o444);
-  BIN = await installFor(dir);
+  BIN = (await installPackedIsoforge(dir)).bin;
 }, 600_000);
 afterAll(() => rm(dir, { recursive: true, force: true }));
 

@@ -87,19 +87,9 @@ async function ensureCachedIso(
   config: LiveBuildConfig,
   onProgress?: (line: string) => void,
 ): Promise<string> {
-  const dir = await liveBuildCacheDir(config);
-  const iso = join(dir, ISO_FILE);
-  if (await exists(iso)) return iso;
-  await mkdir(dirname(dir), { recursive: true });
-  // Test files run in separate workers: a lock file makes the second one wait for the first build.
-  const release = await acquireLock(`${dir}.lock`);
-  try {
-    await removeAbandonedBuilds(dir);
-    if (!(await exists(iso))) await buildIntoCache(config, dir, onProgress);
-  } finally {
-    await release();
-  }
-  return iso;
+  // Another process building the same configuration holds the lock: the claim waits for it.
+  const { build } = await claimLiveBuild(config, onProgress);
+  return build();
 }
 
 /** Runs lb config + lb build in a fresh folder next to the cache, then renames the result into place. */
