@@ -18,13 +18,13 @@ import {
 } from '../iso/gpt.ts';
 import type { IsoEntry, IsoImage } from '../iso/image.ts';
 import { type MasterBootRecord, parseMbr } from '../iso/mbr.ts';
+import { parseBootRecordCatalogLba, FIRST_DESCRIPTOR_LBA, SECTOR } from '../iso/volume.ts';
 import {
-  parseBootRecordCatalogLba,
-  FIRST_DESCRIPTOR_LBA,
-  parsePrimaryVolumeBlocks,
-  SECTOR,
-} from '../iso/volume.ts';
-import { readEmulatedToc, readPartitionOffset, usedMbrPartitions } from './sysarea.ts';
+  holdsRelocatedSuperblock,
+  readEmulatedToc,
+  readPartitionOffset,
+  usedMbrPartitions,
+} from './sysarea.ts';
 
 export interface ElToritoImage extends BootEntry, BootImagePatches {
   /** The ISO file that holds the image, or null (hidden, or in an appended partition). */
@@ -130,13 +130,8 @@ async function readPatches(
  */
 async function readTablePvdLba(image: IsoImage, bytes: Uint8Array): Promise<number> {
   const named = parseTablePvdLba(bytes);
-  const blocks = image.primary.volumeBlocks;
-  if (named === null || named === FIRST_DESCRIPTOR_LBA || named >= blocks) return FIRST_DESCRIPTOR_LBA;
-  const candidate = await image.readSectors(named, 1);
-  const relocated = parsePrimaryVolumeBlocks(candidate);
-  return relocated !== null && relocated + named === blocks + FIRST_DESCRIPTOR_LBA
-    ? named
-    : FIRST_DESCRIPTOR_LBA;
+  if (named === null || named === FIRST_DESCRIPTOR_LBA) return FIRST_DESCRIPTOR_LBA;
+  return (await holdsRelocatedSuperblock(image, named)) ? named : FIRST_DESCRIPTOR_LBA;
 }
 
 interface Holder {

@@ -95,9 +95,17 @@ const EMULATED_TOC_BLOCKS = 32;
  * superblock there describing the image less those blocks (libisofs' "relocated superblock").
  */
 export async function readEmulatedToc(image: IsoImage, partitionOffset: number): Promise<boolean> {
-  const blocks = image.primary.volumeBlocks;
   const pvd = partitionOffset + EMULATED_TOC_BLOCKS + FIRST_DESCRIPTOR_LBA;
-  if (pvd >= blocks) return false;
-  const size = parsePrimaryVolumeBlocks(await image.readSectors(pvd, 1));
-  return size !== null && size + pvd === blocks + FIRST_DESCRIPTOR_LBA;
+  return holdsRelocatedSuperblock(image, pvd);
+}
+
+/**
+ * Whether block LBA holds a whole PVD describing the image less the blocks before its session
+ * (its size plus LBA is the image's size plus 16): libisofs' "relocated superblock" test.
+ */
+export async function holdsRelocatedSuperblock(image: IsoImage, lba: number): Promise<boolean> {
+  const blocks = image.primary.volumeBlocks;
+  if (lba >= blocks) return false;
+  const size = parsePrimaryVolumeBlocks(await image.readSectors(lba, 1));
+  return size !== null && size + lba === blocks + FIRST_DESCRIPTOR_LBA;
 }
