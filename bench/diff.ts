@@ -19,6 +19,7 @@ import { formatTable } from '../src/ui/table.ts';
 
 const BIG_BYTES = 1.9 * 1024 ** 3;
 const TOP = 'ubuntu-server-minimal.ubuntu-server';
+const BIN = resolve('bin/isoforge');
 
 /** SOURCE with /pool/big.bin (zeros, from a sparse file) added by xorriso, the boot setup replayed. */
 async function addBigFile(dir: string, source: string, iso: string): Promise<string> {
@@ -55,7 +56,7 @@ async function makeLayerRemaster(dir: string, sample: string): Promise<string> {
         `      - apt: { install: [tree], hold: [less] }\n` +
         `      - run: "echo isoforge-oem > /etc/isoforge-release"\n`,
     );
-    await runCommand(['node', 'bin/isoforge', 'build', recipe, '--workdir', join(work, 'work')]);
+    await runCommand(['node', BIN, 'build', recipe, '--workdir', join(work, 'work')]);
     return iso;
   } finally {
     await rm(work, { recursive: true, force: true });
@@ -65,16 +66,28 @@ async function makeLayerRemaster(dir: string, sample: string): Promise<string> {
 const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
-async function main(): Promise<void> {
+/** What one `isoforge diff A B --json` of the two 2 GB-class ISOs read, and its wall time. */
+export interface DiffBench {
+  diff: IsoDiff;
+  seconds: number;
+  exitCode: number;
+}
+
+/** Makes the two ISOs (once, under the cache's bench folder) and times one diff of them. */
+export async function measureDiff(): Promise<DiffBench> {
   const dir = join(cacheDir(), 'bench');
   await mkdir(dir, { recursive: true });
   const sample = (await ensureCachedSampleIso({ secureBoot: false })).path;
   const a = await addBigFile(dir, sample, join(dir, 'diff-a.iso'));
   const b = await addBigFile(dir, await makeLayerRemaster(dir, sample), join(dir, 'diff-b.iso'));
   const started = performance.now();
-  const run = await runCommand(['node', 'bin/isoforge', 'diff', a, b, '--json'], { okExitCodes: [1] });
+  const run = await runCommand(['node', BIN, 'diff', a, b, '--json'], { okExitCodes: [1] });
   const seconds = (performance.now() - started) / 1000;
-  const diff = JSON.parse(run.stdout) as IsoDiff;
+  return { diff: JSON.parse(run.stdout) as IsoDiff, seconds, exitCode: run.exitCode };
+}
+
+async function main(): Promise<void> {
+  const { diff, seconds, exitCode } = await measureDiff();
   const percent = (read: number, size: number) => `${((100 * read) / size).toFixed(4)}%`;
   const total = diff.a.sizeBytes + diff.b.sizeBytes;
   const rows = [
@@ -100,7 +113,7 @@ async function main(): Promise<void> {
     `layer ${top?.name}: ${top?.files?.added.length} files added, ${top?.files?.removed.length} removed, ` +
       `${top?.files?.changed.length} changed; packages (${top?.packagesFrom}) +${top?.packages?.added.length}\n`,
   );
-  process.stdout.write(`isoforge diff A B --json: ${seconds.toFixed(2)} s wall (exit ${run.exitCode})\n`);
+  process.stdout.write(`isoforge diff A B --json: ${seconds.toFixed(2)} s wall (exit ${exitCode})\n`);
 }
 
-await main();
+if (process.argv[1]?.endsWith('diff.ts')) await main();

@@ -6,6 +6,7 @@ import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parse, stringify } from 'yaml';
+import { measureDiff } from '../../bench/diff.ts';
 import { inspectIso } from '../../src/inspect/inspect.ts';
 import { runCommand } from '../../src/tools/exec.ts';
 import type { MeasureName } from './render.ts';
@@ -95,6 +96,33 @@ function secondsInTable(lines: readonly string[], pattern: RegExp): number | und
   return match ? Number(match[1]) : undefined;
 }
 
+/** bench/diff.ts's one diff of two 2 GB-class ISOs (made once in the shared cache's bench folder). */
+async function diffOf2gbIsos(context: MeasureContext): Promise<void> {
+  const { diff, seconds } = await measureDiff();
+  await context.record('diff-2gb-a-bytes', diff.a.sizeBytes);
+  await context.record('diff-2gb-b-bytes', diff.b.sizeBytes);
+  await context.record('diff-2gb-a-read', diff.a.bytesRead);
+  await context.record('diff-2gb-b-read', diff.b.bytesRead);
+  await context.record('diff-2gb', seconds);
+}
+
+/** The sizes block-reuse.test.ts prints for its block-reuse layer and a full mksquashfs of the same tree. */
+async function blockReuseSizes(context: MeasureContext): Promise<void> {
+  const lines: string[] = [];
+  await timed(['npx', 'vitest', 'run', 'test/integration/block-reuse.test.ts'], {}, undefined, (line) =>
+    lines.push(line),
+  );
+  const printed = lines
+    .map((line) => /block reuse: (\d+) bytes .*; full mksquashfs: (\d+) bytes/.exec(line))
+    .find(Boolean);
+  if (!printed)
+    throw new Error(
+      'block-reuse.test.ts printed no "block reuse: N bytes ...; full mksquashfs: N bytes" line',
+    );
+  await context.record('block-reuse-bytes', Number(printed[1]));
+  await context.record('block-reuse-full-bytes', Number(printed[2]));
+}
+
 /** Every measure, in the order they run (later ones use what earlier ones built). */
 export const RUNNERS: { names: MeasureName[]; run: (context: MeasureContext) => Promise<void> }[] = [
   {
@@ -144,6 +172,11 @@ export const RUNNERS: { names: MeasureName[]; run: (context: MeasureContext) => 
       };
     }),
   ),
+  {
+    names: ['diff-2gb', 'diff-2gb-a-bytes', 'diff-2gb-b-bytes', 'diff-2gb-a-read', 'diff-2gb-b-read'],
+    run: diffOf2gbIsos,
+  },
+  { names: ['block-reuse-bytes', 'block-reuse-full-bytes'], run: blockReuseSizes },
   { names: ['demo-fresh'], run: async (c) => c.record('demo-fresh', await freshClone(c, 'demo')) },
   { names: ['npm-test'], run: async (c) => c.record('npm-test', await freshClone(c, 'test')) },
 ];

@@ -39,10 +39,17 @@ export const MEASURES = {
     'seconds: `npm test` on a fresh clone with an empty cache of its own (fixtures, suite, reliability)',
   'e2e-boot': 'seconds: test/e2e/boot.test.ts (the QEMU boot tests), inside that `npm test`',
   reliability: 'seconds: `npm run reliability`, inside that `npm test`',
+  'diff-2gb': 'seconds: `isoforge diff A B --json` of two 2 GB-class ISOs (bench/diff.ts)',
   'sample-bytes': 'bytes: size of the sample ISO',
   'inspect-sample-bytes-read': 'bytes: what `isoforge inspect` reads of the sample',
   'sample-base-layer-bytes': "bytes: the sample's base layer (ubuntu-server-minimal.squashfs)",
   'sample-base-layer-unpacked-bytes': "bytes: the sample's base layer unpacked (its .size)",
+  'diff-2gb-a-bytes': 'bytes: the first ISO of bench/diff.ts (the sample with a 1.9 GiB file)',
+  'diff-2gb-b-bytes': 'bytes: the second ISO of bench/diff.ts (its layer remaster, the same file)',
+  'diff-2gb-a-read': 'bytes: what that diff read of the first ISO',
+  'diff-2gb-b-read': 'bytes: what that diff read of the second ISO',
+  'block-reuse-bytes': 'bytes: the block-reuse layer of test/integration/block-reuse.test.ts (bytes_used)',
+  'block-reuse-full-bytes': 'bytes: a full mksquashfs of the same tree in that test (bytes_used)',
 } as const;
 
 export type MeasureName = keyof typeof MEASURES;
@@ -108,6 +115,34 @@ function bootRange(results: FiguresFile): string {
   return `${Math.min(...boots).toFixed(0)} to ${Math.max(...boots).toFixed(0)} seconds`;
 }
 
+const mib = (bytes: number) => `${(bytes / 1024 ** 2).toFixed(1)} MiB`;
+const grouped = (bytes: number) => bytes.toLocaleString('en-US');
+
+/** What bench/diff.ts's diff read of its two 2 GB-class ISOs, and its wall time. */
+function diffBench(results: FiguresFile): string {
+  const [a, b, readA, readB] = (
+    ['diff-2gb-a-bytes', 'diff-2gb-b-bytes', 'diff-2gb-a-read', 'diff-2gb-b-read'] as const
+  ).map((name) => value(results, name));
+  if (a === undefined || b === undefined || readA === undefined || readB === undefined)
+    return notMeasured('diff-2gb');
+  const read = readA + readB;
+  const percent = ((100 * read) / (a + b)).toFixed(4);
+  return (
+    `A ${mib(a)}, B ${mib(b)}; bytesRead ${readA} of A and ${readB} of B, ${read} bytes ` +
+    `(${(read / 1024).toFixed(1)} KiB) of the two ISOs' ${mib(a + b)} (${percent}%); ${secondsText(results, 'diff-2gb')} wall`
+  );
+}
+
+function blockReuseSize(results: FiguresFile): string {
+  const reuse = value(results, 'block-reuse-bytes');
+  const full = value(results, 'block-reuse-full-bytes');
+  if (reuse === undefined || full === undefined) return notMeasured('block-reuse-bytes');
+  return (
+    `${grouped(reuse)} bytes for the block-reuse layer against ${grouped(full)} for a full ` +
+    `mksquashfs of the same tree (ratio ${(reuse / full).toFixed(4)})`
+  );
+}
+
 /** Every marked section's content, by name. */
 export function renderFigures(results: FiguresFile): Map<string, string> {
   const kib = value(results, 'inspect-sample-bytes-read');
@@ -128,6 +163,8 @@ export function renderFigures(results: FiguresFile): Map<string, string> {
       `${megabytes(value(results, 'sample-base-layer-bytes'))} (${megabytes(value(results, 'sample-base-layer-unpacked-bytes'))} unpacked)`,
     ],
     ['reliability-time', secondsText(results, 'reliability')],
+    ['diff-2gb', diffBench(results)],
+    ['block-reuse-size', blockReuseSize(results)],
   ]);
 }
 

@@ -7,6 +7,8 @@ import {
   type FiguresFile,
 } from '../../../scripts/figures/render.ts';
 import { type BenchResults, renderBenchSection } from '../../../bench/remaster-report.ts';
+import { README_CONSTANTS } from '../../../scripts/figures/readme-constants.ts';
+import { unmarkedFigures } from '../../../scripts/figures/unmarked.ts';
 
 /** The README's figures are what `npm run timings` measured: a hand edit of a marked section fails here. */
 describe('README figures', () => {
@@ -36,6 +38,29 @@ describe('README figures', () => {
     const results = JSON.parse(await readFile('docs/bench-remaster.json', 'utf8')) as BenchResults;
     const section = /<!-- bench:remaster -->\n\n([\s\S]*?)\n<!-- \/bench:remaster -->/.exec(readme)?.[1];
     expect(section).toBe(renderBenchSection(results));
+  });
+
+  it('no figure stands outside a marked section: every other quantity is a listed constant', async () => {
+    const readme = await readFile('README.md', 'utf8');
+    expect(unmarkedFigures(readme, README_CONSTANTS)).toEqual([]);
+    const unused = README_CONSTANTS.filter((constant) => !readme.includes(constant.text));
+    expect(unused, 'listed constants the README no longer says').toEqual([]);
+  });
+
+  it('a figure typed into prose or a table is caught; code, code spans and marked sections are not', () => {
+    const text = [
+      'built in 142 s, a <!-- figures:x -->65 MB<!-- /figures:x --> ISO, `--size 4 MiB`',
+      '| cell | 12.5% of 1,024 bytes |',
+      '```',
+      'read 234.2 KiB',
+      '```',
+      'a 2 GB copy, version 1.5 and 3 layers',
+    ].join('\n');
+    expect(unmarkedFigures(text, [{ text: 'a 2 GB copy', why: 'a constant' }])).toEqual([
+      { line: 1, figure: '142 s', context: expect.any(String) },
+      { line: 2, figure: '12.5%', context: expect.any(String) },
+      { line: 2, figure: '1,024 bytes', context: expect.any(String) },
+    ]);
   });
 
   it('writeFigureSections replaces block and inline sections and leaves the rest of the text alone', () => {
