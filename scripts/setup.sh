@@ -14,6 +14,7 @@ APT_PACKAGES=(
   live-build # the Debian live fixtures of test/e2e/debian-live.test.ts
   chromium # test/e2e/report-browser.test.ts loads the build report in it (playwright-core, no browser download)
   attr libcap2-bin # setfattr/getfattr, setcap: the xattrs of the squashfs reader tests (test/support/squashfs-trees.ts)
+  podman mmdebstrap runc iptables # npm run image and test/integration/container.test.ts (iptables: podman's bridge network)
 )
 
 missing=()
@@ -27,6 +28,25 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# Podman on this host: crun refuses a hybrid cgroup hierarchy (v1 controllers beside a cgroup2
+# mount), and podman asks for open-file and process limits above a sandbox's hard ones. Where either
+# holds, a drop-in makes podman use runc and limits the host allows; elsewhere podman keeps its own.
+configure_podman() {
+  local conf=/etc/containers/containers.conf.d/50-isoforge-host.conf lines=()
+  [ "$(id -u)" -eq 0 ] || return 0
+  if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] && [ -d /sys/fs/cgroup/unified ]; then
+    lines+=('[engine]' 'runtime = "runc"')
+  fi
+  if [ "$(ulimit -Hn)" != unlimited ] && [ "$(ulimit -Hn)" -lt 1048576 ]; then
+    lines+=('[containers]' "default_ulimits = [\"nofile=$(ulimit -Hn):$(ulimit -Hn)\", \"nproc=4096:4096\"]")
+  fi
+  if ((${#lines[@]})); then
+    mkdir -p "$(dirname "$conf")"
+    printf '%s\n' "${lines[@]}" >"$conf"
+  fi
+}
+configure_podman
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: installing npm packages"

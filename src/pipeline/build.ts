@@ -6,6 +6,7 @@ import { recoverMounts } from '../rootfs/mounts.ts';
 import { type PendingOutput, prepareOutput } from '../safety/atomic.ts';
 import { acquireWorkLock } from '../safety/lock.ts';
 import { checkRemovable } from '../safety/remove.ts';
+import { readPrivileges } from '../safety/privileges.ts';
 import { runRemoveTree } from '../tools/coreutils.ts';
 import {
   checkFreeSpace,
@@ -127,7 +128,7 @@ async function checkBeforeWork(plan: BuildPlan, options: BuildOptions): Promise<
   for (const notice of plan.medium.notices) options.onNotice?.(notice);
   if (plan.writeSetup.changes.length)
     options.onNotice?.(`boot setup: ${plan.writeSetup.changes.join(', ')} (standardBootSetup)`);
-  if (!options.dryRun) checkLayerPrivileges(plan, process.getuid?.());
+  if (!options.dryRun) checkLayerPrivileges(plan, readPrivileges());
   if (!options.dryRun) await checkBuildTools(plan);
   if (!options.dryRun) checkTerminalSteps(plan, Boolean(process.stdin.isTTY));
   await checkStepInputs(plan);

@@ -4,6 +4,7 @@ import { delimiter, join } from 'node:path';
 import { InputError, MissingToolError, NeedsRootError, RecipeError } from '../errors.ts';
 import { stepOf } from '../steps/registry.ts';
 import { resolveRecipePath } from '../safety/confine.ts';
+import type { Privileges } from '../safety/privileges.ts';
 
 import { aptPackageOf } from '../tools/programs.ts';
 import type { BuildPlan } from './plan.ts';
@@ -82,16 +83,22 @@ export async function checkStepInputs(plan: Pick<BuildPlan, 'layers' | 'recipeDi
 }
 
 /**
- * A recipe that customizes layers mounts overlays and chroots into them: root's work. An ordinary
- * user is told so in one line before anything is read beyond the plan; a medium-only recipe (iso:
- * alone) runs as any user.
+ * A recipe that customizes layers mounts overlays and chroots into them: root's work, with the
+ * right to mount, which root in an ordinary container lacks. Either is told in one line before
+ * anything is read beyond the plan; a medium-only recipe (iso: alone) runs as any user, anywhere.
  */
-export function checkLayerPrivileges(plan: Pick<BuildPlan, 'layers'>, uid: number | undefined): void {
-  if (!plan.layers.length || uid === undefined || uid === 0) return;
-  throw new NeedsRootError(
-    `customizing layers (${plan.layers.map((l) => l.layer.name).join(', ')}) mounts and chroots, which needs root`,
-    {
+export function checkLayerPrivileges(plan: Pick<BuildPlan, 'layers'>, privileges: Privileges): void {
+  if (!plan.layers.length) return;
+  const layers = plan.layers.map((l) => l.layer.name).join(', ');
+  if (privileges.uid !== undefined && privileges.uid !== 0)
+    throw new NeedsRootError(`customizing layers (${layers}) mounts and chroots, which needs root`, {
       hint: 'run the build as root (sudo -E isoforge build ...); a recipe with iso: changes only runs as any user',
-    },
-  );
+    });
+  if (!privileges.canMount)
+    throw new NeedsRootError(
+      `customizing layers (${layers}) mounts squashfs, loop and overlay file systems, and this root may not mount (no CAP_SYS_ADMIN: an ordinary container)`,
+      {
+        hint: 'run the container with --privileged (README: Containers); a recipe with iso: changes only runs in an ordinary container',
+      },
+    );
 }

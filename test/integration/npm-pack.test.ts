@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/tools/exec.ts';
-import { installPackedIsoforge } from '../support/npm-install.ts';
+import { installPackedIsoforge } from '../../scripts/pack-install.ts';
 
 // isoforge as users install tools: `npm pack`, then `npm install -g` of the tarball into a
 // prefix of its own, run from there with nothing of the checkout (no src/, no tsx).

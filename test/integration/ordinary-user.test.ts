@@ -2,7 +2,7 @@ import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../../src/tools/exec.ts';
-import { installPackedIsoforge } from '../support/npm-install.ts';
+import { installPackedIsoforge } from '../../scripts/pack-install.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
 // isoforge run by an ordinary user (nobody, through util-linux's runuser): a layer build needs

@@ -2,8 +2,8 @@ import { copyFile, mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { runCommand } from '../../src/tools/exec.ts';
 import { runIsoforge } from '../support/cli.ts';
+import { isoFile } from '../support/iso-file.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
 // Fleet builds on the sample: two site variants of one recipe, one call, one layer cache.
@@ -32,13 +32,6 @@ variants:
 interface FleetJson {
   variants: { variant: string; output: string; layers: { name: string; cached: boolean }[] }[];
   index: string | null;
-}
-
-/** FILE of ISO, as xorriso extracts it. */
-async function isoFile(iso: string, file: string): Promise<string> {
-  const out = join(await mkdtemp(join(dir, 'x-')), 'file');
-  await runCommand(['xorriso', '-osirrox', 'on', '-indev', iso, '-extract', file, out]);
-  return readFile(out, 'utf8');
 }
 
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { runCommand } from '../../src/tools/exec.ts';
+import { runCommand } from '../src/tools/exec.ts';
 
 /**
  * isoforge as users install it: `npm pack` of this checkout into FOLDER, then `npm install -g` of
