@@ -92,6 +92,7 @@ function layerSizes(input: IsoReport, output: IsoReport, rebuilt: readonly Built
     return {
       name,
       rebuilt: result !== undefined,
+      from: result ? (result.cached ? 'cache' : 'built') : null,
       squashfsBefore: before?.sizeBytes ?? null,
       squashfsAfter: after?.sizeBytes ?? null,
       unpackedBefore: before?.recordedSize ?? null,

@@ -41,6 +41,8 @@ export interface ReportImage {
 export interface ReportLayer {
   name: string;
   rebuilt: boolean;
+  /** Of a rebuilt layer: customized by this build, or taken from the layer cache. Absent in older data. */
+  from?: 'built' | 'cache' | null;
   squashfsBefore: number | null;
   squashfsAfter: number | null;
   /** Unpacked sizes; null where the medium records none (Debian live, some casper media). */

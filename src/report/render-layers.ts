@@ -24,7 +24,7 @@ export function renderLayers(data: ReportData): string {
   const note =
     rebuilt === 0
       ? '<p>No layer changed: the build changed the medium only.</p>'
-      : `<p>${rebuilt} of ${data.layers.length} layers rebuilt.</p>`;
+      : `<p>${rebuilt} of ${data.layers.length} layers rebuilt${cachedNote(data.layers)}.</p>`;
   return section(
     'layers',
     'Layer sizes',
@@ -54,11 +54,28 @@ function reproducibility(layers: readonly ReportLayer[]): string {
   return `\n<h3>Reproducibility</h3>\n<ul>${items.join('\n')}</ul>`;
 }
 
+const FROM = { built: 'customized by this build', cache: 'the layer cache', none: '&mdash;' } as const;
+
+/** ", K of them from the layer cache" when any rebuilt layer came from there. */
+function cachedNote(layers: readonly ReportLayer[]): string {
+  const cached = layers.filter((layer) => layer.from === 'cache').length;
+  return cached ? `, ${cached} of them taken from the layer cache (customized by an earlier build)` : '';
+}
+
 function layerTable(layers: readonly ReportLayer[]): string {
   return table(
-    ['layer', 'squashfs before', 'squashfs after', 'unpacked before', 'unpacked after', 'paths changed'],
+    [
+      'layer',
+      'from',
+      'squashfs before',
+      'squashfs after',
+      'unpacked before',
+      'unpacked after',
+      'paths changed',
+    ],
     layers.map((layer) => [
       escapeHtml(layer.name) + (layer.rebuilt ? ' <span class="ok">rebuilt</span>' : ''),
+      FROM[layer.from ?? 'none'],
       size(layer.squashfsBefore),
       size(layer.squashfsAfter),
       size(layer.unpackedBefore),
