@@ -20,16 +20,19 @@ const T95 = [
   2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
 
-/** Null until there are two whole rounds: one round has no spread to measure. */
-export function ratioInterval(wall: {
-  manual: readonly number[];
-  isoforge: readonly number[];
-}): RatioInterval | null {
-  const rounds = Math.min(wall.manual.length, wall.isoforge.length) / RUNS_PER_SIDE;
+/**
+ * Null until there are two whole rounds: one round has no spread to measure. The ratio is
+ * isoforge over manual; RUNSPERSIDE runs of each side make a round (bench/fleet.ts: one each).
+ */
+export function ratioInterval(
+  wall: { manual: readonly number[]; isoforge: readonly number[] },
+  runsPerSide = RUNS_PER_SIDE,
+): RatioInterval | null {
+  const rounds = Math.min(wall.manual.length, wall.isoforge.length) / runsPerSide;
   const logs: number[] = [];
   for (let round = 0; round < Math.floor(rounds); round++) {
     const sum = (runs: readonly number[]) =>
-      runs.slice(round * RUNS_PER_SIDE, (round + 1) * RUNS_PER_SIDE).reduce((a, b) => a + b, 0);
+      runs.slice(round * runsPerSide, (round + 1) * runsPerSide).reduce((a, b) => a + b, 0);
     logs.push(Math.log(sum(wall.isoforge) / sum(wall.manual)));
   }
   const n = logs.length;

@@ -1,12 +1,13 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, readFileSync } from 'node:fs';
-import { lstat, mkdir, readdir, readFile, readlink, rename, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readdir, readFile, readlink, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { resolveRecipePath } from '../safety/confine.ts';
 import { type RecipeStep, stepOf } from '../steps/registry.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
 import { hashBytes } from '../layer/file-hash.ts';
 import type { LayerPlan } from '../layer/plan.ts';
+import { writeFileAtomic } from '../safety/atomic.ts';
 
 /** What besides the plan decides a layer's result. */
 export interface LayerKeyInputs {
@@ -128,9 +129,7 @@ async function writeMemo(file: string, memo: Memo): Promise<void> {
   // Only the newest entries: a memo of every ISO ever built would only grow.
   const kept = Object.fromEntries(Object.entries(memo).slice(-256));
   await mkdir(join(file, '..'), { recursive: true });
-  const draft = `${file}.${process.pid}.tmp`;
-  await writeFile(draft, JSON.stringify(kept));
-  await rename(draft, file);
+  await writeFileAtomic(file, JSON.stringify(kept));
 }
 
 /**

@@ -1,7 +1,8 @@
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { differingPaths, type LayerDigest, readLayerDigest } from './layer-digest.ts';
 import type { LayerResult } from '../layer/customize.ts';
+import { writeFileAtomic } from '../safety/atomic.ts';
 
 /** What the build of a layer key made, kept after its cache entry (if any) is gone. */
 export interface LayerRecord extends LayerDigest {
@@ -69,9 +70,7 @@ export class LayerRecords {
 
   private async write(key: string, record: LayerRecord): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const draft = join(this.dir, `.${key}.${process.pid}.tmp`);
-    await writeFile(draft, `${JSON.stringify(record)}\n`);
-    await rename(draft, join(this.dir, `${key}.json`));
+    await writeFileAtomic(join(this.dir, `${key}.json`), `${JSON.stringify(record)}\n`);
     await this.prune();
   }
 

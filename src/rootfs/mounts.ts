@@ -1,4 +1,4 @@
-import { mkdir, readFile, realpath, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LockedError, SafetyError } from '../errors.ts';
 import { isAtOrBelow, mountsAtOrBelow, mountsBelow } from '../safety/mountinfo.ts';
@@ -11,6 +11,7 @@ import {
 import { type MountArguments, runMakeRslave, runMount, runUmount } from '../tools/mount.ts';
 import { WORKER_PROGRAMS } from '../tools/programs.ts';
 import { log } from '../ui/log.ts';
+import { writeFileAtomic } from '../safety/atomic.ts';
 
 export type MountRequest = MountArguments;
 
@@ -117,11 +118,9 @@ export class MountStack implements AsyncDisposable {
 /** The stacks of this process with mounts, per work dir, so each journal write lists every one. */
 const openStacks = new Map<string, Set<MountStack>>();
 
-// Written to a temporary name and renamed: a SIGKILL mid-write never leaves a torn journal.
+// Written whole: a SIGKILL mid-write never leaves a torn journal.
 async function writeJournalFile(workDir: string, journal: MountJournal): Promise<void> {
-  const file = join(workDir, MOUNT_JOURNAL);
-  await writeFile(`${file}.${process.pid}.tmp`, `${JSON.stringify(journal, null, 2)}\n`);
-  await rename(`${file}.${process.pid}.tmp`, file);
+  await writeFileAtomic(join(workDir, MOUNT_JOURNAL), `${JSON.stringify(journal, null, 2)}\n`);
 }
 
 /** Unmounts TARGET and anything mounted below it, deepest first, lazily when a plain umount fails. */

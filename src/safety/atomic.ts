@@ -1,4 +1,4 @@
-import { open, readdir, rename, rm, stat } from 'node:fs/promises';
+import { open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { isProcessAlive } from './processes.ts';
@@ -89,4 +89,14 @@ export async function removeStaleTemps(finalPath: string): Promise<string[]> {
     removed.push(join(dirname(finalPath), name));
   }
   return removed;
+}
+
+/**
+ * Writes DATA to PATH whole or not at all: into a temporary name in the same folder, then renamed.
+ * A SIGKILL mid-write leaves the old file (or none) and a temporary no reader opens.
+ */
+export async function writeFileAtomic(path: string, data: string): Promise<void> {
+  const draft = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  await writeFile(draft, data);
+  await rename(draft, path);
 }

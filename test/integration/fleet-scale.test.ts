@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { IsoDiff } from '../../src/diff/diff.ts';
 import { runCommand } from '../../src/tools/exec.ts';
 import { runIsoforge } from '../support/cli.ts';
+import { FLEET_LAYER, FLEET_USER_DATA, fleetHosts, fleetRecipe } from '../support/fleet-recipe.ts';
 import { isoFile } from '../support/iso-file.ts';
 import { readFromLayer } from '../support/layer.ts';
 import { ensureSampleIso } from '../support/sample.ts';
@@ -16,37 +17,11 @@ import { ensureSampleIso } from '../support/sample.ts';
 // shared layer change, built by one call; then four CI jobs at once on one cold cache, and a job
 // killed while it writes a cache entry. The wall-time budget is bench/fleet.ts's, not a test's.
 const TIMEOUT = 1_800_000;
-const TOP = 'ubuntu-server-minimal.ubuntu-server';
+const TOP = FLEET_LAYER;
 const COUNT = 20;
-const hosts = Array.from({ length: COUNT }, (_, i) => `host-${String(i + 1).padStart(2, '0')}`);
+const hosts = fleetHosts(COUNT);
+const USER_DATA = FLEET_USER_DATA;
 let dir: string;
-
-/** The fleet recipe, writing its ISOs into folder OUT. */
-const recipe = (out: string) => `input: sample.iso
-output: ${out}/fleet.iso
-layers:
-  ${TOP}:
-    steps:
-      - run: echo fleet-shared > /etc/isoforge-fleet
-iso:
-  diskInfo: 'Fleet {{ HOST }}'
-  cmdline: { add: ['hostname={{ HOST }}'] }
-  autoinstall: { userData: files/user-data }
-variants:
-${hosts.map((host) => `  ${host}: { vars: { HOST: ${host} } }`).join('\n')}
-`;
-
-// The password is the crypted 'ubuntu' of subiquity's autoinstall reference.
-const USER_DATA = [
-  '#cloud-config',
-  'autoinstall:',
-  '  version: 1',
-  '  identity:',
-  '    hostname: {{ HOST }}',
-  '    username: ubuntu',
-  "    password: '$6$exDY1mhS4KUYCE/2$zmn9ToZwTKLhCw.b4/b.ZRTIZM30JZ4QrOQ2aOXJ8yk96xpcCof0kxKwuX1kqLG/ygbJ1f8wxED22bTL4F46P0'",
-  '',
-].join('\n');
 
 interface VariantJson {
   variant: string;
@@ -60,8 +35,8 @@ beforeAll(async () => {
   await copyFile(await ensureSampleIso(), join(dir, 'sample.iso'));
   await mkdir(join(dir, 'files'));
   await writeFile(join(dir, 'files/user-data'), USER_DATA);
-  await writeFile(join(dir, 'fleet.yaml'), recipe('out'));
-  await writeFile(join(dir, 'jobs.yaml'), recipe('jobs'));
+  await writeFile(join(dir, 'fleet.yaml'), fleetRecipe(COUNT, 'out'));
+  await writeFile(join(dir, 'jobs.yaml'), fleetRecipe(COUNT, 'jobs'));
 }, TIMEOUT);
 
 /** Cache on, in a folder of its own (the suite's global set-up turns it off elsewhere). */

@@ -6,6 +6,7 @@ import {
   writeFigureSections,
   type FiguresFile,
 } from '../../../scripts/figures/render.ts';
+import { type FleetResults, renderFleetSection } from '../../../bench/fleet-report.ts';
 import { type BenchResults, renderBenchSection } from '../../../bench/remaster-report.ts';
 import { README_CONSTANTS } from '../../../scripts/figures/readme-constants.ts';
 import { unmarkedFigures } from '../../../scripts/figures/unmarked.ts';
@@ -61,6 +62,13 @@ describe('README figures', () => {
       { line: 2, figure: '12.5%', context: expect.any(String) },
       { line: 2, figure: '1,024 bytes', context: expect.any(String) },
     ]);
+  });
+
+  it('the fleet bench section equals its rendering from docs/bench-fleet.json', async () => {
+    const readme = await readFile('README.md', 'utf8');
+    const results = JSON.parse(await readFile('docs/bench-fleet.json', 'utf8')) as FleetResults;
+    const section = /<!-- bench:fleet -->\n\n([\s\S]*?)\n<!-- \/bench:fleet -->/.exec(readme)?.[1];
+    expect(section).toBe(renderFleetSection(results));
   });
 
   it('writeFigureSections replaces block and inline sections and leaves the rest of the text alone', () => {

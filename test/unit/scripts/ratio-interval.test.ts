@@ -25,4 +25,11 @@ describe("the bench's ratio interval", () => {
     expect(judge(tight, 0.5)).toBe('NOT met');
     expect(isNarrow(tight, 0.03)).toBe(true);
   });
+
+  it('takes one run per side per round for the fleet bench: two rounds give an interval', () => {
+    expect(ratioInterval({ manual: [100], isoforge: [80] }, 1)).toBeNull();
+    const interval = ratioInterval({ manual: [100, 100], isoforge: [80, 82] }, 1);
+    expect(interval?.rounds).toBe(2);
+    expect(interval?.mid).toBeCloseTo(Math.sqrt(0.8 * 0.82), 6);
+  });
 });
