@@ -20,6 +20,8 @@ export interface LayerInfo {
   /** The unpacked size recorded in the .size sidecar (bytes), or null. */
   recordedSize: number | null;
   signature: boolean;
+  /** The layer's signature sidecar on the medium (LAYER.squashfs.gpg), when it has one. */
+  signaturePath: string | null;
   chain: string[];
 }
 
@@ -103,7 +105,8 @@ async function readLayer(
     ...(error ? { error } : {}),
     manifest: has(layout.packagesSidecar(file.path)),
     recordedSize: sizeText && /^\d+\s*$/.test(sizeText) ? Number(sizeText.trim()) : null,
-    signature: has(`${file.path}.gpg`),
+    signature: has(layout.signatureSidecar(file.path)),
+    signaturePath: has(layout.signatureSidecar(file.path)) ? layout.signatureSidecar(file.path) : null,
     chain: layout.layerChain(name, names),
   };
 }

@@ -13,12 +13,6 @@ export interface LiveBootFiles {
   isoInitrd: string;
 }
 
-/** The initramfs-tools boot scripts that make an initrd able to boot a live medium. */
-const LIVE_BOOT_SCRIPTS = [
-  'usr/share/initramfs-tools/scripts/casper',
-  'usr/share/initramfs-tools/scripts/live',
-];
-
 /** Whether LAYER is the one the medium's kernel boots: kernels installed below it never boot the medium. */
 export function isLiveBootLayer(layer: string, layout: MediumLayout, medium: LayoutInfo): boolean {
   return layout.bootsLayer(
@@ -40,11 +34,10 @@ async function readNewKernelVersions(upper: string, changed: readonly string[]):
   return versions.sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
 }
 
-/** Whether the merged root (still mounted) can make an initrd that boots a live medium. */
-export async function hasLiveBootScripts(root: string): Promise<boolean> {
-  for (const script of LIVE_BOOT_SCRIPTS)
-    if (await lstat(join(root, script)).catch(() => undefined)) return true;
-  return false;
+/** Whether the merged root (still mounted) can make an initrd that boots this medium (its layout's scripts). */
+export async function hasLiveBootScripts(root: string, layout: MediumLayout): Promise<boolean> {
+  if (!layout.initrdBootScripts) return false;
+  return (await lstat(join(root, layout.initrdBootScripts)).catch(() => undefined)) !== undefined;
 }
 
 /**

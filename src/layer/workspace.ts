@@ -113,7 +113,7 @@ export async function runStepsAndReadFacts(
   const { ws, mounts, elapsed } = workspace;
   await runLayerSteps(plan, ws.root, context);
   context.say(`steps done in ${elapsed()}`);
-  const facts = await readMergedFacts(plan, ws, context.signal);
+  const facts = await readMergedFacts(plan, ws, context.layout, context.signal);
   await mounts.unmountAll();
   return facts;
 }
@@ -163,12 +163,13 @@ export interface MergedFacts {
 export async function readMergedFacts(
   plan: LayerPlan,
   ws: LayerWorkspace,
+  layout: MediumLayout,
   signal?: AbortSignal,
 ): Promise<MergedFacts> {
   const full = await readManifest(ws.root, signal);
   const lower = ws.lowerView ? await readManifest(ws.lowerView, signal) : '';
   const manifest = plan.ancestors.length ? makeManifestDelta(lower, full) : full;
-  return { manifest, liveBootScripts: await hasLiveBootScripts(ws.root) };
+  return { manifest, liveBootScripts: await hasLiveBootScripts(ws.root, layout) };
 }
 
 /** Fails the build (checkShadowing) when a layer above hides a change the recipe asked for. */

@@ -54,7 +54,7 @@ export async function planAutoinstall(options: {
   const recipe = loaded.recipe.iso?.autoinstall;
   if (!recipe) return { texts: new Map(), notices: kernels.map(kernelPinWarning) };
   const where = loaded.locate(['iso', 'autoinstall']);
-  if (layout.name !== 'casper')
+  if (layout.autoinstaller !== 'subiquity')
     throw new RecipeError(
       `${where} autoinstall is Ubuntu Server's installer (subiquity); this is a ${layout.name} medium`,
       {

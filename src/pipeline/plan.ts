@@ -65,7 +65,7 @@ function layerIsoPaths(layout: MediumLayout, squashfs: string): LayerPlan['isoPa
     squashfs,
     packages: layout.packagesSidecar(squashfs),
     size: layout.sizeSidecar(squashfs),
-    signature: `${squashfs}.gpg`,
+    signature: layout.signatureSidecar(squashfs),
   };
 }
 

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { updateChecksums } from '../distro/checksums.ts';
+import { casperLayout } from '../distro/layouts/casper.ts';
 import { writeIso } from '../output/write-iso.ts';
 import { runCommand } from '../tools/exec.ts';
 import { type GpgContext, runGpgDetachSign, runGpgGenerateKey } from '../tools/gpg.ts';
@@ -46,9 +47,10 @@ export async function makeSignedLayersIso(options: SignLayersOptions): Promise<s
       const signature = `${layer}.gpg`;
       await runGpgDetachSign(layer, signature, key, context);
       await rm(layer, { force: true });
-      replace.push({ isoPath: `${isoPath}.gpg`, localPath: signature });
+      const sidecar = casperLayout.signatureSidecar(isoPath);
+      replace.push({ isoPath: sidecar, localPath: signature });
       hashes.set(
-        `${isoPath}.gpg`,
+        sidecar,
         createHash('md5')
           .update(await readFile(signature))
           .digest('hex'),

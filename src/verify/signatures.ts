@@ -40,7 +40,9 @@ export async function checkSignatures(
   report: IsoReport,
   options: { gnupgHome?: string; changedSquashfs?: readonly string[]; signal?: AbortSignal },
 ): Promise<VerifyCheck[]> {
-  const signed = report.layers.filter((layer) => layer.signature);
+  const signed = report.layers.flatMap((layer) =>
+    layer.signaturePath ? [{ path: layer.path, signaturePath: layer.signaturePath }] : [],
+  );
   if (!signed.length) return [];
   const dir = await mkdtemp(join(tmpdir(), 'isoforge-verify-'));
   try {
@@ -51,13 +53,13 @@ export async function checkSignatures(
         iso,
         [
           { isoPath: layer.path, localPath: file },
-          { isoPath: `${layer.path}.gpg`, localPath: signature },
+          { isoPath: layer.signaturePath, localPath: signature },
         ],
         options.signal,
       );
       const result = await runGpgVerify(signature, file, { home: options.gnupgHome, signal: options.signal });
       const changed = options.changedSquashfs?.includes(layer.path) ?? false;
-      checks.push(judgeSignature(`signature ${layer.path}.gpg`, result, changed));
+      checks.push(judgeSignature(`signature ${layer.signaturePath}`, result, changed));
       await rm(file, { force: true });
       await rm(signature, { force: true });
     }

@@ -15,6 +15,7 @@ export const casperLayout: MediumLayout = {
   layerName: squashfsLayerName,
   packagesSidecar: (path) => `${layerBase(path)}.manifest`,
   sizeSidecar: (path) => `${layerBase(path)}.size`,
+  signatureSidecar: (path) => `${path}.gpg`,
   layerChain,
   layerChains,
   shadowingLayers,
@@ -29,4 +30,6 @@ export const casperLayout: MediumLayout = {
     // Ubuntu names it after the kernel flavour (casper-uuid-generic); a remastered kernel has none.
     newMediumFile: '/.disk/casper-uuid-custom',
   },
+  initrdBootScripts: 'usr/share/initramfs-tools/scripts/casper',
+  autoinstaller: 'subiquity',
 };

@@ -14,6 +14,7 @@ export const debianLiveLayout: MediumLayout = {
   layerName: squashfsLayerName,
   packagesSidecar: (path) => `${layerBase(path)}.packages`,
   sizeSidecar: (path) => `${layerBase(path)}.size`,
+  signatureSidecar: (path) => `${path}.gpg`,
   layerChain: (name) => [name],
   layerChains: (names) => names.map((name) => [name]),
   shadowingLayers: () => [],
@@ -24,4 +25,6 @@ export const debianLiveLayout: MediumLayout = {
   isInitrd: (fileName) => /^initrd/.test(fileName),
   // live-boot finds its medium by content, with no UUID to match.
   mediumUuid: null,
+  initrdBootScripts: 'usr/share/initramfs-tools/scripts/live',
+  autoinstaller: null,
 };

@@ -15,6 +15,8 @@ export interface MediumLayout {
   packagesSidecar(squashfsPath: string): string;
   /** The sidecar that holds a layer's unpacked size in bytes. */
   sizeSidecar(squashfsPath: string): string;
+  /** The detached gpg signature of a layer (casper checks it when the medium is signed). */
+  signatureSidecar(squashfsPath: string): string;
   /** The layers NAME stacks on, bottom first, NAME last. */
   layerChain(name: string, names: readonly string[]): string[];
   /** Every maximal chain of layers, bottom first. */
@@ -37,6 +39,13 @@ export interface MediumLayout {
   isLiveKernelPath(isoPath: string): boolean;
   /** How the medium and its initrd agree on a UUID (casper), or null when the family has none. */
   readonly mediumUuid: MediumUuid | null;
+  /**
+   * The initramfs-tools scripts (a path in a root file system) that make an initrd boot this medium:
+   * an initrd built without them cannot. Null when the medium boots no live system of its own.
+   */
+  readonly initrdBootScripts: string | null;
+  /** The installer whose automatic-install seed the medium's live system reads (subiquity), or null. */
+  readonly autoinstaller: 'subiquity' | null;
 }
 
 /** casper's matches_uuid: the initrd boots only a medium whose UUID file holds its own UUID. */

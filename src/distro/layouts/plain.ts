@@ -12,6 +12,7 @@ export const plainLayout: MediumLayout = {
   layerName: () => null,
   packagesSidecar: (path) => path,
   sizeSidecar: (path) => path,
+  signatureSidecar: (path) => `${path}.gpg`,
   layerChain: (name) => [name],
   layerChains: () => [],
   shadowingLayers: () => [],
@@ -20,4 +21,6 @@ export const plainLayout: MediumLayout = {
   isInitrd: () => false,
   isLiveKernelPath: () => true,
   mediumUuid: null,
+  initrdBootScripts: null,
+  autoinstaller: null,
 };

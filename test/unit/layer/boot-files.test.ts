@@ -26,6 +26,7 @@ function layoutOf(layout: 'casper' | 'live', names: string[]): LayoutInfo {
       manifest: true,
       recordedSize: null,
       signature: false,
+      signaturePath: null,
       chain: [],
     })),
     layerChains: [],
