@@ -48,6 +48,8 @@ export interface CustomizeContext {
   medium: LayoutInfo;
   recipeDir: string;
   signal?: AbortSignal;
+  /** TERM for a shell step. */
+  term: string;
   say: (line: string) => void;
   progress: (percent: number) => void;
   /** Layers this build already rebuilt: upper layers stack on the new files. */
@@ -86,7 +88,14 @@ export async function runLayerSteps(plan: LayerPlan, root: string, context: Cust
   for (const step of [...plan.recipe.steps, ...(context.extraSteps ?? [])]) {
     context.say(`step: ${describeStep(step)}`);
     const { definition, params } = stepOf(step);
-    const stepContext = { session, root, recipeDir: context.recipeDir, signal, say: context.say };
+    const stepContext = {
+      session,
+      root,
+      recipeDir: context.recipeDir,
+      signal,
+      term: context.term,
+      say: context.say,
+    };
     await executeStepPlan(definition.plan(params), stepContext);
   }
   await session.run(APT_CLEAN, { signal });

@@ -21,7 +21,7 @@ import type { BuildConfig } from './config.ts';
 import type { VerifyReport } from '../verify/verify.ts';
 import type { ReportData } from '../report/model.ts';
 import type { IsoDiff } from '../diff/diff.ts';
-import type { BuiltStages } from './stages.ts';
+import type { BuiltStages, StageInputs } from './stages.ts';
 import { checkReportPath, prepareBuildReport } from './report.ts';
 import type { BuiltLayer } from '../cache/cached-customize.ts';
 import { describeNotReproducible, LayerRecords } from '../cache/layer-records.ts';
@@ -80,7 +80,7 @@ export async function runBuild(
     force: options.force,
     signal: options.signal,
   });
-  const stages = new StageRunner({ quiet: options.quiet });
+  const stages = new StageRunner({ quiet: options.quiet, liveProgress: options.terminal.liveProgress });
   const caching = await openLayerCache(options, plan.sourceDateEpoch !== undefined);
   const builds = caching.cache && new BuildCache(caching.cache);
   let key: string | undefined;
@@ -96,16 +96,14 @@ export async function runBuild(
   }
   // Only now: a build the cache answers needs no room (its inputs passed the check when it was made).
   await checkBuildSpace(plan, workDir);
-  await removeScratch(workDir);
-  let built: BuiltStages;
-  try {
-    built = await runBuildStages(
-      { plan, workDir, tempPath: output.tempPath, signal: options.signal, ...caching },
-      stages,
-    );
-  } finally {
-    if (!options.keepWorkDir) await removeScratch(workDir);
-  }
+  const inputs = {
+    plan,
+    workDir,
+    tempPath: output.tempPath,
+    signal: options.signal,
+    term: options.terminal.term,
+  };
+  const built = await runStagesInScratch({ ...inputs, ...caching }, stages, options.keepWorkDir);
   for (const line of describeLayersNotReproducible(built.layers)) options.onNotice?.(line);
   const timings = stages.timings;
   await using report = await prepareBuildReport({
@@ -121,6 +119,20 @@ export async function runBuild(
   await report.commit();
   if (builds && key) await storeBuild(builds, key, { plan, built, report: report.data }, options);
   return { plan, output: plan.output, ...built, timings, diff: report.diff, report: report.html };
+}
+
+/** The build's stages in the work dir's scratch, which is emptied before and after (unless KEEP). */
+async function runStagesInScratch(
+  inputs: StageInputs,
+  stages: StageRunner,
+  keep: boolean,
+): Promise<BuiltStages> {
+  await removeScratch(inputs.workDir);
+  try {
+    return await runBuildStages(inputs, stages);
+  } finally {
+    if (!keep) await removeScratch(inputs.workDir);
+  }
 }
 
 /** The plan's notices, then the checks every build (a dry run too, but for tools and terminal) makes before any work. */

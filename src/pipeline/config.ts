@@ -27,6 +27,10 @@ export interface BuildEnvironment {
   ISOFORGE_NO_CACHE?: string;
   SOURCE_DATE_EPOCH?: string;
   XDG_CACHE_HOME?: string;
+  /** Set by CI engines: progress is printed as plain lines, never redrawn. */
+  CI?: string;
+  /** The terminal type an interactive step's shell gets. */
+  TERM?: string;
 }
 
 /**
@@ -56,6 +60,8 @@ export interface BuildConfig {
   };
   /** Reproducible builds: the recipe's sourceDateEpoch, else SOURCE_DATE_EPOCH, else none. */
   readonly sourceDateEpoch?: number;
+  /** liveProgress: redraw the stage list on a terminal (not under CI); term: TERM for a shell step. */
+  readonly terminal: { readonly liveProgress: boolean; readonly term: string };
 }
 
 export function resolveBuildConfig(flags: BuildFlags, env: BuildEnvironment, recipe: Recipe): BuildConfig {
@@ -78,6 +84,7 @@ export function resolveBuildConfig(flags: BuildFlags, env: BuildEnvironment, rec
     reportPath: flags.report,
     cache: { use, dir: layerCacheDir(env), limitBytes: limit },
     sourceDateEpoch: recipe.sourceDateEpoch ?? readSourceDateEpoch(env.SOURCE_DATE_EPOCH),
+    terminal: { liveProgress: !env.CI, term: env.TERM || 'xterm' },
   });
 }
 

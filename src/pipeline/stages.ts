@@ -46,6 +46,8 @@ export interface StageInputs {
   cache?: LayerCache;
   /** What earlier builds made of each layer key; undefined with ISOFORGE_NO_CACHE. */
   records?: LayerRecords;
+  /** TERM for a shell step (BuildConfig.terminal). */
+  term: string;
 }
 
 /**
@@ -134,6 +136,7 @@ function customizeContext(inputs: StageInputs, done: readonly LayerResult[], rep
     medium: inputs.plan.original,
     recipeDir: inputs.plan.recipeDir,
     signal: inputs.signal,
+    term: inputs.term,
     say: reporter.say,
     progress: reporter.progress,
     sourceDateEpoch: inputs.plan.sourceDateEpoch,

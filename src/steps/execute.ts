@@ -12,6 +12,8 @@ export interface StepContext {
   root: string;
   recipeDir: string;
   signal?: AbortSignal;
+  /** The terminal type of an interactive action (the user's TERM). */
+  term: string;
   /** Streams a line of the step's output to the user and the log. */
   say: (line: string) => void;
 }
@@ -46,7 +48,7 @@ async function executeAction(action: StepAction, context: StepContext): Promise<
     case 'interactive': {
       const result = await context.session.runInteractive(action.argv, {
         signal: context.signal,
-        env: action.env,
+        env: { TERM: context.term, ...action.env },
       });
       if (result !== 0) context.say(`${action.argv[0]} exited with code ${result}`);
     }

@@ -14,7 +14,7 @@ export const shellStep = defineStep({
       {
         kind: 'interactive',
         argv: ['/bin/bash', '-l'],
-        env: { TERM: process.env.TERM ?? 'xterm', PS1: '(isoforge) \\w# ' },
+        env: { PS1: '(isoforge) \\w# ' },
       },
     ],
   }),

@@ -53,10 +53,10 @@ function reporterFor(task: TaskOutput, title: string, interactive: boolean): Sta
  */
 export async function runStages(
   stages: readonly Stage[],
-  options: { quiet?: boolean; onTiming?: (timing: StageTiming) => void } = {},
+  options: { quiet?: boolean; liveProgress?: boolean; onTiming?: (timing: StageTiming) => void } = {},
 ): Promise<StageTiming[]> {
   const timings: StageTiming[] = [];
-  const interactive = Boolean(process.stderr.isTTY) && !process.env.CI;
+  const interactive = Boolean(process.stderr.isTTY) && (options.liveProgress ?? true);
   const list = new Listr(
     stages.map((stage) => ({
       title: stage.title,
@@ -95,7 +95,7 @@ export async function runStages(
 export class StageRunner {
   readonly timings: StageTiming[] = [];
 
-  constructor(private readonly options: { quiet?: boolean } = {}) {}
+  constructor(private readonly options: { quiet?: boolean; liveProgress?: boolean } = {}) {}
 
   async run<T>(title: string, work: (reporter: StageReporter) => Promise<T>): Promise<T> {
     let result: { value: T } | undefined;
