@@ -1,4 +1,5 @@
-import { chmod, mkdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, utimes, writeFile } from 'node:fs/promises';
+import { fileIdentity } from '../layer/file-hash.ts';
 import { join } from 'node:path';
 import type { ReportData } from '../report/model.ts';
 import { BUILDS, type LayerCache, linkOrCopy } from './layer-cache.ts';
@@ -9,7 +10,8 @@ export interface StoredBuild {
   /** When the stored build finished (its report's createdAt). */
   builtAt: string;
   /** The stored ISO as stored: a file whose size or mtime changed was edited through a link. */
-  iso: { size: string; mtimeNs: string };
+  /** The stored ISO's fileIdentity: a write into an output that shares its bytes changes it. */
+  iso: { identity: string };
   /** The layers that build rebuilt, with their layer cache keys. */
   layers: { name: string; key?: string }[];
 }
@@ -42,8 +44,8 @@ export class BuildCache {
       const text = await readFile(join(entry, BUILD), 'utf8').catch(() => undefined);
       if (text === undefined) return undefined;
       const stored = JSON.parse(text) as StoredBuild;
-      const now = await stat(join(entry, ISO), { bigint: true }).catch(() => undefined);
-      if (!now || String(now.size) !== stored.iso.size || String(now.mtimeNs) !== stored.iso.mtimeNs) {
+      const now = await fileIdentity(join(entry, ISO)).catch(() => undefined);
+      if (now !== stored.iso?.identity) {
         // Someone wrote into an output that shares the stored bytes: the entry is no longer that build.
         await rm(entry, { recursive: true, force: true });
         return undefined;
@@ -69,11 +71,10 @@ export class BuildCache {
     await mkdir(draft);
     await linkOrCopy(build.iso, join(draft, ISO));
     await chmod(join(draft, ISO), 0o444);
-    const info = await stat(join(draft, ISO), { bigint: true });
     const stored: StoredBuild = {
       key,
       builtAt: build.report.createdAt,
-      iso: { size: String(info.size), mtimeNs: String(info.mtimeNs) },
+      iso: { identity: await fileIdentity(join(draft, ISO)) },
       layers: build.layers,
     };
     await writeFile(join(draft, REPORT), `${JSON.stringify(build.report)}\n`);

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { resolveRecipePath } from '../safety/confine.ts';
 import { type RecipeStep, stepOf } from '../steps/registry.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
-import { hashBytes } from '../layer/file-hash.ts';
+import { fileIdentity, hashBytes } from '../layer/file-hash.ts';
 import type { LayerPlan } from '../layer/plan.ts';
 import { writeFileAtomic } from '../safety/atomic.ts';
 
@@ -137,9 +137,8 @@ async function writeMemo(file: string, memo: Memo): Promise<void> {
  * file's device, inode, size and mtime: an unchanged ISO is hashed once, not on every build.
  */
 async function hashExtent(extent: LayerExtent, memo: Memo): Promise<string> {
-  const info = await stat(extent.file);
-  const length = extent.size || info.size - extent.offset;
-  const id = [info.dev, info.ino, info.size, info.mtimeMs, extent.offset, length].join(':');
+  const length = extent.size || (await stat(extent.file)).size - extent.offset;
+  const id = [await fileIdentity(extent.file), extent.offset, length].join(':');
   const known = memo[id];
   if (known) return known;
   const digest = await hashBytes(extent.file, { offset: extent.offset, length });

@@ -29,7 +29,7 @@ const started = new Map<string, { identity: string; digest: Promise<string> }>()
  * file is unchanged by then.
  */
 export async function hashAhead(file: string, algorithms: readonly string[]): Promise<void> {
-  const identity = await identityOf(file);
+  const identity = await fileIdentity(file);
   for (const algorithm of new Set(algorithms)) {
     const digest = hashInWorker(file, algorithm);
     digest.catch(() => undefined); // a failure is hashFile's to report, when it awaits the digest
@@ -42,12 +42,16 @@ export async function hashFile(file: string, algorithm = 'sha256'): Promise<stri
   const key = `${algorithm} ${file}`;
   const ahead = started.get(key);
   started.delete(key);
-  if (ahead && ahead.identity === (await identityOf(file))) return ahead.digest;
+  if (ahead && ahead.identity === (await fileIdentity(file))) return ahead.digest;
   return hashBytes(file, {}, algorithm);
 }
 
 // Device, inode, size and nanosecond mtime: any rewrite of the file changes one of them.
-async function identityOf(file: string): Promise<string> {
+/**
+ * What tells one version of FILE from another without reading it: device, inode, size and mtime in
+ * nanoseconds. The one identity the hash memos and the build cache compare.
+ */
+export async function fileIdentity(file: string): Promise<string> {
   const info = await stat(file, { bigint: true });
   return `${info.dev}:${info.ino}:${info.size}:${info.mtimeNs}`;
 }
