@@ -31,5 +31,9 @@ export const README_CONSTANTS: readonly ReadmeConstant[] = [
   { text: '64 MiB headroom', why: "estimateBuildSpace's headroom" },
   { text: 'a 32 MiB tmpfs', why: "the size of the test's work dir" },
   { text: '(180 s by default)', why: "boot-test's default timeout" },
+  {
+    text: 'judged on the whole 95 % interval',
+    why: "the benches' confidence level (bench/ratio-interval.ts)",
+  },
   { text: 'the 200 MB+ layer', why: 'the layer size from which the issue judges its bench targets' },
 ];

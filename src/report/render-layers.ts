@@ -54,6 +54,17 @@ function reproducibility(layers: readonly ReportLayer[]): string {
   return `\n<h3>Reproducibility</h3>\n<ul>${items.join('\n')}</ul>`;
 }
 
+/** The columns of every table of a build's layers: the report's and the CLI's summary. */
+export const LAYER_COLUMNS = [
+  'layer',
+  'from',
+  'squashfs before',
+  'squashfs after',
+  'unpacked before',
+  'unpacked after',
+  'paths changed',
+] as const;
+
 const FROM = { built: 'customized by this build', cache: 'the layer cache', none: '&mdash;' } as const;
 
 /** ", K of them from the layer cache" when any rebuilt layer came from there. */
@@ -64,15 +75,7 @@ function cachedNote(layers: readonly ReportLayer[]): string {
 
 function layerTable(layers: readonly ReportLayer[]): string {
   return table(
-    [
-      'layer',
-      'from',
-      'squashfs before',
-      'squashfs after',
-      'unpacked before',
-      'unpacked after',
-      'paths changed',
-    ],
+    [...LAYER_COLUMNS],
     layers.map((layer) => [
       escapeHtml(layer.name) + (layer.rebuilt ? ' <span class="ok">rebuilt</span>' : ''),
       FROM[layer.from ?? 'none'],

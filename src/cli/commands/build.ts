@@ -6,6 +6,7 @@ import { chooseVariants, variantNames } from '../../recipe/variants.ts';
 import { readRecipe } from '../../recipe/load.ts';
 import { describeReusedBuild } from '../../pipeline/build-reuse.ts';
 import { formatBytes } from '../../inspect/sectormap.ts';
+import { LAYER_COLUMNS } from '../../report/render-layers.ts';
 import { formatTable } from '../../ui/table.ts';
 import { describeCheck } from '../../verify/verify.ts';
 import type { CliContext } from '../context.ts';
@@ -142,15 +143,7 @@ function formatBuildSummary(result: BuildResult): string {
     result.layers.length === 0
       ? 'no layer changed: the medium only'
       : formatTable([
-          [
-            'layer',
-            'from',
-            'squashfs before',
-            'squashfs after',
-            'unpacked before',
-            'unpacked after',
-            'paths changed',
-          ],
+          [...LAYER_COLUMNS],
           ...result.layers.map((layer) => {
             const before = layer.plan.layer;
             return [
