@@ -96,6 +96,7 @@ async function readLayer(
   } catch (cause) {
     error = (cause as Error).message;
   }
+  const sidecar = layout.signatureSidecar(file.path);
   return {
     name,
     path: file.path,
@@ -105,8 +106,8 @@ async function readLayer(
     ...(error ? { error } : {}),
     manifest: has(layout.packagesSidecar(file.path)),
     recordedSize: sizeText && /^\d+\s*$/.test(sizeText) ? Number(sizeText.trim()) : null,
-    signature: has(layout.signatureSidecar(file.path)),
-    signaturePath: has(layout.signatureSidecar(file.path)) ? layout.signatureSidecar(file.path) : null,
+    signature: has(sidecar),
+    signaturePath: has(sidecar) ? sidecar : null,
     chain: layout.layerChain(name, names),
   };
 }

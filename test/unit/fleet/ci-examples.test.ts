@@ -43,7 +43,10 @@ describe('the fleet examples', () => {
       build: {
         image: { name: 'registry.example.com/platform/isoforge:0.1.0' },
         parallel: { matrix: makeGitlabMatrix(recipe) },
-        script: ['isoforge build examples/fleet.yaml --variant "$VARIANT" --workdir /tmp/isoforge-work'],
+        script: [
+          'mkdir -p out && curl -fsSL -o out/sample.iso "$INPUT_ISO_URL"',
+          'isoforge build examples/fleet.yaml --variant "$VARIANT"',
+        ],
       },
     });
   });
