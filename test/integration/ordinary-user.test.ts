@@ -16,6 +16,9 @@ let dir: string;
 async function asNobody(args: readonly string[]) {
   return runCommand(['runuser', '-u', 'nobody', '--', BIN, ...args], {
     okExitCodes: [1, 2, 3],
+    // From a folder nobody may enter: the checkout's own may sit below a private one (a 0700 temp
+    // folder), and every program isoforge starts inherits the working directory.
+    cwd: dir,
     // tsx (a checkout run from its sources) keeps its cache in TMPDIR: one nobody may write.
     env: { NO_COLOR: '1', TMPDIR: join(dir, 'tmp') },
   });
