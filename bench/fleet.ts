@@ -21,14 +21,10 @@ import {
   type FleetRound,
 } from './fleet-report.ts';
 import { isNarrow } from './ratio-interval.ts';
+import { argument, readCommit } from './cli-args.ts';
 
 const RESULTS_FILE = 'docs/bench-fleet.json';
 const BIN = resolve('bin/isoforge');
-
-function argument(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
-}
 
 /** Wall seconds of one isoforge build, with a cache folder of its own (cold). */
 async function timedBuild(dir: string, recipe: string, args: readonly string[]): Promise<number> {
@@ -52,12 +48,6 @@ async function budgetSide(dir: string, variants: number): Promise<{ single: numb
   for (let index = 0; index < variants; index++)
     mediumOnly.push(await timedBuild(dir, 'medium.yaml', ['--variant-index', String(index)]));
   return { single, mediumOnly };
-}
-
-async function readCommit(): Promise<string> {
-  const { stdout } = await runCommand(['git', 'rev-parse', 'HEAD']);
-  const dirty = (await runCommand(['git', 'status', '--porcelain', '--', 'src'])).stdout.trim();
-  return `${stdout.trim()}${dirty ? '+uncommitted' : ''}`;
 }
 
 async function writeReadmeSection(results: FleetResults): Promise<void> {

@@ -30,6 +30,7 @@ import {
   type Timings,
   writeRecipe,
 } from './remaster-runs.ts';
+import { argument, readCommit } from './cli-args.ts';
 
 /** The isoforge modes: block reuse (the default repack), a full mksquashfs, and a rebuild from the layer cache. */
 const MODES: Mode[] = [
@@ -39,11 +40,6 @@ const MODES: Mode[] = [
 ];
 
 const RESULTS_FILE = 'docs/bench-remaster.json';
-
-function argument(name: string, fallback: string): string {
-  const at = process.argv.indexOf(`--${name}`);
-  return at >= 0 ? (process.argv[at + 1] ?? fallback) : fallback;
-}
 
 /** The fixture's layer, sidecars, compression and boot arguments, read from the ISO itself. */
 async function readFixture(name: string, iso: string, layerName: string): Promise<Fixture> {
@@ -168,12 +164,6 @@ function describeSoFar(interval: RatioInterval | null): string {
   if (!interval) return 'ratio interval after 1 round: none yet';
   const f = (x: number) => x.toFixed(3);
   return `ratio ${f(interval.mid)}, 95 % interval ${f(interval.low)} to ${f(interval.high)} after ${interval.rounds} rounds`;
-}
-
-async function readCommit(): Promise<string> {
-  const { stdout } = await runCommand(['git', 'rev-parse', 'HEAD']);
-  const dirty = (await runCommand(['git', 'status', '--porcelain', '--', 'src'])).stdout.trim();
-  return `${stdout.trim()}${dirty ? '+uncommitted' : ''}`;
 }
 
 async function main(): Promise<void> {

@@ -9,7 +9,7 @@ import type { IsoDiff } from '../../src/diff/diff.ts';
 import { runCommand } from '../../src/tools/exec.ts';
 import { runIsoforge } from '../support/cli.ts';
 import { FLEET_LAYER, FLEET_USER_DATA, fleetHosts, fleetRecipe } from '../support/fleet-recipe.ts';
-import { isoFile } from '../support/iso-file.ts';
+import { isoFile, isoFileBytes } from '../support/iso-file.ts';
 import { readFromLayer } from '../support/layer.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
@@ -45,10 +45,8 @@ function cacheEnv(name: string): Record<string, string> {
 }
 
 async function sha256Of(iso: string, path: string): Promise<string> {
-  const out = join(await mkdtemp(join(dir, 'x-')), 'file');
-  await runCommand(['xorriso', '-osirrox', 'on', '-indev', iso, '-extract', path, out]);
   return createHash('sha256')
-    .update(await readFile(out))
+    .update(await isoFileBytes(iso, path))
     .digest('hex');
 }
 
