@@ -2,7 +2,8 @@ import { FormatError } from '../errors.ts';
 import type { ImageFile } from './file.ts';
 import { readMetadataBlock, readMetadataTable, type MetadataTable } from './metadata.ts';
 import type { SquashfsImageInfo } from './model.ts';
-import { parseSquashfsHeader, SUPERBLOCK_SIZE, SuperblockFlag, type SquashfsHeader } from './superblock.ts';
+import { SUPERBLOCK_SIZE, SuperblockFlag } from '../iso/squashfs-layout.ts';
+import { parseSquashfsHeader, type SquashfsHeader } from './superblock.ts';
 import {
   type FragmentEntry,
   parseFragmentTable,

@@ -6,7 +6,9 @@
  * Format reference: squashfs-tools squashfs_fs.h and the kernel's Documentation/filesystems/squashfs.rst.
  */
 
-export type SquashfsCompressor = 'gzip' | 'lzma' | 'lzo' | 'xz' | 'lz4' | 'zstd';
+import type { SquashfsCompressor } from '../iso/squashfs-layout.ts';
+
+export type { SquashfsCompressor };
 
 /** One extended attribute with its full name ("security.capability", "trusted.overlay.opaque"). */
 export interface Xattr {

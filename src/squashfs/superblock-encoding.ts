@@ -1,5 +1,9 @@
-import { SQUASHFS_MAGIC } from '../iso/squashfs.ts';
-import { SUPERBLOCK_SIZE } from './format.ts';
+import {
+  SQUASHFS_MAGIC,
+  SQUASHFS_VERSION,
+  SUPERBLOCK_SIZE,
+  SuperblockOffset as at,
+} from '../iso/squashfs-layout.ts';
 
 export interface SuperblockFields {
   inodes: number;
@@ -17,24 +21,24 @@ export interface SuperblockFields {
 /** squashfs_super_block (96 bytes, version 4.0). */
 export function encodeSuperblock(fields: SuperblockFields): Buffer {
   const bytes = Buffer.alloc(SUPERBLOCK_SIZE);
-  bytes.writeUInt32LE(SQUASHFS_MAGIC, 0);
-  bytes.writeUInt32LE(fields.inodes, 4);
-  bytes.writeUInt32LE(fields.mkfsTime >>> 0, 8);
-  bytes.writeUInt32LE(fields.blockSize, 12);
-  bytes.writeUInt32LE(fields.fragments, 16);
-  bytes.writeUInt16LE(fields.compressor, 20);
-  bytes.writeUInt16LE(Math.log2(fields.blockSize), 22);
-  bytes.writeUInt16LE(fields.flags, 24);
-  bytes.writeUInt16LE(fields.ids, 26);
-  bytes.writeUInt16LE(4, 28);
-  bytes.writeUInt16LE(0, 30);
-  bytes.writeBigUInt64LE(fields.rootInode, 32);
-  bytes.writeBigUInt64LE(BigInt(fields.bytesUsed), 40);
-  bytes.writeBigUInt64LE(fields.starts.id, 48);
-  bytes.writeBigUInt64LE(fields.starts.xattr, 56);
-  bytes.writeBigUInt64LE(fields.starts.inode, 64);
-  bytes.writeBigUInt64LE(fields.starts.directory, 72);
-  bytes.writeBigUInt64LE(fields.starts.fragment, 80);
-  bytes.writeBigUInt64LE(fields.starts.lookup, 88);
+  bytes.writeUInt32LE(SQUASHFS_MAGIC, at.magic);
+  bytes.writeUInt32LE(fields.inodes, at.inodeCount);
+  bytes.writeUInt32LE(fields.mkfsTime >>> 0, at.mkfsTime);
+  bytes.writeUInt32LE(fields.blockSize, at.blockSize);
+  bytes.writeUInt32LE(fields.fragments, at.fragmentCount);
+  bytes.writeUInt16LE(fields.compressor, at.compressor);
+  bytes.writeUInt16LE(Math.log2(fields.blockSize), at.blockLog);
+  bytes.writeUInt16LE(fields.flags, at.flags);
+  bytes.writeUInt16LE(fields.ids, at.idCount);
+  bytes.writeUInt16LE(SQUASHFS_VERSION.major, at.versionMajor);
+  bytes.writeUInt16LE(SQUASHFS_VERSION.minor, at.versionMinor);
+  bytes.writeBigUInt64LE(fields.rootInode, at.rootInode);
+  bytes.writeBigUInt64LE(BigInt(fields.bytesUsed), at.bytesUsed);
+  bytes.writeBigUInt64LE(fields.starts.id, at.idTable);
+  bytes.writeBigUInt64LE(fields.starts.xattr, at.xattrIdTable);
+  bytes.writeBigUInt64LE(fields.starts.inode, at.inodeTable);
+  bytes.writeBigUInt64LE(fields.starts.directory, at.directoryTable);
+  bytes.writeBigUInt64LE(fields.starts.fragment, at.fragmentTable);
+  bytes.writeBigUInt64LE(fields.starts.lookup, at.exportTable);
   return bytes;
 }

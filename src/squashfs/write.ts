@@ -1,7 +1,13 @@
 import { open } from 'node:fs/promises';
 import { DataLayout } from './data-layout.ts';
 import { encodeListing, type ListingEntry, needsExtendedDirectory } from './directory-listing.ts';
-import { COMPRESSOR_IDS, FLAG, INVALID_TABLE, METADATA_UNCOMPRESSED, SUPERBLOCK_SIZE } from './format.ts';
+import {
+  COMPRESSOR_IDS,
+  SuperblockFlag as FLAG,
+  NO_TABLE as INVALID_TABLE,
+  SUPERBLOCK_SIZE,
+} from '../iso/squashfs-layout.ts';
+import { METADATA_UNCOMPRESSED } from './format.ts';
 import {
   type DirectoryPlacement,
   encodeDirectoryInode,

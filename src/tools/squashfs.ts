@@ -1,8 +1,9 @@
+import type { SquashfsCompressor } from '../iso/squashfs-layout.ts';
 import { progressListener, runCommand } from './exec.ts';
 
 /** squashfs-tools adapter: pack, unpack and describe layers. */
 export interface SquashfsCompression {
-  algorithm: 'gzip' | 'xz' | 'zstd' | 'lz4' | 'lzo' | 'lzma';
+  algorithm: SquashfsCompressor;
   level?: number;
   blockSize?: number;
   /** Compressor-specific options as mksquashfs spells them (-Xdict-size 131072, -Xbcj x86). */
