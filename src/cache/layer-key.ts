@@ -5,9 +5,10 @@ import { join } from 'node:path';
 import { resolveRecipePath } from '../safety/confine.ts';
 import { type RecipeStep, stepOf } from '../steps/registry.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
-import { fileIdentity, hashBytes } from '../layer/file-hash.ts';
+import { fileIdentity } from '../layer/file-hash.ts';
 import type { LayerPlan } from '../layer/plan.ts';
 import { writeFileAtomic } from '../safety/atomic.ts';
+import { hashFileRange } from '../safety/hash-range.ts';
 
 /** What besides the plan decides a layer's result. */
 export interface LayerKeyInputs {
@@ -38,7 +39,7 @@ export async function makeLayerKey(plan: LayerPlan, inputs: LayerKeyInputs): Pro
   if (steps.some((step) => stepOf(step).definition.needsTerminal)) return undefined;
   const memo = await readMemo(inputs.memoFile);
   const identity = async (extent: LayerExtent) =>
-    inputs.rebuiltKeys.get(extent.name) ?? `sha256:${await hashExtent(extent, memo)}`;
+    inputs.rebuiltKeys.get(extent.name) ?? `sha256:${await hashExtentRemembered(extent, memo)}`;
   const parts = {
     isoforge: VERSION,
     layer: { name: plan.layer.name, isoPaths: plan.isoPaths, bytes: await identity(plan.extent) },
@@ -92,7 +93,7 @@ export async function hashHostPaths(sources: readonly string[], recipeDir: strin
 /** sha256 of a whole file (the input ISO), remembered in MEMOFILE by its identity like a layer's. */
 export async function hashFileRemembered(file: string, memoFile: string): Promise<string> {
   const memo = await readMemo(memoFile);
-  const digest = await hashExtent({ name: file, file, offset: 0, size: 0 }, memo);
+  const digest = await hashExtentRemembered({ name: file, file, offset: 0, size: 0 }, memo);
   await writeMemo(memoFile, memo);
   return digest;
 }
@@ -136,12 +137,12 @@ async function writeMemo(file: string, memo: Memo): Promise<void> {
  * sha256 of a layer's bytes (a range of the ISO, or a whole squashfs file). Remembered by the
  * file's device, inode, size and mtime: an unchanged ISO is hashed once, not on every build.
  */
-async function hashExtent(extent: LayerExtent, memo: Memo): Promise<string> {
+async function hashExtentRemembered(extent: LayerExtent, memo: Memo): Promise<string> {
   const length = extent.size || (await stat(extent.file)).size - extent.offset;
   const id = [await fileIdentity(extent.file), extent.offset, length].join(':');
   const known = memo[id];
   if (known) return known;
-  const digest = await hashBytes(extent.file, { offset: extent.offset, length });
+  const digest = await hashFileRange(extent.file, extent.offset, length);
   delete memo[id];
   memo[id] = digest;
   return digest;

@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
 import { type ChecksumFile, entryIsoPath, findChecksumFiles, parseChecksums } from '../distro/checksums.ts';
 import { IsoImage } from '../iso/image.ts';
 import { SECTOR } from '../iso/volume.ts';
+import { hashFileRange } from '../safety/hash-range.ts';
 import { outcomeOf, type VerifyCheck } from './check.ts';
-
-const HASH_CHUNK = 4 * 1024 * 1024;
 
 /**
  * Hashes every file each checksum file lists, as casper-md5check or live-boot's verify-checksums
@@ -70,26 +68,8 @@ async function readMismatches(
       bad.push(`${entry.path} missing`);
       continue;
     }
-    const digest = await hashExtent(image, found.extentLba * SECTOR, found.size, file.algorithm);
+    const digest = await hashFileRange(image, found.extentLba * SECTOR, found.size, file.algorithm);
     if (digest !== entry.hash) bad.push(`${entry.path} differs`);
   }
   return { entries: entries.length, bad };
-}
-
-/**
- * The digest of SIZE bytes of IMAGE from START, each chunk read while the one before is hashed:
- * reading and hashing in turn left the hash waiting on every read (about 0.6 s against 0.45 s for
- * the 551 files of the live-build fixture).
- */
-async function hashExtent(image: IsoImage, start: number, size: number, algorithm: string): Promise<string> {
-  const hash = createHash(algorithm);
-  const readAt = (done: number) => image.readRange(start + done, Math.min(HASH_CHUNK, size - done));
-  let next = size > 0 ? readAt(0) : undefined;
-  for (let done = 0; next;) {
-    const chunk = await next;
-    done += chunk.length;
-    next = done < size ? readAt(done) : undefined;
-    hash.update(chunk);
-  }
-  return hash.digest('hex');
 }
