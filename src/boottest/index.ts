@@ -1,6 +1,7 @@
 import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
+import { inspectIso } from '../inspect/inspect.ts';
+import type { BootMenu } from '../inspect/menus.ts';
 import { runQemu } from '../tools/qemu.ts';
 import { type Firmware, FIRMWARE_FILES, makeQemuArgs, type Media } from './args.ts';
 import { type BootEnd, ConsoleWatch, type MilestoneHit } from './console-watch.ts';
@@ -189,7 +190,7 @@ export async function readMenuTimeoutSeconds(iso: string): Promise<number> {
 }
 
 /** readMenuTimeoutSeconds of a report already read. */
-export function menuTimeoutSeconds(report: Pick<IsoReport, 'bootMenus'>): number {
+export function menuTimeoutSeconds(report: { bootMenus: readonly BootMenu[] }): number {
   return Math.max(0, ...report.bootMenus.map((menu) => menu.timeoutSeconds ?? 0));
 }
 

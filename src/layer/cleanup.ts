@@ -23,6 +23,9 @@ export const TRANSIENT = [
   /^\/etc\/ssh\/ssh_host_/,
 ];
 
+/** TRANSIENT as one extended regular expression, for grep -E in the --dry-run script. */
+export const TRANSIENT_PATTERN = TRANSIENT.map((regex) => regex.source).join('|');
+
 export type SavedStates = Map<string, Awaited<ReturnType<typeof readFileState>>>;
 
 /** Reads the state of RESTORED_FILES in the layer's own upper dir before the chroot runs. */

@@ -1,6 +1,6 @@
 import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { MountStack } from '../rootfs/mounts.ts';
+import type { MountStack } from '../rootfs/mounts.ts';
 import { type DeltaWorkspace, mountChangedLayer, openDeltaWorkspace } from '../rootfs/overlay.ts';
 import { lookupInStack } from '../squashfs/overlay.ts';
 import type { SquashfsImage } from '../squashfs/read.ts';
@@ -9,13 +9,13 @@ import { runMksquashfs } from '../tools/squashfs.ts';
 import { cleanDeltaUpper } from './delta-cleanup.ts';
 import { hashAhead } from './file-hash.ts';
 import { relinkCopiedUpHardLinks } from './hard-links.ts';
+import { checkChangesVisible, runStepsAndReadFacts } from './harness.ts';
+import { ExecutingHost } from './host-exec.ts';
 import {
-  checkChangesVisible,
   type CustomizeContext,
   finishLayer,
   type LayerResult,
   makeLapTimer,
-  runStepsAndReadFacts,
   workspaceFor,
 } from './workspace.ts';
 import type { LayerPlan } from './plan.ts';
@@ -33,12 +33,17 @@ export async function customizeOverMount(plan: LayerPlan, context: CustomizeCont
   const { workDir } = context;
   const name = plan.layer.name;
   const elapsed = makeLapTimer();
-  await using mounts = await MountStack.open(workDir.root);
+  await using host = await ExecutingHost.open(context);
+  const { mounts } = host;
   const target = workspaceFor(plan, context, mounts);
   const { ancestors } = target;
   const ws = await openDeltaWorkspace(target);
   context.say(`mounted over the layer in ${elapsed()} (nothing unpacked)`);
-  const facts = await runStepsAndReadFacts(plan, context, { ws, mounts, elapsed });
+  const steps = [...plan.recipe.steps, ...(context.extraSteps ?? [])];
+  const tree = { root: ws.root, lowerView: ws.lowerView ?? undefined, steps };
+  const facts = await runStepsAndReadFacts(host, plan, tree);
+  context.say(`steps done in ${elapsed()}`);
+  await host.unmountAll();
   const stack = await openStack([...ancestors, plan.extent]);
   try {
     const [layer, ...below] = stack.map((image) => image.root);
@@ -53,7 +58,7 @@ export async function customizeOverMount(plan: LayerPlan, context: CustomizeCont
     const pack = plan.repack === 'full' ? packMergedView : packByBlockReuse;
     const packed = await pack({ plan, context, ws, mounts, stack, squashfs });
     const { changed } = packed;
-    const shadowed = await checkChangesVisible(plan, changed, workDir, mounts);
+    const shadowed = await checkChangesVisible(host, plan, changed);
     context.say(`${changed.length} paths changed in ${name}; removed ${cleaned.length} build leftovers`);
     const squashfsBytes = (await stat(squashfs)).size;
     context.say(`cleaned, checked and packed in ${elapsed()}`);

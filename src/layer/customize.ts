@@ -3,7 +3,7 @@ import { customizeUnpacked } from './customize-unpacked.ts';
 import type { CustomizeContext, LayerResult } from './workspace.ts';
 import type { LayerPlan } from './plan.ts';
 
-export { APT_CLEAN, rebase } from './workspace.ts';
+export { rebase } from './workspace.ts';
 export type { CustomizeContext, LayerResult } from './workspace.ts';
 
 /**

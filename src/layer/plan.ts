@@ -1,8 +1,15 @@
 import type { LayerInfo } from '../inspect/layout.ts';
 import { SECTOR } from '../iso/volume.ts';
-import type { LayerRecipe } from '../recipe/schema.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
+import type { RecipeStep } from '../steps/registry.ts';
 import type { SquashfsCompression } from '../tools/squashfs.ts';
+
+/** The slice of a recipe's layer entry the layer's work reads: the recipe's other fields are planned above. */
+export interface LayerSteps {
+  steps: readonly RecipeStep[];
+  /** Changes a layer above hides are accepted (checkShadowing). */
+  allowShadowed: boolean;
+}
 
 /** One layer the build customizes, with everything needed to do it decided up front. */
 export interface LayerPlan {
@@ -11,7 +18,7 @@ export interface LayerPlan {
   ancestors: LayerExtent[];
   /** Layers stacked above: a change here that one of them also carries is shadowed. */
   above: LayerExtent[];
-  recipe: LayerRecipe;
+  recipe: LayerSteps;
   /** Whether the build adds the pool's signing key to this layer's apt (iso.pool). */
   trustsPoolKey: boolean;
   compression: SquashfsCompression;

@@ -64,6 +64,15 @@ export interface BuildConfig {
   readonly terminal: { readonly liveProgress: boolean; readonly term: string };
 }
 
+/** What a run gives a build besides its settings: how to stop it and where its notices go. */
+export interface BuildRun {
+  signal?: AbortSignal;
+  onNotice?: (line: string) => void;
+}
+
+/** A build's settings and its run, as the stages take them. */
+export type BuildOptions = BuildConfig & BuildRun;
+
 export function resolveBuildConfig(flags: BuildFlags, env: BuildEnvironment, recipe: Recipe): BuildConfig {
   const limit = recipe.cacheLimit
     ? parseSize(recipe.cacheLimit, 'cacheLimit')

@@ -1,9 +1,11 @@
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { CHECKSUM_FILES, entryIsoPath } from '../distro/checksums.ts';
 import { makeReplayArgs } from '../output/write-iso.ts';
 import { makeWriteSetupArgs } from '../output/write-setup.ts';
 import { quoteShellArg as q, renderCommand as sh } from '../ui/shell.ts';
-import { renderLayer } from './dry-run-layer.ts';
+import { customizeUnpackedOn } from '../layer/harness.ts';
+import { PrintingHost } from '../layer/host-print.ts';
+import type { LayerPlan } from '../layer/plan.ts';
 import { excludedFromChecksums } from '../medium-plan/checksum-exclusions.ts';
 import type { MediumPlan } from '../medium-plan/plan.ts';
 import type { BuildPlan } from './plan.ts';
@@ -14,11 +16,11 @@ import type { WorkDir } from './work-dir.ts';
  * same plan, step actions and argv builders the build runs. Run as root, it writes the same layers
  * and checksum files; what it leaves to isoforge is named in comments.
  */
-export function makeDryRunScript(plan: BuildPlan, workDir: WorkDir): string {
+export async function makeDryRunScript(plan: BuildPlan, workDir: WorkDir): Promise<string> {
   const lines = ['#!/bin/sh', `# isoforge build plan: ${plan.input} -> ${plan.output}`, 'set -e'];
   // Run from the recipe folder: files named in steps are relative to it; work files are absolute.
   lines.push(`cd ${q(plan.recipeDir)}`);
-  for (const layer of plan.layers) lines.push('', ...renderLayer(plan, layer, workDir));
+  for (const layer of plan.layers) lines.push('', ...(await renderLayer(layer, workDir)));
   const medium = renderMedium(plan.medium, workDir);
   if (medium.lines.length > 1) lines.push('', ...medium.lines);
   const layerFiles = plan.layers.flatMap((layer) => [
@@ -67,6 +69,27 @@ export function makeDryRunScript(plan: BuildPlan, workDir: WorkDir): string {
   );
   lines.push(sh(['mv', tmp, plan.output]));
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * One layer as shell lines: the build's own harness (layer/harness.ts) run on the printing host. A
+ * script cannot reuse blocks, so it always unpacks and packs the layer whole, and says so.
+ */
+async function renderLayer(layer: LayerPlan, workDir: WorkDir): Promise<string[]> {
+  const { compression } = layer;
+  const header = [
+    `# layer ${layer.layer.name} (${compression.algorithm}, block ${compression.blockSize ?? 'default'})`,
+    ...(layer.repack === 'reuse'
+      ? [
+          '# the build repacks this layer by block reuse: it unpacks nothing and copies the blocks of unchanged',
+          '# files; a script cannot, so this one is a full repack (unpack, then pack everything: the same content)',
+        ]
+      : []),
+  ];
+  const packages = workDir.newFile(layer.isoPaths.packages);
+  await using host = new PrintingHost(join(workDir.layer(layer.layer.name), 'dry-run'), packages);
+  await customizeUnpackedOn(host, layer, { workDir, ancestors: layer.ancestors, steps: layer.recipe.steps });
+  return [...header, ...host.lines];
 }
 
 /** Each checksum file taken from the ISO, its lines for REPLACE re-hashed and for REMOVE dropped. */

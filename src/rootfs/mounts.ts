@@ -87,6 +87,18 @@ export class MountStack implements AsyncDisposable {
     }
   }
 
+  /** Unmounts TARGET, which must be this stack's newest mount: the others stay. */
+  async unmountNewest(target: string): Promise<void> {
+    const newest = this.entries.at(-1);
+    if (!newest || newest.target !== (await realpath(target))) {
+      throw new SafetyError(`refusing to unmount ${target}: it is not the newest mount of this build`);
+    }
+    await killProcessesRootedIn(newest.target);
+    await unmountTree(newest.target);
+    this.entries.pop();
+    await this.writeJournal();
+  }
+
   async [Symbol.asyncDispose](): Promise<void> {
     await this.unmountAll();
   }

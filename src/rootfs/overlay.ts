@@ -1,7 +1,6 @@
 import { chmod, chown, lstat, mkdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MountRequest, MountStack } from './mounts.ts';
-import { runUnsquashfs } from '../tools/squashfs.ts';
 
 /** Where a squashfs layer lies inside the ISO file: ISO 9660 files are contiguous extents. */
 export interface LayerExtent {
@@ -10,15 +9,6 @@ export interface LayerExtent {
   file: string;
   offset: number;
   size: number;
-}
-
-export interface LayerWorkspace {
-  /** The unpacked layer: exactly what will be packed again (whiteouts included). */
-  upper: string;
-  /** The merged view to chroot into: the layer over its ancestors (the upper dir itself for a base layer). */
-  root: string;
-  /** The ancestors alone, merged read-only: the "before" for an upper layer's manifest delta. */
-  lowerView: string | null;
 }
 
 /** Mounts a layer straight out of the ISO file (loop with offset, read-only): no extraction, no copy. */
@@ -74,39 +64,13 @@ export function layerMount(layer: LayerExtent, mountPoint: string): MountRequest
   };
 }
 
-/**
- * Unpacks TARGET (with xattrs, so overlay whiteouts and opaque directories survive) and stacks
- * it as the upper dir of an overlayfs over its ancestors, mounted read-only from the ISO.
- */
-export async function openLayerWorkspace(options: {
-  /** The layer's own folder: upper/, merged/, work/. */
-  dir: string;
-  /** Where each ancestor is mounted. */
-  lowerMountPoint: (name: string) => string;
-  target: LayerExtent;
-  ancestors: readonly LayerExtent[];
-  mounts: MountStack;
-  signal?: AbortSignal;
-  onProgress?: (percent: number) => void;
-}): Promise<LayerWorkspace> {
-  const { dir, target, ancestors, mounts } = options;
-  const upper = join(dir, 'upper');
-  await mkdir(dir, { recursive: true });
-  await runUnsquashfs(target.file, upper, {
-    offset: target.offset,
-    signal: options.signal,
-    onProgress: options.onProgress,
-  });
-  if (!ancestors.length) return { upper, root: upper, lowerView: null };
-  const lowerDirs = await mountLayerChain(mounts, ancestors, (layer) => options.lowerMountPoint(layer.name));
-  const merged = join(dir, 'merged');
-  const overlayWork = join(dir, 'work');
-  await Promise.all([mkdir(merged, { recursive: true }), mkdir(overlayWork, { recursive: true })]);
-  await mounts.mount(overlayMount(merged, lowerDirs, { upper, work: overlayWork }));
-  return { upper, root: merged, lowerView: await mountLowerView(dir, lowerDirs, mounts) };
-}
-
-export interface DeltaWorkspace extends LayerWorkspace {
+export interface DeltaWorkspace {
+  /** What the steps changed, and only that (whiteouts and opaque folders included). */
+  upper: string;
+  /** The merged view to chroot into: the layer over its ancestors. */
+  root: string;
+  /** The ancestors alone, merged read-only: the "before" for an upper layer's manifest delta. */
+  lowerView: string | null;
   /** overlayfs's index folder: the lower hard links it copied up (layer/hard-links.ts). */
   overlayIndex: string;
 }

@@ -97,13 +97,30 @@ export class StageRunner {
 
   constructor(private readonly options: { quiet?: boolean; liveProgress?: boolean } = {}) {}
 
-  async run<T>(title: string, work: (reporter: StageReporter) => Promise<T>): Promise<T> {
+  /**
+   * Runs WORK as the stage TITLE. SHOWN false keeps it off the display (a check that says nothing
+   * unless it fails, a lookup whose one line the CLI says); TIMED false keeps it out of the timings
+   * the report shows.
+   */
+  async run<T>(
+    title: string,
+    work: (reporter: StageReporter) => Promise<T>,
+    { shown = true, timed = true }: { shown?: boolean; timed?: boolean } = {},
+  ): Promise<T> {
     let result: { value: T } | undefined;
     await runStages([{ title, run: async (reporter) => void (result = { value: await work(reporter) }) }], {
       ...this.options,
-      onTiming: (timing) => this.timings.push(timing),
+      quiet: this.options.quiet || !shown,
+      onTiming: (timing) => {
+        if (timed) this.timings.push(timing);
+      },
     });
     if (!result) throw new Error(`stage ${title} finished without a result`);
     return result.value;
+  }
+
+  /** A stage that checks or prepares: off the display and out of the timings (it says nothing unless it fails). */
+  check<T>(title: string, work: (reporter: StageReporter) => Promise<T>): Promise<T> {
+    return this.run(title, work, { shown: false, timed: false });
   }
 }

@@ -4,7 +4,7 @@ import { type BuildFlags, DEFAULT_WORK_DIR, resolveBuildConfig } from '../../pip
 import { runVariantBuilds } from '../../fleet/build-variants.ts';
 import { chooseVariants, variantNames } from '../../recipe/variants.ts';
 import { readRecipe } from '../../recipe/load.ts';
-import { describeReusedBuild } from '../../pipeline/build-reuse.ts';
+import { describeReusedBuild } from '../../cache/build-reuse.ts';
 import { formatBytes } from '../../inspect/sectormap.ts';
 import { LAYER_COLUMNS } from '../../report/render-layers.ts';
 import { formatTable } from '../../ui/table.ts';

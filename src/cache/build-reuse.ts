@@ -3,10 +3,8 @@ import { resolve } from 'node:path';
 import { prepareReportFiles, reportPathsFor, saveReportData } from '../report/files.ts';
 import type { ReportData } from '../report/model.ts';
 import type { PendingOutput } from '../safety/atomic.ts';
-import type { BuildCache } from '../cache/build-cache.ts';
 import type { LayerResult } from '../layer/customize.ts';
-import type { BuildPlan } from './plan.ts';
-import type { WorkDir } from './work-dir.ts';
+import type { BuildCache } from './build-cache.ts';
 
 /** What an up-to-date build tells its caller about the build it reused. */
 export interface ReusedBuild {
@@ -22,8 +20,9 @@ export interface ReusedBuild {
 export interface ReuseInputs {
   cache: BuildCache;
   key: string;
-  plan: BuildPlan;
-  workDir: WorkDir;
+  plan: { input: string; output: string };
+  /** Where the report's data is kept in the work directory. */
+  reportDataPath: string;
   output: PendingOutput;
   recipePath: string;
   /** `--report`: where the HTML goes; default OUTPUT.report.html. */
@@ -50,7 +49,7 @@ export async function reuseFinishedBuild(inputs: ReuseInputs): Promise<ReusedBui
     diff: { ...was.diff, a: { ...was.diff.a, path: plan.input }, b: { ...was.diff.b, path: plan.output } },
     buildCache: { key, builtAt: stored.builtAt },
   };
-  await saveReportData(data, inputs.workDir.report);
+  await saveReportData(data, inputs.reportDataPath);
   await using report = await prepareReportFiles(data, paths.json);
   // The ISO first (it refuses once interrupted), then its report at once: they appear together.
   await inputs.output.commit();

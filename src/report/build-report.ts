@@ -4,19 +4,40 @@ import { InputError } from '../errors.ts';
 import { type BootResult, describeEnd } from '../boottest/index.ts';
 import { diffIsos, type IsoDiff } from '../diff/diff.ts';
 import type { IsoReport } from '../inspect/inspect.ts';
-import { type PendingReport, prepareReportFiles, reportPathsFor, saveReportData } from '../report/files.ts';
-import { REPORT_FORMAT, type ReportBoot, type ReportData, type ReportLayer } from '../report/model.ts';
 import type { StageTiming } from '../ui/stages.ts';
 import type { VerifyReport } from '../verify/verify.ts';
-import type { BuiltLayer } from '../cache/cached-customize.ts';
-import type { BuildPlan } from './plan.ts';
-import type { WorkDir } from './work-dir.ts';
+import { type PendingReport, prepareReportFiles, reportPathsFor, saveReportData } from './files.ts';
+import {
+  REPORT_FORMAT,
+  type ReportBoot,
+  type ReportData,
+  type ReportLayer,
+  type ReportReproducibility,
+} from './model.ts';
+
+/** What the report shows of the build: its input, its output and the boot setup it changed. */
+export interface ReportedBuild {
+  input: string;
+  output: string;
+  original: IsoReport;
+  setupChanges: string[];
+}
+
+/** What the report shows of a layer the build rebuilt (the cache's BuiltLayer has these). */
+export interface RebuiltLayer {
+  name: string;
+  cached?: boolean;
+  sizeBytes: number;
+  changed: readonly string[];
+  reproducibility?: ReportReproducibility;
+}
 
 export interface BuildReportInputs {
-  plan: BuildPlan;
+  plan: ReportedBuild;
   recipePath: string;
-  workDir: WorkDir;
-  layers: readonly BuiltLayer[];
+  /** Where the report's data is kept in the work directory. */
+  dataPath: string;
+  layers: readonly RebuiltLayer[];
   verify: VerifyReport;
   /** The written ISO as the verify stage inspected it. */
   written: IsoReport;
@@ -58,10 +79,10 @@ export async function prepareBuildReport(inputs: BuildReportInputs): Promise<Bui
     layers: layerSizes(plan.original, output, inputs.layers),
     diff,
     verify: inputs.verify,
-    setupChanges: plan.writeSetup.changes,
+    setupChanges: plan.setupChanges,
     boots: await Promise.all(inputs.boots.map(({ mode, result }) => bootOf(mode, result))),
   };
-  await saveReportData(data, inputs.workDir.report);
+  await saveReportData(data, inputs.dataPath);
   return { ...(await prepareReportFiles(data, paths.json)), html: data.htmlPath, diff, data };
 }
 
@@ -83,7 +104,7 @@ function imageOf(report: IsoReport): ReportData['input'] {
 }
 
 /** Every layer of input and output by name, with what the build measured of the ones it rebuilt. */
-function layerSizes(input: IsoReport, output: IsoReport, rebuilt: readonly BuiltLayer[]): ReportLayer[] {
+function layerSizes(input: IsoReport, output: IsoReport, rebuilt: readonly RebuiltLayer[]): ReportLayer[] {
   const names = [...new Set([...input.layers, ...output.layers].map((layer) => layer.name))];
   return names.map((name) => {
     const before = input.layers.find((layer) => layer.name === name);

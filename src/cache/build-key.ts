@@ -1,14 +1,19 @@
 import { createHash } from 'node:crypto';
 import type { LoadedRecipe } from '../recipe/load.ts';
 import { stepOf } from '../steps/registry.ts';
-import {
-  canonicalJson,
-  hashFileRemembered,
-  hashHostPaths,
-  hashStepInputs,
-  VERSION,
-} from '../cache/layer-key.ts';
-import type { BuildPlan } from './plan.ts';
+import type { LayerPlan } from '../layer/plan.ts';
+import type { WriteSetup } from '../output/write-setup.ts';
+import { canonicalJson, hashFileRemembered, hashHostPaths, hashStepInputs, VERSION } from './layer-key.ts';
+
+/** What the build plan decided that the key folds in besides the recipe. */
+export interface KeyedPlan {
+  input: string;
+  recipeDir: string;
+  bootSetup: string;
+  writeSetup: { output: WriteSetup };
+  sourceDateEpoch?: number;
+  layers: readonly Pick<LayerPlan, 'layer' | 'compression' | 'repack' | 'trustsPoolKey' | 'recipe'>[];
+}
 
 /** A build's key, or why the build is never served from the cache. */
 export type BuildKey = { key: string; why?: undefined } | { key?: undefined; why: string };
@@ -21,7 +26,7 @@ export type BuildKey = { key: string; why?: undefined } | { key?: undefined; why
  */
 export async function makeBuildKey(
   loaded: LoadedRecipe,
-  plan: BuildPlan,
+  plan: KeyedPlan,
   memoFile: string,
 ): Promise<BuildKey> {
   const why = uncachedBecause(loaded, plan);
@@ -58,7 +63,7 @@ export async function makeBuildKey(
 }
 
 /** What makes a build's output something its inputs do not decide. */
-function uncachedBecause(loaded: LoadedRecipe, plan: BuildPlan): string | undefined {
+function uncachedBecause(loaded: LoadedRecipe, plan: KeyedPlan): string | undefined {
   const shell = plan.layers.some((l) => l.recipe.steps.some((step) => stepOf(step).definition.needsTerminal));
   if (shell) return 'a shell step: what is typed there is no input the cache can see';
   if (loaded.recipe.sign?.generate) return 'sign.generate makes a new key on every build';
