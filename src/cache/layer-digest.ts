@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SquashfsNode } from '../squashfs/model.ts';
 import { openSquashfs, type SquashfsImage } from '../squashfs/read.ts';
-import { hashBytes } from '../layer/file-hash.ts';
+import { hashFile } from '../layer/file-hash.ts';
 
 /** What a finished layer was, compactly: the sha256 of its bytes and one per path the build changed. */
 export interface LayerDigest {
@@ -20,7 +20,7 @@ const ABSENT = 'absent';
  * the layer's own sha256 already says that the bytes differ.
  */
 export async function readLayerDigest(squashfs: string, changed: readonly string[]): Promise<LayerDigest> {
-  const sha256 = await hashBytes(squashfs);
+  const sha256 = await hashFile(squashfs);
   await using image = await openSquashfs(squashfs, 0);
   const paths: Record<string, string> = {};
   for (const path of changed) {

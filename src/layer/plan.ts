@@ -16,8 +16,11 @@ export interface LayerPlan {
   layer: LayerInfo;
   extent: LayerExtent;
   ancestors: LayerExtent[];
-  /** Layers stacked above: a change here that one of them also carries is shadowed. */
-  above: LayerExtent[];
+  /**
+   * Layers stacked above, each with its chain (bottom first, as the layout stacks it): a change here
+   * that one of them also carries is shadowed.
+   */
+  above: (LayerExtent & { chain: readonly string[] })[];
   recipe: LayerSteps;
   /** Whether the build adds the pool's signing key to this layer's apt (iso.pool). */
   trustsPoolKey: boolean;

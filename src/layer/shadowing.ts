@@ -38,12 +38,23 @@ export async function checkPredictedShadowing(
 export function checkShadowing(plan: LayerPlan, shadowed: readonly ShadowedPath[]): void {
   if (!shadowed.length || plan.recipe.allowShadowed) return;
   const layers = [...new Set(shadowed.map((s) => s.layer))];
-  // The highest shadowing layer: a change there is the one an installed system sees.
-  const target = [...layers].sort((a, b) => b.length - a.length)[0];
+  const targets = topmostOf(plan, layers);
   const paths = [...new Set(shadowed.map((s) => s.path))];
   const more = paths.length > 8 ? `, and ${paths.length - 8} more` : '';
   throw new RecipeError(
     `changes to layer ${plan.layer.name} are shadowed by ${layers.join(', ')}: ${paths.slice(0, 8).join(', ')}${more}`,
-    { hint: `target layer ${target} instead, or set allowShadowed: true for ${plan.layer.name}` },
+    {
+      hint: `target ${targets.length > 1 ? `layers ${targets.join(' and ')}` : `layer ${targets[0]}`} instead, or set allowShadowed: true for ${plan.layer.name}`,
+    },
   );
+}
+
+/**
+ * Of the LAYERS that hide a change, those no other of them stacks on (by the chains the layout
+ * made): a change there is what a system booting or installing that chain sees. Two kernel layers
+ * over one installer layer are both tops.
+ */
+function topmostOf(plan: LayerPlan, layers: readonly string[]): string[] {
+  const chainOf = (name: string) => plan.above.find((above) => above.name === name)?.chain ?? [name];
+  return layers.filter((layer) => !layers.some((other) => other !== layer && chainOf(other).includes(layer)));
 }

@@ -97,7 +97,9 @@ function planLayers(
       layer,
       extent: extentOf(input, layer),
       ancestors: layout.layerChain(name, names).slice(0, -1).map(byName),
-      above: layout.shadowingLayers(name, names, installChains).map(byName),
+      above: layout
+        .shadowingLayers(name, names, installChains)
+        .map((n) => ({ ...byName(n), chain: layout.layerChain(n, names) })),
       recipe: layerRecipe,
       trustsPoolKey: name === poolKeyLayer,
       compression: layerRecipe.compression ?? {

@@ -3,7 +3,8 @@ import { appendFile, mkdir, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { hashAhead, hashBytes, hashFile } from '../../../src/layer/file-hash.ts';
+import { hashAhead, hashFile } from '../../../src/layer/file-hash.ts';
+import { hashFileRange } from '../../../src/safety/hash-range.ts';
 import { runCommand } from '../../../src/tools/exec.ts';
 
 let dir: string;
@@ -23,10 +24,10 @@ describe('file hashing', () => {
     const file = join(dir, 'range.bin');
     // More than one 4 MiB read, not a multiple of it.
     await writeFile(file, randomBytes(9 * 1024 * 1024 + 17));
-    expect(await hashBytes(file)).toBe(await coreutilsDigest(file, 'sha256'));
+    expect(await hashFile(file)).toBe(await coreutilsDigest(file, 'sha256'));
     const part = join(dir, 'part.bin');
     await runCommand(['dd', `if=${file}`, `of=${part}`, 'bs=1', 'skip=1000', 'count=5000', 'status=none']);
-    expect(await hashBytes(file, { offset: 1000, length: 5000 }, 'md5')).toBe(
+    expect(await hashFileRange(file, 1000, 5000, 'md5')).toBe(
       await coreutilsDigest(part, 'md5'),
     );
   });
