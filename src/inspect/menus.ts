@@ -1,6 +1,7 @@
-import { parseGrubWords } from './grub-words.ts';
+import { parseGrubEntries } from './grub-entries.ts';
+import { parseIsolinuxEntries } from './isolinux-entries.ts';
 
-/** A boot menu entry as the boot loader's config file describes it. */
+/** A boot menu entry as its config file describes it; the title is the one recipes name. */
 export interface MenuEntry {
   title: string;
   kernel: string | null;
@@ -17,65 +18,21 @@ export interface BootMenu {
   timeoutSeconds: number | null;
 }
 
-/** Parses GRUB menuentry blocks: title, linux/linuxefi line (kernel + args), initrd line. */
+/** The entries `inspect` reports of a GRUB menu, as the editors see them (one parser, one title rule). */
 export function parseGrubMenu(text: string): MenuEntry[] {
-  const entries: MenuEntry[] = [];
-  let current: MenuEntry | null = null;
-  for (const raw of text.split('\n')) {
-    const line = raw.trim();
-    const [command, title] = parseGrubWords(line);
-    if (command?.value === 'menuentry' && title) {
-      current = { title: title.value, kernel: null, initrd: null, cmdline: null };
-      entries.push(current);
-      continue;
-    }
-    if (!current) continue;
-    const linux = /^(?:linux|linuxefi|linux16)\s+(\S+)\s*(.*)$/.exec(line);
-    if (linux) {
-      current.kernel = linux[1] ?? null;
-      current.cmdline = (linux[2] ?? '').trim();
-    }
-    const initrd = /^(?:initrd|initrdefi|initrd16)\s+(.+)$/.exec(line);
-    if (initrd) current.initrd = (initrd[1] ?? '').trim();
-    if (line === '}') current = null;
-  }
-  return entries;
+  return parseGrubEntries(text.split('\n')).map(toMenuEntry);
 }
 
-/** Parses isolinux/syslinux LABEL blocks: MENU LABEL, KERNEL/LINUX, APPEND (initrd= pulled out). */
+/** The entries `inspect` reports of an isolinux/syslinux menu, as the editors see them. */
 export function parseIsolinuxMenu(text: string): MenuEntry[] {
-  const entries: MenuEntry[] = [];
-  let current: MenuEntry | null = null;
-  for (const raw of text.split('\n')) {
-    const [keyword = '', ...rest] = raw.trim().split(/\s+/);
-    const value = rest.join(' ');
-    switch (keyword.toLowerCase()) {
-      case 'label':
-        current = { title: value, kernel: null, initrd: null, cmdline: null };
-        entries.push(current);
-        break;
-      case 'menu':
-        if (current && rest[0]?.toLowerCase() === 'label') current.title = rest.slice(1).join(' ');
-        break;
-      case 'kernel':
-      case 'linux':
-      case 'com32':
-        if (current) current.kernel = value;
-        break;
-      case 'append':
-        if (current) {
-          current.cmdline = value;
-          current.initrd = /(?:^|\s)initrd=(\S+)/.exec(value)?.[1] ?? current.initrd;
-        }
-        break;
-      case 'initrd':
-        if (current) current.initrd = value;
-        break;
-    }
-  }
-  return entries;
+  return parseIsolinuxEntries(text.split('\n')).map(toMenuEntry);
 }
 
+function toMenuEntry(entry: MenuEntry): MenuEntry {
+  return { title: entry.title, kernel: entry.kernel, initrd: entry.initrd, cmdline: entry.cmdline };
+}
+
+/** A menu file as `inspect` reports it: its entries and timeout. */
 export function parseMenu(file: string, loader: BootMenu['loader'], text: string): BootMenu {
   return loader === 'grub'
     ? { file, loader, entries: parseGrubMenu(text), timeoutSeconds: parseGrubTimeout(text) }

@@ -19,7 +19,7 @@ describe('inspect on the live-build fixture (hybrid: isolinux and GRUB, stock me
       ]),
     );
     expect(menus['/isolinux/live.cfg']?.entries[0]).toEqual({
-      title: '^Live system (amd64)',
+      title: 'Live system (amd64)',
       kernel: '/live/vmlinuz',
       initrd: '/live/initrd.img',
       cmdline: 'boot=live components quiet splash',

@@ -1,5 +1,6 @@
-import { editGrubMenu, parseGrubEntries } from './grub-menu.ts';
-import { parseIsolinuxEntries } from './isolinux-entries.ts';
+import { parseGrubEntries } from '../../inspect/grub-entries.ts';
+import { parseIsolinuxEntries } from '../../inspect/isolinux-entries.ts';
+import { editGrubMenu } from './grub-menu.ts';
 import { editIsolinuxMenu, listIsolinuxLabels } from './isolinux-menu.ts';
 import { chooseSettingFiles, type MenuFileText } from './settings-files.ts';
 import type { MenuCmdlineEdit, MenuEdit, MenuEditResult, NewMenuEntry } from './types.ts';

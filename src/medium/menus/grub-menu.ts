@@ -1,64 +1,11 @@
 import { editArguments } from './arguments.ts';
+import { type GrubEntry, grubKernelPath, parseGrubEntries } from '../../inspect/grub-entries.ts';
 import { type GrubWord, parseGrubWords, quoteGrubString, quoteGrubWord } from '../../inspect/grub-words.ts';
 import { applyEntryEdits, type MenuSyntax } from './menu-edit.ts';
 import type { CmdlineEdit, MenuEdit, MenuEditResult } from './types.ts';
 
-const KERNEL_COMMANDS = new Set(['linux', 'linuxefi', 'linux16']);
 /** Options of a menuentry line that must stay unique, so a copy drops them. */
 const UNIQUE_OPTIONS = new Set(['--id', '--hotkey']);
-
-/** A menuentry block: its lines (first to closing brace) and the kernel lines inside. */
-export interface GrubEntry {
-  title: string;
-  /** The value `set default` takes: submenu titles and the title joined by `>` (grub.texi, "default"). */
-  path: string;
-  start: number;
-  end: number;
-  kernelLines: number[];
-}
-
-interface OpenBlock {
-  kind: 'menuentry' | 'submenu' | 'other';
-  title: string;
-  start: number;
-  kernelLines: number[];
-}
-
-/** The menuentry blocks of LINES, in order; a block opens on a line ending in `{` and closes on `}`. */
-export function parseGrubEntries(lines: readonly string[]): GrubEntry[] {
-  const entries: GrubEntry[] = [];
-  const open: OpenBlock[] = [];
-  lines.forEach((line, index) => {
-    const words = parseGrubWords(line);
-    const first = words[0];
-    if (!first) return;
-    const last = words.at(-1);
-    if (last && words.length > 1 && line.slice(last.start, last.end) === '{') {
-      const kind = first.value === 'menuentry' || first.value === 'submenu' ? first.value : 'other';
-      open.push({ kind, title: words[1]?.value ?? '', start: index, kernelLines: [] });
-    } else if (line.slice(first.start, first.end) === '}') {
-      const block = open.pop();
-      if (block?.kind !== 'menuentry') return;
-      const submenus = open.filter((b) => b.kind === 'submenu').map((b) => b.title);
-      const path = [...submenus, block.title].join('>');
-      entries.push({
-        title: block.title,
-        path,
-        start: block.start,
-        end: index,
-        kernelLines: block.kernelLines,
-      });
-    } else if (KERNEL_COMMANDS.has(first.value) && open.at(-1)?.kind === 'menuentry') {
-      open.at(-1)?.kernelLines.push(index);
-    }
-  });
-  return entries.sort((a, b) => a.start - b.start);
-}
-
-/** The kernel path of a `linux` line, as GRUB reads it. */
-function kernelPath(line: string): string {
-  return parseGrubWords(line)[1]?.value ?? '';
-}
 
 /** EDIT applied to one `linux` line; variables, quoting and the rest of the line stay as they are. */
 export function editGrubKernelLine(line: string, edit: CmdlineEdit): string {
@@ -92,11 +39,11 @@ const GRUB_SYNTAX: MenuSyntax<GrubEntry> = {
   parseEntries: parseGrubEntries,
   titleOf: (entry) => entry.title,
   bootsLiveKernel: (entry, lines, isLive) =>
-    entry.kernelLines.some((i) => isLive(kernelPath(lines[i] ?? ''))),
+    entry.kernelLines.some((i) => isLive(grubKernelPath(lines[i] ?? ''))),
   editCmdline(entry, lines, edit, isLive) {
     for (const i of entry.kernelLines) {
       const line = lines[i] ?? '';
-      if (isLive(kernelPath(line))) lines[i] = editGrubKernelLine(line, edit);
+      if (isLive(grubKernelPath(line))) lines[i] = editGrubKernelLine(line, edit);
     }
   },
   copyEntry(entry, lines, title) {

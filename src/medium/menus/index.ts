@@ -7,5 +7,5 @@ export { quoteGrubWord } from '../../inspect/grub-words.ts';
 export { editIsolinuxAppendLine, editIsolinuxMenu, listIsolinuxLabels } from './isolinux-menu.ts';
 export { chooseSettingFiles, includedPaths, type MenuFileText, type MenuSetting } from './settings-files.ts';
 export type { CmdlineEdit, MenuCmdlineEdit, MenuEdit, MenuEditResult, NewMenuEntry } from './types.ts';
-export { parseIsolinuxEntries, type IsolinuxEntry } from './isolinux-entries.ts';
-export { parseGrubEntries, type GrubEntry } from './grub-menu.ts';
+export { parseIsolinuxEntries, type IsolinuxEntry } from '../../inspect/isolinux-entries.ts';
+export { parseGrubEntries, type GrubEntry } from '../../inspect/grub-entries.ts';

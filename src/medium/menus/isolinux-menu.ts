@@ -1,5 +1,5 @@
 import { type ArgumentToken, editArguments } from './arguments.ts';
-import { type IsolinuxEntry, keywordsOf, parseIsolinuxEntries } from './isolinux-entries.ts';
+import { type IsolinuxEntry, keywordsOf, parseIsolinuxEntries } from '../../inspect/isolinux-entries.ts';
 import { applyEntryEdits, type MenuSyntax } from './menu-edit.ts';
 import type { CmdlineEdit, MenuEdit, MenuEditResult } from './types.ts';
 

@@ -22,7 +22,7 @@ describe("editIsolinuxMenu on UNetbootin's syslinux.cfg for Ubuntu (initrd= in a
     ]);
     const after = entries(edited.text);
     expect(after[2]).toEqual({
-      title: '^Try Ubuntu without installing',
+      title: 'Try Ubuntu without installing',
       kernel: '/casper/vmlinuz',
       initrd: '/casper/initrd.lz',
       cmdline:

@@ -1,13 +1,21 @@
-/** A LABEL block of a syslinux config (syslinux.txt, "LABEL"): its lines and the ones that matter. */
+/**
+ * The one reader of isolinux/syslinux menu syntax (syslinux.txt, "LABEL"), for `inspect` and for
+ * the menu editors of src/medium/menus/: both see the same entries, titles and line positions.
+ */
 export interface IsolinuxEntry {
   name: string;
-  /** MENU LABEL without the `^` hotkey marker, else the label name. */
+  /** The title a user sees and types: MENU LABEL without the `^` hotkey marker, else the label name. */
   title: string;
   start: number;
   end: number;
   /** Nesting in MENU BEGIN ... MENU END submenus. */
   depth: number;
+  /** The file KERNEL, LINUX or COM32 names. */
   kernel: string | null;
+  /** INITRD's value, else APPEND's `initrd=` (the later one wins). */
+  initrd: string | null;
+  /** APPEND's arguments, one blank between each. */
+  cmdline: string | null;
   kernelLine: number | null;
   appendLine: number | null;
   menuLabelLine: number | null;
@@ -33,13 +41,15 @@ const LABEL_KEYWORDS = new Set([
   'text',
 ]);
 const LABEL_MENU_KEYWORDS = new Set(['label', 'default', 'hide', 'passwd', 'disable', 'indent', 'exit']);
+const KERNEL_KEYWORDS = new Set(['kernel', 'linux', 'com32']);
 
+/** A line's keyword and sub-keyword (lower case) and its words: syslinux keywords ignore case. */
 export function keywordsOf(line: string): [string, string, string[]] {
   const words = line.trim().split(/\s+/).filter(Boolean);
   return [words[0]?.toLowerCase() ?? '', words[1]?.toLowerCase() ?? '', words];
 }
 
-/** The LABEL blocks of LINES, in order; TEXT HELP ... ENDTEXT stays inside its label. */
+/** The LABEL blocks of LINES, in order, with their line indexes; TEXT HELP ... ENDTEXT stays inside its label. */
 export function parseIsolinuxEntries(lines: readonly string[]): IsolinuxEntry[] {
   const entries: IsolinuxEntry[] = [];
   let depth = 0;
@@ -63,11 +73,8 @@ export function parseIsolinuxEntries(lines: readonly string[]): IsolinuxEntry[] 
     } else if (keyword === 'menu' && (sub === 'begin' || sub === 'end')) {
       close();
       depth = Math.max(0, depth + (sub === 'begin' ? 1 : -1));
-    } else if (
-      current &&
-      (LABEL_KEYWORDS.has(keyword) || (keyword === 'menu' && LABEL_MENU_KEYWORDS.has(sub)))
-    ) {
-      noteLabelLine(current, line, i, keyword, sub, words);
+    } else if (current && belongsToLabel(keyword, sub)) {
+      noteLabelLine(current, line, i, words);
       inHelpText = keyword === 'text' && sub === 'help';
     } else {
       close();
@@ -75,6 +82,10 @@ export function parseIsolinuxEntries(lines: readonly string[]): IsolinuxEntry[] 
   });
   close();
   return entries;
+}
+
+function belongsToLabel(keyword: string, sub: string): boolean {
+  return LABEL_KEYWORDS.has(keyword) || (keyword === 'menu' && LABEL_MENU_KEYWORDS.has(sub));
 }
 
 function makeEntry(name: string, start: number, depth: number): IsolinuxEntry {
@@ -85,6 +96,8 @@ function makeEntry(name: string, start: number, depth: number): IsolinuxEntry {
     end: start,
     depth,
     kernel: null,
+    initrd: null,
+    cmdline: null,
     kernelLine: null,
     appendLine: null,
     menuLabelLine: null,
@@ -92,20 +105,19 @@ function makeEntry(name: string, start: number, depth: number): IsolinuxEntry {
   };
 }
 
-function noteLabelLine(
-  entry: IsolinuxEntry,
-  line: string,
-  i: number,
-  keyword: string,
-  sub: string,
-  words: string[],
-): void {
+function noteLabelLine(entry: IsolinuxEntry, line: string, i: number, words: string[]): void {
+  const [keyword, sub] = keywordsOf(line);
+  const value = words.slice(1).join(' ');
   entry.end = i;
-  if (keyword === 'kernel' || keyword === 'linux') {
+  if (KERNEL_KEYWORDS.has(keyword)) {
     entry.kernel = words[1] ?? null;
     entry.kernelLine = i;
   } else if (keyword === 'append') {
     entry.appendLine = i;
+    entry.cmdline = value;
+    entry.initrd = /(?:^|\s)initrd=(\S+)/.exec(value)?.[1] ?? entry.initrd;
+  } else if (keyword === 'initrd') {
+    entry.initrd = value;
   } else if (keyword === 'menu' && sub === 'label') {
     entry.title = titleOfMenuLabel(line);
     entry.menuLabelLine = i;
@@ -114,7 +126,7 @@ function noteLabelLine(
   }
 }
 
-/** `menu label ^Live system` -> `Live system`: the `^` only marks the hotkey. */
+/** `menu label ^Live system` -> `Live system`: the `^` only marks the hotkey, menu.c32 does not show it. */
 function titleOfMenuLabel(line: string): string {
   return line
     .replace(/^\s*menu\s+label\s*/i, '')
