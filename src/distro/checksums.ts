@@ -107,3 +107,23 @@ export function updateChecksums(
   for (const [isoPath, hash] of pending) lines.push(`${hash}  ${dotted ? `.${isoPath}` : isoPath.slice(1)}`);
   return `${lines.join('\n')}\n`;
 }
+
+/**
+ * Every file the checksum files among PATHS list, with the algorithms that list it; READTEXT gives
+ * a checksum file's text as the new medium will have it (none: not on the medium).
+ */
+export async function listChecksummedFiles(
+  paths: Iterable<string>,
+  readText: (isoPath: string) => Promise<string | undefined>,
+): Promise<{ isoPath: string; algorithms: ChecksumAlgorithm[] }[]> {
+  const listed = new Map<string, Set<ChecksumAlgorithm>>();
+  for (const file of findChecksumFiles(paths)) {
+    const text = await readText(file.path);
+    if (text === undefined) continue;
+    for (const entry of parseChecksums(text, file.algorithm)) {
+      const isoPath = entryIsoPath(entry.path);
+      listed.set(isoPath, (listed.get(isoPath) ?? new Set()).add(file.algorithm));
+    }
+  }
+  return [...listed].map(([isoPath, algorithms]) => ({ isoPath, algorithms: [...algorithms] }));
+}

@@ -7,7 +7,7 @@ import type { SquashfsImage } from '../squashfs/read.ts';
 import { openStack } from '../squashfs/stack.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
 import { cleanDeltaUpper } from './delta-cleanup.ts';
-import { hashAhead } from './file-hash.ts';
+import { hashAhead, hashWhileWriting } from './file-hash.ts';
 import { relinkCopiedUpHardLinks } from './hard-links.ts';
 import { checkChangesVisible, runStepsAndReadFacts } from './harness.ts';
 import { ExecutingHost } from './host-exec.ts';
@@ -85,15 +85,18 @@ interface Packed {
   unpackedBytes: { before: number; after: number };
 }
 
+/** The layer by block reuse, hashed for the medium's checksum files as it is written. */
 async function packByBlockReuse({ context, ws, stack, squashfs }: PackInput): Promise<Packed> {
-  const result = await makeBlockReuseLayer({
-    layer: stack[0]!,
-    below: stack.slice(1),
-    upper: ws.upper,
-    out: squashfs,
-    signal: context.signal,
-    sourceDateEpoch: context.sourceDateEpoch,
-  });
+  const result = await hashWhileWriting(squashfs, context.checksumAlgorithms ?? [], () =>
+    makeBlockReuseLayer({
+      layer: stack[0]!,
+      below: stack.slice(1),
+      upper: ws.upper,
+      out: squashfs,
+      signal: context.signal,
+      sourceDateEpoch: context.sourceDateEpoch,
+    }),
+  );
   context.say(
     `block reuse: blocks of ${result.reusedFiles} unchanged files copied, the changes packed by mksquashfs (${result.deltaBytes} bytes)`,
   );

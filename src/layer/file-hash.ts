@@ -1,5 +1,6 @@
 import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
+import { GrowingFileHasher } from '../safety/growing-file-hash.ts';
 import { hashFileRange } from '../safety/hash-range.ts';
 
 /** Read size of the worker's stream: 4 MiB chunks, as hashFileRange reads. */
@@ -20,6 +21,36 @@ export async function hashAhead(file: string, algorithms: readonly string[]): Pr
     digest.catch(() => undefined); // a failure is hashFile's to report, when it awaits the digest
     started.set(`${algorithm} ${file}`, { identity, digest });
   }
+}
+
+/**
+ * Runs WRITE, which writes FILE front to back, while a worker thread hashes FILE in each of
+ * ALGORITHMS just behind it (a block-reuse layer is hashed as it is written, not read again after);
+ * hashFile then takes those digests while the file is unchanged.
+ */
+export async function hashWhileWriting<T>(
+  file: string,
+  algorithms: readonly string[],
+  write: () => Promise<T>,
+): Promise<T> {
+  const wanted = [...new Set(algorithms)];
+  if (!wanted.length) return write();
+  const hasher = new GrowingFileHasher(file, [{ start: 0 }], wanted);
+  let result: T;
+  try {
+    result = await write();
+  } catch (error) {
+    await hasher.stop();
+    throw error;
+  }
+  const identity = await fileIdentity(file);
+  const digests = hasher.finish((await stat(file)).size);
+  for (const algorithm of wanted) {
+    const digest = digests.then(([range]) => range?.digests[algorithm] ?? hashFile(file, algorithm));
+    digest.catch(() => undefined); // a failure is hashFile's to report, when it awaits the digest
+    started.set(`${algorithm} ${file}`, { identity, digest });
+  }
+  return result;
 }
 
 /** The digest of the whole FILE: the one hashAhead started if the file has not changed since, else hashed now. */

@@ -3,6 +3,7 @@ import { InputError } from '../errors.ts';
 import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
 import { makeModifyArgs, runXorriso, runXorrisoReport } from '../tools/xorriso.ts';
 import { makeWriteSetupArgs, readWriteSetup, type WriteSetup } from './write-setup.ts';
+import { hashWhileIsoIsWritten, type ListedFile, type WrittenDigests } from './written-digests.ts';
 
 /** What changes between the original ISO and the new one. */
 export interface IsoChanges {
@@ -27,10 +28,15 @@ export interface WriteIsoOptions {
   sourceDateEpoch?: number;
   signal?: AbortSignal;
   onProgress?: (percent: number) => void;
+  /** Files the new medium's checksum files list: hashed as xorriso writes them (written-digests.ts). */
+  listed?: readonly ListedFile[];
 }
 
-/** Writes OUTPUT from INPUT plus CHANGES; INPUT is only ever read, and no tree is copied out of it. */
-export async function writeIso(options: WriteIsoOptions): Promise<void> {
+/**
+ * Writes OUTPUT from INPUT plus CHANGES; INPUT is only ever read, and no tree is copied out of it.
+ * Returns the digests of the LISTED files, taken from the bytes as they were written.
+ */
+export async function writeIso(options: WriteIsoOptions): Promise<WrittenDigests> {
   checkChanges(options.changes);
   const original = options.original ?? (await inspectIso(options.input));
   const setup = options.setup ?? readWriteSetup(original);
@@ -49,11 +55,16 @@ export async function writeIso(options: WriteIsoOptions): Promise<void> {
   await rm(options.output, { force: true });
   const epoch = options.sourceDateEpoch;
   if (epoch !== undefined) await clampFileTimes(options.changes, epoch);
-  await runXorriso(args, {
+  const written = runXorriso(args, {
     signal: options.signal,
     onProgress: options.onProgress,
     env: epoch === undefined ? undefined : { SOURCE_DATE_EPOCH: String(epoch) },
   });
+  return hashWhileIsoIsWritten(
+    options.output,
+    options.listed ?? [],
+    written.then(() => undefined),
+  );
 }
 
 /** New files keep an older time of their own; a time after EPOCH (made by this build) becomes EPOCH. */

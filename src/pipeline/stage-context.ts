@@ -1,10 +1,11 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { BootResult } from '../boottest/index.ts';
 import { bootTestWrittenIso } from '../boottest/output.ts';
 import { type BuildCaches, lookUpBuild, openBuildCaches, storeBuild } from '../cache/build-lookup.ts';
 import type { ReusedBuild } from '../cache/build-reuse.ts';
 import { type BuiltLayer, customizeOrReuse } from '../cache/cached-customize.ts';
-import { findChecksumFiles } from '../distro/checksums.ts';
+import { findChecksumFiles, listChecksummedFiles } from '../distro/checksums.ts';
 import type { IsoReport } from '../inspect/inspect.ts';
 import { type LayerResult, rebase } from '../layer/customize.ts';
 import { extentOf, type LayerPlan } from '../layer/plan.ts';
@@ -15,6 +16,7 @@ import type { PendingReport } from '../report/files.ts';
 import type { ReportData } from '../report/model.ts';
 import type { PendingOutput } from '../safety/atomic.ts';
 import { type IsoChanges, writeIso } from '../output/write-iso.ts';
+import type { WrittenDigests } from '../output/written-digests.ts';
 import { prepareBuildReport } from '../report/build-report.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
 import type { RecipeStep } from '../steps/registry.ts';
@@ -106,9 +108,16 @@ function layerExtents(plan: BuildPlan, done: readonly LayerResult[]): (name: str
   };
 }
 
-export function writeIsoOf(build: Build, changes: IsoChanges, reporter: StageReporter) {
+/** The new ISO written, the files its checksum files list hashed as they are written. */
+export async function writeIsoOf(build: Build, changes: IsoChanges, reporter: StageReporter) {
   const { plan } = build;
+  const newText = async (isoPath: string) => {
+    const replaced = changes.replace.find((file) => file.isoPath === isoPath);
+    return replaced ? readFile(replaced.localPath, 'utf8') : plan.mediumFiles.get(isoPath);
+  };
+  const listed = await listChecksummedFiles(plan.original.checksumFiles, newText);
   return writeIso({
+    listed,
     input: plan.input,
     output: build.tempPath,
     changes,
@@ -121,12 +130,13 @@ export function writeIsoOf(build: Build, changes: IsoChanges, reporter: StageRep
   });
 }
 
-export function verifyOutputOf(build: Build, reporter: StageReporter) {
+export function verifyOutputOf(build: Build, digests: WrittenDigests, reporter: StageReporter) {
   const { plan } = build;
   return verifyWrittenIso({
     iso: pendingIso(build),
     original: plan.original,
     changedSquashfs: plan.layers.map((l) => l.isoPaths.squashfs),
+    digests,
     setup: plan.writeSetup.output,
     // The keyring that just signed the layers, so their new signatures are checked, not skipped.
     gnupgHome: plan.sign?.gnupgHome ? resolve(plan.recipeDir, plan.sign.gnupgHome) : undefined,

@@ -120,9 +120,11 @@ async function makeIso(at: Build, stages: StageRunner, caches: BuildCaches): Pro
   const changes = await stages.run('update manifests, sizes, install sources and checksum files', (r) =>
     makeMetadataChanges(plan, layers, medium, workDir, r.say, signer),
   );
-  await stages.run(`write the ISO (boot setup: ${plan.bootSetup})`, (r) => writeIsoOf(at, changes, r));
+  const digests = await stages.run(`write the ISO (boot setup: ${plan.bootSetup})`, (r) =>
+    writeIsoOf(at, changes, r),
+  );
   const { verify, written } = await stages.run('verify the new ISO against the original', (r) =>
-    verifyOutputOf(at, r),
+    verifyOutputOf(at, digests, r),
   );
   const boots: BuiltBoot[] = [];
   for (const mode of plan.recipeVerify?.boot ?? [])

@@ -7,6 +7,8 @@ export interface VerifyCheck {
   name: string;
   outcome: CheckOutcome;
   detail: string;
+  /** The failure is the input's own (its checksum file does not match its own files): no build can fix it. */
+  inputDamaged?: boolean;
 }
 
 /** A yes/no check's outcome; only a check that could not be made at all is 'not checked'. */

@@ -1,6 +1,7 @@
-import { VerifyError } from '../errors.ts';
+import { InputError, VerifyError } from '../errors.ts';
 import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
 import type { WriteSetup } from '../output/write-setup.ts';
+import type { WrittenDigests } from '../output/written-digests.ts';
 import { keepUnverified, unverifiedPathFor } from '../safety/atomic.ts';
 import { describeCheck, type VerifyReport, verifyIso } from './verify.ts';
 
@@ -21,6 +22,8 @@ export async function verifyWrittenIso(options: {
   original: IsoReport;
   /** The layers the build rebuilt, by ISO path. */
   changedSquashfs: string[];
+  /** Digests of the listed files taken as the ISO was written: the checksum check reads nothing again. */
+  digests?: WrittenDigests;
   setup: WriteSetup;
   /** The keyring that just signed the layers, so their new signatures are checked, not skipped. */
   gnupgHome?: string;
@@ -37,6 +40,7 @@ export async function verifyWrittenIso(options: {
     original: iso.input,
     originalReport: options.original,
     changedSquashfs: options.changedSquashfs,
+    digests: options.digests,
     setup: options.setup,
     gnupgHome: options.gnupgHome,
     signal,
@@ -46,6 +50,14 @@ export async function verifyWrittenIso(options: {
   });
   for (const check of report.checks) options.say(describeCheck(check));
   const failed = report.checks.filter((c) => c.outcome === 'failed');
+  const damaged = failed.find((c) => c.inputDamaged);
+  if (damaged) {
+    signal?.throwIfAborted();
+    // Nothing is kept: a medium made from a damaged input fails its own check at boot.
+    throw new InputError(`${iso.input}: ${damaged.name}: ${damaged.detail}; nothing was written`, {
+      hint: 'download the ISO again and check it against its SHA256SUMS',
+    });
+  }
   if (failed.length) {
     signal?.throwIfAborted();
     const reasons = failed.map((c) => `${c.name} (${c.detail})`).join('; ');

@@ -7,6 +7,7 @@ import { checkChecksumFiles } from './checksums.ts';
 import { compareToolReports } from './reports.ts';
 import { checkSignatures } from './signatures.ts';
 import { gapPartitionDelta, readWriteSetup, type WriteSetup } from '../output/write-setup.ts';
+import type { WrittenDigests } from '../output/written-digests.ts';
 
 export { checkChecksumFiles } from './checksums.ts';
 export { type CheckOutcome, describeCheck, outcomeOf, type VerifyCheck, type VerifyReport } from './check.ts';
@@ -23,6 +24,8 @@ export async function verifyIso(options: {
   /** OUTPUT as already read (the build inspects it once for verify, diff and report). */
   outputReport?: IsoReport;
   changedSquashfs?: readonly string[];
+  /** Digests of the output's listed files, taken from its bytes as they were written. */
+  digests?: WrittenDigests;
   /** What the output must have of the setup modification mode decides itself; default the original's. */
   setup?: WriteSetup;
   /** Keyring for the .gpg signatures (GNUPGHOME); default gpg's own. */
@@ -42,7 +45,12 @@ export async function verifyIso(options: {
     options.original
       ? compareToolReports(options.original, options.output, { gapChange, signal: options.signal })
       : [],
-    checkChecksumFiles(options.output, output.checksumFiles, options.original),
+    checkChecksumFiles(
+      options.output,
+      output.checksumFiles,
+      originalMedium(options.original, original),
+      options.digests,
+    ),
     Promise.all(
       (options.changedSquashfs ?? []).map((path) =>
         checkSquashfs(options.output, output, path, options.signal),
@@ -59,6 +67,12 @@ export async function verifyIso(options: {
     });
   }
   return { ok: checks.every((check) => check.outcome !== 'failed'), checks };
+}
+
+/** The original as the checksum check needs it: where it is, and its El Torito images (xorriso patches them). */
+function originalMedium(path: string | undefined, report: IsoReport | undefined) {
+  if (!path || !report) return undefined;
+  return { path, bootImages: report.eltorito.flatMap((entry) => (entry.path ? [entry.path] : [])) };
 }
 
 function same(name: string, before: unknown, after: unknown): VerifyCheck {
