@@ -1,19 +1,20 @@
 import type { MediumLayout } from '../distro/layouts/index.ts';
 import { RecipeError } from '../errors.ts';
 import type { BootMenu } from '../inspect/menus.ts';
-import { readAutoinstall } from '../recipe/autoinstall.ts';
-import { kernelPackageOf, kernelPinWarning, pinKernel } from '../recipe/autoinstall-kernel.ts';
-import type { LoadedRecipe } from '../recipe/load.ts';
+import { kernelPackageOf, kernelPinWarning, pinKernel } from '../autoinstall/kernel-pin.ts';
 import {
   makeNocloudSeed,
   NOCLOUD_KERNEL_ARGUMENTS,
   NOCLOUD_META_DATA,
   NOCLOUD_USER_DATA,
   readNocloudMetaData,
-} from '../recipe/nocloud.ts';
+} from '../autoinstall/nocloud.ts';
+import { type Autoinstall, readAutoinstall } from '../autoinstall/user-data.ts';
 import { resolveRecipePath } from '../safety/confine.ts';
-import { stepOf } from '../steps/registry.ts';
+import { type RecipeStep, stepOf } from '../steps/registry.ts';
 import type { BuildMenuEdit } from './menus.ts';
+import type { RecipeSource } from './recipe-source.ts';
+import type { AutoinstallRecipe } from './schema.ts';
 
 export const AUTOINSTALL_ENTRY_TITLE = 'Install automatically';
 
@@ -25,8 +26,7 @@ export interface AutoinstallPlan {
 }
 
 /** The kernel packages the recipe's `kernel` steps pin, in any layer. */
-function pinnedKernels(loaded: LoadedRecipe): string[] {
-  const steps = Object.values(loaded.recipe.layers).flatMap((layer) => layer.steps);
+function pinnedKernels(steps: readonly RecipeStep[]): string[] {
   return steps.flatMap((step) => {
     const { definition, params } = stepOf(step);
     return definition.name === 'kernel' ? [kernelPackageOf((params as { version: string }).version)] : [];
@@ -39,29 +39,8 @@ function firstLiveEntryTitle(bootMenus: readonly BootMenu[], layout: MediumLayou
     ?.title;
 }
 
-/**
- * iso.autoinstall: the user-data checked against subiquity's reference, the recipe's kernel pin
- * carried into it (or the installer would install the flavour's newest kernel), the NoCloud seed
- * and the menu entry or arguments that point the installer at it.
- */
-export async function planAutoinstall(options: {
-  loaded: LoadedRecipe;
-  layout: MediumLayout;
-  bootMenus: readonly BootMenu[];
-}): Promise<AutoinstallPlan> {
-  const { loaded, layout } = options;
-  const kernels = pinnedKernels(loaded);
-  const recipe = loaded.recipe.iso?.autoinstall;
-  if (!recipe) return { texts: new Map(), notices: kernels.map(kernelPinWarning) };
-  const where = loaded.locate(['iso', 'autoinstall']);
-  if (layout.autoinstaller !== 'subiquity')
-    throw new RecipeError(
-      `${where} autoinstall is Ubuntu Server's installer (subiquity); this is a ${layout.name} medium`,
-      {
-        hint: 'remove iso.autoinstall, or use an Ubuntu live server ISO as input',
-      },
-    );
-  let autoinstall = await readAutoinstall(await resolveRecipePath(loaded.dir, recipe.userData));
+/** The user-data with every kernel the recipe pins, and a notice for each pin it had to add. */
+function withPinnedKernels(autoinstall: Autoinstall, kernels: readonly string[]) {
   const notices: string[] = [];
   for (const kernel of kernels) {
     const pinned = pinKernel(autoinstall, kernel);
@@ -69,29 +48,58 @@ export async function planAutoinstall(options: {
     if (pinned.changed)
       notices.push(`autoinstall: added kernel: { package: ${kernel} }, the kernel the recipe pins`);
   }
-  const metaData = recipe.metaData
-    ? await readNocloudMetaData(await resolveRecipePath(loaded.dir, recipe.metaData))
-    : '';
-  const seed = makeNocloudSeed(autoinstall, metaData);
+  return { autoinstall, notices };
+}
+
+/** The NoCloud arguments on a copy of the first live entry (entry: add), or on the live entries (replace). */
+function autoinstallMenuEdit(
+  entry: AutoinstallRecipe['entry'],
+  bootMenus: readonly BootMenu[],
+  layout: MediumLayout,
+  where: string,
+): BuildMenuEdit {
   const args = [...NOCLOUD_KERNEL_ARGUMENTS];
-  const from = firstLiveEntryTitle(options.bootMenus, layout);
-  if (recipe.entry === 'add' && !from)
+  if (entry === 'replace') return { cmdline: { add: args } };
+  const from = firstLiveEntryTitle(bootMenus, layout);
+  if (!from)
     throw new RecipeError(`${where} no menu entry boots the live kernel, so there is none to copy`, {
       hint: 'check the medium with isoforge inspect',
     });
-  const menuEdit: BuildMenuEdit =
-    recipe.entry === 'add'
-      ? {
-          newEntries: [
-            {
-              title: AUTOINSTALL_ENTRY_TITLE,
-              from: from ?? '',
-              default: false,
-              cmdline: { add: args, remove: [], side: 'live' },
-            },
-          ],
-        }
-      : { cmdline: { add: args } };
+  const cmdline = { add: args, remove: [], side: 'live' as const };
+  return { newEntries: [{ title: AUTOINSTALL_ENTRY_TITLE, from, default: false, cmdline }] };
+}
+
+/**
+ * iso.autoinstall: the user-data checked against subiquity's reference, the recipe's kernel pin
+ * carried into it (or the installer would install the flavour's newest kernel), the NoCloud seed
+ * and the menu entry or arguments that point the installer at it.
+ */
+export async function planAutoinstall(options: {
+  source: RecipeSource;
+  autoinstall?: AutoinstallRecipe;
+  /** Every layer's steps: the kernel a `kernel` step pins must be the one the installer installs. */
+  steps: readonly RecipeStep[];
+  layout: MediumLayout;
+  bootMenus: readonly BootMenu[];
+}): Promise<AutoinstallPlan> {
+  const { source, autoinstall: recipe, layout } = options;
+  const kernels = pinnedKernels(options.steps);
+  if (!recipe) return { texts: new Map(), notices: kernels.map(kernelPinWarning) };
+  const where = source.locate(['iso', 'autoinstall']);
+  if (layout.autoinstaller !== 'subiquity')
+    throw new RecipeError(
+      `${where} autoinstall is Ubuntu Server's installer (subiquity); this is a ${layout.name} medium`,
+      {
+        hint: 'remove iso.autoinstall, or use an Ubuntu live server ISO as input',
+      },
+    );
+  const userData = await readAutoinstall(await resolveRecipePath(source.dir, recipe.userData));
+  const { autoinstall, notices } = withPinnedKernels(userData, kernels);
+  const metaData = recipe.metaData
+    ? await readNocloudMetaData(await resolveRecipePath(source.dir, recipe.metaData))
+    : '';
+  const menuEdit = autoinstallMenuEdit(recipe.entry, options.bootMenus, layout, where);
+  const seed = makeNocloudSeed(autoinstall, metaData);
   return {
     texts: new Map([
       [NOCLOUD_USER_DATA, seed.userData],

@@ -10,9 +10,9 @@ import {
   type MenuFileText,
   type NewMenuEntry,
 } from '../medium/menus/index.ts';
-import type { LoadedRecipe } from '../recipe/load.ts';
-import type { CmdlineRecipe } from '../recipe/schema.ts';
 import { runGrubScriptCheck } from '../tools/grub.ts';
+import type { RecipeSource } from './recipe-source.ts';
+import type { CmdlineRecipe, IsoRecipe } from './schema.ts';
 
 /** The menus after the recipe's edits: the changed texts to write, and every menu as it will read. */
 export interface EditedMenus {
@@ -29,12 +29,15 @@ export interface BuildMenuEdit {
   newEntries?: NewMenuEntry[];
 }
 
-function entriesPattern(loaded: LoadedRecipe, source: string | undefined): RegExp | undefined {
-  if (source === undefined) return undefined;
+/** The fields of the recipe's iso: that edit the menus. */
+type MenuFields = Pick<IsoRecipe, 'cmdline' | 'menu'>;
+
+function entriesPattern(source: RecipeSource, pattern: string | undefined): RegExp | undefined {
+  if (pattern === undefined) return undefined;
   try {
-    return new RegExp(source);
+    return new RegExp(pattern);
   } catch (error) {
-    throw new RecipeError(`${loaded.locate(['iso', 'cmdline', 'entries'])} ${(error as Error).message}`, {
+    throw new RecipeError(`${source.locate(['iso', 'cmdline', 'entries'])} ${(error as Error).message}`, {
       hint: 'write a JavaScript regular expression over entry titles, like "Install"',
     });
   }
@@ -46,14 +49,14 @@ function cmdlineEdit(cmdline: Omit<CmdlineRecipe, 'entries'>) {
 
 /** The recipe's iso.cmdline and iso.menu as one edit of every menu file. */
 function recipeEdit(
-  loaded: LoadedRecipe,
+  source: RecipeSource,
+  { cmdline, menu }: MenuFields,
   isLiveKernel: (path: string) => boolean,
   buildEntries: readonly NewMenuEntry[],
 ): MenuFilesEdit {
-  const { cmdline, menu } = loaded.recipe.iso ?? {};
   return {
     isLiveKernel,
-    cmdline: cmdline && { ...cmdlineEdit(cmdline), entries: entriesPattern(loaded, cmdline.entries) },
+    cmdline: cmdline && { ...cmdlineEdit(cmdline), entries: entriesPattern(source, cmdline.entries) },
     timeoutSeconds: menu?.timeout,
     defaultTitle: menu?.default,
     newEntries: [
@@ -67,12 +70,12 @@ function recipeEdit(
 }
 
 /** Applies EDIT to FILES; a name that matched nothing is the recipe's error, positioned at its field. */
-function applyEdit(loaded: LoadedRecipe, files: MenuFileText[], edit: MenuFilesEdit): MenuFileText[] {
+function applyEdit(source: RecipeSource, files: MenuFileText[], edit: MenuFilesEdit): MenuFileText[] {
   const { files: edited, problems } = editMenuFiles(files, edit);
   const problem = problems[0];
   if (problem) {
     const value = problem.value ? `${JSON.stringify(problem.value)} ` : '';
-    throw new RecipeError(`${loaded.locate(['iso', ...problem.field])} ${value}${problem.message}`, {
+    throw new RecipeError(`${source.locate(['iso', ...problem.field])} ${value}${problem.message}`, {
       hint: 'name an entry the medium has (isoforge inspect ISO lists the boot menus)',
     });
   }
@@ -103,29 +106,29 @@ async function checkGrubFiles(files: readonly MenuFileText[], signal?: AbortSign
  * from the input; checked before any work, so a title that matches nothing stops the build at once.
  */
 export async function planMenus(options: {
-  loaded: LoadedRecipe;
+  source: RecipeSource;
+  menus?: MenuFields;
   layout: MediumLayout;
   bootMenus: readonly BootMenu[];
   mediumFiles: ReadonlyMap<string, string>;
   buildEdit?: BuildMenuEdit;
   signal?: AbortSignal;
 }): Promise<EditedMenus> {
-  const { loaded, bootMenus } = options;
+  const { source, menus = {}, bootMenus } = options;
   const isLiveKernel = (path: string) => options.layout.isLiveKernelPath(path);
   const original: MenuFileText[] = bootMenus.map((menu) => ({
     path: menu.file,
     loader: menu.loader,
     text: options.mediumFiles.get(menu.file) ?? '',
   }));
-  const iso = loaded.recipe.iso;
   const build = options.buildEdit ?? {};
   let files = original;
-  if (iso?.cmdline || iso?.menu || build.newEntries?.length)
-    files = applyEdit(loaded, files, recipeEdit(loaded, isLiveKernel, build.newEntries ?? []));
+  if (menus.cmdline || menus.menu || build.newEntries?.length)
+    files = applyEdit(source, files, recipeEdit(source, menus, isLiveKernel, build.newEntries ?? []));
   if (build.cmdline) {
-    const entries = build.cmdline.entries ?? entriesPattern(loaded, iso?.cmdline?.entries);
+    const entries = build.cmdline.entries ?? entriesPattern(source, menus.cmdline?.entries);
     const cmdline = { ...build.cmdline, entries, remove: [], side: 'live' as const };
-    files = applyEdit(loaded, files, { isLiveKernel, cmdline });
+    files = applyEdit(source, files, { isLiveKernel, cmdline });
   }
   const changed = files.filter((file, i) => file.text !== original[i]?.text);
   await checkGrubFiles(changed, options.signal);

@@ -4,11 +4,13 @@ import { InputError, RecipeError } from '../errors.ts';
 import type { MediumLayout } from '../distro/layouts/index.ts';
 import type { IsoReport } from '../inspect/inspect.ts';
 import type { BootMenu } from '../inspect/menus.ts';
-import type { LoadedRecipe } from '../recipe/load.ts';
 import { resolveRecipePath } from '../safety/confine.ts';
+import type { RecipeStep } from '../steps/registry.ts';
 import { excludedFromChecksums } from './checksum-exclusions.ts';
 import { planAutoinstall } from './autoinstall.ts';
 import { planMenus } from './menus.ts';
+import type { RecipeSource } from './recipe-source.ts';
+import type { IsoRecipe } from './schema.ts';
 
 /** A host file the recipe puts on the medium as it is. */
 export interface MediumFile {
@@ -46,22 +48,25 @@ function ownedPaths(original: IsoReport): Map<string, string> {
 }
 
 /** Files on the medium: each source inside the recipe folder and present, each dest a path isoforge does not own. */
-async function planFiles(loaded: LoadedRecipe, owned: Map<string, string>): Promise<MediumFile[]> {
-  const files = loaded.recipe.iso?.files ?? [];
+async function planFiles(
+  source: RecipeSource,
+  files: IsoRecipe['files'],
+  owned: Map<string, string>,
+): Promise<MediumFile[]> {
   const planned: MediumFile[] = [];
   for (const [index, file] of files.entries()) {
     const why = owned.get(file.dest);
     if (why)
       throw new RecipeError(
-        `${loaded.locate(['iso', 'files', index, 'dest'])} ${file.dest} cannot be replaced: ${why}`,
+        `${source.locate(['iso', 'files', index, 'dest'])} ${file.dest} cannot be replaced: ${why}`,
         {
           hint: 'put the file at another path on the medium',
         },
       );
-    const localPath = await resolveRecipePath(loaded.dir, file.src);
+    const localPath = await resolveRecipePath(source.dir, file.src);
     const found = await stat(localPath).catch(() => undefined);
     if (!found?.isFile())
-      throw new InputError(`${loaded.locate(['iso', 'files', index, 'src'])} ${file.src} is not a file`, {
+      throw new InputError(`${source.locate(['iso', 'files', index, 'src'])} ${file.src} is not a file`, {
         hint: `put it at ${localPath} (paths in a recipe are relative to its folder)`,
       });
     planned.push({ isoPath: file.dest, localPath, mode: file.mode });
@@ -71,14 +76,14 @@ async function planFiles(loaded: LoadedRecipe, owned: Map<string, string>): Prom
 
 /** Paths to remove: each present on the input, none that isoforge owns or the build rewrites. */
 async function planRemovals(
-  loaded: LoadedRecipe,
+  source: RecipeSource,
+  remove: IsoRecipe['remove'],
   owned: Map<string, string>,
   rebuilt: readonly string[],
   lookup: IsoLookup,
 ): Promise<string[]> {
-  const remove = loaded.recipe.iso?.remove ?? [];
   for (const [index, path] of remove.entries()) {
-    const where = loaded.locate(['iso', 'remove', index]);
+    const where = source.locate(['iso', 'remove', index]);
     const why = owned.get(path) ?? (rebuilt.includes(path) ? 'the recipe rebuilds this layer' : undefined);
     if (why)
       throw new RecipeError(`${where} ${path} cannot be removed: ${why}`, {
@@ -94,7 +99,10 @@ async function planRemovals(
 
 /** Checks the recipe's iso: section against the input and decides every file it writes. */
 export async function planMedium(options: {
-  loaded: LoadedRecipe;
+  source: RecipeSource;
+  iso?: IsoRecipe;
+  /** Every layer's steps: a kernel pin reaches the autoinstall. */
+  steps: readonly RecipeStep[];
   original: IsoReport;
   layout: MediumLayout;
   mediumFiles: ReadonlyMap<string, string>;
@@ -102,11 +110,18 @@ export async function planMedium(options: {
   lookup: IsoLookup;
   signal?: AbortSignal;
 }): Promise<MediumPlan> {
-  const { loaded, original, layout } = options;
+  const { source, iso, original, layout } = options;
   const owned = ownedPaths(original);
-  const autoinstall = await planAutoinstall({ loaded, layout, bootMenus: original.bootMenus });
+  const autoinstall = await planAutoinstall({
+    source,
+    autoinstall: iso?.autoinstall,
+    steps: options.steps,
+    layout,
+    bootMenus: original.bootMenus,
+  });
   const menus = await planMenus({
-    loaded,
+    source,
+    menus: iso,
     layout,
     bootMenus: original.bootMenus,
     mediumFiles: options.mediumFiles,
@@ -114,14 +129,14 @@ export async function planMedium(options: {
     signal: options.signal,
   });
   const texts = new Map([...menus.texts, ...autoinstall.texts]);
-  const diskInfo = loaded.recipe.iso?.diskInfo;
+  const diskInfo = iso?.diskInfo;
   if (diskInfo !== undefined) texts.set('/.disk/info', `${diskInfo.trim()}\n`);
   // A file the build writes itself (an edited menu, the seed) cannot also come from the recipe.
   for (const path of texts.keys()) owned.set(path, 'the build writes it (menus, autoinstall seed, diskInfo)');
   return {
-    files: await planFiles(loaded, owned),
+    files: await planFiles(source, iso?.files ?? [], owned),
     texts,
-    remove: await planRemovals(loaded, owned, options.rebuiltLayers, options.lookup),
+    remove: await planRemovals(source, iso?.remove ?? [], owned, options.rebuiltLayers, options.lookup),
     bootMenus: menus.bootMenus,
     notices: autoinstall.notices,
   };

@@ -10,11 +10,12 @@ import {
   POOL_KEY_IMAGE_PATH,
   readPoolSystem,
 } from '../medium/pool/index.ts';
-import type { LoadedRecipe } from '../recipe/load.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
 import { resolveRecipePath } from '../safety/confine.ts';
 import { runGpgExportPublicKey } from '../tools/gpg.ts';
 import type { RecipeStep } from '../steps/registry.ts';
+import type { RecipeSource } from './recipe-source.ts';
+import type { PoolRecipe, SignRecipe } from './schema.ts';
 import type { Signer } from './signing.ts';
 
 /** iso.pool, checked: the host .debs, the names to resolve, and where apt learns to trust the key. */
@@ -48,18 +49,18 @@ function sharedLayer(chains: readonly (readonly string[])[]): string | undefined
 
 /** Checks iso.pool before any work: the key is in the keyring, every .deb is one. */
 export async function planPool(options: {
-  loaded: LoadedRecipe;
+  source: RecipeSource;
+  pool?: PoolRecipe;
+  sign?: SignRecipe;
   original: IsoReport;
   layout: MediumLayout;
   signal?: AbortSignal;
 }): Promise<PoolPlan | undefined> {
-  const { loaded, original, layout } = options;
-  const pool = loaded.recipe.iso?.pool;
-  const sign = loaded.recipe.sign;
+  const { source, pool, sign, original, layout } = options;
   if (!pool || !sign) return undefined;
-  const gnupgHome = sign.gnupgHome ? resolve(loaded.dir, sign.gnupgHome) : undefined;
-  await checkPoolKey(sign, gnupgHome, { signal: options.signal, at: loaded.locate(['sign', 'key']) });
-  const debs = await Promise.all(pool.debs.map((deb) => resolveRecipePath(loaded.dir, deb)));
+  const gnupgHome = sign.gnupgHome ? resolve(source.dir, sign.gnupgHome) : undefined;
+  await checkPoolKey(sign, gnupgHome, { signal: options.signal, at: source.locate(['sign', 'key']) });
+  const debs = await Promise.all(pool.debs.map((deb) => resolveRecipePath(source.dir, deb)));
   await checkPoolDebs(debs, options.signal);
   const names = original.layers.map((l) => l.name);
   const booted = names.filter((name) => layout.bootsLayer(name, names));

@@ -1,9 +1,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { RecipeError } from '../errors.ts';
-import type { Recipe } from '../recipe/schema.ts';
 import { resolveRecipePath } from '../safety/confine.ts';
 import { checkGpgSignature, type GpgContext, runGpgDetachSign, runGpgGenerateKey } from '../tools/gpg.ts';
+import type { SignRecipe } from './schema.ts';
 
 export interface Signer {
   fingerprint: string;
@@ -15,7 +15,7 @@ export interface Signer {
 
 /** The recipe's `sign:` made ready: passphrase read from its file, key generated when asked. */
 export async function makeSigner(
-  sign: NonNullable<Recipe['sign']>,
+  sign: SignRecipe,
   recipeDir: string,
   say: (line: string) => void,
   signal?: AbortSignal,

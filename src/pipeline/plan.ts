@@ -13,12 +13,13 @@ import {
   type WriteSetup,
 } from '../output/write-setup.ts';
 import type { LoadedRecipe } from '../recipe/load.ts';
-import type { LayerRecipe, Recipe } from '../recipe/schema.ts';
+import type { LayerRecipe } from '../recipe/schema.ts';
 import type { SquashfsCompression } from '../tools/squashfs.ts';
 import { extentOf, type LayerPlan } from '../layer/plan.ts';
 import type { BuildConfig } from './config.ts';
 import { type MediumPlan, planMedium } from '../medium-plan/plan.ts';
 import { type PoolPlan, planPool } from '../medium-plan/pool.ts';
+import type { SignRecipe } from '../medium-plan/schema.ts';
 
 export interface BuildPlan {
   input: string;
@@ -38,7 +39,7 @@ export interface BuildPlan {
   writeSetup: { input: WriteSetup; output: WriteSetup; changes: string[] };
   volumeId?: string;
   recipeVerify?: { boot: string[]; expect?: string; timeout?: number };
-  sign?: Recipe['sign'];
+  sign?: SignRecipe;
   /** Reproducible builds: the recipe's sourceDateEpoch, else SOURCE_DATE_EPOCH, else undefined. */
   sourceDateEpoch?: number;
 }
@@ -147,10 +148,18 @@ export async function makeBuildPlan(
   const { original, mediumFiles } = await readInput(image, input);
   checkReproducibleSetup(original);
   const layout = chooseLayout(loaded, original, input);
-  const pool = await planPool({ loaded, original, layout });
+  const pool = await planPool({
+    source: loaded,
+    pool: recipe.iso?.pool,
+    sign: recipe.sign,
+    original,
+    layout,
+  });
   const layers = planLayers(loaded, input, original, layout, pool?.keyLayer);
   const medium = await planMedium({
-    loaded,
+    source: loaded,
+    iso: recipe.iso,
+    steps: Object.values(recipe.layers).flatMap((layer) => layer.steps),
     original,
     layout,
     mediumFiles,

@@ -2,18 +2,17 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import type { z } from 'zod';
 import { RecipeError } from '../errors.ts';
+import { getIn, parseYamlDocument, positionOf } from '../autoinstall/yaml-position.ts';
+import type { RecipeSource } from '../medium-plan/recipe-source.ts';
 import { withPlaceholders } from './markers.ts';
 import { type Recipe, recipeSchema, STEP_SCHEMAS } from './schema.ts';
-import { getIn, parseYamlDocument, positionOf } from './yaml-position.ts';
 
-export interface LoadedRecipe {
+/** A recipe as read: the planners below take its RecipeSource part and the fields they read. */
+export interface LoadedRecipe extends RecipeSource {
   recipe: Recipe;
   /** The document as written (no defaults filled in): what a variant merges over. */
   data: unknown;
   file: string;
-  dir: string;
-  /** "recipe.yaml:LINE:COL FIELD:" for a field of the recipe, for errors found after parsing. */
-  locate: (path: readonly (string | number)[]) => string;
 }
 
 /** Reads and validates a recipe; the first problem is reported as "file:line:col field: message". */

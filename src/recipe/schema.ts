@@ -1,11 +1,13 @@
 import { z } from 'zod';
+import { isoSchema, recipePathSchema, signSchema } from '../medium-plan/schema.ts';
 import { type RecipeStep, STEPS } from '../steps/registry.ts';
 
 /**
  * The recipe file format. Everything a build does comes from here, validated before any work
- * starts; `isoforge recipe --schema` prints it as JSON Schema for editors.
+ * starts; `isoforge recipe --schema` prints it as JSON Schema for editors. The sections a lower
+ * folder plans (steps, iso:, sign:) have their schemas there; this file composes them.
  */
-const relativeOrAbsolutePath = z.string().min(1);
+
 /** Each registered step as the map the recipe writes, `{ NAME: PARAMS }`. */
 const stepShapes = STEPS.map((step) => z.strictObject({ [step.name]: step.schema }));
 
@@ -45,112 +47,6 @@ export const layerSchema = z.strictObject({
     ),
 });
 
-export const signSchema = z
-  .strictObject({
-    key: z
-      .string()
-      .regex(/^[0-9A-Fa-f]{16,40}$/, 'must be a key fingerprint')
-      .optional(),
-    generate: z
-      .strictObject({ name: z.string().min(1), email: z.string().email(), expiry: z.string().default('3y') })
-      .optional(),
-    passphraseFile: relativeOrAbsolutePath.optional(),
-    gnupgHome: relativeOrAbsolutePath.optional(),
-  })
-  // Checked here, not when signing starts: a recipe without a key would fail after the long customization.
-  .refine((sign) => Boolean(sign.key) !== Boolean(sign.generate), {
-    message: 'give either key (a fingerprint) or generate (name, email, expiry)',
-  });
-
-const kernelArgument = z
-  .string({
-    // YAML's [a,b] splits console=ttyS0,115200 in two, the second a number.
-    error: "must be a string: quote an argument with a comma, like 'console=ttyS0,115200'",
-  })
-  .min(1)
-  .regex(
-    /^[^\s"'\\]+$/,
-    'one kernel argument: no spaces, quotes or backslashes (GRUB quoting is added for you)',
-  );
-
-/** Kernel arguments added to or removed from the menu entries that boot the live kernel. */
-export const cmdlineSchema = z.strictObject({
-  add: z.array(kernelArgument).default([]),
-  remove: z.array(kernelArgument).default([]).describe('an argument, or NAME= to remove every NAME=VALUE'),
-  entries: z
-    .string()
-    .optional()
-    .describe('a regular expression over entry titles; default: every entry that boots the live kernel'),
-  side: z
-    .enum(['live', 'installed'])
-    .default('live')
-    .describe(
-      "live: before '---' (the live system only); installed: after it (copied to the installed system)",
-    ),
-});
-
-export const menuSchema = z.strictObject({
-  timeout: z.number().int().min(0).max(3600).optional().describe('seconds before the default entry boots'),
-  default: z.string().min(1).optional().describe('the title of the entry booted by default'),
-  add: z
-    .array(
-      z.strictObject({
-        title: z.string().min(1),
-        from: z.string().min(1).describe('the title of the entry to copy'),
-        cmdline: cmdlineSchema.omit({ entries: true }).optional(),
-        default: z.boolean().default(false),
-      }),
-    )
-    .default([])
-    .describe('new entries, each copied from an existing one with other kernel arguments'),
-});
-
-const isoPath = z
-  .string()
-  .regex(/^\//, 'must be an absolute path on the medium, like /extra/file')
-  .refine((path) => !path.split('/').includes('..'), 'must not contain .. (it would leave the medium)');
-
-export const isoSchema = z.strictObject({
-  cmdline: cmdlineSchema.optional(),
-  menu: menuSchema.optional(),
-  autoinstall: z
-    .strictObject({
-      userData: relativeOrAbsolutePath.describe("subiquity's autoinstall file (user-data)"),
-      metaData: relativeOrAbsolutePath.optional(),
-      entry: z
-        .enum(['add', 'replace'])
-        .default('add')
-        .describe(
-          "add: a new 'Install automatically' entry; replace: the arguments go into the existing entries",
-        ),
-    })
-    .optional(),
-  files: z
-    .array(
-      z.strictObject({
-        src: relativeOrAbsolutePath,
-        dest: isoPath,
-        mode: z
-          .string()
-          .regex(/^0?[0-7]{3,4}$/, 'must be an octal mode such as "0755"')
-          .transform((mode) => parseInt(mode, 8))
-          .optional(),
-      }),
-    )
-    .default([]),
-  remove: z.array(isoPath).default([]),
-  diskInfo: z.string().min(1).max(200).optional().describe('the text of /.disk/info'),
-  pool: z
-    .strictObject({
-      debs: z.array(relativeOrAbsolutePath).default([]),
-      packages: z
-        .array(z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, 'must be a Debian package name'))
-        .default([]),
-    })
-    .optional()
-    .describe("packages for the medium's pool/, signed with the recipe's sign: key"),
-});
-
 /**
  * One variant: a partial override of the recipe, checked whole once merged (variants.ts). Objects
  * merge key by key, anything else replaces the recipe's value; a layer's steps run after the
@@ -158,7 +54,7 @@ export const isoSchema = z.strictObject({
  * on the medium or into the image.
  */
 const variantSchema = z.strictObject({
-  output: relativeOrAbsolutePath.optional().describe("default: the recipe's output with -NAME before .iso"),
+  output: recipePathSchema.optional().describe("default: the recipe's output with -NAME before .iso"),
   volumeId: z.string().min(1).max(32).optional(),
   vars: z
     .record(z.string().regex(/^[A-Za-z_][\w-]*$/, 'must be a name like SITE or site_id'), z.string())
@@ -172,8 +68,8 @@ const variantSchema = z.strictObject({
 
 export const recipeSchema = z
   .strictObject({
-    input: relativeOrAbsolutePath.describe('the original ISO, relative to the recipe'),
-    output: relativeOrAbsolutePath.describe('the ISO to write, relative to the recipe'),
+    input: recipePathSchema.describe('the original ISO, relative to the recipe'),
+    output: recipePathSchema.describe('the ISO to write, relative to the recipe'),
     volumeId: z.string().min(1).max(32).optional().describe('default: keep the original'),
     bootSetup: z.enum(['replay', 'explicit']).default('replay'),
     standardBootSetup: z
@@ -240,9 +136,6 @@ export const recipeSchema = z
 export type Recipe = z.infer<typeof recipeSchema>;
 export type { RecipeStep };
 export type LayerRecipe = z.infer<typeof layerSchema>;
-export type IsoRecipe = z.infer<typeof isoSchema>;
-export type CmdlineRecipe = z.infer<typeof cmdlineSchema>;
-export type MenuRecipe = z.infer<typeof menuSchema>;
 
 /** The JSON Schema of the recipe format, for editors (yaml-language-server) and documentation. */
 export function makeRecipeJsonSchema(): unknown {

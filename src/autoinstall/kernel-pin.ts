@@ -1,7 +1,7 @@
 import { basename } from 'node:path';
 import { isMap, LineCounter, parseDocument, stringify } from 'yaml';
 import { RecipeError } from '../errors.ts';
-import { type Autoinstall, parseAutoinstall } from './autoinstall.ts';
+import { type Autoinstall, parseAutoinstall } from './user-data.ts';
 import { parseYamlDocument, positionOf } from './yaml-position.ts';
 
 /**

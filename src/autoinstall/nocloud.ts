@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { isMap } from 'yaml';
 import { RecipeError } from '../errors.ts';
-import type { Autoinstall } from './autoinstall.ts';
+import type { Autoinstall } from './user-data.ts';
 import { parseYamlDocument, positionOf } from './yaml-position.ts';
 
 /**

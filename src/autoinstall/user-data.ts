@@ -3,11 +3,7 @@ import { basename } from 'node:path';
 import { isMap, isScalar } from 'yaml';
 import type { z } from 'zod';
 import { RecipeError } from '../errors.ts';
-import {
-  AUTOINSTALL_SECTIONS,
-  type AutoinstallSections,
-  autoinstallSectionsSchema,
-} from './autoinstall-schema.ts';
+import { AUTOINSTALL_SECTIONS, type AutoinstallSections, autoinstallSectionsSchema } from './schema.ts';
 import { getIn, parseYamlDocument, type PositionedYaml, positionOf, positionOfKey } from './yaml-position.ts';
 
 /** A validated autoinstall file: its text goes on the medium as written, its sections are checked. */

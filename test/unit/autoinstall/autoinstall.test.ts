@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { ExitCode, RecipeError } from '../../../src/errors.ts';
-import { type Autoinstall, parseAutoinstall, readAutoinstall } from '../../../src/recipe/autoinstall.ts';
-import { kernelPackageOf, kernelPinWarning, pinKernel } from '../../../src/recipe/autoinstall-kernel.ts';
-import { cryptFormatOf } from '../../../src/recipe/crypt-hash.ts';
+import { type Autoinstall, parseAutoinstall, readAutoinstall } from '../../../src/autoinstall/user-data.ts';
+import { kernelPackageOf, kernelPinWarning, pinKernel } from '../../../src/autoinstall/kernel-pin.ts';
+import { cryptFormatOf } from '../../../src/autoinstall/crypt-hash.ts';
 import {
   makeNocloudSeed,
   NOCLOUD_KERNEL_ARGUMENTS,
@@ -12,7 +12,7 @@ import {
   NOCLOUD_USER_DATA,
   parseNocloudMetaData,
   readNocloudMetaData,
-} from '../../../src/recipe/nocloud.ts';
+} from '../../../src/autoinstall/nocloud.ts';
 
 const FIXTURES = new URL('../../fixtures/autoinstall/', import.meta.url);
 const fixture = (name: string): Promise<string> => readFile(new URL(name, FIXTURES), 'utf8');
