@@ -27,9 +27,7 @@ describe('file hashing', () => {
     expect(await hashFile(file)).toBe(await coreutilsDigest(file, 'sha256'));
     const part = join(dir, 'part.bin');
     await runCommand(['dd', `if=${file}`, `of=${part}`, 'bs=1', 'skip=1000', 'count=5000', 'status=none']);
-    expect(await hashFileRange(file, 1000, 5000, 'md5')).toBe(
-      await coreutilsDigest(part, 'md5'),
-    );
+    expect(await hashFileRange(file, 1000, 5000, 'md5')).toBe(await coreutilsDigest(part, 'md5'));
   });
 
   it('takes a digest hashed ahead (in worker threads) while the file is unchanged', async () => {

@@ -36,7 +36,9 @@ describe('checkShadowing', () => {
       `changes to layer ${INSTALLER} are shadowed by ${generic}, ${hwe}: /etc/motd`,
     );
     expect(() => checkShadowing(plan, shadowed)).toThrow(
-      expect.objectContaining({ hint: expect.stringContaining(`target layers ${generic} and ${hwe} instead`) }),
+      expect.objectContaining({
+        hint: expect.stringContaining(`target layers ${generic} and ${hwe} instead`),
+      }),
     );
   });
 
