@@ -7,7 +7,7 @@ import type { SquashfsImage } from '../squashfs/read.ts';
 import { openStack } from '../squashfs/stack.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
 import { cleanDeltaUpper } from './delta-cleanup.ts';
-import { hashAhead, hashWhileWriting } from './file-hash.ts';
+import { hashAhead, hashWhileWriting, IDENTITY_ALGORITHM } from './file-hash.ts';
 import { relinkCopiedUpHardLinks } from './hard-links.ts';
 import { checkChangesVisible, runStepsAndReadFacts } from './harness.ts';
 import { ExecutingHost } from './host-exec.ts';
@@ -119,7 +119,9 @@ async function packMergedView({ plan, context, ws, mounts, stack, squashfs }: Pa
     mounts.unmountAll(),
     measureLayerChanges({ layer: stack[0]!, below: stack.slice(1), upper: ws.upper, tempIn, signal }),
   ]);
-  await hashAhead(squashfs, context.checksumAlgorithms ?? []).catch(() => undefined);
+  const algorithms = context.checksumAlgorithms ?? [];
+  if (algorithms.length)
+    await hashAhead(squashfs, [...algorithms, IDENTITY_ALGORITHM]).catch(() => undefined);
   const [unmounted, measured] = await settled;
   if (unmounted.status === 'rejected') throw unmounted.reason;
   if (measured.status === 'rejected') throw measured.reason;

@@ -23,41 +23,59 @@ export async function hashAhead(file: string, algorithms: readonly string[]): Pr
   }
 }
 
+/** The digest that tells a written copy of a file from the file: the fastest here (SHA extensions). */
+export const IDENTITY_ALGORITHM = 'sha256';
+
 /**
- * Runs WRITE, which writes FILE front to back, while a worker thread hashes FILE in each of
- * ALGORITHMS just behind it (a block-reuse layer is hashed as it is written, not read again after);
- * hashFile then takes those digests while the file is unchanged.
+ * Runs WRITE, which writes FILE front to back, while worker threads (one per algorithm, so md5
+ * does not hold up the others) hash FILE in each of ALGORITHMS and in IDENTITY_ALGORITHM just
+ * behind it: a block-reuse layer is hashed as it is written, not read again after. hashFile and
+ * readKnownDigests then take those digests while the file is unchanged.
  */
 export async function hashWhileWriting<T>(
   file: string,
   algorithms: readonly string[],
   write: () => Promise<T>,
 ): Promise<T> {
-  const wanted = [...new Set(algorithms)];
-  if (!wanted.length) return write();
-  const hasher = new GrowingFileHasher(file, [{ start: 0 }], wanted);
+  if (!algorithms.length) return write();
+  const wanted = [...new Set([...algorithms, IDENTITY_ALGORITHM])];
+  const hashers = wanted.map((algorithm) => new GrowingFileHasher(file, [{ start: 0 }], [algorithm]));
   let result: T;
   try {
     result = await write();
   } catch (error) {
-    await hasher.stop();
+    await Promise.all(hashers.map((hasher) => hasher.stop()));
     throw error;
   }
   const identity = await fileIdentity(file);
-  const digests = hasher.finish((await stat(file)).size);
-  for (const algorithm of wanted) {
-    const digest = digests.then(([range]) => range?.digests[algorithm] ?? hashFile(file, algorithm));
+  const size = (await stat(file)).size;
+  for (const [index, algorithm] of wanted.entries()) {
+    const digest = (hashers[index] as GrowingFileHasher)
+      .finish(size)
+      .then(([range]) => range?.digests[algorithm] ?? hashFile(file, algorithm));
     digest.catch(() => undefined); // a failure is hashFile's to report, when it awaits the digest
     started.set(`${algorithm} ${file}`, { identity, digest });
   }
   return result;
 }
 
+/** The digests of FILE already made or under way (hashAhead, hashWhileWriting) while it is unchanged; none hashed here. */
+export async function readKnownDigests(file: string): Promise<Record<string, string>> {
+  const identity = await fileIdentity(file).catch(() => undefined);
+  const known: Record<string, string> = {};
+  for (const [key, entry] of started) {
+    const [algorithm, path] = [key.slice(0, key.indexOf(' ')), key.slice(key.indexOf(' ') + 1)];
+    if (path !== file || entry.identity !== identity) continue;
+    const digest = await entry.digest.catch(() => undefined);
+    if (digest) known[algorithm] = digest;
+  }
+  return known;
+}
+
 /** The digest of the whole FILE: the one hashAhead started if the file has not changed since, else hashed now. */
 export async function hashFile(file: string, algorithm = 'sha256'): Promise<string> {
   const key = `${algorithm} ${file}`;
   const ahead = started.get(key);
-  started.delete(key);
   if (ahead && ahead.identity === (await fileIdentity(file))) return ahead.digest;
   return hashFileRange(file, 0, (await stat(file)).size, algorithm);
 }

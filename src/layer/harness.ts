@@ -48,8 +48,8 @@ export interface StepsTree {
 }
 
 /**
- * The steps in one chroot session on TREE's root, then apt's caches emptied (the session is undone
- * even on failure), then what the merged tree tells.
+ * The steps in one chroot on TREE's root, then apt's caches emptied when a step ran a program there
+ * (the session is undone even on failure), then what the merged tree tells.
  */
 export async function runStepsAndReadFacts(
   host: LayerHost,
@@ -59,7 +59,7 @@ export async function runStepsAndReadFacts(
   {
     await using chroot = await host.openChroot(tree.root);
     for (const step of tree.steps) await chroot.runStep(step);
-    await chroot.run(APT_CLEAN);
+    await chroot.runIfOpened(APT_CLEAN);
   }
   return {
     manifest: await host.readManifest(plan, tree.root, tree.lowerView),

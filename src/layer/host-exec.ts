@@ -66,7 +66,7 @@ export class ExecutingHost implements LayerHost {
   }
 
   async openChroot(root: string): Promise<ChrootHost> {
-    return new ExecutingChroot(await ChrootSession.open(root, this.context.workDir.root), this.context);
+    return new ExecutingChroot(root, this.context);
   }
 
   snapshot(tree: string) {
@@ -134,33 +134,35 @@ export class ExecutingHost implements LayerHost {
   }
 }
 
-/** The steps' chroot, run: each step's actions through executeStepPlan, the session undone on dispose. */
+/** The steps' chroot, run: each step's actions through executeStepPlan; the session opened when first needed, undone on dispose. */
 class ExecutingChroot implements ChrootHost {
+  private session: Promise<ChrootSession> | undefined;
+
   constructor(
-    private readonly session: ChrootSession,
+    private readonly root: string,
     private readonly context: ExecutingHostContext,
   ) {}
 
   async runStep(step: RecipeStep): Promise<void> {
-    const { session, context } = this;
+    const { context, root } = this;
     context.say(`step: ${describeStep(step)}`);
     const { definition, params } = stepOf(step);
     const { recipeDir, signal, term, say } = context;
-    await executeStepPlan(definition.plan(params), {
-      session,
-      root: session.root,
-      recipeDir,
-      signal,
-      term,
-      say,
-    });
+    const session = () => this.open();
+    await executeStepPlan(definition.plan(params), { session, root, recipeDir, signal, term, say });
   }
 
-  async run(argv: readonly string[]): Promise<void> {
-    await this.session.run(argv, { signal: this.context.signal });
+  async runIfOpened(argv: readonly string[]): Promise<void> {
+    if (this.session) await (await this.session).run(argv, { signal: this.context.signal });
   }
 
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.session[Symbol.asyncDispose]();
+  async [Symbol.asyncDispose](): Promise<void> {
+    const session = await this.session?.catch(() => undefined);
+    await session?.[Symbol.asyncDispose]();
+  }
+
+  private open(): Promise<ChrootSession> {
+    this.session ??= ChrootSession.open(this.root, this.context.workDir.root);
+    return this.session;
   }
 }

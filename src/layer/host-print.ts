@@ -55,19 +55,19 @@ export class PrintingHost implements LayerHost {
   async openChroot(root: string): Promise<ChrootHost> {
     const policy = q(root + POLICY_RC_D);
     const created = q(join(this.state, 'policy-created'));
-    this.lines.push(
+    const open = [
       ...CHROOT_MOUNTS.flatMap(({ path, ...request }) => [
         sh(['mkdir', '-p', root + path]),
         sh(mountArgv({ ...request, target: root + path })),
       ]),
       `rm -f ${q(`${root}/etc/resolv.conf`)} && cp /etc/resolv.conf ${q(`${root}/etc/resolv.conf`)}`,
       `if [ ! -e ${policy} ] && [ ! -L ${policy} ]; then printf '%s' ${q(POLICY_RC_D_SCRIPT)} > ${policy} && chmod 755 ${policy} && touch ${created}; fi`,
-    );
+    ];
     const close = [
       `if [ -e ${created} ]; then rm -f ${policy}; fi`,
       ...[...CHROOT_MOUNTS].reverse().map(({ path }) => sh(umountArgv(root + path))),
     ];
-    return new PrintingChroot(root, this.lines, close);
+    return new PrintingChroot(root, this.lines, { open, close });
   }
 
   /** The list of UPPER's files and of its folders, in STATE/LABEL and STATE/LABEL-dirs. */
@@ -156,25 +156,34 @@ export class PrintingHost implements LayerHost {
   }
 }
 
-/** A chroot session's commands as lines; its mounts undone and policy-rc.d removed on dispose. */
+/** A chroot's commands as lines; its session's set-up printed before the first step that runs a program, undone on dispose. */
 class PrintingChroot implements ChrootHost {
+  private opened = false;
+
   constructor(
     private readonly root: string,
     private readonly lines: string[],
-    private readonly close: string[],
+    private readonly session: { open: string[]; close: string[] },
   ) {}
 
   async runStep(step: RecipeStep): Promise<void> {
     const { definition, params } = stepOf(step);
-    this.lines.push(`# step: ${describeStep(step)}`, ...renderStepPlan(definition.plan(params), this.root));
+    const plan = definition.plan(params);
+    const runsPrograms = [...plan.actions, ...(plan.cleanup ?? [])].some(
+      (action) => action.kind === 'chroot' || action.kind === 'interactive',
+    );
+    if (runsPrograms && !this.opened) this.lines.push(...this.session.open);
+    this.opened ||= runsPrograms;
+    this.lines.push(`# step: ${describeStep(step)}`, ...renderStepPlan(plan, this.root));
   }
 
-  async run(argv: readonly string[]): Promise<void> {
-    this.lines.push(...renderStepPlan({ actions: [{ kind: 'chroot', argv: [...argv] }] }, this.root));
+  async runIfOpened(argv: readonly string[]): Promise<void> {
+    if (this.opened)
+      this.lines.push(...renderStepPlan({ actions: [{ kind: 'chroot', argv: [...argv] }] }, this.root));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    this.lines.push(...this.close);
+    if (this.opened) this.lines.push(...this.session.close);
   }
 }
 

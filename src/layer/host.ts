@@ -20,7 +20,10 @@ export interface LayerHost extends AsyncDisposable {
   /** Unmounts TARGET, the newest mount still made. */
   unmount(target: string): Promise<void>;
   unmountAll(): Promise<void>;
-  /** A chroot session on ROOT (proc, sys, dev, a private /run, the host's DNS, no services). */
+  /**
+   * The steps' chroot on ROOT: its session (proc, sys, dev, a private /run, the host's DNS, no
+   * services) is set up on the first step that runs a program in the image, not for file steps.
+   */
   openChroot(root: string): Promise<ChrootHost>;
   /** The state of every entry below TREE, kept under LABEL. */
   snapshot(tree: string, label: 'before' | 'after'): Promise<TreeSnapshot>;
@@ -60,8 +63,8 @@ export interface CopyUpLowers {
   lowerView: string | undefined;
 }
 
-/** A chroot session's commands: a recipe step, or one command. */
+/** A chroot's commands: a recipe step, or one command after them if a step ran a program there. */
 export interface ChrootHost extends AsyncDisposable {
   runStep(step: RecipeStep): Promise<void>;
-  run(argv: readonly string[]): Promise<void>;
+  runIfOpened(argv: readonly string[]): Promise<void>;
 }

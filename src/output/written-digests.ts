@@ -2,12 +2,18 @@ import { stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { IsoImage } from '../iso/image.ts';
 import { SECTOR } from '../iso/volume.ts';
-import { GrowingFileHasher } from '../safety/growing-file-hash.ts';
+import { GrowingFileHasher, type HashedRange, type RangeDigests } from '../safety/growing-file-hash.ts';
 
 /** A file the medium's checksum files list, with the algorithms they list it in. */
 export interface ListedFile {
   isoPath: string;
   algorithms: readonly string[];
+  /**
+   * For a file the build wrote and hashed already: its digest in IDENTITY (sha256) and in the listed
+   * algorithms. Its extent is then hashed in sha256 alone: equal digests prove the written bytes are
+   * that file's, so its other digests are theirs too (md5 runs at half sha256's speed here).
+   */
+  identity?: { sha256: string; digests: Readonly<Record<string, string>> };
 }
 
 /**
@@ -38,7 +44,7 @@ export async function hashWhileIsoIsWritten(
   const finished = written.finally(() => (done = true));
   finished.catch(() => undefined); // awaited below
   const algorithms = [...new Set(listed.flatMap((file) => file.algorithms))];
-  let extents: Map<string, { lba: number; size: number }> | null = null;
+  let extents: Map<string, Extent> | null = null;
   while (!extents && !done && algorithms.length) {
     extents = await findExtents(iso, listed);
     if (!extents) await Promise.race([sleep(POLL_MS), finished.catch(() => undefined)]);
@@ -47,7 +53,7 @@ export async function hashWhileIsoIsWritten(
     await finished;
     return new Map();
   }
-  const ranges = uniqueRanges([...extents.values()]);
+  const ranges = rangesToHash(listed, extents);
   const hasher = new GrowingFileHasher(iso, ranges, algorithms);
   try {
     await finished;
@@ -56,21 +62,59 @@ export async function hashWhileIsoIsWritten(
     throw error;
   }
   const results = await hasher.finish((await stat(iso)).size);
+  return digestsOf(listed, extents, results);
+}
+
+/** One range per extent (files may share one), hashed in sha256 alone where every file there has an identity. */
+function rangesToHash(listed: readonly ListedFile[], extents: ReadonlyMap<string, Extent>): HashedRange[] {
+  const byExtent = new Map<string, { extent: Extent; files: ListedFile[] }>();
+  for (const file of listed) {
+    const extent = extents.get(file.isoPath);
+    if (!extent) continue;
+    const key = `${extent.lba}:${extent.size}`;
+    byExtent.set(key, { extent, files: [...(byExtent.get(key)?.files ?? []), file] });
+  }
+  return [...byExtent.values()].map(({ extent, files }) => {
+    const sha256 = files[0]?.identity?.sha256;
+    const shared = sha256 !== undefined && files.every((file) => file.identity?.sha256 === sha256);
+    const algorithms = shared
+      ? ['sha256']
+      : [...new Set(files.flatMap((file) => [...file.algorithms, 'sha256']))];
+    return { start: extent.lba * SECTOR, length: extent.size, algorithms };
+  });
+}
+
+/** Each extent's digests; a file with an identity lends its digests to the extent whose sha256 is its own. */
+function digestsOf(
+  listed: readonly ListedFile[],
+  extents: ReadonlyMap<string, Extent>,
+  results: readonly RangeDigests[],
+): WrittenDigests {
   const digests = new Map<string, string>();
+  const byRange = new Map(results.map((result) => [`${result.start}:${result.length}`, result]));
   for (const result of results)
     for (const [algorithm, digest] of Object.entries(result.digests))
       digests.set(digestKey(algorithm, result.start / SECTOR, result.length), digest);
+  for (const file of listed) {
+    const extent = extents.get(file.isoPath);
+    const written = extent && byRange.get(`${extent.lba * SECTOR}:${extent.size}`);
+    if (!extent || !file.identity || written?.digests.sha256 !== file.identity.sha256) continue;
+    for (const [algorithm, digest] of Object.entries(file.identity.digests))
+      digests.set(digestKey(algorithm, extent.lba, extent.size), digest);
+  }
   return digests;
 }
 
+interface Extent {
+  lba: number;
+  size: number;
+}
+
 /** Where each listed file lies in ISO as written so far; null while its tree is not all written. */
-async function findExtents(
-  iso: string,
-  listed: readonly ListedFile[],
-): Promise<Map<string, { lba: number; size: number }> | null> {
+async function findExtents(iso: string, listed: readonly ListedFile[]): Promise<Map<string, Extent> | null> {
   try {
     await using image = await IsoImage.open(iso);
-    const extents = new Map<string, { lba: number; size: number }>();
+    const extents = new Map<string, Extent>();
     for (const { isoPath } of listed) {
       const entry = await image.stat(isoPath);
       if (entry && !entry.isDirectory) extents.set(isoPath, { lba: entry.extentLba, size: entry.size });
@@ -79,11 +123,4 @@ async function findExtents(
   } catch {
     return null;
   }
-}
-
-/** One range per extent (files may share one), in the order they are written. */
-function uniqueRanges(extents: readonly { lba: number; size: number }[]) {
-  const seen = new Map<string, { start: number; length: number }>();
-  for (const { lba, size } of extents) seen.set(`${lba}:${size}`, { start: lba * SECTOR, length: size });
-  return [...seen.values()];
 }

@@ -16,7 +16,8 @@ import type { PendingReport } from '../report/files.ts';
 import type { ReportData } from '../report/model.ts';
 import type { PendingOutput } from '../safety/atomic.ts';
 import { type IsoChanges, writeIso } from '../output/write-iso.ts';
-import type { WrittenDigests } from '../output/written-digests.ts';
+import type { ListedFile, WrittenDigests } from '../output/written-digests.ts';
+import { IDENTITY_ALGORITHM, readKnownDigests } from '../layer/file-hash.ts';
 import { prepareBuildReport } from '../report/build-report.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
 import type { RecipeStep } from '../steps/registry.ts';
@@ -115,7 +116,10 @@ export async function writeIsoOf(build: Build, changes: IsoChanges, reporter: St
     const replaced = changes.replace.find((file) => file.isoPath === isoPath);
     return replaced ? readFile(replaced.localPath, 'utf8') : plan.mediumFiles.get(isoPath);
   };
-  const listed = await listChecksummedFiles(plan.original.checksumFiles, newText);
+  const listed = await withIdentities(
+    await listChecksummedFiles(plan.original.checksumFiles, newText),
+    changes,
+  );
   return writeIso({
     listed,
     input: plan.input,
@@ -128,6 +132,19 @@ export async function writeIsoOf(build: Build, changes: IsoChanges, reporter: St
     signal: build.options.signal,
     onProgress: reporter.progress,
   });
+}
+
+/** A listed file the build wrote and hashed already (a new layer) gets its digests: its extent is then checked by sha256 alone. */
+async function withIdentities(listed: ListedFile[], changes: IsoChanges): Promise<ListedFile[]> {
+  return Promise.all(
+    listed.map(async (file) => {
+      const local = changes.replace.find((entry) => entry.isoPath === file.isoPath)?.localPath;
+      const known = local ? await readKnownDigests(local) : {};
+      const sha256 = known[IDENTITY_ALGORITHM];
+      const complete = sha256 !== undefined && file.algorithms.every((algorithm) => known[algorithm]);
+      return complete ? { ...file, identity: { sha256, digests: known } } : file;
+    }),
+  );
 }
 
 export function verifyOutputOf(build: Build, digests: WrittenDigests, reporter: StageReporter) {

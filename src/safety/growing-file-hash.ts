@@ -1,9 +1,10 @@
 import { Worker } from 'node:worker_threads';
 
-/** A byte range to hash; without LENGTH, up to the file's final size. */
+/** A byte range to hash; without LENGTH, up to the file's final size; in ALGORITHMS, else the hasher's. */
 export interface HashedRange {
   start: number;
   length?: number;
+  algorithms?: readonly string[];
 }
 
 /** A range's digests, hex, by algorithm. */
@@ -35,7 +36,8 @@ while (fd === null) {
 }
 const results = [];
 for (const range of ranges) {
-  const hashes = algorithms.map((a) => createHash(a));
+  const names = range.algorithms || algorithms;
+  const hashes = names.map((a) => createHash(a));
   let end = range.length === null ? null : range.start + range.length;
   let at = range.start;
   for (;;) {
@@ -53,7 +55,7 @@ for (const range of ranges) {
     for (const hash of hashes) hash.update(buffer.subarray(0, read));
     at += read;
   }
-  results.push({ start: range.start, length: at - range.start, digests: Object.fromEntries(algorithms.map((a, i) => [a, hashes[i].digest('hex')])) });
+  results.push({ start: range.start, length: at - range.start, digests: Object.fromEntries(names.map((a, i) => [a, hashes[i].digest('hex')])) });
 }
 closeSync(fd);
 parentPort.postMessage(results);
@@ -75,7 +77,7 @@ export class GrowingFileHasher {
       file,
       ranges: [...ranges]
         .sort((a, b) => a.start - b.start)
-        .map((r) => ({ start: r.start, length: r.length ?? null })),
+        .map((r) => ({ start: r.start, length: r.length ?? null, algorithms: r.algorithms ?? null })),
       algorithms: [...algorithms],
       shared: this.state.buffer,
     };

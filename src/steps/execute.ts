@@ -7,7 +7,8 @@ import type { StepAction, StepPlan } from './define.ts';
 
 /** What executing a step works with: the chroot of the layer being customized. */
 export interface StepContext {
-  session: ChrootSession;
+  /** The chroot session, opened on the first action that runs a program in the image. */
+  session: () => Promise<ChrootSession>;
   /** The merged root on the host (what the chroot sees as /). */
   root: string;
   recipeDir: string;
@@ -46,7 +47,9 @@ async function executeAction(action: StepAction, context: StepContext): Promise<
     case 'remove':
       return rm(await inImage(action.dest), { recursive: true, force: true });
     case 'interactive': {
-      const result = await context.session.runInteractive(action.argv, {
+      const result = await (
+        await context.session()
+      ).runInteractive(action.argv, {
         signal: context.signal,
         env: { TERM: context.term, ...action.env },
       });
@@ -61,8 +64,8 @@ async function runWithFallback(
   env: Record<string, string> | undefined,
   context: StepContext,
 ): Promise<void> {
-  const run = (command: string[]) =>
-    context.session.run(command, { signal: context.signal, onLine: context.say, env });
+  const run = async (command: string[]) =>
+    (await context.session()).run(command, { signal: context.signal, onLine: context.say, env });
   try {
     await run(argv);
   } catch (error) {
