@@ -2,7 +2,9 @@ import { randomFillSync } from 'node:crypto';
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { inspectIso } from '../src/inspect/inspect.ts';
+import { makeWriteSetupArgs, readWriteSetup } from '../src/output/write-setup.ts';
 import { runCommand } from '../src/tools/exec.ts';
+import { makeModifyArgs, runXorriso } from '../src/tools/xorriso.ts';
 
 /** The layer that grows: the sample's base layer, the one every chain stacks on. */
 export const SCALE_LAYER = 'ubuntu-server-minimal';
@@ -53,31 +55,13 @@ export async function ensureScaleMedium(sample: string, dir: string, bulkBytes: 
   await rm(md5, { force: true });
   await writeFile(md5, sums);
   const partial = `${iso}.partial`;
-  await runCommand([
-    'xorriso',
-    '-indev',
-    sample,
-    '-outdev',
-    partial,
-    '-boot_image',
-    'any',
-    'replay',
-    '-joliet',
-    'on',
-    '-compliance',
-    'no_emul_toc',
-    '-padding',
-    'included',
-    '-map',
-    squashfs,
-    layer.path,
-    '-map',
-    size,
-    layer.path.replace(/\.squashfs$/, '.size'),
-    '-map',
-    md5,
-    '/md5sum.txt',
-  ]);
+  const replace = [
+    { localPath: squashfs, isoPath: layer.path },
+    { localPath: size, isoPath: layer.path.replace(/\.squashfs$/, '.size') },
+    { localPath: md5, isoPath: '/md5sum.txt' },
+  ];
+  const setupArgs = makeWriteSetupArgs(readWriteSetup(report), report.gpt !== null);
+  await runXorriso(makeModifyArgs({ input: sample, output: partial, replace, remove: [], setupArgs }));
   await rename(partial, iso);
   await rm(work, { recursive: true, force: true });
   return iso;

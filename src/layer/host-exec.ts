@@ -1,7 +1,6 @@
 import { lstat, mkdir, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { makeFullManifest, makeManifestDelta } from '../distro/casper-meta.ts';
-import type { MediumLayout } from '../distro/layouts/index.ts';
 import { MountStack, type MountRequest } from '../rootfs/mounts.ts';
 import { type LayerExtent, mountLayer } from '../rootfs/overlay.ts';
 import { ChrootSession } from '../rootfs/session.ts';
@@ -15,20 +14,14 @@ import { hasLiveBootScripts } from './boot-files.ts';
 import { cleanUpper, saveUpperStates } from './cleanup.ts';
 import { removeCopiedUpLeftovers } from './copy-up.ts';
 import type { ChrootHost, CopyUpLowers, LayerHost, TreeChange } from './host.ts';
-import type { WorkPaths } from './paths.ts';
 import type { LayerPlan } from './plan.ts';
+import type { CustomizeContext } from './workspace.ts';
 
-/** What the executing host needs beyond the harness's own arguments. */
-export interface ExecutingHostContext {
-  workDir: WorkPaths;
-  layout: MediumLayout;
-  recipeDir: string;
-  signal?: AbortSignal;
-  term: string;
-  say: (line: string) => void;
-  progress: (percent: number) => void;
-  sourceDateEpoch?: number;
-}
+/** What the executing host needs beyond the harness's own arguments: the build's context, in part. */
+export type ExecutingHostContext = Pick<
+  CustomizeContext,
+  'workDir' | 'layout' | 'recipeDir' | 'signal' | 'term' | 'say' | 'progress' | 'sourceDateEpoch'
+>;
 
 /** The chroot's own mounts: never part of a layer's changes. */
 export const SNAPSHOT_SKIP = ['/proc', '/sys', '/dev', '/run'];

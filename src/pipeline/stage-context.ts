@@ -109,19 +109,21 @@ function layerExtents(plan: BuildPlan, done: readonly LayerResult[]): (name: str
   };
 }
 
-/** The new ISO written, the files its checksum files list hashed as they are written. */
+/** From this size of the input on, the files the checksum files list are hashed as xorriso writes them. */
+const FOLLOW_WRITE_FROM_BYTES = 512 * 2 ** 20;
+
+/** The new ISO written, the files its checksum files list hashed as they are written (a large medium). */
 export async function writeIsoOf(build: Build, changes: IsoChanges, reporter: StageReporter) {
   const { plan } = build;
   const newText = async (isoPath: string) => {
     const replaced = changes.replace.find((file) => file.isoPath === isoPath);
     return replaced ? readFile(replaced.localPath, 'utf8') : plan.mediumFiles.get(isoPath);
   };
-  const listed = await withIdentities(
-    await listChecksummedFiles(plan.original.checksumFiles, newText),
-    changes,
-  );
+  // On a small medium, hashing while it is written costs more (a worker, polling) than reading it again.
+  const follow = plan.original.sizeBytes >= FOLLOW_WRITE_FROM_BYTES;
+  const listed = follow ? await listChecksummedFiles(plan.original.checksumFiles, newText) : [];
   return writeIso({
-    listed,
+    listed: await withIdentities(listed, changes),
     input: plan.input,
     output: build.tempPath,
     changes,
