@@ -17,7 +17,7 @@ beforeAll(async () => {
 async function writeSlowly(file: string, size: number): Promise<void> {
   const handle = await open(file, 'w');
   try {
-    for (let done = 0; done < size; ) {
+    for (let done = 0; done < size;) {
       const piece = Math.min(size - done, 700_001);
       await handle.write(randomBytes(piece), 0, piece, done);
       done += piece;
