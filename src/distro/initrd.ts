@@ -19,7 +19,17 @@ export async function readInitrdFile(
   workDir: string,
   signal?: AbortSignal,
 ): Promise<Uint8Array | null> {
-  const bytes = await readFile(initrd);
+  return readInitrdMember(await readFile(initrd), initrd, path, workDir, signal);
+}
+
+/** readInitrdFile of an initrd already in memory (read out of an ISO); LABEL names it in errors. */
+export async function readInitrdMember(
+  bytes: Uint8Array,
+  initrd: string,
+  path: string,
+  workDir: string,
+  signal?: AbortSignal,
+): Promise<Uint8Array | null> {
   const parts = parseInitrd(bytes, initrd);
   const members: CpioMember[] = [...parts.members];
   if (parts.compressed) {

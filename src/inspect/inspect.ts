@@ -2,6 +2,7 @@ import { IsoImage } from '../iso/image.ts';
 import type { GptPartition } from '../iso/gpt.ts';
 import { isJoliet } from '../iso/volume.ts';
 import { type BootSetup, readBootSetup } from './boot.ts';
+import { type EntryBootChain, readBootChains } from './boot-chains.ts';
 import { type LayoutInfo, readLayout } from './layout.ts';
 import { findMenuFiles, isMenuEntryPoint } from './menu-files.ts';
 import { type BootMenu, parseMenu } from './menus.ts';
@@ -50,18 +51,30 @@ export interface IsoReport extends LayoutInfo {
   bootMenus: BootMenu[];
   sectorMap: SectorRegion[];
   mkisofsArgs: string[];
+  /** Each menu entry's kernel, initrd and the layer chain casper mounts for it (`inspect` only: it reads the initrds). */
+  bootChains?: EntryBootChain[];
   bytesRead: number;
 }
 
+/** What an inspection reads beyond the ISO's own structures. */
+export interface InspectOptions {
+  /** Read each initrd's default-layer.conf for the boot chains (decompresses the initrds). */
+  bootChains?: boolean;
+}
+
 /** Everything about an ISO, read from its bytes: no xorriso, no mount, no root. */
-export async function inspectIso(path: string): Promise<IsoReport> {
+export async function inspectIso(path: string, options: InspectOptions = {}): Promise<IsoReport> {
   await using image = await IsoImage.open(path);
   // awaited here, so the image stays open until the report is done
-  return await inspectImage(image, path);
+  return await inspectImage(image, path, options);
 }
 
 /** inspectIso on an image the caller already opened (and goes on reading). */
-export async function inspectImage(image: IsoImage, path: string): Promise<IsoReport> {
+export async function inspectImage(
+  image: IsoImage,
+  path: string,
+  options: InspectOptions = {},
+): Promise<IsoReport> {
   const files = await image.walk('/');
   const boot = await readBootSetup(image, files);
   const layout = await readLayout(image, files);
@@ -69,6 +82,7 @@ export async function inspectImage(image: IsoImage, path: string): Promise<IsoRe
     image,
     files.map((f) => f.path),
   );
+  const bootChains = options.bootChains ? await readBootChains(image, { ...layout, bootMenus }) : undefined;
   const totalSectors = Math.floor(image.sizeBytes / 512);
   const v = image.primary;
   return {
@@ -92,6 +106,7 @@ export async function inspectImage(image: IsoImage, path: string): Promise<IsoRe
     bootMenus,
     sectorMap: makeSectorMap(boot, v.volumeBlocks * 4, totalSectors),
     mkisofsArgs: deriveMkisofsArgs(path, v, boot),
+    ...(bootChains ? { bootChains } : {}),
     bytesRead: image.bytesRead,
   };
 }

@@ -1,3 +1,4 @@
+import type { EntryBootChain } from './boot-chains.ts';
 import { formatTable } from '../ui/table.ts';
 import type { IsoReport } from './inspect.ts';
 import { formatBytes } from './sectormap.ts';
@@ -111,9 +112,23 @@ function layoutLines(report: IsoReport): string[] {
     out.push('', `${menu.file} (${menu.loader}${timeout})`);
     for (const entry of menu.entries) {
       out.push(`  ${entry.title}${entry.kernel ? `: ${entry.kernel} ${entry.cmdline ?? ''}`.trimEnd() : ''}`);
+      const chain = report.bootChains?.find((c) => c.menu === menu.file && c.title === entry.title);
+      if (chain) out.push(`    ${describeBootChain(chain)}`);
     }
   }
   return out;
+}
+
+const SOURCES = {
+  cmdline: 'layerfs-path= on the command line',
+  initrd: "the initrd's default-layer.conf",
+  all: 'no layer named: every squashfs in the folder',
+};
+
+/** `initrd /casper/initrd, layers A -> A.B (from the initrd's default-layer.conf)`. */
+function describeBootChain(chain: EntryBootChain): string {
+  const why = chain.initrdError ? `; initrd unreadable: ${chain.initrdError}` : '';
+  return `initrd ${chain.initrd ?? 'none'}, layers ${chain.chain.join(' -> ')} (${SOURCES[chain.source]}${why})`;
 }
 
 function indent(text: string): string {

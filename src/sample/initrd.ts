@@ -76,6 +76,7 @@ async function initrdEntries(
   const dirs = [
     'bin',
     'conf',
+    'conf/conf.d',
     'dev',
     'etc',
     'lib',
@@ -91,7 +92,12 @@ async function initrdEntries(
   entries.push({ path: 'bin/busybox', mode: 0o100755, data: await readFile(BUSYBOX) });
   const initScript = fileURLToPath(new URL('./assets/init.sh', import.meta.url));
   entries.push({ path: 'init', mode: 0o100755, data: await readFile(initScript) });
-  entries.push({ path: 'etc/layerfs-path', mode: 0o100644, data: encode(`${defaultLayer}.squashfs\n`) });
+  // Where livecd-rootfs puts the layer an initrd boots; casper reads it, and so does `inspect`.
+  entries.push({
+    path: 'conf/conf.d/default-layer.conf',
+    mode: 0o100644,
+    data: encode(`LAYERFS_PATH=${defaultLayer}.squashfs\n`),
+  });
   entries.push({ path: 'conf/uuid.conf', mode: 0o100644, data: encode(`${casperUuid}\n`) });
   const order = modules.map((module) => `/lib/modules/${basename(module)}`);
   entries.push({ path: 'etc/modules-order', mode: 0o100644, data: encode(`${order.join('\n')}\n`) });

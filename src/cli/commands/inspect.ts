@@ -22,7 +22,7 @@ export function registerInspect(program: Command): void {
     .option('--svg <file>', 'write the sector map as an SVG picture')
     .option('--mkisofs', "print the xorriso -as mkisofs boot arguments that rebuild this ISO's boot setup")
     .action(async (iso: string, options: InspectOptions) => {
-      const report = await inspectIso(iso);
+      const report = await inspectIso(iso, { bootChains: !options.map && !options.mkisofs });
       if (options.svg)
         await writeFile(options.svg, makeSectorMapSvg(`${report.volumeId} (${iso})`, report.sectorMap));
       if (options.json) {

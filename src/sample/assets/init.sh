@@ -69,7 +69,9 @@ if [ -f /etc/modules-order ]; then
   for module in $(cat /etc/modules-order); do insmod "$module" 2>/dev/null; done
 fi
 cmdline=$(cat /proc/cmdline)
-layerfs_path=$(cat /etc/layerfs-path 2>/dev/null)
+LAYERFS_PATH=
+[ -f /conf/conf.d/default-layer.conf ] && . /conf/conf.d/default-layer.conf
+layerfs_path=$LAYERFS_PATH
 expected_uuid=$(cat /conf/uuid.conf 2>/dev/null)
 iso_path=
 for arg in $cmdline; do

@@ -1,0 +1,79 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type BootChain,
+  parseDefaultLayerConf,
+  parseLayerfsPath,
+  resolveBootChain,
+} from '../distro/boot-chain.ts';
+import { readInitrdMember } from '../distro/initrd.ts';
+import type { IsoImage } from '../iso/image.ts';
+import { removeTree } from '../safety/remove.ts';
+import type { LayoutInfo } from './layout.ts';
+import type { BootMenu } from './menus.ts';
+
+/** Where livecd-rootfs puts the layer an initrd boots (LAYERFS_PATH=...squashfs). */
+const DEFAULT_LAYER_CONF = 'conf/conf.d/default-layer.conf';
+
+/** One menu entry's boot: its kernel and initrd, and the layers casper stacks for it. */
+export interface EntryBootChain extends BootChain {
+  menu: string;
+  title: string;
+  kernel: string;
+  initrd: string | null;
+  /** Why the initrd's conf could not be read (the chain is then what the command line says, else all layers). */
+  initrdError?: string;
+}
+
+/**
+ * For each entry of a casper medium's menus that boots a kernel: the layer chain it mounts
+ * (distro/boot-chain.ts), its initrd's conf/conf.d/default-layer.conf read out of the ISO (the early
+ * microcode archives skipped, the main one decompressed), each initrd once. Other media: none.
+ */
+export async function readBootChains(
+  image: IsoImage,
+  report: Pick<LayoutInfo, 'layout' | 'layers'> & { bootMenus: readonly BootMenu[] },
+): Promise<EntryBootChain[]> {
+  if (report.layout !== 'casper') return [];
+  const names = report.layers.map((layer) => layer.name);
+  const confs = new Map<string, Promise<{ layer: string | null; error?: string }>>();
+  const readConf = (initrd: string) => {
+    if (!confs.has(initrd)) confs.set(initrd, readDefaultLayer(image, initrd));
+    return confs.get(initrd) as Promise<{ layer: string | null; error?: string }>;
+  };
+  const chains: EntryBootChain[] = [];
+  for (const menu of report.bootMenus)
+    for (const entry of menu.entries) {
+      if (!entry.kernel) continue;
+      const initrd = entry.initrd ? isoPathOf(entry.initrd) : null;
+      const conf = initrd ? await readConf(initrd) : { layer: null };
+      const chain = resolveBootChain(parseLayerfsPath(entry.cmdline ?? ''), conf.layer, names);
+      const error = conf.error ? { initrdError: conf.error } : {};
+      chains.push({ menu: menu.file, title: entry.title, kernel: entry.kernel, initrd, ...chain, ...error });
+    }
+  return chains;
+}
+
+/** The first file of a menu's initrd line as an ISO path: GRUB's `($root)` device prefix dropped. */
+function isoPathOf(initrd: string): string {
+  const first = initrd.trim().split(/[\s,]+/)[0] ?? '';
+  const path = first.replace(/^\([^)]*\)/, '');
+  return path.startsWith('/') ? path : `/${path}`;
+}
+
+async function readDefaultLayer(
+  image: IsoImage,
+  initrd: string,
+): Promise<{ layer: string | null; error?: string }> {
+  const dir = await mkdtemp(join(tmpdir(), 'isoforge-initrd-'));
+  try {
+    const bytes = await image.readFile(initrd);
+    const conf = await readInitrdMember(bytes, initrd, DEFAULT_LAYER_CONF, dir);
+    return { layer: conf ? parseDefaultLayerConf(new TextDecoder().decode(conf)) : null };
+  } catch (error) {
+    return { layer: null, error: (error as Error).message };
+  } finally {
+    await removeTree(dir, { within: tmpdir() });
+  }
+}
