@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseDefaultLayerConf, parseLayerfsPath, resolveBootChain } from '../../../src/distro/boot-chain.ts';
+import { SEED_LAYERS } from '../../support/seed-layers.ts';
 
-// Ubuntu 22.04.5 server's five layers (the seed's list).
-const LAYERS = [
-  'ubuntu-server-minimal',
-  'ubuntu-server-minimal.ubuntu-server',
-  'ubuntu-server-minimal.ubuntu-server.installer',
-  'ubuntu-server-minimal.ubuntu-server.installer.generic',
-  'ubuntu-server-minimal.ubuntu-server.installer.generic-hwe',
-];
+const LAYERS = SEED_LAYERS;
 
 describe('boot chains as casper decides them', () => {
   it('reads LAYERFS_PATH as livecd-rootfs writes it, quoted or exported too', () => {

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { makeManifestDelta, updateInstallSourcesSizes } from '../../../src/distro/casper-meta.ts';
 import { layerChain, layerChains, layersAbove, topLayers } from '../../../src/distro/layers.ts';
+import { SEED_LAYERS } from '../../support/seed-layers.ts';
 
-const LAYERS = [
-  'ubuntu-server-minimal',
-  'ubuntu-server-minimal.ubuntu-server',
-  'ubuntu-server-minimal.ubuntu-server.installer',
-  'ubuntu-server-minimal.ubuntu-server.installer.generic',
-  'ubuntu-server-minimal.ubuntu-server.installer.generic-hwe',
-];
+const LAYERS = SEED_LAYERS;
 
 // casper/install-sources.yaml as ubuntu-22.04.5-live-server-amd64.iso ships it (descriptions shortened).
 const INSTALL_SOURCES = `- default: false
