@@ -16,6 +16,7 @@ export const README_CONSTANTS: readonly ReadmeConstant[] = [
     why: "the size bench/diff.ts builds its inputs to (BIG_BYTES), as Ubuntu's",
   },
   { text: 'the same 1.9 GiB', why: 'BIG_BYTES in bench/diff.ts' },
+  { text: 'an input of 512 MiB or more', why: 'FOLLOW_WRITE_FROM_BYTES in src/pipeline/stage-context.ts' },
   { text: 'one 2 KiB ISO block each', why: 'the ISO 9660 block size libisofs reads a mapped file in' },
   { text: 'fsyncs every 16 MB', why: "xorriso's -stdio_sync default" },
   {
