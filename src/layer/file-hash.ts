@@ -52,7 +52,11 @@ export async function hashWhileWriting<T>(
   for (const [index, algorithm] of wanted.entries()) {
     const digest = (hashers[index] as GrowingFileHasher)
       .finish(size)
-      .then(([range]) => range?.digests[algorithm] ?? hashFile(file, algorithm));
+      // A worker that failed: hashed again here (not through hashFile, which would wait on this very digest).
+      .then(
+        ([range]) => range?.digests[algorithm] ?? hashFileRange(file, 0, size, algorithm),
+        () => hashFileRange(file, 0, size, algorithm),
+      );
     digest.catch(() => undefined); // a failure is hashFile's to report, when it awaits the digest
     started.set(`${algorithm} ${file}`, { identity, digest });
   }
