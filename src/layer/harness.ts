@@ -18,7 +18,7 @@ import { checkShadowing } from './shadowing.ts';
  * clean` also deletes the image's own pkgcache.bin and resets apt's folders, changes a layer should
  * not show when no step used apt.
  */
-export const APT_CLEAN = [
+const APT_CLEAN = [
   'sh',
   '-c',
   'command -v apt-get >/dev/null || exit 0; set -- /var/cache/apt/archives/*.deb; [ -e "$1" ] || exit 0; apt-get clean',

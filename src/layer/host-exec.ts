@@ -24,7 +24,7 @@ export type ExecutingHostContext = Pick<
 >;
 
 /** The chroot's own mounts: never part of a layer's changes. */
-export const SNAPSHOT_SKIP = ['/proc', '/sys', '/dev', '/run'];
+const SNAPSHOT_SKIP = ['/proc', '/sys', '/dev', '/run'];
 
 /** LayerHost that does the work: every mount through one MountStack, every program through tools/. */
 export class ExecutingHost implements LayerHost {
