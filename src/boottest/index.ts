@@ -137,6 +137,8 @@ async function bootInQemu(options: BootTestOptions, disk: string): Promise<BootR
 async function saveScreenshot(qmp: QmpClient | undefined, file: string): Promise<boolean> {
   if (!qmp) return false;
   try {
+    // A guest that passed powers off at once: paused first, it cannot take the screen away.
+    await qmp.pause();
     await qmp.saveScreenPng(file);
     return true;
   } catch {

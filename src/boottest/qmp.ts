@@ -75,6 +75,11 @@ export class QmpClient {
       .digest('hex');
   }
 
+  /** Stops the guest's CPUs (QMP `stop`): what is on the screen stays, whatever the guest was about to do. */
+  async pause(): Promise<void> {
+    await this.execute('stop');
+  }
+
   /** The screen as a PNG file (QEMU 7.1+ writes PNG when asked; a VGA device exists even with -display none). */
   async saveScreenPng(file: string): Promise<void> {
     await this.execute('screendump', { filename: file, format: 'png' });

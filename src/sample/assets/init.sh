@@ -62,6 +62,8 @@ mounted /dev || mount -t devtmpfs devtmpfs /dev
 report() {
   for out in /dev/ttyS0 /dev/console; do echo "ISOFORGE-SAMPLE-BOOT $*" > "$out" 2>/dev/null; done
   sync
+  # A moment for the boot test to take its picture of the screen (it pauses the VM on the marker).
+  sleep 1
   poweroff -f
   sleep 60
 }
