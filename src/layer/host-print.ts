@@ -44,7 +44,9 @@ export class PrintingHost implements LayerHost {
   }
 
   async unmount(target: string): Promise<void> {
-    this.mounted.splice(this.mounted.lastIndexOf(target), 1);
+    const at = this.mounted.lastIndexOf(target);
+    if (at < 0) throw new Error(`dry-run: ${target} was never mounted`);
+    this.mounted.splice(at, 1);
     this.lines.push(sh(umountArgv(target)));
   }
 
