@@ -5,6 +5,7 @@ import type { BootMenu } from '../inspect/menus.ts';
 import { runQemu } from '../tools/qemu.ts';
 import { type Firmware, FIRMWARE_FILES, makeQemuArgs, type Media } from './args.ts';
 import { type BootEnd, ConsoleWatch, type MilestoneHit } from './console-watch.ts';
+import { makeCopyBootingEntry } from './default-entry.ts';
 import { makeLoopbackStick } from './loopback.ts';
 import type { Milestone } from './milestones.ts';
 import { QmpClient } from './qmp.ts';
@@ -52,6 +53,8 @@ export interface BootTestOptions {
   /** Stops the boot early as failed when this appears (default: the sample's fail marker). */
   failOn?: RegExp;
   timeoutSeconds?: number;
+  /** Boot this GRUB menu entry (by title) instead of the default one (default-entry.ts). */
+  entry?: string;
   logDir: string;
   signal?: AbortSignal;
 }
@@ -63,6 +66,23 @@ const MENU_QUIET_MS = 45_000;
 
 /** Boots ISO once in QEMU and reports whether EXPECT appeared on the console before the timeout. */
 export async function runBootTest(options: BootTestOptions): Promise<BootResult> {
+  if (!options.entry) return bootMedium(options);
+  const copy = join(options.logDir, `${options.firmware}-${options.media}-entry.iso`);
+  try {
+    await makeCopyBootingEntry({
+      iso: options.iso,
+      copy,
+      title: options.entry,
+      workDir: join(options.logDir, 'entry'),
+      signal: options.signal,
+    });
+    return await bootMedium({ ...options, iso: copy });
+  } finally {
+    await rm(copy, { force: true });
+  }
+}
+
+async function bootMedium(options: BootTestOptions): Promise<BootResult> {
   if (options.media !== 'loopback') return bootInQemu(options, options.iso);
   await mkdir(options.logDir, { recursive: true });
   const stick = join(options.logDir, `${options.firmware}-loopback.stick.img`);

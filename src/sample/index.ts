@@ -7,9 +7,10 @@ import { runXorrisoMkisofs } from '../tools/xorriso.ts';
 import { makeSampleBootFiles, SIGNED_BOOT_PACKAGES, type SampleBootFiles } from './boot.ts';
 import { cacheDir, ensureDebs, exists, markUsed, pruneUnusedSamples } from './cache.ts';
 import { makeSampleKernel, NEEDED_MODULES } from './initrd.ts';
+import { kernelDebKey, resolveSampleKernels, SAMPLE_FLAVOURS, type SampleFlavour } from './kernels.ts';
 import { makeSignedLayersIso } from './sign.ts';
 import { ensureCachedLayers, layersDirName } from './layer-cache.ts';
-import { type BuiltLayer, makeBaseLayer, makeUpperLayer, type SampleLayerSpec } from './layers.ts';
+import { type BuiltLayer, makeLayers, type SampleLayerSpec } from './layers.ts';
 import {
   makeGrubConfig,
   makeInstallSources,
@@ -22,7 +23,22 @@ import {
 import { makeCasperUuid, makeLayersKey, makeSampleKey } from './source-key.ts';
 
 const INSTALLER = 'ubuntu-server-minimal.ubuntu-server.installer';
+// What a kernel installed by dpkg needs beyond minbase (apt-get -s over the base layer's status),
+// as the real installer layer carries it: kmod, udev and initramfs-tools.
+const KERNEL_DEPENDENCIES = [
+  'cpio',
+  'libssl3',
+  'libkmod2',
+  'kmod',
+  'udev',
+  'libklibc',
+  'klibc-utils',
+  'initramfs-tools-core',
+  'linux-base',
+  'initramfs-tools',
+];
 
+/** The seed's five layers (Ubuntu 22.04.5 live-server, section 2.2.2 of the guide). */
 export const SAMPLE_LAYERS: readonly SampleLayerSpec[] = [
   { name: 'ubuntu-server-minimal', debs: [], remove: [], release: true },
   {
@@ -31,18 +47,30 @@ export const SAMPLE_LAYERS: readonly SampleLayerSpec[] = [
     remove: ['/etc/motd'],
     release: true,
   },
-  // The installer layer keeps the release file of the install source below it, so a recipe that
+  // The installer layers keep the release file of the install source below them, so a recipe that
   // changes the install source's top layer shows its change in the booted (installer) system.
-  // It also carries what casper ships for initramfs-tools (and busybox-static for the sample's
-  // checks), so a kernel a recipe installs here gets an initrd that boots the medium.
+  // The installer layer carries what casper ships for initramfs-tools (and busybox-static for the
+  // sample's checks), so a kernel a recipe installs above it gets an initrd that boots the medium.
   {
     name: INSTALLER,
-    debs: ['bzip2', 'busybox-static'],
+    debs: ['bzip2', 'busybox-static', ...KERNEL_DEPENDENCIES],
     remove: ['/etc/issue.net'],
     release: false,
-    liveBoot: { layerfsPath: `${INSTALLER}.squashfs`, modules: NEEDED_MODULES },
+    liveBoot: { modules: NEEDED_MODULES },
   },
+  ...SAMPLE_FLAVOURS.map((flavour) => ({
+    name: `${INSTALLER}.${flavour}`,
+    debs: [],
+    remove: [],
+    release: false,
+    kernel: flavour,
+  })),
 ];
+/** Where each flavour's kernel and initrd go on the medium, as on 22.04.5. */
+const BOOT_FILES: Record<SampleFlavour, { kernel: string; initrd: string }> = {
+  generic: { kernel: 'casper/vmlinuz', initrd: 'casper/initrd' },
+  'generic-hwe': { kernel: 'casper/hwe-vmlinuz', initrd: 'casper/hwe-initrd' },
+};
 const ELTORITO = '/boot/grub/i386-pc/eltorito.img';
 
 export interface SampleOptions {
@@ -85,17 +113,15 @@ export async function ensureCachedSampleIso(
   options: Omit<SampleOptions, 'out' | 'force'>,
 ): Promise<{ path: string; cached: boolean }> {
   const secureBoot = options.secureBoot ?? false;
+  const kernels = await resolveSampleKernels(options.signal);
   const packages = [
-    'linux-image-amd64',
-    'less',
-    'netbase',
-    'bzip2',
-    'busybox-static',
+    ...new Set(SAMPLE_LAYERS.flatMap((layer) => layer.debs)),
     ...(secureBoot ? SIGNED_BOOT_PACKAGES : []),
   ];
   options.onStage?.('checking the Debian packages (downloaded on the first run only)');
-  const debs = await ensureDebs(packages, options.signal);
-  const layersKey = await makeLayersKey(SAMPLE_LAYERS);
+  const debs = await ensureDebs([...packages, ...Object.values(kernels)], options.signal);
+  for (const flavour of SAMPLE_FLAVOURS) debs.set(kernelDebKey(flavour), debs.get(kernels[flavour]) ?? '');
+  const layersKey = await makeLayersKey({ layers: SAMPLE_LAYERS, kernels });
   const sampleKey = await makeSampleKey(layersKey, debs);
   const name = `sample-${sampleKey}${secureBoot ? '-secureboot' : ''}.iso`;
   const path = join(cacheDir(), name);
@@ -103,7 +129,10 @@ export async function ensureCachedSampleIso(
     await markUsed(path);
     return { path, cached: true };
   }
-  await buildIntoCache(path, { ...options, secureBoot, debs, layersKey, casperUuid: makeCasperUuid(name) });
+  const casperUuids = Object.fromEntries(
+    SAMPLE_FLAVOURS.map((flavour) => [flavour, makeCasperUuid(`${name}:${flavour}`)]),
+  ) as Record<SampleFlavour, string>;
+  await buildIntoCache(path, { ...options, secureBoot, debs, layersKey, casperUuids });
   await pruneUnusedSamples([name, layersDirName(layersKey).slice(cacheDir().length + 1)]);
   return { path, cached: false };
 }
@@ -112,7 +141,8 @@ interface BuildInputs extends Omit<SampleOptions, 'out' | 'force'> {
   secureBoot: boolean;
   debs: ReadonlyMap<string, string>;
   layersKey: string;
-  casperUuid: string;
+  /** Each flavour's initrd has its own UUID, as each kernel layer's update-initramfs made one. */
+  casperUuids: Record<SampleFlavour, string>;
 }
 
 async function buildIntoCache(cached: string, inputs: BuildInputs): Promise<void> {
@@ -134,19 +164,21 @@ async function buildSample(workDir: string, isoPath: string, inputs: BuildInputs
   const casper = join(tree, 'casper');
   await mkdir(casper, { recursive: true });
   const layers = await ensureCachedLayers(inputs.layersKey, casper, () =>
-    makeLayers(workDir, casper, debs, stage, signal),
+    makeLayers({ workDir, specs: SAMPLE_LAYERS, casper, debs, stage, signal }),
   );
-  stage('making the kernel and initrd');
-  const top = SAMPLE_LAYERS.at(-1)?.name ?? '';
-  const kernel = await makeSampleKernel({
-    kernelDeb: debs.get('linux-image-amd64') ?? '',
-    workDir,
-    defaultLayer: top,
-    casperUuid: inputs.casperUuid,
-    signal,
-  });
-  await copyFile(kernel.vmlinuz, join(casper, 'vmlinuz'));
-  await writeFile(join(casper, 'initrd'), kernel.initrd);
+  for (const flavour of SAMPLE_FLAVOURS) {
+    stage(`making the ${flavour} kernel's initrd`);
+    await mkdir(join(workDir, flavour), { recursive: true });
+    const kernel = await makeSampleKernel({
+      kernelDeb: debs.get(kernelDebKey(flavour)) ?? '',
+      workDir: join(workDir, flavour),
+      defaultLayer: `${INSTALLER}.${flavour}`,
+      casperUuid: inputs.casperUuids[flavour],
+      signal,
+    });
+    await copyFile(kernel.vmlinuz, join(tree, BOOT_FILES[flavour].kernel));
+    await writeFile(join(tree, BOOT_FILES[flavour].initrd), kernel.initrd);
+  }
   stage('making GRUB boot images');
   const signedDebs = new Map(SIGNED_BOOT_PACKAGES.map((name) => [name, debs.get(name) ?? '']));
   const boot = await makeSampleBootFiles({
@@ -157,7 +189,7 @@ async function buildSample(workDir: string, isoPath: string, inputs: BuildInputs
   });
   await writeTreeFiles(
     tree,
-    { layers, boot, casperUuid: inputs.casperUuid },
+    { layers, boot, casperUuids: inputs.casperUuids },
     debs.get('netbase') ?? '',
     signal,
   );
@@ -165,31 +197,9 @@ async function buildSample(workDir: string, isoPath: string, inputs: BuildInputs
   await runXorrisoMkisofs(makeSampleXorrisoArgs(tree, isoPath, boot), { signal });
 }
 
-async function makeLayers(
-  workDir: string,
-  casper: string,
-  debs: ReadonlyMap<string, string>,
-  stage: (line: string) => void,
-  signal?: AbortSignal,
-): Promise<BuiltLayer[]> {
-  const [baseSpec, ...upperSpecs] = SAMPLE_LAYERS;
-  if (!baseSpec) throw new Error('the sample has no layers');
-  stage(`debootstrap bookworm minbase -> ${baseSpec.name}.squashfs`);
-  const layers = [await makeBaseLayer(workDir, baseSpec, casper, signal)];
-  for (const spec of upperSpecs) {
-    stage(`overlay delta -> ${spec.name}.squashfs`);
-    layers.push(await makeUpperLayer({ workDir, spec, lower: [...layers], debs, outDir: casper, signal }));
-  }
-  for (const layer of layers) {
-    await writeFile(join(casper, `${layer.name}.manifest`), layer.manifest);
-    await writeFile(join(casper, `${layer.name}.size`), `${layer.sizeBytes}\n`);
-  }
-  return layers;
-}
-
 async function writeTreeFiles(
   tree: string,
-  parts: { layers: readonly BuiltLayer[]; boot: SampleBootFiles; casperUuid: string },
+  parts: { layers: readonly BuiltLayer[]; boot: SampleBootFiles; casperUuids: Record<SampleFlavour, string> },
   archiveDeb: string,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -201,7 +211,9 @@ async function writeTreeFiles(
   await put('casper/install-sources.yaml', makeInstallSources(layers));
   await put('.disk/info', `${SAMPLE_DISK_INFO}\n`);
   // Ubuntu 22.04 names the file after the kernel flavour; casper reads every .disk/casper-uuid*.
-  await put('.disk/casper-uuid-generic', `${parts.casperUuid}\n`);
+  for (const flavour of SAMPLE_FLAVOURS) {
+    await put(`.disk/casper-uuid-${flavour}`, `${parts.casperUuids[flavour]}\n`);
+  }
   await put('boot/grub/grub.cfg', makeGrubConfig());
   await put('boot/grub/loopback.cfg', makeLoopbackConfig());
   await mkdir(join(tree, 'boot/grub/i386-pc'), { recursive: true });

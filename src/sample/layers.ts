@@ -1,11 +1,14 @@
-import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { makeManifestDelta } from '../distro/casper-meta.ts';
+import { parentLayerNames } from '../distro/layers.ts';
 import { MountStack } from '../rootfs/mounts.ts';
 import { runDuBytes, runInChroot } from '../tools/coreutils.ts';
 import { runDebootstrap } from '../tools/debootstrap.ts';
 import { ensureDebootstrapTarball } from './cache.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
+import { installKernelLayer } from './kernel-layer.ts';
+import { kernelDebKey, type SampleFlavour } from './kernels.ts';
 import { installLiveBootFiles, type LiveBootSpec } from './live-boot.ts';
 
 /** One Ubuntu-style layer of the sample: what it adds on top of the layer below. */
@@ -16,8 +19,10 @@ export interface SampleLayerSpec {
   remove: readonly string[];
   /** Whether the layer writes its own /etc/isoforge-release (the boot marker shows the topmost). */
   release: boolean;
-  /** casper's initramfs-tools files, in the layer the medium boots (see live-boot.ts). */
+  /** casper's initramfs-tools files, in the installer layer (see live-boot.ts). */
   liveBoot?: LiveBootSpec;
+  /** A kernel layer: the flavour's kernel package, and the initrd's default layer (kernel-layer.ts). */
+  kernel?: SampleFlavour;
 }
 
 export interface BuiltLayer {
@@ -32,6 +37,7 @@ export interface BuiltLayer {
 
 export const SAMPLE_COMPRESSION = { algorithm: 'xz', blockSize: 131072 } as const;
 const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
+const DEBIAN_SECURITY_MIRROR = 'http://deb.debian.org/debian-security';
 
 /** The base layer: a real debootstrap minbase, so dpkg and apt work in a chroot. */
 export async function makeBaseLayer(
@@ -47,6 +53,8 @@ export async function makeBaseLayer(
   await rm(join(root, 'var/cache/apt/archives'), { recursive: true, force: true });
   await mkdir(join(root, 'var/cache/apt/archives/partial'), { recursive: true });
   await writeFile(join(root, 'etc/isoforge-release'), `${spec.name}\n`);
+  // As Ubuntu's lists jammy-security: the newer kernel flavour's headers come from there.
+  await appendFile(join(root, 'etc/apt/sources.list'), `deb ${DEBIAN_SECURITY_MIRROR} ${suite}-security main\n`);
   const manifest = await readManifest(root, signal);
   const sizeBytes = await runDuBytes(root, signal);
   const squashfs = join(outDir, `${spec.name}.squashfs`);
@@ -118,20 +126,55 @@ async function changeLayer(
   debs: ReadonlyMap<string, string>,
   signal?: AbortSignal,
 ): Promise<void> {
+  // One dpkg run: it orders the packages by their dependencies, as apt would.
+  const inside = [];
   for (const name of spec.debs) {
     const deb = debs.get(name);
     if (!deb) throw new Error(`no .deb downloaded for ${name}`);
-    const inside = `/tmp/${basename(deb)}`;
-    await copyFile(deb, join(root, inside));
-    await runInChroot(root, ['dpkg', '-i', inside], { signal });
-    await rm(join(root, inside));
+    inside.push(`/tmp/${basename(deb)}`);
+    await copyFile(deb, join(root, inside.at(-1) ?? ''));
   }
+  if (inside.length) await runInChroot(root, ['dpkg', '-i', ...inside], { signal });
+  for (const path of inside) await rm(join(root, path));
   for (const path of spec.remove) await rm(join(root, path), { force: true });
   if (spec.release) await writeFile(join(root, 'etc/isoforge-release'), `${spec.name}\n`);
   if (spec.liveBoot) await installLiveBootFiles(root, spec.liveBoot);
+  if (spec.kernel) {
+    const deb = debs.get(kernelDebKey(spec.kernel));
+    if (!deb) throw new Error(`no kernel .deb for the ${spec.kernel} flavour`);
+    await installKernelLayer({ root, deb, layer: spec.name, signal });
+  }
 }
 
 /** `dpkg-query -W` of a root file system: Ubuntu's full manifest format, "name<TAB>version". */
 export async function readManifest(root: string, signal?: AbortSignal): Promise<string> {
   return runInChroot(root, ['dpkg-query', '-W'], { signal });
+}
+
+/** Builds the sample's layers bottom first into CASPER, with their .manifest and .size sidecars. */
+export async function makeLayers(options: {
+  workDir: string;
+  specs: readonly SampleLayerSpec[];
+  casper: string;
+  debs: ReadonlyMap<string, string>;
+  stage: (line: string) => void;
+  signal?: AbortSignal;
+}): Promise<BuiltLayer[]> {
+  const { workDir, casper, debs, stage, signal } = options;
+  const [baseSpec, ...upperSpecs] = options.specs;
+  if (!baseSpec) throw new Error('the sample has no layers');
+  stage(`debootstrap bookworm minbase -> ${baseSpec.name}.squashfs`);
+  const layers = [await makeBaseLayer(workDir, baseSpec, casper, signal)];
+  for (const spec of upperSpecs) {
+    stage(`overlay delta -> ${spec.name}.squashfs`);
+    // The layers this one stacks on (its chain), not every layer made before it: the HWE kernel
+    // layer is a sibling of the generic one.
+    const lower = layers.filter((layer) => parentLayerNames(spec.name).includes(layer.name));
+    layers.push(await makeUpperLayer({ workDir, spec, lower, debs, outDir: casper, signal }));
+  }
+  for (const layer of layers) {
+    await writeFile(join(casper, `${layer.name}.manifest`), layer.manifest);
+    await writeFile(join(casper, `${layer.name}.size`), `${layer.sizeBytes}\n`);
+  }
+  return layers;
 }

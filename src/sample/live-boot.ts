@@ -3,13 +3,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * What casper ships for initramfs-tools, in the sample's form: put into the layer the medium boots,
- * so an initrd that update-initramfs makes there (after a recipe installs a kernel) boots the
- * medium and runs the sample's checks, with conf/uuid.conf as Ubuntu's live initrds carry it.
+ * What casper ships for initramfs-tools, in the sample's form: put into the installer layer, so an
+ * initrd that update-initramfs makes in a kernel layer above it boots the medium and runs the
+ * sample's checks, with conf/uuid.conf as Ubuntu's live initrds carry it (each kernel layer adds
+ * its own conf.d/default-layer.conf, kernel-layer.ts).
  */
 export interface LiveBootSpec {
-  /** The layer casper stacks by default (conf.d/default-layer.conf's LAYERFS_PATH). */
-  layerfsPath: string;
   /** Modules the initrd loads before the checks run (the medium, its bus, the layer stack). */
   modules: readonly string[];
 }
@@ -27,11 +26,6 @@ function liveBootFiles(spec: LiveBootSpec): { path: string; from?: string; text?
     {
       path: 'etc/initramfs-tools/conf.d/casperize.conf',
       text: 'export CASPER_GENERATE_UUID=1\n',
-      mode: 0o644,
-    },
-    {
-      path: 'etc/initramfs-tools/conf.d/default-layer.conf',
-      text: `LAYERFS_PATH=${spec.layerfsPath}\n`,
       mode: 0o644,
     },
     // Only the modules the hook names (not "most"): a small initrd boots in seconds without KVM.

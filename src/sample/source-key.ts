@@ -23,6 +23,9 @@ const LAYER_SOURCES = [
   'sample/layer-cache.ts',
   'sample/cache.ts',
   'sample/live-boot.ts',
+  'sample/kernel-layer.ts',
+  'sample/kernels.ts',
+  'sample/initrd.ts',
   'sample/assets/casper-hook.sh',
   'sample/assets/casper-script.sh',
   'sample/assets/init.sh',
@@ -30,6 +33,7 @@ const LAYER_SOURCES = [
   'tools/squashfs.ts',
   'tools/coreutils.ts',
   'distro/casper-meta.ts',
+  'distro/layers.ts',
 ];
 // Everything of src/sample (code and assets), plus the adapters whose arguments shape the ISO.
 const SAMPLE_ADAPTERS = ['tools/xorriso.ts', 'tools/grub.ts', 'tools/fat.ts', 'tools/debian.ts'];

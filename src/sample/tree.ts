@@ -9,6 +9,23 @@ export const SAMPLE_VOLUME_ID = 'Ubuntu-Server 22.04.5 LTS amd64';
 export const SAMPLE_DISK_INFO = 'Ubuntu-Server 22.04.5 LTS "Jammy Jellyfish" - Release amd64 (20240911)';
 const CONSOLE_ARGS = 'console=ttyS0,115200';
 
+/** The menu entries of 22.04.5's grub.cfg and loopback.cfg: one per kernel flavour. */
+const MENU_ENTRIES = [
+  { title: 'Try or Install Ubuntu Server', kernel: '/casper/vmlinuz', initrd: '/casper/initrd' },
+  { title: 'Ubuntu Server with the HWE kernel', kernel: '/casper/hwe-vmlinuz', initrd: '/casper/hwe-initrd' },
+];
+
+function menuEntries(extraArgs: string): string {
+  return MENU_ENTRIES.map(
+    (entry) => `menuentry "${entry.title}" {
+\tset gfxpayload=keep
+\tlinux\t${entry.kernel} ${CONSOLE_ARGS}${extraArgs} ---
+\tinitrd\t${entry.initrd}
+}
+`,
+  ).join('');
+}
+
 /** Ubuntu 22.04.5's grub.cfg, with GRUB and the kernel also on the serial console. */
 export function makeGrubConfig(): string {
   return `serial --unit=0 --speed=115200
@@ -21,12 +38,7 @@ loadfont unicode
 set menu_color_normal=white/black
 set menu_color_highlight=black/light-gray
 
-menuentry "Try or Install Ubuntu Server" {
-\tset gfxpayload=keep
-\tlinux\t/casper/vmlinuz ${CONSOLE_ARGS} ---
-\tinitrd\t/casper/initrd
-}
-grub_platform
+${menuEntries('')}grub_platform
 if [ "$grub_platform" = "efi" ]; then
 menuentry 'Boot from next volume' {
 \texit 1
@@ -39,12 +51,7 @@ fi
 }
 
 export function makeLoopbackConfig(): string {
-  return `menuentry "Try or Install Ubuntu Server" {
-\tset gfxpayload=keep
-\tlinux\t/casper/vmlinuz ${CONSOLE_ARGS} iso-scan/filename=\${iso_path} ---
-\tinitrd\t/casper/initrd
-}
-`;
+  return menuEntries(' iso-scan/filename=${iso_path}');
 }
 
 /** casper/install-sources.yaml in 22.04's format; a source's size covers its whole layer chain. */

@@ -8,6 +8,31 @@ export async function runAptDownload(packages: readonly string[], dir: string, s
 }
 
 /** The package a virtual or meta package depends on first, e.g. linux-image-amd64 -> linux-image-6.1.0-N-amd64. */
+/** The versions of PKG the host's apt sources offer, oldest first. */
+export async function runAptVersions(pkg: string, signal?: AbortSignal): Promise<string[]> {
+  const { stdout } = await runCommand(['apt-cache', 'madison', pkg], { signal });
+  const versions = stdout.split('\n').map((line) => line.split('|')[1]?.trim() ?? '');
+  const unique = [...new Set(versions.filter(Boolean))];
+  const sorted: string[] = [];
+  for (const version of unique) {
+    const at = await firstNewer(sorted, version, signal);
+    sorted.splice(at, 0, version);
+  }
+  return sorted;
+}
+
+async function firstNewer(sorted: readonly string[], version: string, signal?: AbortSignal) {
+  for (const [i, other] of sorted.entries()) {
+    const older = await runCommand(['dpkg', '--compare-versions', version, 'lt', other], {
+      signal,
+      okExitCodes: [1],
+    });
+    if (older.exitCode === 0) return i;
+  }
+  return sorted.length;
+}
+
+/** The first package PKG (or PKG=VERSION) depends on, as apt-cache reads it. */
 export async function runAptFirstDependency(pkg: string, signal?: AbortSignal): Promise<string> {
   const { stdout } = await runCommand(['apt-cache', 'depends', '--no-recommends', '--no-suggests', pkg], {
     signal,

@@ -30,6 +30,7 @@ interface BootTestCliOptions {
   timeout: string;
   logDir?: string;
   espOnly?: boolean;
+  entry?: string;
   json?: boolean;
 }
 
@@ -68,6 +69,7 @@ export function registerBootTest(program: Command, context: CliContext): void {
       '--esp-only',
       'boot a copy with the El Torito EFI entry disabled: proves the GPT EFI partition (UEFI USB)',
     )
+    .option('--entry <title>', 'boot this GRUB menu entry (a copy whose menus default to it)')
     .option('--json', 'print the results as JSON')
     .action(async (iso: string, options: BootTestCliOptions) => {
       await checkReadableFile(iso, 'ISO');
@@ -92,6 +94,7 @@ export function registerBootTest(program: Command, context: CliContext): void {
               until: options.until,
               menuTimeoutSeconds,
               timeoutSeconds: Number(options.timeout),
+              entry: options.entry,
               logDir,
               signal: context.signal,
             }),

@@ -151,4 +151,21 @@ mount -t overlay overlay -o "lowerdir=$lower" /root || report "fail reason=overl
 # The kernel packages dpkg knows as installed (held or not) in the stacked chain, after the
 # cmdline so the marker's beginning stays as it was: "kernels=linux-image-A,linux-image-B" or none.
 kernels=$(awk '/^Package: /{p=$2} /^Status: / && $(NF-1)=="ok" && $NF=="installed" && p ~ /^linux-image-/ {printf "%s%s", s, p; s=","}' /root/var/lib/dpkg/status 2>/dev/null)
-report "ok release=$(cat /root/etc/isoforge-release) cmdline=$cmdline kernels=${kernels:-none} seed=$seed_state uuid=$uuid_state uname=$(uname -r)"
+# The modules the stacked system asks for at boot (modules-load.d), loaded by its own modprobe
+# from its /lib/modules/$(uname -r), as systemd-modules-load would: "NAME:ok" or "NAME:fail".
+modprobe_state=
+for conf in /root/etc/modules-load.d/*.conf; do
+  [ -f "$conf" ] || continue
+  for module in $(sed -e 's/#.*//' "$conf"); do
+    state=fail
+    if [ -x /root/sbin/modprobe ] || [ -x /root/usr/sbin/modprobe ]; then
+      mount --bind /proc /root/proc 2>/dev/null
+      mount --bind /sys /root/sys 2>/dev/null
+      chroot /root modprobe "$module" 2>/dev/null && state=ok
+    fi
+    modprobe_state="${modprobe_state:+$modprobe_state,}$module:$state"
+  done
+done
+chain_list=$(echo $chain | tr ' ' ',')
+loaded=$(cut -d ' ' -f 1 /proc/modules | sort | tr '\n' ',' | sed -e 's/,$//')
+report "ok release=$(cat /root/etc/isoforge-release) cmdline=$cmdline kernels=${kernels:-none} seed=$seed_state uuid=$uuid_state uname=$(uname -r) chain=$chain_list modprobe=${modprobe_state:-none} modules=${loaded:-none}"

@@ -1,0 +1,51 @@
+import { copyFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { runInChroot } from '../tools/coreutils.ts';
+import { runModuleLoadOrder } from '../tools/debian.ts';
+import { NEEDED_MODULES } from './initrd.ts';
+
+// A NIC family beside the boot's own modules: what the seed's driver scenario adds to or replaces.
+const KEPT_DRIVERS = ['e1000', 'e1000e', 'virtio_net'];
+
+/** The kernel release a Debian kernel package installs (linux-image-RELEASE_VERSION_ARCH.deb). */
+export function kernelRelease(deb: string): string {
+  const release = /^linux-image-(.+?)_/.exec(basename(deb))?.[1];
+  if (!release) throw new Error(`${deb} is not a linux-image-RELEASE package`);
+  return release;
+}
+
+/**
+ * A kernel layer as livecd-rootfs makes one (jammy, hooks 03-kernel-metapkg.chroot_early): the
+ * flavour's kernel package installed over the installer layer, and
+ * /etc/initramfs-tools/conf.d/default-layer.conf naming this layer, so any initrd made here stacks
+ * it. The sample keeps only the modules its boot needs (and a NIC family), to stay small.
+ */
+export async function installKernelLayer(options: {
+  root: string;
+  deb: string;
+  layer: string;
+  signal?: AbortSignal;
+}): Promise<void> {
+  const { root, deb, signal } = options;
+  const inside = `/tmp/${basename(deb)}`;
+  await copyFile(deb, join(root, inside));
+  // The sample makes each initrd itself (initrd.ts); Debian's postinst.d hook skips on INITRD=No.
+  await runInChroot(root, ['dpkg', '-i', inside], { signal, env: { INITRD: 'No' } });
+  await rm(join(root, inside));
+  const release = kernelRelease(deb);
+  await trimModules(root, release, signal);
+  await runInChroot(root, ['depmod', release], { signal });
+  await writeFile(
+    join(root, 'etc/initramfs-tools/conf.d/default-layer.conf'),
+    `LAYERFS_PATH=${options.layer}.squashfs\n`,
+  );
+}
+
+async function trimModules(root: string, release: string, signal?: AbortSignal): Promise<void> {
+  const kept = new Set(await runModuleLoadOrder(root, release, [...NEEDED_MODULES, ...KEPT_DRIVERS], signal));
+  const tree = join(root, 'lib/modules', release, 'kernel');
+  for (const entry of await readdir(tree, { recursive: true, withFileTypes: true })) {
+    const path = join(entry.parentPath, entry.name);
+    if (entry.isFile() && /\.ko(\.\w+)?$/.test(entry.name) && !kept.has(path)) await rm(path);
+  }
+}
