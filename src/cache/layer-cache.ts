@@ -16,6 +16,7 @@ import { basename, dirname, join } from 'node:path';
 import { InputError, LockedError } from '../errors.ts';
 import { acquireWorkLock } from '../safety/lock.ts';
 import { cacheDir } from '../sample/cache.ts';
+import type { LiveBootFiles } from '../layer/boot-files.ts';
 import type { LayerResult } from '../layer/customize.ts';
 import type { WorkPaths } from '../layer/paths.ts';
 
@@ -42,7 +43,7 @@ export function parseSize(text: string, what: string): number {
 
 /** What a cache entry keeps besides the files: the LayerResult without its plan and paths. */
 type StoredResult = Omit<LayerResult, 'plan' | 'squashfs' | 'liveBoot' | 'cached' | 'cacheKey'> & {
-  liveBoot?: { version: string; isoKernel: string; isoInitrd: string };
+  liveBoot?: Omit<LiveBootFiles, 'kernel' | 'initrd'>;
 };
 
 const SQUASHFS = 'layer.squashfs';
@@ -110,6 +111,7 @@ export class LayerCache {
         version: liveBoot.version,
         isoKernel: liveBoot.isoKernel,
         isoInitrd: liveBoot.isoInitrd,
+        replacedUuid: liveBoot.replacedUuid,
       },
     };
     await writeFile(join(draft, RESULT), `${JSON.stringify(stored)}\n`);

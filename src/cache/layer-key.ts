@@ -45,6 +45,8 @@ export async function makeLayerKey(plan: LayerPlan, inputs: LayerKeyInputs): Pro
     layer: { name: plan.layer.name, isoPaths: plan.isoPaths, bytes: await identity(plan.extent) },
     ancestors: await Promise.all(plan.ancestors.map(async (a) => [a.name, await identity(a)])),
     above: await Promise.all(plan.above.map(async (a) => [a.name, await identity(a)])),
+    // Where a new kernel of this layer goes on the medium, and the UUID its initrd replaces.
+    boots: plan.boots,
     // allowShadowed too: the shadowing check runs only when a layer is customized.
     recipe: {
       steps,

@@ -30,6 +30,17 @@ export async function readInitrdMember(
   workDir: string,
   signal?: AbortSignal,
 ): Promise<Uint8Array | null> {
+  return (await readInitrdMembers(bytes, initrd, [path], workDir, signal)).get(path) ?? null;
+}
+
+/** Several regular files of one initrd, decompressed once: path -> content, absent ones left out. */
+export async function readInitrdMembers(
+  bytes: Uint8Array,
+  initrd: string,
+  paths: readonly string[],
+  workDir: string,
+  signal?: AbortSignal,
+): Promise<Map<string, Uint8Array>> {
   const parts = parseInitrd(bytes, initrd);
   const members: CpioMember[] = [...parts.members];
   if (parts.compressed) {
@@ -51,7 +62,10 @@ export async function readInitrdMember(
       await removeTree(dir, { within: workDir });
     }
   }
-  return (
-    members.findLast((member) => member.path === path && (member.mode & 0o170000) === 0o100000)?.data ?? null
-  );
+  const found = new Map<string, Uint8Array>();
+  for (const path of paths) {
+    const member = members.findLast((m) => m.path === path && (m.mode & 0o170000) === 0o100000);
+    if (member) found.set(path, member.data);
+  }
+  return found;
 }

@@ -1,7 +1,8 @@
 import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { MediumLayout } from '../distro/layouts/index.ts';
-import type { LayoutInfo } from '../inspect/layout.ts';
+import type { IsoReport } from '../inspect/inspect.ts';
+import type { LayerPlan } from './plan.ts';
 
 /** A kernel a build installed into the layer the medium boots, to be copied to casper/ (or live/). */
 export interface LiveBootFiles {
@@ -11,14 +12,36 @@ export interface LiveBootFiles {
   /** Where they go on the ISO: the kernel and initrd the boot menus name. */
   isoKernel: string;
   isoInitrd: string;
+  /** The casper UUID the replaced initrd expected: the medium's files holding it take the new one. */
+  replacedUuid: string | null;
 }
 
-/** Whether LAYER is the one the medium's kernel boots: kernels installed below it never boot the medium. */
-export function isLiveBootLayer(layer: string, layout: MediumLayout, medium: LayoutInfo): boolean {
-  return layout.bootsLayer(
-    layer,
-    medium.layers.map((l) => l.name),
-  );
+/**
+ * The kernel and initrd of the menu entries whose chain ends at LAYER: what a kernel installed
+ * there replaces. Without chains (Debian live, or no menu names a kernel) the layer the layout
+ * says the medium boots gets the medium's first pair.
+ */
+export function bootFilesOf(
+  layer: string,
+  original: Pick<IsoReport, 'bootChains' | 'kernels' | 'initrds' | 'layers'>,
+  layout: MediumLayout,
+): LayerPlan['boots'] {
+  const chains = original.bootChains ?? [];
+  if (!chains.length) {
+    const [kernel, initrd] = [original.kernels[0], original.initrds[0]];
+    const boots = layout.bootsLayer(
+      layer,
+      original.layers.map((l) => l.name),
+    );
+    return boots && kernel && initrd ? [{ kernel, initrd, uuid: null }] : [];
+  }
+  const boots: LayerPlan['boots'] = [];
+  for (const chain of chains) {
+    if (chain.chain.at(-1) !== layer || !chain.initrd) continue;
+    if (boots.some((b) => b.kernel === chain.kernel && b.initrd === chain.initrd)) continue;
+    boots.push({ kernel: chain.kernel, initrd: chain.initrd, uuid: chain.uuid });
+  }
+  return boots;
 }
 
 /** Kernel versions whose /boot/vmlinuz-VERSION the build added or replaced in the unpacked layer. */
@@ -48,25 +71,29 @@ export async function hasLiveBootScripts(root: string, layout: MediumLayout): Pr
  */
 export async function saveLiveBootFiles(options: {
   layer: string;
-  layout: MediumLayout;
-  medium: LayoutInfo;
+  /** The kernel and initrd pairs the medium boots this layer with (LayerPlan.boots). */
+  boots: LayerPlan['boots'];
   upper: string;
   liveBootScripts: boolean;
   changed: readonly string[];
   outDir: string;
   notice: (line: string) => void;
 }): Promise<LiveBootFiles | undefined> {
-  const { layer, layout, medium, upper } = options;
+  const { layer, upper } = options;
   const versions = await readNewKernelVersions(upper, options.changed);
   const version = versions.at(-1);
   if (!version) return undefined;
-  const [isoKernel, isoInitrd] = [medium.kernels[0], medium.initrds[0]];
-  if (!isLiveBootLayer(layer, layout, medium) || !isoKernel || !isoInitrd) {
+  const [boot, ...others] = options.boots;
+  if (!boot) {
     options.notice(
-      `kernel ${version} is installed in ${layer}; the medium itself still boots ${isoKernel ?? 'its own kernel'} (only a kernel in the layer it boots replaces it)`,
+      `kernel ${version} is installed in ${layer}; the medium itself still boots its own kernels (only a kernel in the top layer of a chain a menu entry boots replaces that entry's)`,
     );
     return undefined;
   }
+  for (const other of others) {
+    options.notice(`kernel ${version}: ${other.kernel} and ${other.initrd} also boot ${layer} and are kept`);
+  }
+  const [isoKernel, isoInitrd] = [boot.kernel, boot.initrd];
   if (!options.liveBootScripts) {
     options.notice(`kernel ${version}: its initrd has no casper/live-boot scripts, ${isoInitrd} is kept`);
     return undefined;
@@ -77,5 +104,5 @@ export async function saveLiveBootFiles(options: {
   await copyFile(join(upper, 'boot', `vmlinuz-${version}`), kernel);
   await copyFile(join(upper, 'boot', `initrd.img-${version}`), initrd);
   options.notice(`kernel ${version} of ${layer} replaces ${isoKernel} and ${isoInitrd}`);
-  return { version, kernel, initrd, isoKernel, isoInitrd };
+  return { version, kernel, initrd, isoKernel, isoInitrd, replacedUuid: boot.uuid };
 }

@@ -16,12 +16,18 @@ import { checkShadowing } from './shadowing.ts';
 /**
  * After the steps: apt's downloaded packages are not shipped. Only when there are some: `apt-get
  * clean` also deletes the image's own pkgcache.bin and resets apt's folders, changes a layer should
- * not show when no step used apt.
+ * not show when no step used apt. When the build's shared download folder is bound over the archives
+ * (another device than its parent) the packages are not in the layer, and are not deleted.
  */
 const APT_CLEAN = [
   'sh',
   '-c',
-  'command -v apt-get >/dev/null || exit 0; set -- /var/cache/apt/archives/*.deb; [ -e "$1" ] || exit 0; apt-get clean',
+  [
+    'command -v apt-get >/dev/null || exit 0',
+    'archives=/var/cache/apt/archives',
+    '[ "$(stat -c %d $archives)" = "$(stat -c %d $archives/..)" ] || exit 0',
+    'set -- $archives/*.deb; [ -e "$1" ] || exit 0; apt-get clean',
+  ].join('; '),
 ];
 
 /** What the merged tree tells after the steps, read before it is unmounted. */

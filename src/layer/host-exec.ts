@@ -155,7 +155,9 @@ class ExecutingChroot implements ChrootHost {
   }
 
   private open(): Promise<ChrootSession> {
-    this.session ??= ChrootSession.open(this.root, this.context.workDir.root);
+    this.session ??= ChrootSession.open(this.root, this.context.workDir.root, {
+      aptArchives: this.context.workDir.aptArchives,
+    });
     return this.session;
   }
 }

@@ -16,4 +16,9 @@ export interface WorkPaths {
   liveBoot(layerName: string): string;
   /** Where the offline pool's packages are downloaded and its archive is made. */
   readonly pool: string;
+  /**
+   * apt's download folder, bound over each layer chroot's /var/cache/apt/archives: a package
+   * several layers install (the `installer` target's kernel layers) is downloaded once.
+   */
+  readonly aptArchives: string;
 }

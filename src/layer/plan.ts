@@ -14,6 +14,8 @@ export interface LayerSteps {
 /** One layer the build customizes, with everything needed to do it decided up front. */
 export interface LayerPlan {
   layer: LayerInfo;
+  /** The recipe's target that named this layer (installer, system, system:ID), if not its name. */
+  target?: string;
   extent: LayerExtent;
   ancestors: LayerExtent[];
   /**
@@ -30,6 +32,11 @@ export interface LayerPlan {
    * (only when the recipe keeps its compression and block size), `full` runs mksquashfs on it all.
    */
   repack: 'reuse' | 'full';
+  /**
+   * The kernel and initrd pairs the medium boots this layer with (menu entries whose chain ends
+   * here), each with the casper UUID its initrd expects: what a kernel installed here replaces.
+   */
+  boots: { kernel: string; initrd: string; uuid: string | null }[];
   /** Where the layer and its sidecars live on the medium. */
   isoPaths: { squashfs: string; packages: string; size: string; signature: string };
 }

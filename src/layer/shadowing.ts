@@ -37,7 +37,7 @@ export async function checkPredictedShadowing(
 /** Fails with the shadowed paths and the layer to target instead, unless the layer allows it. */
 export function checkShadowing(plan: LayerPlan, shadowed: readonly ShadowedPath[]): void {
   if (!shadowed.length || plan.recipe.allowShadowed) return;
-  const layers = [...new Set(shadowed.map((s) => s.layer))];
+  const layers = [...new Set(shadowed.map((s) => s.layer))].sort();
   const targets = topmostOf(plan, layers);
   const paths = [...new Set(shadowed.map((s) => s.path))];
   const more = paths.length > 8 ? `, and ${paths.length - 8} more` : '';

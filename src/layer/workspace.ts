@@ -96,8 +96,7 @@ export async function finishLayer(
   const name = plan.layer.name;
   const liveBoot = await saveLiveBootFiles({
     layer: name,
-    layout: context.layout,
-    medium: context.medium,
+    boots: plan.boots,
     upper: tree.upper,
     liveBootScripts: tree.facts.liveBootScripts,
     changed: outcome.changed,

@@ -79,6 +79,7 @@ async function renderLayer(layer: LayerPlan, workDir: WorkDir): Promise<string[]
   const { compression } = layer;
   const header = [
     `# layer ${layer.layer.name} (${compression.algorithm}, block ${compression.blockSize ?? 'default'})`,
+    ...(layer.target ? [`# named by the recipe's target '${layer.target}'`] : []),
     ...(layer.repack === 'reuse'
       ? [
           '# the build repacks this layer by block reuse: it unpacks nothing and copies the blocks of unchanged',

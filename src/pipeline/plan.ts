@@ -15,6 +15,8 @@ import {
 import type { LoadedRecipe } from '../recipe/load.ts';
 import type { LayerRecipe } from '../recipe/schema.ts';
 import type { SquashfsCompression } from '../tools/squashfs.ts';
+import { bootFilesOf } from '../layer/boot-files.ts';
+import { resolveLayerTargets } from '../layer/targets.ts';
 import { extentOf, type LayerPlan } from '../layer/plan.ts';
 import type { BuildConfig } from './config.ts';
 import { type MediumPlan, planMedium } from '../medium-plan/plan.ts';
@@ -48,11 +50,13 @@ export interface BuildPlan {
 async function readInput(
   image: IsoImage,
   input: string,
+  customizesLayers: boolean,
 ): Promise<{ original: IsoReport; mediumFiles: Map<string, string> }> {
-  const original = await inspectImage(image, input);
+  // Which layers each menu entry boots decides where a new kernel goes (and the installer target).
+  const original = await inspectImage(image, input, { bootChains: customizesLayers });
   const sources = layoutNamed(original.layout)?.installSourcesFile;
   const menus = original.bootMenus.map((menu) => menu.file);
-  const wanted = [...original.checksumFiles, ...(sources ? [sources] : []), ...menus];
+  const wanted = [...original.checksumFiles, ...(sources ? [sources] : []), ...menus, ...original.uuidFiles];
   const mediumFiles = new Map<string, string>();
   for (const path of wanted) {
     const text = await image.readText(path);
@@ -79,18 +83,15 @@ function planLayers(
   poolKeyLayer?: string,
 ): LayerPlan[] {
   const names = original.layers.map((l) => l.name);
-  const recipes = { ...loaded.recipe.layers };
+  const resolved = resolveLayerTargets(loaded.recipe.layers, original, layout, loaded.file);
   // A layer the recipe leaves alone is still rebuilt when it must trust the pool's key.
-  if (poolKeyLayer && !recipes[poolKeyLayer])
-    recipes[poolKeyLayer] = { steps: [], allowShadowed: false, repack: 'reuse' };
+  if (poolKeyLayer && !resolved.some((r) => r.layer === poolKeyLayer)) {
+    const recipe: LayerRecipe = { steps: [], allowShadowed: false, repack: 'reuse' };
+    resolved.push({ layer: poolKeyLayer, recipe });
+  }
   const installChains = original.installSources.map((source) => source.chain);
-  const layers: LayerPlan[] = Object.entries(recipes).map(([name, layerRecipe]) => {
-    const layer = original.layers.find((l) => l.name === name);
-    if (!layer) {
-      throw new RecipeError(`${loaded.file}: layer '${name}' is not on the ISO`, {
-        hint: `layers on it: ${names.join(', ') || 'none (not a casper or live ISO)'}`,
-      });
-    }
+  const layers: LayerPlan[] = resolved.map(({ layer: name, target, recipe: layerRecipe }) => {
+    const layer = original.layers.find((l) => l.name === name) as LayerInfo;
     if (!layer.superblock)
       throw new RecipeError(`layer ${name} is unreadable: ${layer.error ?? 'bad superblock'}`);
     const byName = (n: string) => extentOf(input, original.layers.find((l) => l.name === n) as LayerInfo);
@@ -109,6 +110,8 @@ function planLayers(
       },
       repack: repackOf(layerRecipe, layer.superblock),
       isoPaths: layerIsoPaths(layout, layer.path),
+      boots: bootFilesOf(name, original, layout),
+      ...(target ? { target } : {}),
     };
   });
   // Lower layers first: an upper layer of the same build must stack on their new content.
@@ -145,7 +148,7 @@ export async function makeBuildPlan(
     throw new RecipeError('output must differ from input: a build never modifies its input');
   // The input is opened once: the report, the files to rewrite and the medium's checks all read it.
   await using image = await IsoImage.open(input);
-  const { original, mediumFiles } = await readInput(image, input);
+  const { original, mediumFiles } = await readInput(image, input, Object.keys(recipe.layers).length > 0);
   checkReproducibleSetup(original);
   const layout = chooseLayout(loaded, original, input);
   const pool = await planPool({

@@ -198,6 +198,7 @@ export function prepareReportOf(build: Build, made: MadeBuild) {
   const { plan, options } = build;
   return prepareBuildReport({
     ...made,
+    layers: made.layers.map((layer) => ({ ...layer, target: layer.plan.target })),
     plan: { ...plan, setupChanges: plan.writeSetup.changes },
     recipePath: options.recipePath,
     dataPath: build.workDir.report,

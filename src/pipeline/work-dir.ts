@@ -41,6 +41,11 @@ export class WorkDir {
     return join(this.root, 'pool');
   }
 
+  /** apt's download folder, shared by the chroots of every layer of the build (ChrootSession). */
+  get aptArchives(): string {
+    return join(this.root, 'apt-archives');
+  }
+
   get log(): string {
     return join(this.root, 'build.log');
   }

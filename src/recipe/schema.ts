@@ -93,7 +93,15 @@ export const recipeSchema = z
       .optional()
       .describe('the layer cache size limit (default: ISOFORGE_CACHE_LIMIT, else 20G)'),
     layers: z
-      .record(z.string().regex(/^[\w.+-]+$/, 'must be a layer file name without .squashfs'), layerSchema)
+      .record(
+        z
+          .string()
+          .regex(
+            /^(?:system:)?[\w.+-]+$/,
+            'must be a layer file name without .squashfs, or a target: installer, system, system:ID',
+          ),
+        layerSchema,
+      )
       .default({}),
     iso: isoSchema.optional().describe('changes to the medium itself: menus, kernel arguments, files, pool'),
     variants: z

@@ -26,6 +26,8 @@ export interface ReportedBuild {
 /** What the report shows of a layer the build rebuilt (the cache's BuiltLayer has these). */
 export interface RebuiltLayer {
   name: string;
+  /** The recipe's target that named the layer (installer, system, system:ID), if not its name. */
+  target?: string;
   cached?: boolean;
   sizeBytes: number;
   changed: readonly string[];
@@ -113,6 +115,7 @@ function layerSizes(input: IsoReport, output: IsoReport, rebuilt: readonly Rebui
     return {
       name,
       rebuilt: result !== undefined,
+      target: result?.target ?? null,
       from: result ? (result.cached ? 'cache' : 'built') : null,
       squashfsBefore: before?.sizeBytes ?? null,
       squashfsAfter: after?.sizeBytes ?? null,

@@ -41,6 +41,8 @@ export interface ReportImage {
 export interface ReportLayer {
   name: string;
   rebuilt: boolean;
+  /** The recipe's target that named a rebuilt layer (installer, system, system:ID). Absent in older data. */
+  target?: string | null;
   /** Of a rebuilt layer: customized by this build, or taken from the layer cache. Absent in older data. */
   from?: 'built' | 'cache' | null;
   squashfsBefore: number | null;

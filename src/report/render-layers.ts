@@ -77,7 +77,9 @@ function layerTable(layers: readonly ReportLayer[]): string {
   return table(
     [...LAYER_COLUMNS],
     layers.map((layer) => [
-      escapeHtml(layer.name) + (layer.rebuilt ? ' <span class="ok">rebuilt</span>' : ''),
+      escapeHtml(layer.name) +
+        (layer.rebuilt ? ' <span class="ok">rebuilt</span>' : '') +
+        (layer.target ? ` (target <code>${escapeHtml(layer.target)}</code>)` : ''),
       FROM[layer.from ?? 'none'],
       size(layer.squashfsBefore),
       size(layer.squashfsAfter),

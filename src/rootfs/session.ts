@@ -10,6 +10,7 @@ import {
   symlink,
   writeFile,
 } from 'node:fs/promises';
+import { join } from 'node:path';
 import { MountStack } from './mounts.ts';
 import { resolveInsideRoot } from '../safety/confine.ts';
 import { runInChroot, runInChrootInteractive } from '../tools/coreutils.ts';
@@ -54,6 +55,7 @@ export async function restoreFileState(path: string, state: FileState): Promise<
 }
 
 export const POLICY_RC_D = '/usr/sbin/policy-rc.d';
+const APT_ARCHIVES = '/var/cache/apt/archives';
 // exit 101 = "action not allowed": invoke-rc.d then starts no service inside the chroot.
 export const POLICY_RC_D_SCRIPT = '#!/bin/sh\n# isoforge: no services start during a build\nexit 101\n';
 
@@ -78,7 +80,11 @@ export class ChrootSession implements AsyncDisposable {
     private readonly policyCreated: boolean,
   ) {}
 
-  static async open(root: string, workDir: string): Promise<ChrootSession> {
+  static async open(
+    root: string,
+    workDir: string,
+    options: { aptArchives?: string } = {},
+  ): Promise<ChrootSession> {
     const mounts = await MountStack.open(workDir);
     try {
       const at = async (path: string) => {
@@ -88,6 +94,13 @@ export class ChrootSession implements AsyncDisposable {
       };
       for (const { path, ...request } of CHROOT_MOUNTS)
         await mounts.mount({ ...request, target: await at(path) });
+      // Downloads land outside the layer (its cache stays as clean as apt-get clean leaves it). An
+      // image without apt's folder gets none: making it would change the layer.
+      const archives = await resolveInsideRoot(root, APT_ARCHIVES);
+      if (options.aptArchives && (await lstat(archives).catch(() => undefined))?.isDirectory()) {
+        await mkdir(join(options.aptArchives, 'partial'), { recursive: true });
+        await mounts.mount({ source: options.aptArchives, target: archives, bind: true });
+      }
       const resolv = await resolveInsideRoot(root, '/etc/resolv.conf', { followFinal: false });
       await rm(resolv, { force: true });
       await writeFile(resolv, await readFile('/etc/resolv.conf').catch(() => 'nameserver 127.0.0.1\n'));

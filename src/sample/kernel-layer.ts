@@ -4,8 +4,9 @@ import { runInChroot } from '../tools/coreutils.ts';
 import { runModuleLoadOrder } from '../tools/debian.ts';
 import { NEEDED_MODULES } from './initrd.ts';
 
-// A NIC family beside the boot's own modules: what the seed's driver scenario adds to or replaces.
-const KEPT_DRIVERS = ['e1000', 'e1000e', 'virtio_net'];
+// Beside the boot's own modules: a NIC family (what the seed's driver scenario adds to or
+// replaces), and the media core an out-of-tree video driver such as v4l2loopback loads on.
+const KEPT_DRIVERS = ['e1000', 'e1000e', 'virtio_net', 'videodev'];
 
 /** The kernel release a Debian kernel package installs (linux-image-RELEASE_VERSION_ARCH.deb). */
 export function kernelRelease(deb: string): string {

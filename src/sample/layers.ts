@@ -54,7 +54,10 @@ export async function makeBaseLayer(
   await mkdir(join(root, 'var/cache/apt/archives/partial'), { recursive: true });
   await writeFile(join(root, 'etc/isoforge-release'), `${spec.name}\n`);
   // As Ubuntu's lists jammy-security: the newer kernel flavour's headers come from there.
-  await appendFile(join(root, 'etc/apt/sources.list'), `deb ${DEBIAN_SECURITY_MIRROR} ${suite}-security main\n`);
+  await appendFile(
+    join(root, 'etc/apt/sources.list'),
+    `deb ${DEBIAN_SECURITY_MIRROR} ${suite}-security main\n`,
+  );
   const manifest = await readManifest(root, signal);
   const sizeBytes = await runDuBytes(root, signal);
   const squashfs = join(outDir, `${spec.name}.squashfs`);

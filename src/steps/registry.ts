@@ -1,6 +1,7 @@
 import { aptStep } from './apt.ts';
 import { copyStep } from './copy.ts';
 import { debsStep } from './debs.ts';
+import { driverStep } from './driver.ts';
 import { fileStep } from './file.ts';
 import type { StepDefinition } from './define.ts';
 import { initramfsStep } from './initramfs.ts';
@@ -15,6 +16,7 @@ export const STEPS = [
   debsStep,
   aptStep,
   kernelStep,
+  driverStep,
   runStep,
   initramfsStep,
   shellStep,

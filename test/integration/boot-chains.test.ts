@@ -17,41 +17,66 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** conf/conf.d/default-layer.conf of the ISO's initrd, as xorriso, zcat and cpio read it. */
-async function defaultLayerConf(iso: string, initrd: string): Promise<string> {
-  await runCommand(['xorriso', '-osirrox', 'on', '-indev', iso, '-extract', initrd, join(dir, 'initrd')]);
+/** A file of one of the ISO's initrds, as xorriso, zcat and cpio read it. */
+async function initrdMember(iso: string, initrd: string, member: string): Promise<string> {
+  const local = join(dir, `${initrd.replaceAll('/', '_')}`);
+  await runCommand(['xorriso', '-osirrox', 'on', '-indev', iso, '-extract', initrd, local]);
   const { stdout } = await runCommand([
     'sh',
     '-c',
-    'zcat "$1" | cpio -i --quiet --to-stdout conf/conf.d/default-layer.conf',
+    'zcat "$1" | cpio -i --quiet --to-stdout "$2"',
     'sh',
-    join(dir, 'initrd'),
+    local,
+    member,
   ]);
   return stdout;
 }
 
+// 22.04.5's two entries: each kernel flavour boots the chain of its own kernel layer.
+const ENTRIES = [
+  {
+    title: 'Try or Install Ubuntu Server',
+    kernel: '/casper/vmlinuz',
+    initrd: '/casper/initrd',
+    top: `${INSTALLER}.generic`,
+  },
+  {
+    title: 'Ubuntu Server with the HWE kernel',
+    kernel: '/casper/hwe-vmlinuz',
+    initrd: '/casper/hwe-initrd',
+    top: `${INSTALLER}.generic-hwe`,
+  },
+];
+
 describe('inspect: the layer chain each menu entry boots', () => {
-  it("names the kernel, the initrd, where the layer comes from and the chain, as the initrd's conf says", async () => {
+  it("names each entry's kernel, initrd, casper UUID, where the layer comes from and the chain, as the initrd's conf says", async () => {
     const iso = await ensureSampleIso();
     const run = await runIsoforge(['inspect', iso, '--json']);
     expect(run.exitCode, run.stderr).toBe(0);
     const report = JSON.parse(run.stdout) as IsoReport;
-    const grub = report.bootMenus.find((menu) => menu.file === '/boot/grub/grub.cfg');
-    const booting = grub?.entries.filter((entry) => entry.kernel) ?? [];
-    const chains = report.bootChains?.filter((chain) => chain.menu === '/boot/grub/grub.cfg') ?? [];
-    expect(chains.map((chain) => chain.title)).toEqual(booting.map((entry) => entry.title));
-    expect(await defaultLayerConf(iso, '/casper/initrd')).toBe(`LAYERFS_PATH=${INSTALLER}.squashfs\n`);
-    for (const chain of chains)
-      expect(chain).toMatchObject({
-        kernel: '/casper/vmlinuz',
-        initrd: '/casper/initrd',
-        source: 'initrd',
-        layer: INSTALLER,
-        chain: ['ubuntu-server-minimal', 'ubuntu-server-minimal.ubuntu-server', INSTALLER],
-      });
+    for (const menu of ['/boot/grub/grub.cfg', '/boot/grub/loopback.cfg']) {
+      const entries = report.bootMenus.find((m) => m.file === menu)?.entries.filter((e) => e.kernel) ?? [];
+      const chains = report.bootChains?.filter((chain) => chain.menu === menu) ?? [];
+      expect(chains.map((chain) => chain.title)).toEqual(entries.map((entry) => entry.title));
+      expect(chains.map((chain) => chain.title)).toEqual(ENTRIES.map((entry) => entry.title));
+      for (const [i, entry] of ENTRIES.entries()) {
+        expect(await initrdMember(iso, entry.initrd, 'conf/conf.d/default-layer.conf')).toBe(
+          `LAYERFS_PATH=${entry.top}.squashfs\n`,
+        );
+        expect(chains[i]).toMatchObject({
+          kernel: entry.kernel,
+          initrd: entry.initrd,
+          uuid: (await initrdMember(iso, entry.initrd, 'conf/uuid.conf')).trim(),
+          source: 'initrd',
+          layer: entry.top,
+          chain: ['ubuntu-server-minimal', 'ubuntu-server-minimal.ubuntu-server', INSTALLER, entry.top],
+        });
+      }
+    }
     const text = await runIsoforge(['inspect', iso]);
-    expect(text.stdout).toContain(
-      `initrd /casper/initrd, layers ubuntu-server-minimal -> ubuntu-server-minimal.ubuntu-server -> ${INSTALLER} (the initrd's default-layer.conf)`,
-    );
+    for (const entry of ENTRIES)
+      expect(text.stdout).toContain(
+        `initrd ${entry.initrd}, layers ubuntu-server-minimal -> ubuntu-server-minimal.ubuntu-server -> ${INSTALLER} -> ${entry.top} (the initrd's default-layer.conf)`,
+      );
   }, 900_000);
 });

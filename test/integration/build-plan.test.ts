@@ -61,6 +61,52 @@ describe('predicted shadowing', () => {
     await expect(access(workDir)).rejects.toThrow();
   });
 
+  it('refuses a file for the installer layer that both kernel layers hide, naming the path and both layers', async () => {
+    const installer = `${TOP}.installer`;
+    const recipe = join(dir, 'installer.yaml');
+    const dest = '/etc/initramfs-tools/conf.d/default-layer.conf';
+    await writeFile(
+      recipe,
+      `input: ${sample}\noutput: out/installer.iso\nlayers:\n  ${installer}:\n    steps:\n      - file: { dest: ${dest}, content: "LAYERFS_PATH=x.squashfs\\n" }\n`,
+    );
+    const workDir = join(dir, 'work-installer');
+    const run = await runIsoforge(['build', recipe, '--workdir', workDir]);
+    expect(run.exitCode).toBe(2);
+    const [generic, hwe] = [`${installer}.generic`, `${installer}.generic-hwe`];
+    expect(run.stderr).toContain(`changes to layer ${installer} are shadowed by ${generic}, ${hwe}: ${dest}`);
+    expect(run.stderr).toContain(`target layers ${generic} and ${hwe} instead`);
+    await expect(access(workDir)).rejects.toThrow();
+  });
+
+  it('resolves the installer and system targets, and the dry run names the layers they stand for', async () => {
+    const recipe = join(dir, 'targets.yaml');
+    await writeFile(
+      recipe,
+      `input: ${sample}\noutput: out/targets.iso\nlayers:\n  installer:\n    steps:\n      - file: { dest: /etc/a, content: a }\n  system:\n    steps:\n      - file: { dest: /etc/b, content: b }\n`,
+    );
+    const run = await runIsoforge(['build', recipe, '--dry-run', '--workdir', join(dir, 'work-targets')]);
+    expect(run.exitCode, run.stderr).toBe(0);
+    const headers = run.stdout.split('\n').filter((line) => /^# (layer|named by)/.test(line));
+    expect(headers.map((line) => line.replace(/ \(.*$/, ''))).toEqual([
+      `# layer ${TOP}`,
+      "# named by the recipe's target 'system'",
+      `# layer ${TOP}.installer.generic`,
+      "# named by the recipe's target 'installer'",
+      `# layer ${TOP}.installer.generic-hwe`,
+      "# named by the recipe's target 'installer'",
+    ]);
+    await writeFile(
+      recipe,
+      `input: ${sample}\noutput: out/targets.iso\nlayers:\n  instaler:\n    steps:\n      - file: { dest: /etc/a, content: a }\n`,
+    );
+    const typo = await runIsoforge(['build', recipe, '--dry-run']);
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toContain("layer 'instaler' is not on the ISO");
+    expect(typo.stderr).toContain(
+      'targets: installer, system, system:ubuntu-server-minimal, system:ubuntu-server',
+    );
+  });
+
   it('lets allowShadowed: true through the prediction (the dry run shows the plan)', async () => {
     const recipe = join(dir, 'low-allowed.yaml');
     await writeFile(

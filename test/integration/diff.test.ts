@@ -162,14 +162,14 @@ describe('isoforge diff of the sample and a medium-only remaster of it', () => {
     ]);
     const grub = diff.menus.find((m) => m.file === '/boot/grub/grub.cfg');
     expect(grub?.timeout).toEqual({ a: 1, b: 5 });
-    expect(grub?.entries).toEqual([
-      {
-        title: 'Try or Install Ubuntu Server',
+    expect(grub?.entries).toEqual(
+      ['Try or Install Ubuntu Server', 'Ubuntu Server with the HWE kernel'].map((title) => ({
+        title,
         field: 'cmdline',
         a: 'console=ttyS0,115200 ---',
         b: 'console=ttyS0,115200 net.ifnames=0 ---',
-      },
-    ]);
+      })),
+    );
     expect(diff.menus.map((m) => m.file)).toEqual(['/boot/grub/grub.cfg', '/boot/grub/loopback.cfg']);
     expect(diff.boot.mkisofs).toEqual([]);
     expect(diff.layers).toEqual([]);
@@ -214,13 +214,16 @@ describe('isoforge diff of the sample and a remaster that changed a layer', () =
         upgraded: [{ name: 'netbase', from: '6.4', to: '6.5' }],
         downgraded: [],
       });
-      // The .size sidecar (du of the layer) may stay: the build removes the folders only the session
-      // made (src/layer/copy-up.ts), and the new files are no bigger than the ones dpkg removed.
+      // The .size sidecar (du of the layer, in 4 KiB blocks) changes only when the new files take
+      // more or fewer blocks than the ones dpkg removed; install-sources.yaml's sizes follow it.
       expect(top?.changes.map((c) => c.field)).toContain('sizeBytes');
+      const sized = top?.changes.some((c) => c.field === 'recordedSize') ?? false;
       expect(diff.files.added).toEqual([]);
       expect(diff.files.removed).toEqual([]);
       expect(diff.files.changed.map((f) => f.path).sort()).toEqual([
+        ...(sized ? ['/casper/install-sources.yaml'] : []),
         `/casper/${TOP}.manifest`,
+        ...(sized ? [`/casper/${TOP}.size`] : []),
         `/casper/${TOP}.squashfs`,
         '/md5sum.txt',
       ]);

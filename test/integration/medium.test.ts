@@ -161,7 +161,7 @@ describe('bad iso: input', () => {
 
 describe('a kernel pin and the autoinstall', () => {
   const pin = `layers:
-  ubuntu-server-minimal.ubuntu-server.installer:
+  ubuntu-server-minimal.ubuntu-server:
     steps:
       - kernel: { version: 6.1.0-99-amd64 }
 `;

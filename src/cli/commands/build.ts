@@ -147,7 +147,7 @@ function formatBuildSummary(result: BuildResult): string {
           ...result.layers.map((layer) => {
             const before = layer.plan.layer;
             return [
-              layer.name,
+              layer.plan.target ? `${layer.name} (${layer.plan.target})` : layer.name,
               layer.cached ? 'cache' : 'built',
               formatBytes(before.sizeBytes),
               formatBytes(layer.squashfsBytes),

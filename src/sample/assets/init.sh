@@ -158,11 +158,10 @@ for conf in /root/etc/modules-load.d/*.conf; do
   [ -f "$conf" ] || continue
   for module in $(sed -e 's/#.*//' "$conf"); do
     state=fail
-    if [ -x /root/sbin/modprobe ] || [ -x /root/usr/sbin/modprobe ]; then
-      mount --bind /proc /root/proc 2>/dev/null
-      mount --bind /sys /root/sys 2>/dev/null
-      chroot /root modprobe "$module" 2>/dev/null && state=ok
-    fi
+    # Inside the chain: its modprobe is a symlink to an absolute /bin/kmod.
+    mounted /root/proc || mount --bind /proc /root/proc 2>/dev/null
+    mounted /root/sys || mount --bind /sys /root/sys 2>/dev/null
+    chroot /root modprobe "$module" 2>/dev/null && state=ok
     modprobe_state="${modprobe_state:+$modprobe_state,}$module:$state"
   done
 done

@@ -3,56 +3,72 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { layoutNamed, type MediumLayout } from '../../../src/distro/layouts/index.ts';
-import type { LayoutInfo } from '../../../src/inspect/layout.ts';
-import { isLiveBootLayer, saveLiveBootFiles } from '../../../src/layer/boot-files.ts';
+import type { IsoReport } from '../../../src/inspect/inspect.ts';
+import { bootFilesOf, saveLiveBootFiles } from '../../../src/layer/boot-files.ts';
 
+const INSTALLER = 'ubuntu-server-minimal.ubuntu-server.installer';
 const UBUNTU = [
   'ubuntu-server-minimal',
   'ubuntu-server-minimal.ubuntu-server',
-  'ubuntu-server-minimal.ubuntu-server.installer',
+  INSTALLER,
+  `${INSTALLER}.generic`,
+  `${INSTALLER}.generic-hwe`,
 ];
+const UUIDS = { generic: 'uuid-of-initrd', hwe: 'uuid-of-hwe-initrd' };
 
-function layoutOf(layout: 'casper' | 'live', names: string[]): LayoutInfo {
+/** 22.04.5's two entries (grub.cfg and loopback.cfg), each with its chain as readBootChains reads it. */
+function chainsOf(): NonNullable<IsoReport['bootChains']> {
+  const entries = [
+    { kernel: '/casper/vmlinuz', initrd: '/casper/initrd', uuid: UUIDS.generic, top: `${INSTALLER}.generic` },
+    {
+      kernel: '/casper/hwe-vmlinuz',
+      initrd: '/casper/hwe-initrd',
+      uuid: UUIDS.hwe,
+      top: `${INSTALLER}.generic-hwe`,
+    },
+  ];
+  return ['/boot/grub/grub.cfg', '/boot/grub/loopback.cfg'].flatMap((menu) =>
+    entries.map((entry) => ({
+      menu,
+      title: entry.top,
+      kernel: entry.kernel,
+      initrd: entry.initrd,
+      uuid: entry.uuid,
+      source: 'initrd' as const,
+      layer: entry.top,
+      chain: [...UBUNTU.slice(0, 3), entry.top],
+    })),
+  );
+}
+
+function reportOf(layout: 'casper' | 'live', names: string[], bootChains: IsoReport['bootChains']) {
   const dir = layout === 'casper' ? '/casper' : '/live';
   return {
-    layout,
-    diskInfo: null,
-    layers: names.map((name) => ({
-      name,
-      path: `${dir}/${name}.squashfs`,
-      sizeBytes: 0,
-      lba: 0,
-      superblock: null,
-      manifest: true,
-      recordedSize: null,
-      signature: false,
-      signaturePath: null,
-      chain: [],
-    })),
-    layerChains: [],
-    installSources: [],
+    bootChains,
+    layers: names.map((name) => ({ name })) as IsoReport['layers'],
     kernels: [`${dir}/vmlinuz`],
     initrds: [`${dir}/initrd`],
-    md5sums: true,
-    checksumFiles: ['/md5sum.txt'],
-    uuidFiles: [],
   };
 }
 
 const strategy = (name: 'casper' | 'live') => layoutNamed(name) as MediumLayout;
 
-describe('isLiveBootLayer', () => {
-  it('is the installer layer of a casper medium, and no layer below it', () => {
-    const layout = layoutOf('casper', UBUNTU);
-    expect(UBUNTU.map((name) => isLiveBootLayer(name, strategy('casper'), layout))).toEqual([
-      false,
-      false,
-      true,
+describe('bootFilesOf', () => {
+  it('gives each kernel layer of 22.04.5 the pair its menu entries boot, and no other layer any', () => {
+    const report = reportOf('casper', UBUNTU, chainsOf());
+    expect(UBUNTU.map((name) => bootFilesOf(name, report, strategy('casper')))).toEqual([
+      [],
+      [],
+      [],
+      [{ kernel: '/casper/vmlinuz', initrd: '/casper/initrd', uuid: UUIDS.generic }],
+      [{ kernel: '/casper/hwe-vmlinuz', initrd: '/casper/hwe-initrd', uuid: UUIDS.hwe }],
     ]);
   });
 
-  it("is a Debian live medium's single filesystem layer", () => {
-    expect(isLiveBootLayer('filesystem', strategy('live'), layoutOf('live', ['filesystem']))).toBe(true);
+  it("gives a Debian live medium's single filesystem layer the medium's first pair", () => {
+    expect(bootFilesOf('filesystem', reportOf('live', ['filesystem'], []), strategy('live'))).toEqual([
+      { kernel: '/live/vmlinuz', initrd: '/live/initrd', uuid: null },
+    ]);
   });
 });
 
@@ -73,8 +89,7 @@ describe('saveLiveBootFiles', () => {
   const save = (layer: string, liveBootScripts: boolean, changed: string[]) =>
     saveLiveBootFiles({
       layer,
-      layout: strategy('casper'),
-      medium: layoutOf('casper', UBUNTU),
+      boots: bootFilesOf(layer, reportOf('casper', UBUNTU, chainsOf()), strategy('casper')),
       upper,
       liveBootScripts,
       changed,
@@ -82,30 +97,35 @@ describe('saveLiveBootFiles', () => {
       notice: (line) => notices.push(line),
     });
 
-  it('copies the newest kernel the build installed into the installer layer, for casper/', async () => {
+  it('copies the newest kernel the build installed into the HWE kernel layer, for its own pair', async () => {
     const changed = ['/boot/vmlinuz-5.15.0-9-generic', '/boot/vmlinuz-5.15.0-119-generic'];
-    const files = await save(UBUNTU[2] as string, true, changed);
-    expect(files).toMatchObject({ version: '5.15.0-119-generic', isoKernel: '/casper/vmlinuz' });
+    const files = await save(`${INSTALLER}.generic-hwe`, true, changed);
+    expect(files).toMatchObject({
+      version: '5.15.0-119-generic',
+      isoKernel: '/casper/hwe-vmlinuz',
+      isoInitrd: '/casper/hwe-initrd',
+      replacedUuid: UUIDS.hwe,
+    });
     expect(await readFile(files?.initrd ?? '', 'utf8')).toBe('initrd 5.15.0-119-generic');
     expect(notices).toEqual([
-      'kernel 5.15.0-119-generic of ubuntu-server-minimal.ubuntu-server.installer replaces /casper/vmlinuz and /casper/initrd',
+      `kernel 5.15.0-119-generic of ${INSTALLER}.generic-hwe replaces /casper/hwe-vmlinuz and /casper/hwe-initrd`,
     ]);
   });
 
   it('ignores kernels the build did not change', async () => {
-    expect(await save(UBUNTU[2] as string, true, ['/etc/hostname'])).toBeUndefined();
+    expect(await save(UBUNTU[3] as string, true, ['/etc/hostname'])).toBeUndefined();
     expect(notices).toEqual([]);
   });
 
-  it('leaves the medium alone, with a notice, for a layer it does not boot', async () => {
-    expect(await save(UBUNTU[1] as string, true, ['/boot/vmlinuz-5.15.0-9-generic'])).toBeUndefined();
+  it('leaves the medium alone, with a notice, for a layer no entry boots (the installer layer, under both kernel layers)', async () => {
+    expect(await save(INSTALLER, true, ['/boot/vmlinuz-5.15.0-9-generic'])).toBeUndefined();
     expect(notices[0]).toMatch(
-      /installed in ubuntu-server-minimal.ubuntu-server; the medium itself still boots/,
+      /installed in ubuntu-server-minimal.ubuntu-server.installer; the medium itself still boots/,
     );
   });
 
   it('keeps the medium initrd when the new one could not boot a live medium', async () => {
-    expect(await save(UBUNTU[2] as string, false, ['/boot/vmlinuz-5.15.0-9-generic'])).toBeUndefined();
+    expect(await save(UBUNTU[3] as string, false, ['/boot/vmlinuz-5.15.0-9-generic'])).toBeUndefined();
     expect(notices[0]).toMatch(/no casper\/live-boot scripts, \/casper\/initrd is kept/);
   });
 });

@@ -18,6 +18,7 @@ function planFor(name: string, above: LayerPlan['above']): LayerPlan {
     compression: { algorithm: 'xz' },
     repack: 'reuse',
     isoPaths: { squashfs: '', packages: '', size: '', signature: '' },
+    boots: [],
   };
 }
 

@@ -26,12 +26,29 @@ async function makeInitrd(name: string, files: Record<string, string>): Promise<
   return `${cpio}.gz`;
 }
 
-/** What makeMediumUuidChanges reads of a plan: the layout and the input's UUID files. */
-function planOf(layout: 'casper' | 'live', uuidFiles: string[]): BuildPlan {
-  return { layout: layoutNamed(layout) as MediumLayout, original: { uuidFiles } } as unknown as BuildPlan;
+/**
+ * What makeMediumUuidChanges reads of a plan: the layout, the input's UUID files (path -> content)
+ * and the initrds its menu entries boot.
+ */
+function planOf(
+  layout: 'casper' | 'live',
+  files: Record<string, string> | string[],
+  initrds: string[] = ['/casper/initrd'],
+): BuildPlan {
+  const contents = Array.isArray(files) ? Object.fromEntries(files.map((f) => [f, 'old-uuid\n'])) : files;
+  return {
+    layout: layoutNamed(layout) as MediumLayout,
+    original: { uuidFiles: Object.keys(contents), bootChains: initrds.map((initrd) => ({ initrd })) },
+    mediumFiles: new Map(Object.entries(contents)),
+  } as unknown as BuildPlan;
 }
 
-async function run(plan: BuildPlan, initrd: string) {
+async function run(
+  plan: BuildPlan,
+  initrd: string,
+  replacedUuid: string | null = 'old-uuid',
+  isoInitrd = '/casper/initrd',
+) {
   const put = new Map<string, string>();
   const said: string[] = [];
   const liveBoot: LiveBootFiles = {
@@ -39,7 +56,8 @@ async function run(plan: BuildPlan, initrd: string) {
     kernel: join(dir, 'vmlinuz'),
     initrd,
     isoKernel: '/casper/vmlinuz',
-    isoInitrd: '/casper/initrd',
+    isoInitrd,
+    replacedUuid,
   };
   await makeMediumUuidChanges(
     plan,
@@ -62,6 +80,25 @@ describe('makeMediumUuidChanges', () => {
     const { put, said } = await run(planOf('casper', files), initrd);
     expect([...put]).toEqual(files.map((file) => [file, `${UUID}\n`]));
     expect(said).toEqual([`${files.join(', ')}: ${UUID}, the casper UUID of the new /casper/initrd`]);
+  });
+
+  it("changes only the file holding the replaced initrd's UUID when the medium boots two (22.04.5)", async () => {
+    const initrd = await makeInitrd('hwe', { init: '', 'conf/uuid.conf': `${UUID}\n` });
+    const files = { '/.disk/casper-uuid-generic': 'uuid-a\n', '/.disk/casper-uuid-generic-hwe': 'uuid-b\n' };
+    const plan = planOf('casper', files, ['/casper/initrd', '/casper/hwe-initrd']);
+    const { put, said } = await run(plan, initrd, 'uuid-b', '/casper/hwe-initrd');
+    expect([...put]).toEqual([['/.disk/casper-uuid-generic-hwe', `${UUID}\n`]]);
+    expect(said).toEqual([
+      `/.disk/casper-uuid-generic-hwe: ${UUID}, the casper UUID of the new /casper/hwe-initrd`,
+    ]);
+  });
+
+  it('adds a file of its own when no file holds the replaced UUID and other initrds need theirs', async () => {
+    const initrd = await makeInitrd('hwe-2', { init: '', 'conf/uuid.conf': `${UUID}\n` });
+    const files = { '/.disk/casper-uuid-generic': 'uuid-a\n', '/.disk/casper-uuid-generic-hwe': 'uuid-b\n' };
+    const plan = planOf('casper', files, ['/casper/initrd', '/casper/hwe-initrd']);
+    const { put } = await run(plan, initrd, null, '/casper/hwe-initrd');
+    expect([...put]).toEqual([['/.disk/casper-uuid-custom', `${UUID}\n`]]);
   });
 
   it('adds .disk/casper-uuid-custom when the medium has no UUID file (casper would refuse it)', async () => {

@@ -158,7 +158,7 @@ describe('editGrubMenu: new entries and unmatched names', () => {
     const original = makeGrubConfig();
     const edited = editGrubMenu(original, {
       isLiveKernel,
-      cmdline: { add: ['x'], remove: [], side: 'live', entries: /HWE/ },
+      cmdline: { add: ['x'], remove: [], side: 'live', entries: /Rescue/ },
       defaultTitle: 'Nope',
       newEntries: [{ title: 'Copy', from: 'Missing', default: false }],
     });
