@@ -6,66 +6,23 @@ import { removeTree } from '../safety/remove.ts';
 import { runXorrisoMkisofs } from '../tools/xorriso.ts';
 import { makeSampleBootFiles, SIGNED_BOOT_PACKAGES, type SampleBootFiles } from './boot.ts';
 import { cacheDir, ensureDebs, exists, markUsed, pruneUnusedSamples } from './cache.ts';
-import { makeSampleKernel, NEEDED_MODULES } from './initrd.ts';
+import { makeSampleKernel } from './initrd.ts';
 import { kernelDebKey, resolveSampleKernels, SAMPLE_FLAVOURS, type SampleFlavour } from './kernels.ts';
+import {
+  defaultLayerOf,
+  SAMPLE_RELEASES,
+  type SampleRelease,
+  type SampleReleaseId,
+  sampleLayers,
+} from './releases.ts';
 import { makeSignedLayersIso } from './sign.ts';
 import { ensureCachedLayers, layersDirName } from './layer-cache.ts';
 import { type BuiltLayer, makeLayers, type SampleLayerSpec } from './layers.ts';
-import {
-  makeGrubConfig,
-  makeInstallSources,
-  makeLoopbackConfig,
-  makeMd5sums,
-  SAMPLE_DISK_INFO,
-  SAMPLE_VOLUME_ID,
-  writeArchive,
-} from './tree.ts';
+import { makeGrubConfig, makeInstallSources, makeLoopbackConfig, makeMd5sums, writeArchive } from './tree.ts';
 import { makeCasperUuid, makeLayersKey, makeSampleKey } from './source-key.ts';
 
-const INSTALLER = 'ubuntu-server-minimal.ubuntu-server.installer';
-// What a kernel installed by dpkg needs beyond minbase (apt-get -s over the base layer's status),
-// as the real installer layer carries it: kmod, udev and initramfs-tools.
-const KERNEL_DEPENDENCIES = [
-  'cpio',
-  'libssl3',
-  'libkmod2',
-  'kmod',
-  'udev',
-  'libklibc',
-  'klibc-utils',
-  'initramfs-tools-core',
-  'linux-base',
-  'initramfs-tools',
-];
-
 /** The seed's five layers (Ubuntu 22.04.5 live-server, section 2.2.2 of the guide). */
-export const SAMPLE_LAYERS: readonly SampleLayerSpec[] = [
-  { name: 'ubuntu-server-minimal', debs: [], remove: [], release: true },
-  {
-    name: 'ubuntu-server-minimal.ubuntu-server',
-    debs: ['less', 'netbase'],
-    remove: ['/etc/motd'],
-    release: true,
-  },
-  // The installer layers keep the release file of the install source below them, so a recipe that
-  // changes the install source's top layer shows its change in the booted (installer) system.
-  // The installer layer carries what casper ships for initramfs-tools (and busybox-static for the
-  // sample's checks), so a kernel a recipe installs above it gets an initrd that boots the medium.
-  {
-    name: INSTALLER,
-    debs: ['bzip2', 'busybox-static', ...KERNEL_DEPENDENCIES],
-    remove: ['/etc/issue.net'],
-    release: false,
-    liveBoot: { modules: NEEDED_MODULES },
-  },
-  ...SAMPLE_FLAVOURS.map((flavour) => ({
-    name: `${INSTALLER}.${flavour}`,
-    debs: [],
-    remove: [],
-    release: false,
-    kernel: flavour,
-  })),
-];
+export const SAMPLE_LAYERS: readonly SampleLayerSpec[] = sampleLayers(SAMPLE_RELEASES['22.04']);
 /** Where each flavour's kernel and initrd go on the medium, as on 22.04.5. */
 const BOOT_FILES: Record<SampleFlavour, { kernel: string; initrd: string }> = {
   generic: { kernel: 'casper/vmlinuz', initrd: 'casper/initrd' },
@@ -75,6 +32,8 @@ const ELTORITO = '/boot/grub/i386-pc/eltorito.img';
 
 export interface SampleOptions {
   out: string;
+  /** The Ubuntu release whose shape the sample takes (releases.ts); default 22.04. */
+  release?: SampleReleaseId;
   secureBoot?: boolean;
   /** Add casper/LAYER.squashfs.gpg signed by a throw-away key, as Ubuntu's release ISOs carry. */
   signLayers?: boolean;
@@ -95,7 +54,9 @@ export async function makeSampleIso(options: SampleOptions): Promise<{ cached: b
     signedBy = await makeSignedLayersIso({
       input: path,
       output: output.tempPath,
-      layers: SAMPLE_LAYERS.map((layer) => `/casper/${layer.name}.squashfs`),
+      layers: sampleLayers(SAMPLE_RELEASES[options.release ?? '22.04']).map(
+        (layer) => `/casper/${layer.name}.squashfs`,
+      ),
       workDir: tmpdir(),
       signal: options.signal,
     });
@@ -113,16 +74,18 @@ export async function ensureCachedSampleIso(
   options: Omit<SampleOptions, 'out' | 'force'>,
 ): Promise<{ path: string; cached: boolean }> {
   const secureBoot = options.secureBoot ?? false;
+  const release = SAMPLE_RELEASES[options.release ?? '22.04'];
+  const specs = sampleLayers(release);
   const kernels = await resolveSampleKernels(options.signal);
   const packages = [
-    ...new Set(SAMPLE_LAYERS.flatMap((layer) => layer.debs)),
+    ...new Set(specs.flatMap((layer) => layer.debs)),
     ...(secureBoot ? SIGNED_BOOT_PACKAGES : []),
   ];
   options.onStage?.('checking the Debian packages (downloaded on the first run only)');
   const debs = await ensureDebs([...packages, ...Object.values(kernels)], options.signal);
   for (const flavour of SAMPLE_FLAVOURS) debs.set(kernelDebKey(flavour), debs.get(kernels[flavour]) ?? '');
-  const layersKey = await makeLayersKey({ layers: SAMPLE_LAYERS, kernels });
-  const sampleKey = await makeSampleKey(layersKey, debs);
+  const layersKey = await makeLayersKey({ layers: specs, kernels });
+  const sampleKey = await makeSampleKey(layersKey, debs, release);
   const name = `sample-${sampleKey}${secureBoot ? '-secureboot' : ''}.iso`;
   const path = join(cacheDir(), name);
   if (await exists(path)) {
@@ -130,19 +93,21 @@ export async function ensureCachedSampleIso(
     return { path, cached: true };
   }
   const casperUuids = Object.fromEntries(
-    SAMPLE_FLAVOURS.map((flavour) => [flavour, makeCasperUuid(`${name}:${flavour}`)]),
+    release.flavours.map((flavour) => [flavour, makeCasperUuid(`${name}:${flavour}`)]),
   ) as Record<SampleFlavour, string>;
-  await buildIntoCache(path, { ...options, secureBoot, debs, layersKey, casperUuids });
+  await buildIntoCache(path, { ...options, secureBoot, debs, layersKey, casperUuids, release, specs });
   await pruneUnusedSamples([name, layersDirName(layersKey).slice(cacheDir().length + 1)]);
   return { path, cached: false };
 }
 
-interface BuildInputs extends Omit<SampleOptions, 'out' | 'force'> {
+interface BuildInputs extends Omit<SampleOptions, 'out' | 'force' | 'release'> {
   secureBoot: boolean;
   debs: ReadonlyMap<string, string>;
   layersKey: string;
   /** Each flavour's initrd has its own UUID, as each kernel layer's update-initramfs made one. */
   casperUuids: Record<SampleFlavour, string>;
+  release: SampleRelease;
+  specs: readonly SampleLayerSpec[];
 }
 
 async function buildIntoCache(cached: string, inputs: BuildInputs): Promise<void> {
@@ -164,15 +129,15 @@ async function buildSample(workDir: string, isoPath: string, inputs: BuildInputs
   const casper = join(tree, 'casper');
   await mkdir(casper, { recursive: true });
   const layers = await ensureCachedLayers(inputs.layersKey, casper, () =>
-    makeLayers({ workDir, specs: SAMPLE_LAYERS, casper, debs, stage, signal }),
+    makeLayers({ workDir, specs: inputs.specs, casper, debs, stage, signal }),
   );
-  for (const flavour of SAMPLE_FLAVOURS) {
+  for (const flavour of inputs.release.flavours) {
     stage(`making the ${flavour} kernel's initrd`);
     await mkdir(join(workDir, flavour), { recursive: true });
     const kernel = await makeSampleKernel({
       kernelDeb: debs.get(kernelDebKey(flavour)) ?? '',
       workDir: join(workDir, flavour),
-      defaultLayer: `${INSTALLER}.${flavour}`,
+      defaultLayer: defaultLayerOf(inputs.release, flavour),
       casperUuid: inputs.casperUuids[flavour],
       signal,
     });
@@ -189,17 +154,22 @@ async function buildSample(workDir: string, isoPath: string, inputs: BuildInputs
   });
   await writeTreeFiles(
     tree,
-    { layers, boot, casperUuids: inputs.casperUuids },
+    { layers, boot, casperUuids: inputs.casperUuids, release: inputs.release },
     debs.get('netbase') ?? '',
     signal,
   );
   stage('writing the ISO with xorriso');
-  await runXorrisoMkisofs(makeSampleXorrisoArgs(tree, isoPath, boot), { signal });
+  await runXorrisoMkisofs(makeSampleXorrisoArgs(tree, isoPath, boot, inputs.release.volumeId), { signal });
 }
 
 async function writeTreeFiles(
   tree: string,
-  parts: { layers: readonly BuiltLayer[]; boot: SampleBootFiles; casperUuids: Record<SampleFlavour, string> },
+  parts: {
+    layers: readonly BuiltLayer[];
+    boot: SampleBootFiles;
+    casperUuids: Record<SampleFlavour, string>;
+    release: SampleRelease;
+  },
   archiveDeb: string,
   signal?: AbortSignal,
 ): Promise<void> {
@@ -207,29 +177,34 @@ async function writeTreeFiles(
     await mkdir(dirname(join(tree, path)), { recursive: true });
     await writeFile(join(tree, path), content);
   };
-  const { layers, boot } = parts;
+  const { layers, boot, release } = parts;
   await put('casper/install-sources.yaml', makeInstallSources(layers));
-  await put('.disk/info', `${SAMPLE_DISK_INFO}\n`);
+  await put('.disk/info', `${release.diskInfo}\n`);
   // Ubuntu 22.04 names the file after the kernel flavour; casper reads every .disk/casper-uuid*.
-  for (const flavour of SAMPLE_FLAVOURS) {
+  for (const flavour of release.flavours) {
     await put(`.disk/casper-uuid-${flavour}`, `${parts.casperUuids[flavour]}\n`);
   }
-  await put('boot/grub/grub.cfg', makeGrubConfig());
-  await put('boot/grub/loopback.cfg', makeLoopbackConfig());
+  await put('boot/grub/grub.cfg', makeGrubConfig(release.flavours));
+  await put('boot/grub/loopback.cfg', makeLoopbackConfig(release.flavours));
   await mkdir(join(tree, 'boot/grub/i386-pc'), { recursive: true });
   await copyFile(boot.eltorito, join(tree, ELTORITO));
   for (const file of boot.efiFiles) {
     await mkdir(dirname(join(tree, file.isoPath)), { recursive: true });
     await copyFile(file.localPath, join(tree, file.isoPath));
   }
-  await writeArchive(tree, archiveDeb, signal);
+  await writeArchive(tree, archiveDeb, release.codename, signal);
   await put('md5sum.txt', await makeMd5sums(tree, [`.${ELTORITO}`, './boot.catalog']));
 }
 
 /** The xorriso -as mkisofs arguments of Ubuntu 22.04.5's boot setup (the seed guide's report). */
-export function makeSampleXorrisoArgs(tree: string, isoPath: string, boot: SampleBootFiles): string[] {
+export function makeSampleXorrisoArgs(
+  tree: string,
+  isoPath: string,
+  boot: SampleBootFiles,
+  volumeId: string,
+): string[] {
   return [
-    ...['-r', '-V', SAMPLE_VOLUME_ID, '-o', isoPath],
+    ...['-r', '-V', volumeId, '-o', isoPath],
     ...['--grub2-mbr', boot.mbr, '--protective-msdos-label', '-partition_cyl_align', 'off'],
     ...['-partition_offset', '16', '--mbr-force-bootable'],
     ...['-append_partition', '2', '28732ac11ff8d211ba4b00a0c93ec93b', boot.efiImage, '-appended_part_as_gpt'],

@@ -1,4 +1,4 @@
-import { copyFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { runInChroot } from '../tools/coreutils.ts';
 import { runModuleLoadOrder } from '../tools/debian.ts';
@@ -16,15 +16,15 @@ export function kernelRelease(deb: string): string {
 }
 
 /**
- * A kernel layer as livecd-rootfs makes one (jammy, hooks 03-kernel-metapkg.chroot_early): the
- * flavour's kernel package installed over the installer layer, and
- * /etc/initramfs-tools/conf.d/default-layer.conf naming this layer, so any initrd made here stacks
- * it. The sample keeps only the modules its boot needs (and a NIC family), to stay small.
+ * A flavour's kernel package installed with dpkg into ROOT. In a kernel layer, as livecd-rootfs
+ * makes one (jammy, hook 03-kernel-metapkg.chroot_early), DEFAULTLAYER names the layer itself in
+ * /etc/initramfs-tools/conf.d/default-layer.conf, so any initrd made there stacks it. The sample
+ * keeps only the modules its boot needs (and a few drivers), to stay small.
  */
-export async function installKernelLayer(options: {
+export async function installKernel(options: {
   root: string;
   deb: string;
-  layer: string;
+  defaultLayer?: string;
   signal?: AbortSignal;
 }): Promise<void> {
   const { root, deb, signal } = options;
@@ -36,10 +36,14 @@ export async function installKernelLayer(options: {
   const release = kernelRelease(deb);
   await trimModules(root, release, signal);
   await runInChroot(root, ['depmod', release], { signal });
-  await writeFile(
-    join(root, 'etc/initramfs-tools/conf.d/default-layer.conf'),
-    `LAYERFS_PATH=${options.layer}.squashfs\n`,
-  );
+  if (options.defaultLayer) await writeDefaultLayerConf(root, options.defaultLayer);
+}
+
+/** LAYERFS_PATH=LAYER.squashfs where initramfs-tools copies it into every initrd made in ROOT. */
+export async function writeDefaultLayerConf(root: string, layer: string): Promise<void> {
+  const dir = join(root, 'etc/initramfs-tools/conf.d');
+  await mkdir(dir, { recursive: true });
+  await writeFile(join(dir, 'default-layer.conf'), `LAYERFS_PATH=${layer}.squashfs\n`);
 }
 
 async function trimModules(root: string, release: string, signal?: AbortSignal): Promise<void> {

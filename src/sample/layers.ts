@@ -7,7 +7,7 @@ import { runDuBytes, runInChroot } from '../tools/coreutils.ts';
 import { runDebootstrap } from '../tools/debootstrap.ts';
 import { ensureDebootstrapTarball } from './cache.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
-import { installKernelLayer } from './kernel-layer.ts';
+import { installKernel } from './kernel-layer.ts';
 import { kernelDebKey, type SampleFlavour } from './kernels.ts';
 import { installLiveBootFiles, type LiveBootSpec } from './live-boot.ts';
 
@@ -21,8 +21,11 @@ export interface SampleLayerSpec {
   release: boolean;
   /** casper's initramfs-tools files, in the installer layer (see live-boot.ts). */
   liveBoot?: LiveBootSpec;
-  /** A kernel layer: the flavour's kernel package, and the initrd's default layer (kernel-layer.ts). */
-  kernel?: SampleFlavour;
+  /**
+   * The flavour's kernel package installed here (kernel-layer.ts); with defaultLayer, this layer is
+   * also the one the initrds made here name (conf.d/default-layer.conf).
+   */
+  kernel?: { flavour: SampleFlavour; defaultLayer: boolean };
 }
 
 export interface BuiltLayer {
@@ -40,12 +43,14 @@ const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 const DEBIAN_SECURITY_MIRROR = 'http://deb.debian.org/debian-security';
 
 /** The base layer: a real debootstrap minbase, so dpkg and apt work in a chroot. */
-export async function makeBaseLayer(
-  workDir: string,
-  spec: SampleLayerSpec,
-  outDir: string,
-  signal?: AbortSignal,
-): Promise<BuiltLayer> {
+export async function makeBaseLayer(options: {
+  workDir: string;
+  spec: SampleLayerSpec;
+  debs: ReadonlyMap<string, string>;
+  outDir: string;
+  signal?: AbortSignal;
+}): Promise<BuiltLayer> {
+  const { workDir, spec, outDir, signal } = options;
   const root = join(workDir, 'base-root');
   const suite = 'bookworm';
   const tarball = await ensureDebootstrapTarball({ suite, mirror: DEBIAN_MIRROR, workDir, signal });
@@ -58,6 +63,7 @@ export async function makeBaseLayer(
     join(root, 'etc/apt/sources.list'),
     `deb ${DEBIAN_SECURITY_MIRROR} ${suite}-security main\n`,
   );
+  await installPackages(root, spec, options.debs, signal);
   const manifest = await readManifest(root, signal);
   const sizeBytes = await runDuBytes(root, signal);
   const squashfs = join(outDir, `${spec.name}.squashfs`);
@@ -129,6 +135,19 @@ async function changeLayer(
   debs: ReadonlyMap<string, string>,
   signal?: AbortSignal,
 ): Promise<void> {
+  await installPackages(root, spec, debs, signal);
+  for (const path of spec.remove) await rm(join(root, path), { force: true });
+  if (spec.release) await writeFile(join(root, 'etc/isoforge-release'), `${spec.name}\n`);
+  if (spec.liveBoot) await installLiveBootFiles(root, spec.liveBoot);
+}
+
+/** The spec's .debs, then its kernel, into ROOT. */
+async function installPackages(
+  root: string,
+  spec: SampleLayerSpec,
+  debs: ReadonlyMap<string, string>,
+  signal?: AbortSignal,
+): Promise<void> {
   // One dpkg run: it orders the packages by their dependencies, as apt would.
   const inside = [];
   for (const name of spec.debs) {
@@ -139,13 +158,11 @@ async function changeLayer(
   }
   if (inside.length) await runInChroot(root, ['dpkg', '-i', ...inside], { signal });
   for (const path of inside) await rm(join(root, path));
-  for (const path of spec.remove) await rm(join(root, path), { force: true });
-  if (spec.release) await writeFile(join(root, 'etc/isoforge-release'), `${spec.name}\n`);
-  if (spec.liveBoot) await installLiveBootFiles(root, spec.liveBoot);
   if (spec.kernel) {
-    const deb = debs.get(kernelDebKey(spec.kernel));
-    if (!deb) throw new Error(`no kernel .deb for the ${spec.kernel} flavour`);
-    await installKernelLayer({ root, deb, layer: spec.name, signal });
+    const deb = debs.get(kernelDebKey(spec.kernel.flavour));
+    if (!deb) throw new Error(`no kernel .deb for the ${spec.kernel.flavour} flavour`);
+    const defaultLayer = spec.kernel.defaultLayer ? spec.name : undefined;
+    await installKernel({ root, deb, defaultLayer, signal });
   }
 }
 
@@ -167,7 +184,7 @@ export async function makeLayers(options: {
   const [baseSpec, ...upperSpecs] = options.specs;
   if (!baseSpec) throw new Error('the sample has no layers');
   stage(`debootstrap bookworm minbase -> ${baseSpec.name}.squashfs`);
-  const layers = [await makeBaseLayer(workDir, baseSpec, casper, signal)];
+  const layers = [await makeBaseLayer({ workDir, spec: baseSpec, debs, outDir: casper, signal })];
   for (const spec of upperSpecs) {
     stage(`overlay delta -> ${spec.name}.squashfs`);
     // The layers this one stacks on (its chain), not every layer made before it: the HWE kernel

@@ -1,6 +1,7 @@
 import { chmod, copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeDefaultLayerConf } from './kernel-layer.ts';
 
 /**
  * What casper ships for initramfs-tools, in the sample's form: put into the installer layer, so an
@@ -9,6 +10,8 @@ import { fileURLToPath } from 'node:url';
  * its own conf.d/default-layer.conf, kernel-layer.ts).
  */
 export interface LiveBootSpec {
+  /** The layer the initrds made above name, where the release writes it here (26.04). */
+  defaultLayer?: string;
   /** Modules the initrd loads before the checks run (the medium, its bus, the layer stack). */
   modules: readonly string[];
 }
@@ -42,4 +45,5 @@ export async function installLiveBootFiles(root: string, spec: LiveBootSpec): Pr
     else await writeFile(target, file.text ?? '');
     await chmod(target, file.mode);
   }
+  if (spec.defaultLayer) await writeDefaultLayerConf(root, spec.defaultLayer);
 }

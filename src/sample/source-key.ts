@@ -26,6 +26,7 @@ const LAYER_SOURCES = [
   'sample/kernel-layer.ts',
   'sample/kernels.ts',
   'sample/initrd.ts',
+  'sample/releases.ts',
   'sample/assets/casper-hook.sh',
   'sample/assets/casper-script.sh',
   'sample/assets/init.sh',
@@ -45,8 +46,12 @@ export async function makeLayersKey(spec: unknown): Promise<string> {
   return hashParts([...(await readSources(LAYER_SOURCES)), ['spec', JSON.stringify(spec)]]);
 }
 
-/** The sample's key: every file of src/sample, the ISO-shaping adapters, and the .debs it uses. */
-export async function makeSampleKey(layersKey: string, debs: ReadonlyMap<string, string>): Promise<string> {
+/** The sample's key: every file of src/sample, the ISO-shaping adapters, the .debs it uses, its release. */
+export async function makeSampleKey(
+  layersKey: string,
+  debs: ReadonlyMap<string, string>,
+  release: unknown,
+): Promise<string> {
   const sampleFiles = (await readdir(join(SRC, 'sample'), { recursive: true, withFileTypes: true }))
     .filter((entry) => entry.isFile())
     .map((entry) => relative(SRC, join(entry.parentPath, entry.name)));
@@ -55,6 +60,7 @@ export async function makeSampleKey(layersKey: string, debs: ReadonlyMap<string,
     ...(await readSources([...sampleFiles, ...SAMPLE_ADAPTERS])),
     ['layers', layersKey],
     ['debs', debNames.sort().join('\n')],
+    ['release', JSON.stringify(release)],
   ]);
 }
 

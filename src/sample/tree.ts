@@ -3,31 +3,37 @@ import { copyFile, mkdir, readFile, readdir, stat, writeFile } from 'node:fs/pro
 import { basename, join, relative } from 'node:path';
 import { stringify } from 'yaml';
 import { runDpkgField } from '../tools/debian.ts';
+import type { SampleFlavour } from './kernels.ts';
 import type { BuiltLayer } from './layers.ts';
 
-export const SAMPLE_VOLUME_ID = 'Ubuntu-Server 22.04.5 LTS amd64';
-export const SAMPLE_DISK_INFO = 'Ubuntu-Server 22.04.5 LTS "Jammy Jellyfish" - Release amd64 (20240911)';
 const CONSOLE_ARGS = 'console=ttyS0,115200';
 
 /** The menu entries of 22.04.5's grub.cfg and loopback.cfg: one per kernel flavour. */
-const MENU_ENTRIES = [
-  { title: 'Try or Install Ubuntu Server', kernel: '/casper/vmlinuz', initrd: '/casper/initrd' },
-  { title: 'Ubuntu Server with the HWE kernel', kernel: '/casper/hwe-vmlinuz', initrd: '/casper/hwe-initrd' },
-];
+const MENU_ENTRIES: Record<SampleFlavour, { title: string; kernel: string; initrd: string }> = {
+  generic: { title: 'Try or Install Ubuntu Server', kernel: '/casper/vmlinuz', initrd: '/casper/initrd' },
+  'generic-hwe': {
+    title: 'Ubuntu Server with the HWE kernel',
+    kernel: '/casper/hwe-vmlinuz',
+    initrd: '/casper/hwe-initrd',
+  },
+};
 
-function menuEntries(extraArgs: string): string {
-  return MENU_ENTRIES.map(
-    (entry) => `menuentry "${entry.title}" {
+function menuEntries(flavours: readonly SampleFlavour[], extraArgs: string): string {
+  return flavours
+    .map((flavour) => MENU_ENTRIES[flavour])
+    .map(
+      (entry) => `menuentry "${entry.title}" {
 \tset gfxpayload=keep
 \tlinux\t${entry.kernel} ${CONSOLE_ARGS}${extraArgs} ---
 \tinitrd\t${entry.initrd}
 }
 `,
-  ).join('');
+    )
+    .join('');
 }
 
 /** Ubuntu 22.04.5's grub.cfg, with GRUB and the kernel also on the serial console. */
-export function makeGrubConfig(): string {
+export function makeGrubConfig(flavours: readonly SampleFlavour[]): string {
   return `serial --unit=0 --speed=115200
 terminal_input serial console
 terminal_output serial console
@@ -38,7 +44,7 @@ loadfont unicode
 set menu_color_normal=white/black
 set menu_color_highlight=black/light-gray
 
-${menuEntries('')}grub_platform
+${menuEntries(flavours, '')}grub_platform
 if [ "$grub_platform" = "efi" ]; then
 menuentry 'Boot from next volume' {
 \texit 1
@@ -50,8 +56,8 @@ fi
 `;
 }
 
-export function makeLoopbackConfig(): string {
-  return menuEntries(' iso-scan/filename=${iso_path}');
+export function makeLoopbackConfig(flavours: readonly SampleFlavour[]): string {
+  return menuEntries(flavours, ' iso-scan/filename=${iso_path}');
 }
 
 /** casper/install-sources.yaml in 22.04's format; a source's size covers its whole layer chain. */
@@ -90,7 +96,12 @@ export function makeInstallSources(layers: readonly BuiltLayer[]): string {
 }
 
 /** A one-package apt archive under /dists and /pool, like the ISO's own pool. */
-export async function writeArchive(treeDir: string, deb: string, signal?: AbortSignal): Promise<void> {
+export async function writeArchive(
+  treeDir: string,
+  deb: string,
+  codename: string,
+  signal?: AbortSignal,
+): Promise<void> {
   const control = await runDpkgField(deb, signal);
   const pkg = /^Package: (\S+)/m.exec(control)?.[1] ?? 'unknown';
   const poolPath = `pool/main/${pkg[0]}/${pkg}/${basename(deb)}`;
@@ -99,12 +110,12 @@ export async function writeArchive(treeDir: string, deb: string, signal?: AbortS
   const bytes = await readFile(deb);
   const digest = (algorithm: string) => createHash(algorithm).update(bytes).digest('hex');
   const stanza = `${control.trimEnd()}\nFilename: ${poolPath}\nSize: ${bytes.length}\nMD5sum: ${digest('md5')}\nSHA256: ${digest('sha256')}\n\n`;
-  const packagesDir = join(treeDir, 'dists/jammy/main/binary-amd64');
+  const packagesDir = join(treeDir, `dists/${codename}/main/binary-amd64`);
   await mkdir(packagesDir, { recursive: true });
   await writeFile(join(packagesDir, 'Packages'), stanza);
   await writeFile(
-    join(treeDir, 'dists/jammy/Release'),
-    'Origin: Ubuntu\nLabel: Ubuntu\nSuite: jammy\nCodename: jammy\nArchitectures: amd64\nComponents: main\n',
+    join(treeDir, `dists/${codename}/Release`),
+    `Origin: Ubuntu\nLabel: Ubuntu\nSuite: ${codename}\nCodename: ${codename}\nArchitectures: amd64\nComponents: main\n`,
   );
 }
 

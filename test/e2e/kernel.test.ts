@@ -1,5 +1,5 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { release as hostRelease, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runBootTest } from '../../src/boottest/index.ts';
@@ -12,7 +12,11 @@ import { ensureSampleIso } from '../support/sample.ts';
 
 // The kernel step for real: Debian's archive is reachable, so the sample's install-source layer
 // (Debian bookworm minbase) gets a concrete kernel ABI, discovered here so the test does not rot.
+// The seed's driver scenario on the install source: the pinned kernel, then an out-of-tree driver
+// from the archive (v4l2loopback-dkms) that DKMS builds for that kernel, never the build machine's,
+// with the compiler and headers gone afterwards and the module kept as a package.
 const INSTALL_SOURCE = 'ubuntu-server-minimal.ubuntu-server';
+const MODULE = 'v4l2loopback';
 const TIMEOUT = 1_500_000;
 let dir: string;
 let sample: string;
@@ -24,6 +28,14 @@ async function runUnsquashfsInIso(iso: string, layer: string, args: readonly str
   if (!info) throw new Error(`${iso} has no layer ${layer}`);
   const offset = String(info.lba * 2048);
   return (await runCommand(['unsquashfs', '-o', offset, ...args.slice(0, -1), iso, ...args.slice(-1)]))
+    .stdout;
+}
+
+/** modinfo -k RELEASE of the driver, over the layer's /usr/lib/modules extracted with unsquashfs. */
+async function modinfo(iso: string, release: string): Promise<string> {
+  const root = join(dir, 'modules');
+  await runUnsquashfsInIso(iso, INSTALL_SOURCE, ['-q', '-d', root, `/usr/lib/modules/${release}`]);
+  return (await runCommand(['modinfo', '-b', join(root, 'usr'), '-k', release, '-F', 'vermagic', MODULE]))
     .stdout;
 }
 
@@ -47,7 +59,7 @@ describe('the kernel step on the sample, with the real Debian archive', () => {
   let output: string;
 
   it(
-    'installs linux-image-VERSION into the install source, holds it, and makes its initrd',
+    'installs linux-image-VERSION into the install source, holds it, makes its initrd, and builds the DKMS driver for it alone',
     async () => {
       expect(version).toMatch(/^\d+\.\d+\.\d+-\d+-amd64$/);
       // zstd: the layer grows by about 400 MB of modules, and xz would spend minutes repacking them.
@@ -60,6 +72,8 @@ layers:
     compression: { algorithm: zstd }
     steps:
       - kernel: { version: ${version}, hold: true, headers: false }
+      - driver: { packages: [${MODULE}-dkms] }
+      - file: { dest: /etc/modules-load.d/isoforge-driver.conf, content: "${MODULE}\\n" }
 `,
       );
       const run = await runIsoforge(['build', join(dir, 'kernel.yaml'), '--workdir', join(dir, 'work')]);
@@ -76,6 +90,16 @@ layers:
         new RegExp(`^-\\S+ 0/0\\s+\\d+ .* squashfs-root/boot/initrd\\.img-${version}$`, 'm'),
       );
       expect(boot).toMatch(new RegExp(` squashfs-root/boot/vmlinuz-${version}$`, 'm'));
+
+      expect((await modinfo(output, version)).trim()).toMatch(
+        new RegExp(`^${version.replaceAll('.', '\\.')} `),
+      );
+      expect(dpkgStatus(status, `isoforge-${MODULE}-modules-${version}`)).toBe('install ok installed');
+      for (const gone of [`${MODULE}-dkms`, 'dkms', 'gcc-12', `linux-headers-${version}`])
+        expect(dpkgStatus(status, gone), gone).toBeNull();
+      const paths = await runUnsquashfsInIso(output, INSTALL_SOURCE, ['-lln', '/']);
+      expect(paths).not.toMatch(/ squashfs-root\/(usr\/src\/linux-headers-|var\/lib\/dkms\/)/);
+      expect(paths).not.toContain(`/lib/modules/${hostRelease()}`);
     },
     TIMEOUT,
   );
@@ -92,7 +116,7 @@ layers:
         firmware: 'bios',
         media: 'cdrom',
         logDir: join(dir, 'boot'),
-        expect: /ISOFORGE-SAMPLE-BOOT ok .* kernels=\S+/,
+        expect: /ISOFORGE-SAMPLE-BOOT ok .* modules=\S+/,
       });
       expect(result.matched, result.tail.join('\n')).toMatch(
         new RegExp(`release=${INSTALL_SOURCE.replace('.', '\\.')} cmdline=.*layerfs-path=${INSTALL_SOURCE}`),
@@ -100,6 +124,9 @@ layers:
       expect(result.matched?.split(' kernels=')[1]?.split(' ')[0]?.split(',')).toContain(
         `linux-image-${version}`,
       );
+      // The booted kernel is the medium's generic one, the release the install source pins: its
+      // modprobe loads the driver DKMS built into the install source.
+      expect(result.matched).toContain(` modprobe=${MODULE}:ok `);
     },
     TIMEOUT,
   );

@@ -1,16 +1,30 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { makeSampleIso } from '../../sample/index.ts';
+import { SAMPLE_RELEASE_IDS, type SampleReleaseId } from '../../sample/releases.ts';
 import type { CliContext } from '../context.ts';
+
+interface SampleCliOptions {
+  out: string;
+  release: SampleReleaseId;
+  secureBoot?: boolean;
+  signLayers?: boolean;
+  force?: boolean;
+}
 
 export function registerSample(program: Command, context: CliContext): void {
   program
     .command('sample')
     .description('build a small ISO with the exact layout of ubuntu-22.04.5-live-server-amd64.iso')
     .option('-o, --out <file>', 'where to write the ISO', 'out/sample.iso')
+    .addOption(
+      new Option('--release <version>', "the Ubuntu Server release whose medium's shape to take")
+        .choices(SAMPLE_RELEASE_IDS)
+        .default('22.04'),
+    )
     .option('--secure-boot', 'put Microsoft-signed shim and Debian-signed GRUB on the EFI partition')
     .option('--sign-layers', 'add casper/LAYER.squashfs.gpg signed by a throw-away key (not kept)')
     .option('-f, --force', 'replace the output if it exists')
-    .action(async (options: { out: string; secureBoot?: boolean; signLayers?: boolean; force?: boolean }) => {
+    .action(async (options: SampleCliOptions) => {
       const started = Date.now();
       const { cached, signedBy } = await makeSampleIso({
         ...options,

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseGrubTimeout, parseIsolinuxTimeout, parseMenu } from '../../../src/inspect/menus.ts';
 import { makeGrubConfig } from '../../../src/sample/tree.ts';
+import { SAMPLE_FLAVOURS } from '../../../src/sample/kernels.ts';
 
 // live-build's own templates (apt package live-build): the menus of every Debian live ISO it makes.
 const LIVE_BUILD = '/usr/share/live/build/bootloaders';
@@ -17,7 +18,7 @@ describe('boot menu timeouts', () => {
   });
 
   it("the sample's grub.cfg boots after 1 second", () => {
-    expect(parseMenu('/boot/grub/grub.cfg', 'grub', makeGrubConfig()).timeoutSeconds).toBe(1);
+    expect(parseMenu('/boot/grub/grub.cfg', 'grub', makeGrubConfig(SAMPLE_FLAVOURS)).timeoutSeconds).toBe(1);
   });
 
   it('reads isolinux tenths of a second, a negative GRUB timeout as none, and the last assignment', () => {

@@ -8,6 +8,7 @@ import {
   type MenuFileText,
 } from '../../../src/medium/menus/index.ts';
 import { makeGrubConfig, makeLoopbackConfig } from '../../../src/sample/tree.ts';
+import { SAMPLE_FLAVOURS } from '../../../src/sample/kernels.ts';
 import { checkGrubText, isLiveKernel, readMenuFixture } from './menu-support.ts';
 
 const SEED = 'ds=nocloud;s=/cdrom/nocloud/';
@@ -17,8 +18,8 @@ const AUTOINSTALL: MenuEdit = {
 };
 
 const MENUS = {
-  'sample grub.cfg': makeGrubConfig(),
-  'sample loopback.cfg': makeLoopbackConfig(),
+  'sample grub.cfg': makeGrubConfig(SAMPLE_FLAVOURS),
+  'sample loopback.cfg': makeLoopbackConfig(SAMPLE_FLAVOURS),
   'Ubuntu 22.04 grub.cfg': await readMenuFixture('ubuntu-22.04-grub.cfg'),
   'Ubuntu 22.04 loopback.cfg': await readMenuFixture('ubuntu-22.04-loopback.cfg'),
   'Ubuntu 24.04 grub.cfg': await readMenuFixture('ubuntu-24.04-grub.cfg'),
@@ -81,7 +82,7 @@ describe.each(Object.entries(MENUS))('editGrubMenu on the %s', (_name, original)
 });
 
 describe('editGrubMenu on the sample (serial console arguments)', () => {
-  const original = makeGrubConfig();
+  const original = makeGrubConfig(SAMPLE_FLAVOURS);
 
   it('removes NAME= (every NAME=VALUE) and an exact argument', async () => {
     expect(cmdlines(original)[0]).toMatch(/console=ttyS0/);
@@ -155,7 +156,7 @@ describe('editGrubMenu: new entries and unmatched names', () => {
   });
 
   it("reports what an entries regex, a copy's source and a default title matched", () => {
-    const original = makeGrubConfig();
+    const original = makeGrubConfig(SAMPLE_FLAVOURS);
     const edited = editGrubMenu(original, {
       isLiveKernel,
       cmdline: { add: ['x'], remove: [], side: 'live', entries: /Rescue/ },

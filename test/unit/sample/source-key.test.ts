@@ -12,15 +12,18 @@ describe('sample cache keys', () => {
     const layers = await makeLayersKey(SAMPLE_LAYERS);
     expect(layers).toMatch(/^[0-9a-f]{12}$/);
     expect(await makeLayersKey(SAMPLE_LAYERS)).toBe(layers);
-    expect(await makeSampleKey(layers, DEBS)).toBe(await makeSampleKey(layers, new Map([...DEBS].reverse())));
+    expect(await makeSampleKey(layers, DEBS, '22.04')).toBe(
+      await makeSampleKey(layers, new Map([...DEBS].reverse()), '22.04'),
+    );
   });
 
-  it('change with another .deb version, another layers key, or another layer spec', async () => {
+  it('change with another .deb version, another layers key, another release, or another layer spec', async () => {
     const layers = await makeLayersKey(SAMPLE_LAYERS);
-    const sample = await makeSampleKey(layers, DEBS);
+    const sample = await makeSampleKey(layers, DEBS, '22.04');
     const newerLess = new Map(DEBS).set('less', '/cache/debs/less_590-3_amd64.deb');
-    expect(await makeSampleKey(layers, newerLess)).not.toBe(sample);
-    expect(await makeSampleKey('000000000000', DEBS)).not.toBe(sample);
+    expect(await makeSampleKey(layers, newerLess, '22.04')).not.toBe(sample);
+    expect(await makeSampleKey('000000000000', DEBS, '22.04')).not.toBe(sample);
+    expect(await makeSampleKey(layers, DEBS, '24.04')).not.toBe(sample);
     const otherSpec = SAMPLE_LAYERS.map((spec, i) => (i === 1 ? { ...spec, debs: ['less'] } : spec));
     expect(await makeLayersKey(otherSpec)).not.toBe(layers);
   });
