@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { type LayerExtent, layerMount, overlayMount } from '../rootfs/overlay.ts';
 import { diffSnapshots } from '../rootfs/snapshot.ts';
+import { REBUILD_REQUESTED_INITRAMFS } from '../steps/initramfs.ts';
 import type { RecipeStep } from '../steps/registry.ts';
 import { RESTORED_FILES } from './cleanup.ts';
 import type { LayerHost } from './host.ts';
@@ -65,6 +66,7 @@ export async function runStepsAndReadFacts(
   {
     await using chroot = await host.openChroot(tree.root);
     for (const step of tree.steps) await chroot.runStep(step);
+    await chroot.runIfOpened(REBUILD_REQUESTED_INITRAMFS);
     await chroot.runIfOpened(APT_CLEAN);
   }
   return {

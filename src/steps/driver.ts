@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { z } from 'zod';
 import { defineStep, DPKG_STATUS } from './define.ts';
+import { requestInitramfsAction } from './initramfs.ts';
 
 /** Where the step keeps its notes and the module packages it makes: the chroot's private /run, never the layer. */
 const WORK = '/run/isoforge-driver';
@@ -82,21 +83,11 @@ const PACKAGE_AND_PURGE = [
   'fi',
 ];
 
-const FINISH = [
-  'for k in $kernels; do depmod -a "$k"; done',
-  'if [ "$initramfs" = initramfs ] && command -v update-initramfs >/dev/null; then',
-  '  for k in $kernels; do update-initramfs -u -k "$k"; done',
-  'fi',
-];
+const FINISH = ['for k in $kernels; do depmod -a "$k"; done'];
 
-const SCRIPT = [
-  'keep=$1; initramfs=$2; shift 2',
-  ...KERNELS,
-  ...HEADERS,
-  ...BUILD,
-  ...PACKAGE_AND_PURGE,
-  ...FINISH,
-].join('\n');
+const SCRIPT = ['keep=$1; shift', ...KERNELS, ...HEADERS, ...BUILD, ...PACKAGE_AND_PURGE, ...FINISH].join(
+  '\n',
+);
 
 /**
  * driver: kernel modules from packages (DKMS sources such as v4l2loopback-dkms, or prebuilt module
@@ -125,7 +116,7 @@ export const driverStep = defineStep({
       initramfs: z
         .boolean()
         .default(false)
-        .describe("rebuild each kernel's initramfs once (a driver needed to boot)"),
+        .describe("rebuild each kernel's initramfs, once after the layer's steps (a driver needed to boot)"),
     })
     .refine((p) => p.packages.length + p.debs.length > 0, 'name packages, debs or both'),
   describe: (p) =>
@@ -141,11 +132,11 @@ export const driverStep = defineStep({
           SCRIPT,
           'driver',
           p.keepBuildTools ? 'keep' : 'purge',
-          p.initramfs ? 'initramfs' : 'no-initramfs',
           ...p.packages,
           ...p.debs.map(stagedPath),
         ],
       },
+      ...(p.initramfs ? [requestInitramfsAction('all')] : []),
     ],
     cleanup: p.debs.length ? [{ kind: 'remove', dest: STAGING }] : [],
   }),

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { defineStep, DPKG_STATUS } from './define.ts';
-import { rebuildInitramfsAction } from './initramfs.ts';
+import { requestInitramfsAction } from './initramfs.ts';
 
 // Ubuntu splits a kernel into image, modules and headers; Debian ships image and headers.
 function candidates(version: string, headers: boolean): string[] {
@@ -42,18 +42,10 @@ const INSTALL_SCRIPT = [
   'if [ "$hold" = hold ]; then apt-mark hold $wanted $metas; fi',
 ].join('\n');
 
-/** After the initramfs rebuild: a kernel without its initrd could not boot. */
-const CHECK_INITRD_SCRIPT = [
-  'if [ ! -f "/boot/initrd.img-$1" ]; then',
-  '  echo "kernel: linux-image-$1 is installed but /boot/initrd.img-$1 was not made (install initramfs-tools in the image first)" >&2',
-  '  exit 1',
-  'fi',
-].join('\n');
-
 /**
  * kernel: install one kernel version, hold it and the installed meta packages (so an upgrade or a
- * later driver install cannot pull a newer kernel), and rebuild the initramfs for every kernel in
- * the image. Never `uname -r`: inside a chroot it names the host's kernel.
+ * later driver install cannot pull a newer kernel). Its initramfs is made once, after the layer's
+ * steps (INITRD=No keeps the package's own hook from making it first), and must then exist.
  */
 export const kernelStep = defineStep({
   name: 'kernel',
@@ -67,6 +59,7 @@ export const kernelStep = defineStep({
     actions: [
       {
         kind: 'chroot',
+        env: { INITRD: 'No' },
         argv: [
           'sh',
           '-ec',
@@ -78,8 +71,7 @@ export const kernelStep = defineStep({
           ...META_PACKAGES.map((name) => `meta:${name}`),
         ],
       },
-      rebuildInitramfsAction('all'),
-      { kind: 'chroot', argv: ['sh', '-ec', CHECK_INITRD_SCRIPT, 'kernel', p.version] },
+      requestInitramfsAction([p.version], true),
     ],
   }),
   writes: () => [DPKG_STATUS],

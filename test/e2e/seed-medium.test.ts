@@ -5,9 +5,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { runBootTest } from '../../src/boottest/index.ts';
 import { kernelRelease } from '../../src/sample/kernel-layer.ts';
 import { resolveSampleKernels, type SampleFlavour } from '../../src/sample/kernels.ts';
-import { runCommand } from '../../src/tools/exec.ts';
 import { runIsoforge } from '../support/cli.ts';
-import { layerOffset, listLayer, readFromLayer } from '../support/layer.ts';
+import { listLayer, readFromLayer, readModuleVermagic } from '../support/layer.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
 // The seed's scenario on the seed's medium, from one recipe that says what it means. An
@@ -44,23 +43,6 @@ async function dpkgStatus(layer: string, pkg: string): Promise<string> {
   return status.split('\n\n').find((stanza) => stanza.startsWith(`Package: ${pkg}\n`)) ?? '';
 }
 
-/** modinfo -k RELEASE of the module, over the layer's /usr/lib/modules extracted with unsquashfs. */
-async function modinfo(layer: string, release: string): Promise<string> {
-  const root = join(dir, `modules-${layer}`);
-  await runCommand([
-    'unsquashfs',
-    '-q',
-    '-o',
-    await layerOffset(output, layer),
-    '-d',
-    root,
-    output,
-    `/usr/lib/modules/${release}`,
-  ]);
-  return (await runCommand(['modinfo', '-b', join(root, 'usr'), '-k', release, '-F', 'vermagic', MODULE]))
-    .stdout;
-}
-
 describe('the seed scenario: a DKMS driver for the installer, both entries booted', () => {
   it(
     'builds the driver for the kernel of each chain, keeps its modules and dpkg record, and leaves no compiler, headers or host-kernel build',
@@ -90,7 +72,7 @@ layers:
       }));
       for (const { layer, release } of layers) {
         expect(run.stdout).toContain(`${layer} (installer)`);
-        expect((await modinfo(layer, release)).trim()).toMatch(
+        expect(await readModuleVermagic(output, { name: layer, release, module: MODULE }, dir)).toMatch(
           new RegExp(`^${release.replaceAll('.', '\\.')} `),
         );
         expect(await dpkgStatus(layer, `isoforge-${MODULE}-modules-${release}`)).toContain(

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { IsoImage } from '../../src/iso/image.ts';
 import { runCommand } from '../../src/tools/exec.ts';
 
@@ -45,4 +46,20 @@ export async function listLayerDifferences(a: string, b: string, layer: string):
     ...[...left].filter((line) => !right.has(line)).map((line) => `- ${line}`),
     ...[...right].filter((line) => !left.has(line)).map((line) => `+ ${line}`),
   ];
+}
+
+/**
+ * modinfo's vermagic of MODULE for kernel RELEASE, over the layer's /usr/lib/modules/RELEASE
+ * extracted into DIR with unsquashfs: what `modinfo -k RELEASE` finds in that layer.
+ */
+export async function readModuleVermagic(
+  iso: string,
+  layer: { name: string; release: string; module: string },
+  dir: string,
+): Promise<string> {
+  const root = join(dir, `modules-${layer.name}`);
+  const path = `/usr/lib/modules/${layer.release}`;
+  await runCommand(['unsquashfs', '-q', '-o', await layerOffset(iso, layer.name), '-d', root, iso, path]);
+  const argv = ['modinfo', '-b', join(root, 'usr'), '-k', layer.release, '-F', 'vermagic', layer.module];
+  return (await runCommand(argv)).stdout.trim();
 }
