@@ -146,7 +146,8 @@ class ExecutingChroot implements ChrootHost {
   }
 
   async runIfOpened(argv: readonly string[]): Promise<void> {
-    if (this.session) await (await this.session).run(argv, { signal: this.context.signal });
+    const { signal, say } = this.context;
+    if (this.session) await (await this.session).run(argv, { signal, onLine: say });
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
