@@ -14,7 +14,9 @@ interface SampleCliOptions {
 export function registerSample(program: Command, context: CliContext): void {
   program
     .command('sample')
-    .description('build a small ISO with the exact layout of ubuntu-22.04.5-live-server-amd64.iso')
+    .description(
+      'build a small ISO with the exact layout of ubuntu-22.04.5-live-server-amd64.iso (or of 24.04, 26.04)',
+    )
     .option('-o, --out <file>', 'where to write the ISO', 'out/sample.iso')
     .addOption(
       new Option('--release <version>', "the Ubuntu Server release whose medium's shape to take")
