@@ -31,12 +31,19 @@ const HEADERS = [
   'done',
 ];
 
-/** DKMS builds on install for the kernels it finds; every module is then made sure of for every kernel. */
+/** NAME/VERSION of each module DKMS knows, one a line. */
+const DKMS_MODULES = `{ ! command -v dkms >/dev/null || dkms status 2>/dev/null; } | sed -n 's#^\\([^/,]*\\)/\\([^,:]*\\)[,:].*#\\1/\\2#p' | sort -u`;
+
+/**
+ * DKMS builds on install for the kernels it finds; every module the step added (not those the
+ * image already had) is then made sure of for every kernel.
+ */
 const BUILD = [
   `mkdir -p ${WORK}/debs`,
   `dpkg-query -W -f='\${Package}\\n' | sort > ${WORK}/before`,
+  `${DKMS_MODULES} > ${WORK}/modules-before`,
   'apt-get install -y --no-install-recommends "$@" $headers',
-  `dkms status 2>/dev/null | sed -n 's#^\\([^/,]*\\)/\\([^,:]*\\)[,:].*#\\1/\\2#p' | sort -u > ${WORK}/modules`,
+  `${DKMS_MODULES} | comm -13 ${WORK}/modules-before - > ${WORK}/modules`,
   `for module in $(cat ${WORK}/modules); do`,
   '  for k in $kernels; do',
   '    dkms status -m "${module%/*}" -v "${module#*/}" -k "$k" | grep -q ": installed" && continue',
