@@ -71,43 +71,46 @@ export function registerBootTest(program: Command, context: CliContext): void {
     )
     .option('--entry <title>', 'boot this GRUB menu entry (a copy whose menus default to it)')
     .option('--json', 'print the results as JSON')
-    .action(async (iso: string, options: BootTestCliOptions) => {
-      await checkReadableFile(iso, 'ISO');
-      const firmwares = parseModeList<Firmware>(options.firmware, FIRMWARES, 'firmware');
-      const media = parseModeList<Media>(options.media, MEDIA, 'media', ALL_MEDIA);
-      const logDir = options.logDir ?? (await mkdtemp(join(tmpdir(), 'isoforge-boot-')));
-      if (options.espOnly) {
-        const copy = join(logDir, 'esp-only.iso');
-        await makeCopyWithoutElToritoEfi(iso, copy);
-        iso = copy;
-      }
-      const menuTimeoutSeconds = await readMenuTimeoutSeconds(iso);
-      const results: BootResult[] = [];
-      for (const firmware of firmwares) {
-        for (const medium of media) {
-          results.push(
-            await runBootTest({
-              iso,
-              firmware,
-              media: medium,
-              expect: options.expect ? parseRegex(options.expect) : undefined,
-              until: options.until,
-              menuTimeoutSeconds,
-              timeoutSeconds: Number(options.timeout),
-              entry: options.entry,
-              logDir,
-              signal: context.signal,
-            }),
-          );
-        }
-      }
-      printResults(results, logDir, options.json ?? false);
-      const failed = results.filter((result) => !result.passed);
-      if (failed.length) {
-        const modes = failed.map((r) => `${r.firmware}/${r.media} (${describeEnd(r)})`).join(', ');
-        throw new BootTestError(`boot failed in ${modes}; console logs are in ${logDir}`);
-      }
-    });
+    .action((iso: string, options: BootTestCliOptions) => bootAll(iso, options, context));
+}
+
+/** Boots ISO in every firmware and media asked for, prints the results, fails if any boot failed. */
+async function bootAll(iso: string, options: BootTestCliOptions, context: CliContext): Promise<void> {
+  await checkReadableFile(iso, 'ISO');
+  const firmwares = parseModeList<Firmware>(options.firmware, FIRMWARES, 'firmware');
+  const media = parseModeList<Media>(options.media, MEDIA, 'media', ALL_MEDIA);
+  const logDir = options.logDir ?? (await mkdtemp(join(tmpdir(), 'isoforge-boot-')));
+  if (options.espOnly) {
+    const copy = join(logDir, 'esp-only.iso');
+    await makeCopyWithoutElToritoEfi(iso, copy);
+    iso = copy;
+  }
+  const menuTimeoutSeconds = await readMenuTimeoutSeconds(iso);
+  const results: BootResult[] = [];
+  for (const firmware of firmwares) {
+    for (const medium of media) {
+      results.push(
+        await runBootTest({
+          iso,
+          firmware,
+          media: medium,
+          expect: options.expect ? parseRegex(options.expect) : undefined,
+          until: options.until,
+          menuTimeoutSeconds,
+          timeoutSeconds: Number(options.timeout),
+          entry: options.entry,
+          logDir,
+          signal: context.signal,
+        }),
+      );
+    }
+  }
+  printResults(results, logDir, options.json ?? false);
+  const failed = results.filter((result) => !result.passed);
+  if (failed.length) {
+    const modes = failed.map((r) => `${r.firmware}/${r.media} (${describeEnd(r)})`).join(', ');
+    throw new BootTestError(`boot failed in ${modes}; console logs are in ${logDir}`);
+  }
 }
 
 function printResults(results: readonly BootResult[], logDir: string, json: boolean): void {
