@@ -65,6 +65,19 @@ async function expectDriverOnly(layer: string, release: string): Promise<void> {
   expect(paths.filter((path) => path.includes(`/lib/modules/${hostRelease()}`))).toEqual([]);
 }
 
+/** Boots ISO's install source chain (a copy with layerfs-path= on its menus), BIOS from CD. */
+async function bootInstallSource(iso: string, name: string) {
+  const copy = join(dir, `${name}.iso`);
+  await makeBootCopyWithKernelArgs(iso, copy, [`layerfs-path=${SYSTEM}.squashfs`], dir);
+  return runBootTest({
+    iso: copy,
+    firmware: 'bios',
+    media: 'cdrom',
+    logDir: join(dir, `boot-${name}`),
+    expect: MARKER,
+  });
+}
+
 describe('the seed scenario: a DKMS driver for the installer and the pinned install source', () => {
   it(
     'builds the driver for the kernels of each chain, keeps its modules and dpkg record, leaves no build tools, and makes the pinned initrd once',
@@ -150,15 +163,7 @@ layers:
       // The installer layers above carry their own dpkg status: boot the chain an installed system
       // gets, which casper (and the sample's initrd) take from layerfs-path=. The medium's generic
       // kernel is the release the install source pins.
-      const copy = join(dir, 'install-source.iso');
-      await makeBootCopyWithKernelArgs(output, copy, [`layerfs-path=${SYSTEM}.squashfs`], dir);
-      const result = await runBootTest({
-        iso: copy,
-        firmware: 'bios',
-        media: 'cdrom',
-        logDir: join(dir, 'boot-install-source'),
-        expect: MARKER,
-      });
+      const result = await bootInstallSource(output, 'install-source');
       const marker = result.matched ?? '';
       expect(marker, result.tail.join('\n')).toContain(` chain=ubuntu-server-minimal,${SYSTEM} `);
       expect(marker.split(' kernels=')[1]?.split(' ')[0]?.split(',')).toContain(`linux-image-${pinned}`);
@@ -171,15 +176,7 @@ layers:
   it(
     'the untouched sample boots its install source with kernels=none (the marker tells the two apart)',
     async () => {
-      const copy = join(dir, 'sample-install-source.iso');
-      await makeBootCopyWithKernelArgs(sample, copy, [`layerfs-path=${SYSTEM}.squashfs`], dir);
-      const result = await runBootTest({
-        iso: copy,
-        firmware: 'bios',
-        media: 'cdrom',
-        logDir: join(dir, 'boot-sample'),
-        expect: MARKER,
-      });
+      const result = await bootInstallSource(sample, 'sample-install-source');
       expect(result.matched, result.tail.join('\n')).toMatch(/ kernels=none seed=/);
     },
     TIMEOUT,
