@@ -18,16 +18,18 @@ import {
 import { makeSignedLayersIso } from './sign.ts';
 import { ensureCachedLayers, layersDirName } from './layer-cache.ts';
 import { type BuiltLayer, makeLayers, type SampleLayerSpec } from './layers.ts';
-import { makeGrubConfig, makeInstallSources, makeLoopbackConfig, makeMd5sums, writeArchive } from './tree.ts';
+import {
+  makeGrubConfig,
+  makeInstallSources,
+  makeLoopbackConfig,
+  makeMd5sums,
+  MENU_ENTRIES,
+  writeArchive,
+} from './tree.ts';
 import { makeCasperUuid, makeLayersKey, makeSampleKey } from './source-key.ts';
 
 /** The seed's five layers (Ubuntu 22.04.5 live-server, section 2.2.2 of the guide). */
 export const SAMPLE_LAYERS: readonly SampleLayerSpec[] = sampleLayers(SAMPLE_RELEASES['22.04']);
-/** Where each flavour's kernel and initrd go on the medium, as on 22.04.5. */
-const BOOT_FILES: Record<SampleFlavour, { kernel: string; initrd: string }> = {
-  generic: { kernel: 'casper/vmlinuz', initrd: 'casper/initrd' },
-  'generic-hwe': { kernel: 'casper/hwe-vmlinuz', initrd: 'casper/hwe-initrd' },
-};
 const ELTORITO = '/boot/grub/i386-pc/eltorito.img';
 
 export interface SampleOptions {
@@ -141,8 +143,8 @@ async function buildSample(workDir: string, isoPath: string, inputs: BuildInputs
       casperUuid: inputs.casperUuids[flavour],
       signal,
     });
-    await copyFile(kernel.vmlinuz, join(tree, BOOT_FILES[flavour].kernel));
-    await writeFile(join(tree, BOOT_FILES[flavour].initrd), kernel.initrd);
+    await copyFile(kernel.vmlinuz, join(tree, MENU_ENTRIES[flavour].kernel));
+    await writeFile(join(tree, MENU_ENTRIES[flavour].initrd), kernel.initrd);
   }
   stage('making GRUB boot images');
   const signedDebs = new Map(SIGNED_BOOT_PACKAGES.map((name) => [name, debs.get(name) ?? '']));

@@ -8,8 +8,8 @@ import type { BuiltLayer } from './layers.ts';
 
 const CONSOLE_ARGS = 'console=ttyS0,115200';
 
-/** The menu entries of 22.04.5's grub.cfg and loopback.cfg: one per kernel flavour. */
-const MENU_ENTRIES: Record<SampleFlavour, { title: string; kernel: string; initrd: string }> = {
+/** The menu entries of 22.04.5's grub.cfg and loopback.cfg, one per kernel flavour, with where its kernel and initrd go. */
+export const MENU_ENTRIES: Record<SampleFlavour, { title: string; kernel: string; initrd: string }> = {
   generic: { title: 'Try or Install Ubuntu Server', kernel: '/casper/vmlinuz', initrd: '/casper/initrd' },
   'generic-hwe': {
     title: 'Ubuntu Server with the HWE kernel',
