@@ -14,7 +14,7 @@ import { makeSigner, type Signer } from '../medium-plan/signing.ts';
 import type { LoadedRecipe } from '../recipe/load.ts';
 import type { PendingReport } from '../report/files.ts';
 import type { ReportData } from '../report/model.ts';
-import type { PendingOutput } from '../safety/atomic.ts';
+import { type PendingOutput, startWriteback } from '../safety/atomic.ts';
 import { type IsoChanges, writeIso } from '../output/write-iso.ts';
 import type { ListedFile, WrittenDigests } from '../output/written-digests.ts';
 import { IDENTITY_ALGORITHM, readKnownDigests } from '../layer/file-hash.ts';
@@ -122,7 +122,7 @@ export async function writeIsoOf(build: Build, changes: IsoChanges, reporter: St
   // On a small medium, hashing while it is written costs more (a worker, polling) than reading it again.
   const follow = plan.original.sizeBytes >= FOLLOW_WRITE_FROM_BYTES;
   const listed = follow ? await listChecksummedFiles(plan.original.checksumFiles, newText) : [];
-  return writeIso({
+  const digests = await writeIso({
     listed: await withIdentities(listed, changes),
     input: plan.input,
     output: build.tempPath,
@@ -134,6 +134,8 @@ export async function writeIsoOf(build: Build, changes: IsoChanges, reporter: St
     signal: build.options.signal,
     onProgress: reporter.progress,
   });
+  startWriteback(build.tempPath);
+  return digests;
 }
 
 /** A listed file the build wrote and hashed already (a new layer) gets its digests: its extent is then checked by sha256 alone. */

@@ -25,6 +25,15 @@ async function fsyncPath(path: string): Promise<void> {
 }
 
 /**
+ * Starts writing PATH's data to disk and returns at once, so the disk works while later stages
+ * (verify, the report) run: commit's fsync then finds little left to write. A failure here is left
+ * to that fsync, which reports it.
+ */
+export function startWriteback(path: string): void {
+  fsyncPath(path).catch(() => undefined);
+}
+
+/**
  * Reserves FINALPATH for a new artifact so it appears only complete (temp name, fsync, rename):
  * refuses to replace an existing output unless FORCE, and an existing output stays untouched until
  * commit replaces it in one rename. With SIGNAL, commit refuses once the signal is aborted.
