@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
-  xorriso squashfs-tools gnupg mtools dosfstools fdisk debootstrap
+  xorriso squashfs-tools gnupg mtools dosfstools fdisk debootstrap bubblewrap
   qemu-system-x86 qemu-utils ovmf seabios
   grub-pc-bin grub-efi-amd64-bin grub-common
   cpio zstd xz-utils busybox-static rsync kmod dpkg-dev

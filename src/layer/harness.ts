@@ -4,7 +4,7 @@ import { diffSnapshots } from '../rootfs/snapshot.ts';
 import { REBUILD_REQUESTED_INITRAMFS } from '../steps/initramfs.ts';
 import type { RecipeStep } from '../steps/registry.ts';
 import { RESTORED_FILES } from './cleanup.ts';
-import type { LayerHost } from './host.ts';
+import type { EndedStepProcess, LayerHost } from './host.ts';
 import type { WorkPaths } from './paths.ts';
 import type { LayerPlan } from './plan.ts';
 import { checkShadowing } from './shadowing.ts';
@@ -36,6 +36,8 @@ export interface MergedFacts {
   /** The layer's manifest: dpkg's package list of the merged tree, as a delta over the layers below. */
   manifest: string;
   liveBootScripts: boolean;
+  /** What the steps left running, ended with their sandboxes. */
+  ended: EndedStepProcess[];
 }
 
 /** What a customized layer ends with, besides the new squashfs file itself. */
@@ -63,15 +65,17 @@ export async function runStepsAndReadFacts(
   plan: LayerPlan,
   tree: StepsTree & { steps: readonly RecipeStep[] },
 ): Promise<MergedFacts> {
+  const ended: EndedStepProcess[] = [];
   {
     await using chroot = await host.openChroot(tree.root);
-    for (const step of tree.steps) await chroot.runStep(step);
+    for (const step of tree.steps) ended.push(...(await chroot.runStep(step)));
     await chroot.runIfOpened(REBUILD_REQUESTED_INITRAMFS);
     await chroot.runIfOpened(APT_CLEAN);
   }
   return {
     manifest: await host.readManifest(plan, tree.root, tree.lowerView),
     liveBootScripts: await host.hasLiveBootScripts(tree.root),
+    ended,
   };
 }
 

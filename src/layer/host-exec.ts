@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { makeFullManifest, makeManifestDelta } from '../distro/casper-meta.ts';
 import { MountStack, type MountRequest } from '../rootfs/mounts.ts';
 import { type LayerExtent, mountLayer } from '../rootfs/overlay.ts';
-import { ChrootSession } from '../rootfs/session.ts';
+import { SandboxSession } from '../rootfs/session.ts';
 import { readTreeSnapshot } from '../rootfs/snapshot.ts';
 import { executeStepPlan } from '../steps/execute.ts';
 import { describeStep, type RecipeStep, stepOf } from '../steps/registry.ts';
@@ -13,7 +13,7 @@ import { runMksquashfs, runUnsquashfs, type SquashfsCompression } from '../tools
 import { hasLiveBootScripts } from './boot-files.ts';
 import { cleanUpper, saveUpperStates } from './cleanup.ts';
 import { removeCopiedUpLeftovers } from './copy-up.ts';
-import type { ChrootHost, CopyUpLowers, LayerHost, TreeChange } from './host.ts';
+import type { ChrootHost, CopyUpLowers, EndedStepProcess, LayerHost, TreeChange } from './host.ts';
 import type { LayerPlan } from './plan.ts';
 import type { CustomizeContext } from './workspace.ts';
 
@@ -127,22 +127,28 @@ export class ExecutingHost implements LayerHost {
   }
 }
 
-/** The steps' chroot, run: each step's actions through executeStepPlan; the session opened when first needed, undone on dispose. */
+/** The steps, run: each step's actions through executeStepPlan; the session opened when first needed, undone on dispose. */
 class ExecutingChroot implements ChrootHost {
-  private session: Promise<ChrootSession> | undefined;
+  private session: Promise<SandboxSession> | undefined;
 
   constructor(
     private readonly root: string,
     private readonly context: ExecutingHostContext,
   ) {}
 
-  async runStep(step: RecipeStep): Promise<void> {
+  async runStep(step: RecipeStep): Promise<EndedStepProcess[]> {
     const { context, root } = this;
-    context.say(`step: ${describeStep(step)}`);
+    const described = describeStep(step);
+    context.say(`step: ${described}`);
     const { definition, params } = stepOf(step);
     const { recipeDir, signal, term, say } = context;
     const session = () => this.open();
-    await executeStepPlan(definition.plan(params), { session, root, recipeDir, signal, term, say });
+    const network = step.network;
+    await executeStepPlan(definition.plan(params), { session, root, recipeDir, signal, term, say, network });
+    const ended = this.session ? (await this.session).takeEnded() : [];
+    for (const { pid, command } of ended)
+      say(`${command} (pid ${pid} in the sandbox) was left running by the step: ended with its sandbox`);
+    return ended.map((process) => ({ ...process, step: described }));
   }
 
   async runIfOpened(argv: readonly string[]): Promise<void> {
@@ -155,8 +161,8 @@ class ExecutingChroot implements ChrootHost {
     await session?.[Symbol.asyncDispose]();
   }
 
-  private open(): Promise<ChrootSession> {
-    this.session ??= ChrootSession.open(this.root, this.context.workDir.root, {
+  private open(): Promise<SandboxSession> {
+    this.session ??= SandboxSession.open(this.root, {
       aptArchives: this.context.workDir.aptArchives,
     });
     return this.session;

@@ -1,16 +1,16 @@
 import { dirname, join } from 'node:path';
 import type { MountRequest } from '../rootfs/mounts.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
-import { CHROOT_MOUNTS, POLICY_RC_D, POLICY_RC_D_SCRIPT } from '../rootfs/session.ts';
+import { POLICY_RC_D, POLICY_RC_D_SCRIPT } from '../rootfs/session.ts';
 import type { TreeSnapshot } from '../rootfs/snapshot.ts';
-import { renderStepPlan } from '../steps/render.ts';
+import { HOSTNAME_VARIABLE, renderStepPlan } from '../steps/render.ts';
 import { describeStep, type RecipeStep, stepOf } from '../steps/registry.ts';
 import { mountArgv, umountArgv } from '../tools/mount.ts';
 import { mksquashfsArgv, type SquashfsCompression, unsquashfsArgv } from '../tools/squashfs.ts';
 import { quoteShellArg as q, renderCommand as sh } from '../ui/shell.ts';
 import { RESTORED_FILES, type SavedStates, TRANSIENT_PATTERN } from './cleanup.ts';
 import { LOCK_FILES } from './copy-up.ts';
-import type { ChrootHost, CopyUpLowers, LayerHost } from './host.ts';
+import type { ChrootHost, CopyUpLowers, EndedStepProcess, LayerHost } from './host.ts';
 import type { LayerPlan } from './plan.ts';
 
 /**
@@ -57,18 +57,14 @@ export class PrintingHost implements LayerHost {
   async openChroot(root: string): Promise<ChrootHost> {
     const policy = q(root + POLICY_RC_D);
     const created = q(join(this.state, 'policy-created'));
+    const hostname = q(`${root}/etc/hostname`);
     const open = [
-      ...CHROOT_MOUNTS.flatMap(({ path, ...request }) => [
-        sh(['mkdir', '-p', root + path]),
-        sh(mountArgv({ ...request, target: root + path })),
-      ]),
+      // The image's host name, as rootfs/sandbox.ts readImageHostname takes it.
+      `${HOSTNAME_VARIABLE}=$(head -n1 ${hostname} 2>/dev/null | grep -Ex '[A-Za-z0-9][A-Za-z0-9.-]{0,62}') || ${HOSTNAME_VARIABLE}=localhost`,
       `rm -f ${q(`${root}/etc/resolv.conf`)} && cp /etc/resolv.conf ${q(`${root}/etc/resolv.conf`)}`,
       `if [ ! -e ${policy} ] && [ ! -L ${policy} ]; then printf '%s' ${q(POLICY_RC_D_SCRIPT)} > ${policy} && chmod 755 ${policy} && touch ${created}; fi`,
     ];
-    const close = [
-      `if [ -e ${created} ]; then rm -f ${policy}; fi`,
-      ...[...CHROOT_MOUNTS].reverse().map(({ path }) => sh(umountArgv(root + path))),
-    ];
+    const close = [`if [ -e ${created} ]; then rm -f ${policy}; fi`];
     return new PrintingChroot(root, this.lines, { open, close });
   }
 
@@ -168,20 +164,21 @@ class PrintingChroot implements ChrootHost {
     private readonly session: { open: string[]; close: string[] },
   ) {}
 
-  async runStep(step: RecipeStep): Promise<void> {
+  async runStep(step: RecipeStep): Promise<EndedStepProcess[]> {
     const { definition, params } = stepOf(step);
     const plan = definition.plan(params);
     const runsPrograms = [...plan.actions, ...(plan.cleanup ?? [])].some(
-      (action) => action.kind === 'chroot' || action.kind === 'interactive',
+      (action) => action.kind === 'program' || action.kind === 'interactive',
     );
     if (runsPrograms && !this.opened) this.lines.push(...this.session.open);
     this.opened ||= runsPrograms;
-    this.lines.push(`# step: ${describeStep(step)}`, ...renderStepPlan(plan, this.root));
+    this.lines.push(`# step: ${describeStep(step)}`, ...renderStepPlan(plan, this.root, step.network));
+    return [];
   }
 
   async runIfOpened(argv: readonly string[]): Promise<void> {
     if (this.opened)
-      this.lines.push(...renderStepPlan({ actions: [{ kind: 'chroot', argv: [...argv] }] }, this.root));
+      this.lines.push(...renderStepPlan({ actions: [{ kind: 'program', argv: [...argv] }] }, this.root));
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

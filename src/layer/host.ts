@@ -1,3 +1,4 @@
+import type { EndedProcess } from '../rootfs/sandbox.ts';
 import type { MountRequest } from '../rootfs/mounts.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
 import type { TreeSnapshot } from '../rootfs/snapshot.ts';
@@ -21,8 +22,8 @@ export interface LayerHost extends AsyncDisposable {
   unmount(target: string): Promise<void>;
   unmountAll(): Promise<void>;
   /**
-   * The steps' chroot on ROOT: its session (proc, sys, dev, a private /run, the host's DNS, no
-   * services) is set up on the first step that runs a program in the image, not for file steps.
+   * The steps on ROOT: their session (the host's DNS, no services; each program in a sandbox of
+   * its own, rootfs/sandbox.ts) is set up on the first step that runs a program, not for file steps.
    */
   openChroot(root: string): Promise<ChrootHost>;
   /** The state of every entry below TREE, kept under LABEL. */
@@ -63,8 +64,14 @@ export interface CopyUpLowers {
   lowerView: string | undefined;
 }
 
-/** A chroot's commands: a recipe step, or one command after them if a step ran a program there. */
+/** A process a step left running, ended with its sandbox. */
+export interface EndedStepProcess extends EndedProcess {
+  step: string;
+}
+
+/** The steps' commands: a recipe step, or one command after them if a step ran a program there. */
 export interface ChrootHost extends AsyncDisposable {
-  runStep(step: RecipeStep): Promise<void>;
+  /** Runs STEP; returns the processes it left running (the sandbox ended them). */
+  runStep(step: RecipeStep): Promise<EndedStepProcess[]>;
   runIfOpened(argv: readonly string[]): Promise<void>;
 }

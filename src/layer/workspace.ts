@@ -1,3 +1,4 @@
+import type { EndedStepProcess } from './host.ts';
 import type { MediumLayout } from '../distro/layouts/index.ts';
 import type { LayoutInfo } from '../inspect/layout.ts';
 import type { MountStack } from '../rootfs/mounts.ts';
@@ -25,6 +26,8 @@ export interface LayerResult {
   changed: string[];
   cleaned: string[];
   shadowed: { path: string; layer: string }[];
+  /** Processes the steps left running, ended with their sandboxes (none recorded for a cached layer). */
+  ended?: EndedStepProcess[];
   /** A new kernel and initrd for the medium itself (casper/vmlinuz, casper/initrd), when the build made one. */
   liveBoot?: LiveBootFiles;
   /** Taken from the layer cache (layer-cache.ts) instead of customized again. */
@@ -103,5 +106,5 @@ export async function finishLayer(
     outDir: context.workDir.liveBoot(name),
     notice: context.say,
   });
-  return { plan, name, manifest: tree.facts.manifest, liveBoot, ...outcome };
+  return { plan, name, manifest: tree.facts.manifest, liveBoot, ended: tree.facts.ended, ...outcome };
 }

@@ -12,7 +12,7 @@ import type { BuildPlan } from './plan.ts';
 /** The programs a build of PLAN runs: named up front so a missing one stops it before any work. */
 export function parseNeededPrograms(plan: Pick<BuildPlan, 'layers' | 'sign' | 'recipeVerify'>): string[] {
   const programs = ['xorriso'];
-  if (plan.layers.length) programs.push('unsquashfs', 'mksquashfs', 'mount', 'umount', 'chroot');
+  if (plan.layers.length) programs.push('unsquashfs', 'mksquashfs', 'mount', 'umount', 'bwrap');
   // An upper layer's cleanup reads the xattrs of the directories the session copied up.
   if (plan.layers.some((layer) => layer.ancestors.length > 0)) programs.push('getfattr');
   if (plan.sign) programs.push('gpg');

@@ -8,8 +8,16 @@ import { type RecipeStep, STEPS } from '../steps/registry.ts';
  * folder plans (steps, iso:, sign:) have their schemas there; this file composes them.
  */
 
-/** Each registered step as the map the recipe writes, `{ NAME: PARAMS }`. */
-const stepShapes = STEPS.map((step) => z.strictObject({ [step.name]: step.schema }));
+/** StepOptions (steps/registry.ts): what any step may say beside its `NAME: PARAMS`. */
+const stepOptions = {
+  network: z
+    .enum(['host', 'none'])
+    .optional()
+    .describe("none: the step's programs get a network of their own, loopback only (default: the host's)"),
+};
+
+/** Each registered step as the map the recipe writes, `{ NAME: PARAMS }`, with the step options. */
+const stepShapes = STEPS.map((step) => z.strictObject({ [step.name]: step.schema, ...stepOptions }));
 
 /** The schema of each step's `{ NAME: PARAMS }` map, by name: positioned errors re-check a step against it. */
 export const STEP_SCHEMAS: ReadonlyMap<string, z.ZodType> = new Map(

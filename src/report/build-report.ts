@@ -12,6 +12,7 @@ import {
   type ReportBoot,
   type ReportData,
   type ReportLayer,
+  type ReportEndedProcess,
   type ReportReproducibility,
 } from './model.ts';
 
@@ -32,6 +33,7 @@ export interface RebuiltLayer {
   sizeBytes: number;
   changed: readonly string[];
   reproducibility?: ReportReproducibility;
+  ended?: readonly ReportEndedProcess[];
 }
 
 export interface BuildReportInputs {
@@ -123,6 +125,7 @@ function layerSizes(input: IsoReport, output: IsoReport, rebuilt: readonly Rebui
       unpackedAfter: result?.sizeBytes ?? after?.recordedSize ?? null,
       pathsChanged: result?.changed.length ?? null,
       reproducibility: result?.reproducibility ?? null,
+      ended: result?.ended ? [...result.ended] : null,
     };
   });
 }

@@ -56,6 +56,16 @@ export interface ReportLayer {
    * the bytes came out the same, else the changed paths whose content differs. Absent in older data.
    */
   reproducibility?: ReportReproducibility | null;
+  /** Processes the layer's steps left running, ended with their sandboxes. Absent in older data. */
+  ended?: ReportEndedProcess[] | null;
+}
+
+export interface ReportEndedProcess {
+  /** The step as the build's progress names it. */
+  step: string;
+  /** Its pid inside the step's sandbox. */
+  pid: number;
+  command: string;
 }
 
 export interface ReportReproducibility {

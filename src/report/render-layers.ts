@@ -28,8 +28,19 @@ export function renderLayers(data: ReportData): string {
   return section(
     'layers',
     'Layer sizes',
-    `${note}\n<div class="chart">${chart}</div>\n${layerTable(data.layers)}${reproducibility(data.layers)}`,
+    `${note}\n<div class="chart">${chart}</div>\n${layerTable(data.layers)}${reproducibility(data.layers)}${endedProcesses(data.layers)}`,
   );
+}
+
+/** What the steps left running: a daemon a package script started, ended with the step's sandbox. */
+function endedProcesses(layers: readonly ReportLayer[]): string {
+  const ended = layers.flatMap((layer) => (layer.ended ?? []).map((process) => ({ ...process, layer })));
+  if (ended.length === 0) return '';
+  const items = ended.map(
+    ({ layer, step, pid, command }) =>
+      `<li><code>${escapeHtml(command)}</code> (pid ${pid}), left running by <code>${escapeHtml(step)}</code> in <code>${escapeHtml(layer.name)}</code></li>`,
+  );
+  return `\n<h3>Processes ended with their step</h3>\n<p>Each step runs in a sandbox of its own; these were still running when their step ended, and ended with it.</p>\n<ul>${items.join('\n')}</ul>`;
 }
 
 /**

@@ -11,10 +11,15 @@ import {
   writeFile,
 } from 'node:fs/promises';
 import { join } from 'node:path';
-import { MountStack } from './mounts.ts';
 import { resolveInsideRoot } from '../safety/confine.ts';
-import { runInChroot, runInChrootInteractive } from '../tools/coreutils.ts';
-import type { MountArguments } from '../tools/mount.ts';
+import {
+  type EndedProcess,
+  readImageHostname,
+  runInSandbox,
+  runInSandboxInteractive,
+  type SandboxSpec,
+  type StepNetwork,
+} from './sandbox.ts';
 
 /** What /etc/resolv.conf was before the build: restored exactly afterwards (often a symlink). */
 export type FileState =
@@ -56,92 +61,76 @@ export async function restoreFileState(path: string, state: FileState): Promise<
 
 export const POLICY_RC_D = '/usr/sbin/policy-rc.d';
 const APT_ARCHIVES = '/var/cache/apt/archives';
-// exit 101 = "action not allowed": invoke-rc.d then starts no service inside the chroot.
+// exit 101 = "action not allowed": invoke-rc.d then starts no service inside the sandbox.
 export const POLICY_RC_D_SCRIPT = '#!/bin/sh\n# isoforge: no services start during a build\nexit 101\n';
 
-/** What package scripts expect in a chroot, mounted in this order at these image paths. */
-export const CHROOT_MOUNTS: readonly (Omit<MountArguments, 'target'> & { path: string })[] = [
-  { path: '/proc', source: 'proc', fstype: 'proc' },
-  { path: '/sys', source: 'sysfs', fstype: 'sysfs', readOnly: true },
-  { path: '/dev', source: '/dev', bind: true },
-  { path: '/dev/pts', source: 'devpts', fstype: 'devpts', options: ['newinstance', 'ptmxmode=0666'] },
-  // A private tmpfs, not the host's /run: nothing the chroot does can reach host sockets.
-  { path: '/run', source: 'tmpfs', fstype: 'tmpfs', options: ['mode=0755'] },
-];
+interface RunOptions {
+  signal?: AbortSignal;
+  onLine?: (line: string) => void;
+  env?: Record<string, string>;
+  network?: StepNetwork;
+}
 
 /**
- * A chroot into ROOT with what package scripts expect (proc, sys, dev, devpts, a private /run),
- * the host's DNS, and services kept from starting. Everything is undone when it is disposed.
+ * The steps' programs on ROOT, each in its own sandbox (rootfs/sandbox.ts), with the host's DNS and
+ * services kept from starting. The host mounts nothing for it: /proc, /dev, /sys and /run exist
+ * only inside each sandbox. What it put in the image is taken out when it is disposed.
  */
-export class ChrootSession implements AsyncDisposable {
+export class SandboxSession implements AsyncDisposable {
+  private ended: EndedProcess[] = [];
+
   private constructor(
     readonly root: string,
-    private readonly mounts: MountStack,
+    private readonly spec: SandboxSpec,
     private readonly policyCreated: boolean,
   ) {}
 
-  static async open(
-    root: string,
-    workDir: string,
-    options: { aptArchives?: string } = {},
-  ): Promise<ChrootSession> {
-    const mounts = await MountStack.open(workDir);
-    try {
-      const at = async (path: string) => {
-        const target = await resolveInsideRoot(root, path);
-        await mkdir(target, { recursive: true });
-        return target;
-      };
-      for (const { path, ...request } of CHROOT_MOUNTS)
-        await mounts.mount({ ...request, target: await at(path) });
-      // Downloads land outside the layer (its cache stays as clean as apt-get clean leaves it). An
-      // image without apt's folder gets none: making it would change the layer.
-      const archives = await resolveInsideRoot(root, APT_ARCHIVES);
-      if (options.aptArchives && (await lstat(archives).catch(() => undefined))?.isDirectory()) {
-        await mkdir(join(options.aptArchives, 'partial'), { recursive: true });
-        await mounts.mount({ source: options.aptArchives, target: archives, bind: true });
-      }
-      const resolv = await resolveInsideRoot(root, '/etc/resolv.conf', { followFinal: false });
-      await rm(resolv, { force: true });
-      await writeFile(resolv, await readFile('/etc/resolv.conf').catch(() => 'nameserver 127.0.0.1\n'));
-      const policy = await resolveInsideRoot(root, POLICY_RC_D, { followFinal: false });
-      const policyCreated = (await readFileState(policy)).kind === 'absent';
-      if (policyCreated) {
-        await writeFile(policy, POLICY_RC_D_SCRIPT);
-        await chmod(policy, 0o755);
-      }
-      return new ChrootSession(root, mounts, policyCreated);
-    } catch (error) {
-      await mounts.unmountAll();
-      throw error;
+  static async open(root: string, options: { aptArchives?: string } = {}): Promise<SandboxSession> {
+    // Downloads land outside the layer (its cache stays as clean as apt-get clean leaves it). An
+    // image without apt's folder gets none: making it would change the layer.
+    const archives = await resolveInsideRoot(root, APT_ARCHIVES);
+    const binds: { source: string; dest: string }[] = [];
+    if (options.aptArchives && (await lstat(archives).catch(() => undefined))?.isDirectory()) {
+      await mkdir(join(options.aptArchives, 'partial'), { recursive: true });
+      binds.push({ source: options.aptArchives, dest: APT_ARCHIVES });
     }
+    const resolv = await resolveInsideRoot(root, '/etc/resolv.conf', { followFinal: false });
+    await rm(resolv, { force: true });
+    await writeFile(resolv, await readFile('/etc/resolv.conf').catch(() => 'nameserver 127.0.0.1\n'));
+    const policy = await resolveInsideRoot(root, POLICY_RC_D, { followFinal: false });
+    const policyCreated = (await readFileState(policy)).kind === 'absent';
+    if (policyCreated) {
+      await writeFile(policy, POLICY_RC_D_SCRIPT);
+      await chmod(policy, 0o755);
+    }
+    const hostname = await readImageHostname(root);
+    return new SandboxSession(root, { root, hostname, binds }, policyCreated);
   }
 
-  /** Runs ARGV inside the chroot, its output streamed line by line to ONLINE. */
-  run(
-    argv: readonly string[],
-    options: { signal?: AbortSignal; onLine?: (line: string) => void; env?: Record<string, string> } = {},
-  ) {
-    return runInChroot(this.root, argv, {
+  /** Runs ARGV in a sandbox, its output streamed line by line to ONLINE; returns its stdout. */
+  async run(argv: readonly string[], options: RunOptions = {}): Promise<string> {
+    const { stdout, ended } = await runInSandbox(this.spec, argv, {
       ...options,
       onLine: options.onLine && ((line) => options.onLine?.(line)),
     });
+    this.ended.push(...ended);
+    return stdout;
   }
 
-  /** Runs ARGV inside the chroot with the user's terminal attached (the shell step); returns its exit code. */
-  runInteractive(
-    argv: readonly string[],
-    options: { signal?: AbortSignal; env?: Record<string, string> } = {},
-  ) {
-    return runInChrootInteractive(this.root, argv, options);
+  /** Runs ARGV in a sandbox with the user's terminal attached (the shell step); returns its exit code. */
+  runInteractive(argv: readonly string[], options: Omit<RunOptions, 'onLine'> = {}) {
+    return runInSandboxInteractive(this.spec, argv, options);
+  }
+
+  /** The processes commands left running since the last call: each was ended with its sandbox. */
+  takeEnded(): EndedProcess[] {
+    const ended = this.ended;
+    this.ended = [];
+    return ended;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    try {
-      if (this.policyCreated)
-        await rm(await resolveInsideRoot(this.root, POLICY_RC_D, { followFinal: false }), { force: true });
-    } finally {
-      await this.mounts.unmountAll();
-    }
+    if (this.policyCreated)
+      await rm(await resolveInsideRoot(this.root, POLICY_RC_D, { followFinal: false }), { force: true });
   }
 }

@@ -42,7 +42,7 @@ export const aptStep = defineStep({
     if (p.remove?.length) list.push([...APT, 'remove', ...p.remove]);
     if (p.purge?.length) list.push([...APT, 'purge', ...p.purge]);
     if (p.hold?.length) list.push(['apt-mark', 'hold', ...p.hold]);
-    return { actions: list.map((argv) => ({ kind: 'chroot' as const, argv })) };
+    return { actions: list.map((argv) => ({ kind: 'program' as const, argv })) };
   },
   writes: () => [DPKG_STATUS],
 });

@@ -24,7 +24,7 @@ export const copyStep = defineStep({
     actions: [
       { kind: 'copy-in', source: p.src, dest: p.dest },
       ...(p.mode ? [{ kind: 'chmod' as const, dest: p.dest, mode: parseInt(p.mode, 8) }] : []),
-      ...(p.owner ? [{ kind: 'chroot' as const, argv: ['chown', '-R', p.owner, p.dest] }] : []),
+      ...(p.owner ? [{ kind: 'program' as const, argv: ['chown', '-R', p.owner, p.dest] }] : []),
     ],
   }),
   writes: (p) => [p.dest],

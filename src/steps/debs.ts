@@ -15,7 +15,7 @@ export const debsStep = defineStep({
       actions: [
         ...debs.map((deb, i) => ({ kind: 'copy-in' as const, source: deb, dest: inside[i] as string })),
         {
-          kind: 'chroot',
+          kind: 'program',
           argv: ['dpkg', '-i', ...inside],
           // dpkg -i leaves missing dependencies unconfigured: apt resolves and configures them.
           orElse: [

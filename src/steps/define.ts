@@ -5,8 +5,8 @@ import type { z } from 'zod';
  * them as shell (render.ts). One description, two uses, so the two cannot drift apart.
  */
 export type StepAction =
-  /** ARGV inside the chroot; when it fails, ORELSE runs instead (each in turn) and must succeed. */
-  | { kind: 'chroot'; argv: string[]; env?: Record<string, string>; orElse?: string[][] }
+  /** ARGV in the image, in a sandbox of its own (rootfs/sandbox.ts); when it fails, ORELSE runs instead (each in turn) and must succeed. */
+  | { kind: 'program'; argv: string[]; env?: Record<string, string>; orElse?: string[][] }
   /** SOURCE (a path as the recipe wrote it, relative to the recipe) copied to DEST in the image. */
   | { kind: 'copy-in'; source: string; dest: string }
   | { kind: 'write'; dest: string; content: string; mode: number }

@@ -132,7 +132,7 @@ export const driverStep = defineStep({
     actions: [
       ...p.debs.map((deb) => ({ kind: 'copy-in' as const, source: deb, dest: stagedPath(deb) })),
       {
-        kind: 'chroot',
+        kind: 'program',
         argv: [
           'sh',
           '-ec',

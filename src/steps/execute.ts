@@ -1,14 +1,15 @@
 import { chmod, cp, lstat, mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { InputError } from '../errors.ts';
-import type { ChrootSession } from '../rootfs/session.ts';
+import type { StepNetwork } from '../rootfs/sandbox.ts';
+import type { SandboxSession } from '../rootfs/session.ts';
 import { resolveInsideRoot, resolveRecipePath } from '../safety/confine.ts';
 import type { StepAction, StepPlan } from './define.ts';
 
-/** What executing a step works with: the chroot of the layer being customized. */
+/** What executing a step works with: the merged root of the layer being customized. */
 export interface StepContext {
-  /** The chroot session, opened on the first action that runs a program in the image. */
-  session: () => Promise<ChrootSession>;
+  /** The session that runs programs in the image, opened on the first action that runs one. */
+  session: () => Promise<SandboxSession>;
   /** The merged root on the host (what the chroot sees as /). */
   root: string;
   recipeDir: string;
@@ -17,6 +18,8 @@ export interface StepContext {
   term: string;
   /** Streams a line of the step's output to the user and the log. */
   say: (line: string) => void;
+  /** The step's `network:` (default: the host's). */
+  network?: StepNetwork;
 }
 
 /** Runs a step's actions in order, then its clean-up actions, even when an action failed. */
@@ -32,7 +35,7 @@ async function executeAction(action: StepAction, context: StepContext): Promise<
   // Image paths resolve as if the image's root were "/": an image symlink cannot reach the host.
   const inImage = (path: string) => resolveInsideRoot(context.root, path, { followFinal: false });
   switch (action.kind) {
-    case 'chroot':
+    case 'program':
       return runWithFallback(action.argv, action.orElse, action.env, context);
     case 'copy-in':
       return copyIntoImage(action.source, await inImage(action.dest), context.recipeDir);
@@ -52,6 +55,7 @@ async function executeAction(action: StepAction, context: StepContext): Promise<
       ).runInteractive(action.argv, {
         signal: context.signal,
         env: { TERM: context.term, ...action.env },
+        network: context.network,
       });
       if (result !== 0) context.say(`${action.argv[0]} exited with code ${result}`);
     }
@@ -65,7 +69,12 @@ async function runWithFallback(
   context: StepContext,
 ): Promise<void> {
   const run = async (command: string[]) =>
-    (await context.session()).run(command, { signal: context.signal, onLine: context.say, env });
+    (await context.session()).run(command, {
+      signal: context.signal,
+      onLine: context.say,
+      env,
+      network: context.network,
+    });
   try {
     await run(argv);
   } catch (error) {

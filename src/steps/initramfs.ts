@@ -16,7 +16,7 @@ export function requestInitramfsAction(kernels: 'all' | readonly string[], check
   const lines =
     kernels === 'all' ? ['all'] : [...kernels, ...(check ? kernels.map((k) => `check ${k}`) : [])];
   const script = `mkdir -p ${REQUESTS.slice(0, REQUESTS.lastIndexOf('/'))}; for line in "$@"; do echo "$line" >> ${REQUESTS}; done`;
-  return { kind: 'chroot', argv: ['sh', '-ec', script, 'initramfs', ...lines] };
+  return { kind: 'program', argv: ['sh', '-ec', script, 'initramfs', ...lines] };
 }
 
 /**

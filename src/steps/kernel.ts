@@ -58,7 +58,7 @@ export const kernelStep = defineStep({
   plan: (p) => ({
     actions: [
       {
-        kind: 'chroot',
+        kind: 'program',
         env: { INITRD: 'No' },
         argv: [
           'sh',

@@ -4,6 +4,7 @@ import { debsStep } from './debs.ts';
 import { driverStep } from './driver.ts';
 import { fileStep } from './file.ts';
 import type { StepDefinition } from './define.ts';
+import type { StepNetwork } from '../rootfs/sandbox.ts';
 import { initramfsStep } from './initramfs.ts';
 import { kernelStep } from './kernel.ts';
 import { runStep } from './run.ts';
@@ -24,14 +25,24 @@ export const STEPS = [
 
 export type AnyStep = (typeof STEPS)[number];
 
-/** A recipe step as loaded: `{ NAME: PARAMS }` for one registered step. */
+/** What every step may say beside its `NAME: PARAMS` (GitHub Actions' way: `- run: ...` then `network: none`). */
+export interface StepOptions {
+  /** `none`: the step's programs get a network of their own, loopback only. Default: the host's. */
+  network?: StepNetwork;
+}
+
+/** The keys of StepOptions, never a step's name. */
+export const STEP_OPTION_KEYS: readonly string[] = ['network'] satisfies (keyof StepOptions)[];
+
+/** A recipe step as loaded: `{ NAME: PARAMS }` for one registered step, and its options. */
 export type RecipeStep = {
   [S in AnyStep as S['name']]: { [K in S['name']]: Parameters<S['plan']>[0] };
-}[AnyStep['name']];
+}[AnyStep['name']] &
+  StepOptions;
 
 /** The step definition a recipe step names, and its params. */
 export function stepOf(step: RecipeStep): { definition: StepDefinition; params: unknown } {
-  const [name, params] = Object.entries(step)[0] ?? [];
+  const [name, params] = Object.entries(step).find(([key]) => !STEP_OPTION_KEYS.includes(key)) ?? [];
   const definition = STEPS.find((s) => s.name === name) as StepDefinition | undefined;
   if (!definition) throw new Error(`no step named ${name}`);
   return { definition, params };

@@ -1,29 +1,40 @@
 import { dirname, join } from 'node:path';
+import { sandboxArgv, type StepNetwork } from '../rootfs/sandbox.ts';
 import { CHROOT_ENV } from '../tools/coreutils.ts';
 import { quoteShellArg as q, renderCommand } from '../ui/shell.ts';
 import type { StepAction, StepPlan } from './define.ts';
+
+/** The script's variable that holds the image's host name (set where the session opens: host-print.ts). */
+export const HOSTNAME_VARIABLE = 'isoforge_hostname';
+const HOSTNAME_PLACEHOLDER = '@isoforge-hostname@';
 
 /**
  * A step's actions as the shell lines a person would type, for --dry-run: the same argv the build
  * runs, quoted by the one quoting module. ROOT is the merged root on the host; the script runs
  * from the recipe's folder, so copy sources stay as the recipe wrote them.
  */
-export function renderStepPlan(plan: StepPlan, root: string): string[] {
-  return [...plan.actions, ...(plan.cleanup ?? [])].map((action) => renderAction(action, root));
+export function renderStepPlan(plan: StepPlan, root: string, network?: StepNetwork): string[] {
+  return [...plan.actions, ...(plan.cleanup ?? [])].map((action) => renderAction(action, root, network));
 }
 
-function chrootCommand(root: string, argv: readonly string[], env: Record<string, string> = {}): string {
-  const variables = Object.entries({ ...CHROOT_ENV, ...env }).map(([name, value]) => `${name}=${value}`);
-  return renderCommand(['env', '-i', ...variables, 'chroot', root, ...argv]);
+function sandboxCommand(
+  root: string,
+  argv: readonly string[],
+  options: { env?: Record<string, string>; network?: StepNetwork; terminal?: boolean },
+): string {
+  const variables = Object.entries({ ...CHROOT_ENV, ...options.env }).map(([name, value]) => `${name}=${value}`);
+  const spec = { root, hostname: HOSTNAME_PLACEHOLDER, binds: [] };
+  const line = renderCommand(['env', '-i', ...variables, ...sandboxArgv(spec, argv, options)]);
+  return line.replace(HOSTNAME_PLACEHOLDER, `"$${HOSTNAME_VARIABLE}"`);
 }
 
-function renderAction(action: StepAction, root: string): string {
+function renderAction(action: StepAction, root: string, network: StepNetwork | undefined): string {
   const inImage = (path: string) => q(join(root, path));
   switch (action.kind) {
-    case 'chroot': {
-      const main = chrootCommand(root, action.argv, action.env);
-      if (!action.orElse) return main;
-      return `${main} || { ${action.orElse.map((argv) => chrootCommand(root, argv, action.env)).join(' && ')}; }`;
+    case 'program': {
+      const run = (argv: readonly string[]) => sandboxCommand(root, argv, { env: action.env, network });
+      if (!action.orElse) return run(action.argv);
+      return `${run(action.argv)} || { ${action.orElse.map(run).join(' && ')}; }`;
     }
     case 'copy-in':
       // As the build: a symlink at the destination is replaced, folders merge, files keep their mode.
@@ -35,6 +46,6 @@ function renderAction(action: StepAction, root: string): string {
     case 'remove':
       return `rm -rf ${inImage(action.dest)}`;
     case 'interactive':
-      return chrootCommand(root, action.argv, action.env);
+      return sandboxCommand(root, action.argv, { env: action.env, network, terminal: true });
   }
 }

@@ -16,7 +16,7 @@ export const runStep = defineStep({
     return {
       actions: [
         { kind: 'write', dest: SCRIPT, content: `set -e\n${script}`, mode: 0o700 },
-        { kind: 'chroot', argv: ['sh', '-e', SCRIPT], env: typeof p === 'string' ? undefined : p.env },
+        { kind: 'program', argv: ['sh', '-e', SCRIPT], env: typeof p === 'string' ? undefined : p.env },
       ],
       cleanup: [{ kind: 'remove', dest: SCRIPT }],
     };

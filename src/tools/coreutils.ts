@@ -36,23 +36,6 @@ export async function runInChroot(
   return stdout;
 }
 
-/** Runs ARGV inside ROOT with the user's terminal attached; returns its exit code. */
-export async function runInChrootInteractive(
-  root: string,
-  argv: readonly string[],
-  options: { signal?: AbortSignal; env?: Record<string, string> } = {},
-): Promise<number> {
-  const { exitCode } = await runCommand(['chroot', root, ...argv], {
-    env: { ...CHROOT_ENV, ...options.env },
-    cleanEnv: true,
-    signal: options.signal,
-    interactive: true,
-    // The user may leave the shell with any status: it is reported, not a failure.
-    okExitCodes: Array.from({ length: 255 }, (_, i) => i + 1),
-  });
-  return exitCode;
-}
-
 /** One entry `find -printf` reported: its type letter (%y), size, mtime in ms, permission bits. */
 export interface FoundEntry {
   /** Relative to the root, with a leading slash. */

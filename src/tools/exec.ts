@@ -22,6 +22,8 @@ export interface RunOptions {
   okExitCodes?: readonly number[];
   /** Extra file descriptors for the child: index 3 onwards (used to pass secrets without argv/env). */
   extraFds?: readonly (string | Uint8Array)[];
+  /** A pipe on the child's fd 3 that it writes to (a report beside its output); not with extraFds. */
+  reportFd?: boolean;
   /** The user's terminal attached (stdin, stdout, stderr inherited): an interactive shell. */
   interactive?: boolean;
   /** Put the child in its own process group so the whole tree is killed on abort. */
@@ -33,6 +35,8 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   exitCode: number;
+  /** What the child wrote on fd 3, with RunOptions.reportFd. */
+  report?: string;
 }
 
 const STDERR_TAIL_LINES = 20;
@@ -64,11 +68,13 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   log.debug({ program: file, exitCode, durationMs: Math.round(performance.now() - started) }, `= ${file}`);
   const ok = exitCode === 0 || (options.okExitCodes ?? []).includes(exitCode);
   if (!ok || result.exitCode === undefined) throw toCommandError(argv, result, options.signal);
-  return { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode };
+  const report = options.reportFd ? { report: String(result.stdio[3] ?? '') } : {};
+  return { stdout: String(result.stdout ?? ''), stderr: String(result.stderr ?? ''), exitCode, ...report };
 }
 
 function startChild(file: string, args: string[], options: RunOptions): ResultPromise {
-  const extra = (options.extraFds ?? []).map(toBytes);
+  if (options.reportFd && options.extraFds?.length) throw new Error('reportFd and extraFds both take fd 3');
+  const extra = options.reportFd ? ['pipe' as const] : (options.extraFds ?? []).map(toBytes);
   const stdin = options.input === undefined ? 'ignore' : 'pipe';
   const execaOptions: Options = {
     cwd: options.cwd,

@@ -131,7 +131,16 @@ export const PROGRAMS: readonly ProgramSpec[] = [
     aptPackage: 'coreutils',
     versionArgs: ['--version'],
     versionPattern: /(\d+\.\d+)/,
-    purpose: 'run recipe steps inside the image',
+    purpose: "install the sample's packages",
+  },
+  {
+    name: 'bwrap',
+    aptPackage: 'bubblewrap',
+    versionArgs: ['--version'],
+    versionPattern: /bubblewrap (\d+\.\d+\.\d+)/,
+    // --unshare-cgroup-try, --die-with-parent and --cap-add/--cap-drop as root.
+    minVersion: '0.4.0',
+    purpose: 'run each recipe step in a sandbox of its own',
   },
 ];
 

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POOL_KEY_IMAGE_PATH } from '../../src/medium/pool/index.ts';
 import { mountChainRoot } from '../../src/medium/pool/chain.ts';
 import { MountStack } from '../../src/rootfs/mounts.ts';
-import { ChrootSession } from '../../src/rootfs/session.ts';
+import { SandboxSession } from '../../src/rootfs/session.ts';
 import { runCommand } from '../../src/tools/exec.ts';
 import { runIsoforge } from '../support/cli.ts';
 import { makeTestDeb } from '../support/deb.ts';
@@ -91,7 +91,7 @@ describe('iso.pool in a build', () => {
       await useOnlyTheMedium(root);
       await mkdir(join(root, 'cdrom'), { recursive: true });
       await mounts.mount({ source: medium, target: join(root, 'cdrom'), bind: true, readOnly: true });
-      await using session = await ChrootSession.open(root, work);
+      await using session = await SandboxSession.open(root);
       await session.run(['apt-get', 'update']);
       await session.run(['apt-get', 'install', '--yes', 'jq', 'isoforge-pool-driver']);
       expect(await session.run(['jq', '-n', '{"pool": "ok"} | .pool'])).toBe('"ok"\n');

@@ -17,7 +17,7 @@ import {
 } from '../../src/medium/pool/index.ts';
 import { MountStack } from '../../src/rootfs/mounts.ts';
 import type { LayerExtent } from '../../src/rootfs/overlay.ts';
-import { ChrootSession } from '../../src/rootfs/session.ts';
+import { SandboxSession } from '../../src/rootfs/session.ts';
 import { mountsBelow } from '../../src/safety/mountinfo.ts';
 import { removeTree } from '../../src/safety/remove.ts';
 import { runCommand } from '../../src/tools/exec.ts';
@@ -112,7 +112,7 @@ describe('the offline pool', () => {
       await useOnlyTheMedium(root);
       await mkdir(join(root, 'cdrom'), { recursive: true });
       await mounts.mount({ source: medium, target: join(root, 'cdrom'), bind: true, readOnly: true });
-      await using session = await ChrootSession.open(root, work);
+      await using session = await SandboxSession.open(root);
       const unsigned = await session.run(['apt-get', 'update']).catch((error: unknown) => error);
       expect(unsigned).toBeInstanceOf(CommandFailedError);
       expect((unsigned as CommandFailedError).exitStatus).toBe(100);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { CommandFailedError, RecipeError } from '../../errors.ts';
 import { MountStack } from '../../rootfs/mounts.ts';
 import type { LayerExtent } from '../../rootfs/overlay.ts';
-import { ChrootSession } from '../../rootfs/session.ts';
+import { SandboxSession } from '../../rootfs/session.ts';
 import { resolveInsideRoot } from '../../safety/confine.ts';
 import { type ChainSystem, mountChainRoot, readChainSystem } from './chain.ts';
 
@@ -41,7 +41,7 @@ export async function downloadPoolPackages(
   const archives = await resolveInsideRoot(root, ARCHIVES_IN_CHROOT);
   await mkdir(join(archives, 'partial'), { recursive: true });
   {
-    await using session = await ChrootSession.open(root, workDir);
+    await using session = await SandboxSession.open(root);
     await session.run(['apt-get', 'update'], { signal });
     await session
       .run(aptDownloadArgv(options.names), { signal })

@@ -22,7 +22,7 @@ describe('build tools', () => {
       'mksquashfs',
       'mount',
       'umount',
-      'chroot',
+      'bwrap',
     ]);
     const signed = { ...PLAN, sign: { key: 'ABCDEF0123456789' }, recipeVerify: { boot: ['bios'] } };
     expect(parseNeededPrograms(signed)).toContain('gpg');
@@ -41,10 +41,10 @@ describe('build tools', () => {
     expect(error).toBeInstanceOf(MissingToolError);
     expect((error as MissingToolError).exitCode).toBe(ExitCode.missingTool);
     expect((error as MissingToolError).message).toBe(
-      'the build needs xorriso, unsquashfs, mksquashfs, mount, umount, chroot, not found on PATH',
+      'the build needs xorriso, unsquashfs, mksquashfs, mount, umount, bwrap, not found on PATH',
     );
     expect((error as MissingToolError).hint).toBe(
-      'install it: apt-get install -y xorriso squashfs-tools mount coreutils',
+      'install it: apt-get install -y xorriso squashfs-tools mount bubblewrap',
     );
   });
 });
