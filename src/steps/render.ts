@@ -22,7 +22,9 @@ function sandboxCommand(
   argv: readonly string[],
   options: { env?: Record<string, string>; network?: StepNetwork; terminal?: boolean },
 ): string {
-  const variables = Object.entries({ ...CHROOT_ENV, ...options.env }).map(([name, value]) => `${name}=${value}`);
+  const variables = Object.entries({ ...CHROOT_ENV, ...options.env }).map(
+    ([name, value]) => `${name}=${value}`,
+  );
   const spec = { root, hostname: HOSTNAME_PLACEHOLDER, binds: [] };
   const line = renderCommand(['env', '-i', ...variables, ...sandboxArgv(spec, argv, options)]);
   return line.replace(HOSTNAME_PLACEHOLDER, `"$${HOSTNAME_VARIABLE}"`);
