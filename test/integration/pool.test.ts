@@ -149,7 +149,7 @@ describe('downloading for the pool', () => {
   );
 
   it(
-    'undoes every mount when aborted inside the chroot',
+    'undoes every mount and ends the sandbox when aborted inside it',
     async () => {
       const workDir = join(dir, 'aborted');
       const controller = new AbortController();
@@ -165,14 +165,16 @@ describe('downloading for the pool', () => {
         () => (settled = true),
         () => (settled = true),
       );
-      // The chroot's /proc is the session's first mount: apt-get starts right after it.
-      const inChroot = async () =>
-        (await mountsBelow(workDir)).some((point) => point.endsWith('/chain/root/proc'));
-      while (!settled && !(await inChroot())) await new Promise((resolve) => setImmediate(resolve));
+      // apt-get runs in a bubblewrap sandbox on the chain's root: its bwrap process names that root.
+      const sandboxes = async () =>
+        (await runCommand(['pgrep', '-f', `^bwrap .*--bind ${workDir}/chain/root /`], { okExitCodes: [1] }))
+          .stdout;
+      while (!settled && !(await sandboxes())) await new Promise((resolve) => setTimeout(resolve, 20));
       expect(settled).toBe(false);
       controller.abort(reason);
       await expect(pending).rejects.toBe(reason);
       expect(await mountsBelow(workDir)).toEqual([]);
+      expect(await sandboxes()).toBe('');
     },
     TIMEOUT,
   );
