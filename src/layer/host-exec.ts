@@ -162,7 +162,7 @@ class ExecutingChroot implements ChrootHost {
   }
 
   private open(): Promise<SandboxSession> {
-    this.session ??= SandboxSession.open(this.root, {
+    this.session ??= SandboxSession.open(this.root, this.context.workDir.root, {
       aptArchives: this.context.workDir.aptArchives,
     });
     return this.session;

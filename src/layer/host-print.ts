@@ -3,7 +3,7 @@ import type { MountRequest } from '../rootfs/mounts.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
 import { POLICY_RC_D, POLICY_RC_D_SCRIPT } from '../rootfs/session.ts';
 import type { TreeSnapshot } from '../rootfs/snapshot.ts';
-import { HOSTNAME_VARIABLE, renderStepPlan } from '../steps/render.ts';
+import { renderStepPlan, SESSION_VARIABLES } from '../steps/render.ts';
 import { describeStep, type RecipeStep, stepOf } from '../steps/registry.ts';
 import { mountArgv, umountArgv } from '../tools/mount.ts';
 import { mksquashfsArgv, type SquashfsCompression, unsquashfsArgv } from '../tools/squashfs.ts';
@@ -60,11 +60,13 @@ export class PrintingHost implements LayerHost {
     const hostname = q(`${root}/etc/hostname`);
     const open = [
       // The image's host name, as rootfs/sandbox.ts readImageHostname takes it.
-      `${HOSTNAME_VARIABLE}=$(head -n1 ${hostname} 2>/dev/null | grep -Ex '[A-Za-z0-9][A-Za-z0-9.-]{0,62}') || ${HOSTNAME_VARIABLE}=localhost`,
+      `${SESSION_VARIABLES.hostname}=$(head -n1 ${hostname} 2>/dev/null | grep -Ex '[A-Za-z0-9][A-Za-z0-9.-]{0,62}') || ${SESSION_VARIABLES.hostname}=localhost`,
+      // The /run every command of the session shares (rootfs/session.ts).
+      `${SESSION_VARIABLES.run}=$(mktemp -d ${q(join(this.state, 'sandbox-run-XXXXXX'))})`,
       `rm -f ${q(`${root}/etc/resolv.conf`)} && cp /etc/resolv.conf ${q(`${root}/etc/resolv.conf`)}`,
       `if [ ! -e ${policy} ] && [ ! -L ${policy} ]; then printf '%s' ${q(POLICY_RC_D_SCRIPT)} > ${policy} && chmod 755 ${policy} && touch ${created}; fi`,
     ];
-    const close = [`if [ -e ${created} ]; then rm -f ${policy}; fi`];
+    const close = [`if [ -e ${created} ]; then rm -f ${policy}; fi`, `rm -rf "$${SESSION_VARIABLES.run}"`];
     return new PrintingChroot(root, this.lines, { open, close });
   }
 

@@ -9,7 +9,7 @@ import { runCommand } from '../tools/exec.ts';
 /**
  * The sandbox every step's programs run in: bubblewrap, one per command. New PID, mount, IPC and
  * UTS namespaces (cgroup too where the kernel has it): the command sees the layer's root, its own
- * /proc, a minimal /dev, the host's /sys read-only, a private /run, and none of the host's mounts
+ * /proc, a minimal /dev, the host's /sys read-only, the session's own /run, and none of the host's mounts
  * or processes. When it ends the kernel ends every process it started (the namespace's init is
  * gone), and isoforge's abort ends the sandbox with it (--die-with-parent).
  */
@@ -38,7 +38,7 @@ export const STEP_CAPABILITIES = [
 export type StepNetwork = BwrapSpec['network'];
 
 /** What stays the same for every command of one session: the root, its host name, the binds. */
-export type SandboxSpec = Pick<BwrapSpec, 'root' | 'hostname' | 'binds'>;
+export type SandboxSpec = Pick<BwrapSpec, 'root' | 'hostname' | 'run' | 'binds'>;
 
 /** A process a command left running; the sandbox ended it. */
 export interface EndedProcess {
@@ -105,8 +105,7 @@ export async function runInSandbox(
     network?: StepNetwork;
   } = {},
 ): Promise<{ stdout: string; ended: EndedProcess[] }> {
-  const wrapped = ['/bin/sh', '-c', LEFT_RUNNING_WRAPPER, 'isoforge-step', ...argv];
-  const result = await runCommand(sandboxArgv(spec, wrapped, options), {
+  const result = await runCommand(sandboxArgv(spec, wrapped(argv), options), {
     env: { ...CHROOT_ENV, ...options.env },
     cleanEnv: true,
     signal: options.signal,
@@ -140,19 +139,28 @@ function failedInSandbox(argv: readonly string[], error: CommandFailedError): Co
   );
 }
 
-/** Runs ARGV in the sandbox with the user's terminal attached; returns its exit code. */
+/** Runs ARGV in the sandbox with the user's terminal attached; returns its exit code and what it left running. */
 export async function runInSandboxInteractive(
   spec: SandboxSpec,
   argv: readonly string[],
   options: { signal?: AbortSignal; env?: Record<string, string>; network?: StepNetwork } = {},
-): Promise<number> {
-  const { exitCode } = await runCommand(sandboxArgv(spec, argv, { ...options, terminal: true }), {
-    env: { ...CHROOT_ENV, ...options.env },
-    cleanEnv: true,
-    signal: options.signal,
-    interactive: true,
-    // The user may leave the shell with any status: it is reported, not a failure.
-    okExitCodes: Array.from({ length: 255 }, (_, i) => i + 1),
-  });
-  return exitCode;
+): Promise<{ exitCode: number; ended: EndedProcess[] }> {
+  const { exitCode, report } = await runCommand(
+    sandboxArgv(spec, wrapped(argv), { ...options, terminal: true }),
+    {
+      env: { ...CHROOT_ENV, ...options.env },
+      cleanEnv: true,
+      signal: options.signal,
+      interactive: true,
+      reportFd: true,
+      // The user may leave the shell with any status: it is reported, not a failure.
+      okExitCodes: Array.from({ length: 255 }, (_, i) => i + 1),
+    },
+  );
+  return { exitCode, ended: parseEndedProcesses(report ?? '') };
+}
+
+/** ARGV under the wrapper that reports what it left running on fd 3. */
+function wrapped(argv: readonly string[]): string[] {
+  return ['/bin/sh', '-c', LEFT_RUNNING_WRAPPER, 'isoforge-step', ...argv];
 }

@@ -4,6 +4,7 @@ import {
   lstat,
   lutimes,
   mkdir,
+  mkdtemp,
   readFile,
   readlink,
   rm,
@@ -85,7 +86,17 @@ export class SandboxSession implements AsyncDisposable {
     private readonly policyCreated: boolean,
   ) {}
 
-  static async open(root: string, options: { aptArchives?: string } = {}): Promise<SandboxSession> {
+  /**
+   * A session on ROOT. Its /run is a new folder in WORKDIR that every command of the session sees
+   * (a step's request for an initramfs is read by a later command), removed when it is disposed.
+   */
+  static async open(
+    root: string,
+    workDir: string,
+    options: { aptArchives?: string } = {},
+  ): Promise<SandboxSession> {
+    await mkdir(workDir, { recursive: true });
+    const run = await mkdtemp(join(workDir, 'sandbox-run-'));
     // Downloads land outside the layer (its cache stays as clean as apt-get clean leaves it). An
     // image without apt's folder gets none: making it would change the layer.
     const archives = await resolveInsideRoot(root, APT_ARCHIVES);
@@ -104,7 +115,7 @@ export class SandboxSession implements AsyncDisposable {
       await chmod(policy, 0o755);
     }
     const hostname = await readImageHostname(root);
-    return new SandboxSession(root, { root, hostname, binds }, policyCreated);
+    return new SandboxSession(root, { root, hostname, run, binds }, policyCreated);
   }
 
   /** Runs ARGV in a sandbox, its output streamed line by line to ONLINE; returns its stdout. */
@@ -118,8 +129,10 @@ export class SandboxSession implements AsyncDisposable {
   }
 
   /** Runs ARGV in a sandbox with the user's terminal attached (the shell step); returns its exit code. */
-  runInteractive(argv: readonly string[], options: Omit<RunOptions, 'onLine'> = {}) {
-    return runInSandboxInteractive(this.spec, argv, options);
+  async runInteractive(argv: readonly string[], options: Omit<RunOptions, 'onLine'> = {}): Promise<number> {
+    const { exitCode, ended } = await runInSandboxInteractive(this.spec, argv, options);
+    this.ended.push(...ended);
+    return exitCode;
   }
 
   /** The processes commands left running since the last call: each was ended with its sandbox. */
@@ -130,7 +143,12 @@ export class SandboxSession implements AsyncDisposable {
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
-    if (this.policyCreated)
-      await rm(await resolveInsideRoot(this.root, POLICY_RC_D, { followFinal: false }), { force: true });
+    try {
+      if (this.policyCreated)
+        await rm(await resolveInsideRoot(this.root, POLICY_RC_D, { followFinal: false }), { force: true });
+    } finally {
+      // Bound at /run inside each sandbox only, never mounted on the host: a plain folder here.
+      await rm(this.spec.run, { recursive: true, force: true });
+    }
   }
 }

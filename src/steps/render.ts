@@ -4,9 +4,11 @@ import { CHROOT_ENV } from '../tools/coreutils.ts';
 import { quoteShellArg as q, renderCommand } from '../ui/shell.ts';
 import type { StepAction, StepPlan } from './define.ts';
 
-/** The script's variable that holds the image's host name (set where the session opens: host-print.ts). */
-export const HOSTNAME_VARIABLE = 'isoforge_hostname';
-const HOSTNAME_PLACEHOLDER = '@isoforge-hostname@';
+/**
+ * The script's variables for what the build decides when a session opens (host-print.ts sets
+ * them): the image's host name and the session's /run folder.
+ */
+export const SESSION_VARIABLES = { hostname: 'isoforge_hostname', run: 'isoforge_run' } as const;
 
 /**
  * A step's actions as the shell lines a person would type, for --dry-run: the same argv the build
@@ -25,9 +27,18 @@ function sandboxCommand(
   const variables = Object.entries({ ...CHROOT_ENV, ...options.env }).map(
     ([name, value]) => `${name}=${value}`,
   );
-  const spec = { root, hostname: HOSTNAME_PLACEHOLDER, binds: [] };
+  const placeholder = (name: string) => `@${name}@`;
+  const spec = {
+    root,
+    hostname: placeholder(SESSION_VARIABLES.hostname),
+    run: placeholder(SESSION_VARIABLES.run),
+    binds: [],
+  };
   const line = renderCommand(['env', '-i', ...variables, ...sandboxArgv(spec, argv, options)]);
-  return line.replace(HOSTNAME_PLACEHOLDER, `"$${HOSTNAME_VARIABLE}"`);
+  return Object.values(SESSION_VARIABLES).reduce(
+    (text, name) => text.replace(placeholder(name), `"$${name}"`),
+    line,
+  );
 }
 
 function renderAction(action: StepAction, root: string, network: StepNetwork | undefined): string {

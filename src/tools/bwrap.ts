@@ -8,6 +8,8 @@ export interface BwrapSpec {
   root: string;
   /** The UTS namespace's host name. */
   hostname: string;
+  /** The host folder bound at /run: the commands of one session share it, the host's /run stays apart. */
+  run: string;
   /** Host folders bound read-write at image paths, after the root. */
   binds: readonly { source: string; dest: string }[];
   /** 'none': a network namespace of its own, loopback only; 'host': the host's network. */
@@ -28,7 +30,7 @@ export function makeBwrapArgs(spec: BwrapSpec, argv: readonly string[]): string[
     '--die-with-parent',
     ...(spec.terminal ? [] : ['--new-session']),
     ...['--bind', spec.root, '/'],
-    ...['--proc', '/proc', '--dev', '/dev', '--ro-bind', '/sys', '/sys', '--tmpfs', '/run'],
+    ...['--proc', '/proc', '--dev', '/dev', '--ro-bind', '/sys', '/sys', '--bind', spec.run, '/run'],
     ...spec.binds.flatMap(({ source, dest }) => ['--bind', source, dest]),
     ...['--hostname', spec.hostname],
     ...['--cap-drop', 'ALL', ...spec.capabilities.flatMap((cap) => ['--cap-add', cap])],

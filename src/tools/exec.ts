@@ -87,7 +87,9 @@ function startChild(file: string, args: string[], options: RunOptions): ResultPr
     reject: false,
     input: options.input,
     timeout: options.timeoutMs,
-    stdio: options.interactive ? 'inherit' : [stdin, 'pipe', 'pipe', ...extra],
+    stdio: options.interactive
+      ? ['inherit', 'inherit', 'inherit', ...extra]
+      : [stdin, 'pipe', 'pipe', ...extra],
     stripFinalNewline: false,
     maxBuffer: 256 * 1024 * 1024,
     encoding: 'utf8',

@@ -91,7 +91,7 @@ describe('iso.pool in a build', () => {
       await useOnlyTheMedium(root);
       await mkdir(join(root, 'cdrom'), { recursive: true });
       await mounts.mount({ source: medium, target: join(root, 'cdrom'), bind: true, readOnly: true });
-      await using session = await SandboxSession.open(root);
+      await using session = await SandboxSession.open(root, work);
       await session.run(['apt-get', 'update']);
       await session.run(['apt-get', 'install', '--yes', 'jq', 'isoforge-pool-driver']);
       expect(await session.run(['jq', '-n', '{"pool": "ok"} | .pool'])).toBe('"ok"\n');

@@ -112,7 +112,7 @@ describe('the offline pool', () => {
       await useOnlyTheMedium(root);
       await mkdir(join(root, 'cdrom'), { recursive: true });
       await mounts.mount({ source: medium, target: join(root, 'cdrom'), bind: true, readOnly: true });
-      await using session = await SandboxSession.open(root);
+      await using session = await SandboxSession.open(root, work);
       const unsigned = await session.run(['apt-get', 'update']).catch((error: unknown) => error);
       expect(unsigned).toBeInstanceOf(CommandFailedError);
       expect((unsigned as CommandFailedError).exitStatus).toBe(100);

@@ -41,7 +41,7 @@ export async function downloadPoolPackages(
   const archives = await resolveInsideRoot(root, ARCHIVES_IN_CHROOT);
   await mkdir(join(archives, 'partial'), { recursive: true });
   {
-    await using session = await SandboxSession.open(root);
+    await using session = await SandboxSession.open(root, workDir);
     await session.run(['apt-get', 'update'], { signal });
     await session
       .run(aptDownloadArgv(options.names), { signal })
