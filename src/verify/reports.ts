@@ -81,11 +81,15 @@ export async function compareToolReports(
   options: { gapChange?: number; signal?: AbortSignal } = {},
 ): Promise<VerifyCheck[]> {
   const { signal } = options;
-  const [a, b] = [await runXorrisoReport(original, signal), await runXorrisoReport(output, signal)];
+  const [a, b, fa, fb] = await Promise.all([
+    runXorrisoReport(original, signal),
+    runXorrisoReport(output, signal),
+    readFdiskLayout(original, signal),
+    readFdiskLayout(output, signal),
+  ]);
   const before = normaliseAsMkisofs(a.elToritoAsMkisofs, original);
   const after = normaliseAsMkisofs(b.elToritoAsMkisofs, output);
   const differing = before.filter((line, i) => after[i] !== line);
-  const [fa, fb] = [await readFdiskLayout(original, signal), await readFdiskLayout(output, signal)];
   // xorriso puts its gap partition last: a build that adds or drops it adds or drops fdisk's last row.
   const expectedTypes = withGapRow(fa.types, options.gapChange ?? 0);
   const fdiskSame = fa.label === fb.label && JSON.stringify(expectedTypes) === JSON.stringify(fb.types);
