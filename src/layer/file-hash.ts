@@ -76,6 +76,19 @@ export async function readKnownDigests(file: string): Promise<Record<string, str
   return known;
 }
 
+/**
+ * The digest of FILE in ALGORITHM that hashAhead or hashWhileWriting started, while FILE is
+ * unchanged: given without waiting for it (wrapped, so that it is not awaited here); else undefined.
+ */
+export async function digestUnderWay(
+  file: string,
+  algorithm: string,
+): Promise<{ digest: Promise<string> } | undefined> {
+  const ahead = started.get(`${algorithm} ${file}`);
+  const identity = await fileIdentity(file).catch(() => undefined);
+  return ahead && ahead.identity === identity ? { digest: ahead.digest } : undefined;
+}
+
 /** The digest of the whole FILE: the one hashAhead started if the file has not changed since, else hashed now. */
 export async function hashFile(file: string, algorithm = 'sha256'): Promise<string> {
   const key = `${algorithm} ${file}`;

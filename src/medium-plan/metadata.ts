@@ -1,10 +1,12 @@
+import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { updateInstallSourcesSizes } from '../distro/casper-meta.ts';
 import { findChecksumFiles, updateChecksums } from '../distro/checksums.ts';
 import type { IsoChanges } from '../output/write-iso.ts';
 import { excludedFromChecksums } from './checksum-exclusions.ts';
-import { hashFile } from '../layer/file-hash.ts';
+import { digestUnderWay, hashFile } from '../layer/file-hash.ts';
+import { makePlaceholder, placeholderOffsets } from '../output/digest-patches.ts';
 import type { LayerResult } from '../layer/customize.ts';
 import { makeMediumUuidChanges } from './uuid.ts';
 import type { MediumSource } from './source.ts';
@@ -69,7 +71,11 @@ export async function makeMetadataChanges(
   return changes;
 }
 
-/** Re-hashes the replaced files in every checksum file of the medium, each in its own algorithm. */
+/**
+ * Re-hashes the replaced files in every checksum file of the medium, each in its own algorithm. A
+ * digest still being taken (a new layer's) is not waited for: a placeholder stands in its line and
+ * the write stage puts the digest there once xorriso has written the ISO (output/digest-patches.ts).
+ */
 async function updateChecksumFiles(
   plan: MediumSource,
   changes: IsoChanges,
@@ -82,11 +88,26 @@ async function updateChecksumFiles(
     const text = plan.mediumFiles.get(file.path);
     if (text === undefined) continue;
     const hashes = new Map<string, string>();
-    for (const entry of replaced) hashes.set(entry.isoPath, await hashFile(entry.localPath, file.algorithm));
-    await put(
-      file.path,
-      updateChecksums(text, hashes, changes.remove, { algorithm: file.algorithm, excluded }),
-    );
-    say(`${file.path}: ${file.algorithm} of ${hashes.size} replaced files updated`);
+    const deferred: { placeholder: string; digest: Promise<string> }[] = [];
+    for (const entry of replaced) {
+      const underWay = await digestUnderWay(entry.localPath, file.algorithm);
+      const placeholder = underWay && makePlaceholder(hashLength(file.algorithm));
+      if (underWay && placeholder) deferred.push({ placeholder, digest: underWay.digest });
+      hashes.set(entry.isoPath, placeholder || (await hashFile(entry.localPath, file.algorithm)));
+    }
+    const updated = updateChecksums(text, hashes, changes.remove, { algorithm: file.algorithm, excluded });
+    await put(file.path, updated);
+    const localPath = changes.replace.findLast((entry) => entry.isoPath === file.path)?.localPath ?? '';
+    for (const { placeholder, digest } of deferred) {
+      const offsets = placeholderOffsets(updated, placeholder);
+      if (offsets.length)
+        (changes.patches ??= []).push({ isoPath: file.path, localPath, offsets, placeholder, digest });
+    }
+    const later = deferred.length ? ` (${deferred.length} put in as the ISO is written)` : '';
+    say(`${file.path}: ${file.algorithm} of ${hashes.size} replaced files updated${later}`);
   }
+}
+
+function hashLength(algorithm: string): number {
+  return createHash(algorithm).digest('hex').length;
 }

@@ -2,6 +2,7 @@ import { lstat, rm, utimes } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
 import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
 import { makeModifyArgs, runXorriso, runXorrisoReport } from '../tools/xorriso.ts';
+import { applyDigestPatches, type DigestPatch } from './digest-patches.ts';
 import { makeWriteSetupArgs, readWriteSetup, type WriteSetup } from './write-setup.ts';
 import { hashWhileIsoIsWritten, type ListedFile, type WrittenDigests } from './written-digests.ts';
 
@@ -10,6 +11,8 @@ export interface IsoChanges {
   replace: { isoPath: string; localPath: string }[];
   remove: string[];
   volumeId?: string;
+  /** Digests written into checksum files once the ISO is written (digest-patches.ts). */
+  patches?: DigestPatch[];
 }
 
 export interface WriteIsoOptions {
@@ -60,11 +63,8 @@ export async function writeIso(options: WriteIsoOptions): Promise<WrittenDigests
     onProgress: options.onProgress,
     env: epoch === undefined ? undefined : { SOURCE_DATE_EPOCH: String(epoch) },
   });
-  return hashWhileIsoIsWritten(
-    options.output,
-    options.listed ?? [],
-    written.then(() => undefined),
-  );
+  const patched = written.then(() => applyDigestPatches(options.output, options.changes.patches ?? []));
+  return hashWhileIsoIsWritten(options.output, options.listed ?? [], patched);
 }
 
 /** New files keep an older time of their own; a time after EPOCH (made by this build) becomes EPOCH. */
