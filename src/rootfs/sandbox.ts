@@ -73,15 +73,10 @@ export async function readImageHostname(root: string): Promise<string> {
 export function sandboxArgv(
   spec: SandboxSpec,
   argv: readonly string[],
-  options: { network?: StepNetwork; terminal?: boolean } = {},
+  options: { network?: StepNetwork } = {},
 ): string[] {
   return makeBwrapArgs(
-    {
-      ...spec,
-      network: options.network ?? 'host',
-      terminal: options.terminal ?? false,
-      capabilities: STEP_CAPABILITIES,
-    },
+    { ...spec, network: options.network ?? 'host', capabilities: STEP_CAPABILITIES },
     argv,
   );
 }
@@ -145,18 +140,15 @@ export async function runInSandboxInteractive(
   argv: readonly string[],
   options: { signal?: AbortSignal; env?: Record<string, string>; network?: StepNetwork } = {},
 ): Promise<{ exitCode: number; ended: EndedProcess[] }> {
-  const { exitCode, report } = await runCommand(
-    sandboxArgv(spec, wrapped(argv), { ...options, terminal: true }),
-    {
-      env: { ...CHROOT_ENV, ...options.env },
-      cleanEnv: true,
-      signal: options.signal,
-      interactive: true,
-      reportFd: true,
-      // The user may leave the shell with any status: it is reported, not a failure.
-      okExitCodes: Array.from({ length: 255 }, (_, i) => i + 1),
-    },
-  );
+  const { exitCode, report } = await runCommand(sandboxArgv(spec, wrapped(argv), options), {
+    env: { ...CHROOT_ENV, ...options.env },
+    cleanEnv: true,
+    signal: options.signal,
+    interactive: true,
+    reportFd: true,
+    // The user may leave the shell with any status: it is reported, not a failure.
+    okExitCodes: Array.from({ length: 255 }, (_, i) => i + 1),
+  });
   return { exitCode, ended: parseEndedProcesses(report ?? '') };
 }
 

@@ -22,7 +22,7 @@ export function renderStepPlan(plan: StepPlan, root: string, network?: StepNetwo
 function sandboxCommand(
   root: string,
   argv: readonly string[],
-  options: { env?: Record<string, string>; network?: StepNetwork; terminal?: boolean },
+  options: { env?: Record<string, string>; network?: StepNetwork },
 ): string {
   const variables = Object.entries({ ...CHROOT_ENV, ...options.env }).map(
     ([name, value]) => `${name}=${value}`,
@@ -59,6 +59,6 @@ function renderAction(action: StepAction, root: string, network: StepNetwork | u
     case 'remove':
       return `rm -rf ${inImage(action.dest)}`;
     case 'interactive':
-      return sandboxCommand(root, action.argv, { env: action.env, network, terminal: true });
+      return sandboxCommand(root, action.argv, { env: action.env, network });
   }
 }

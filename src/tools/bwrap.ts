@@ -14,8 +14,6 @@ export interface BwrapSpec {
   binds: readonly { source: string; dest: string }[];
   /** 'none': a network namespace of its own, loopback only; 'host': the host's network. */
   network: 'host' | 'none';
-  /** The user's terminal attached: the command keeps the session (a shell's job control needs it). */
-  terminal: boolean;
   /** The only capabilities the command keeps (bwrap drops the rest from every set, bounding included). */
   capabilities: readonly string[];
 }
@@ -25,10 +23,10 @@ export function makeBwrapArgs(spec: BwrapSpec, argv: readonly string[]): string[
     'bwrap',
     ...['--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup-try'],
     ...(spec.network === 'none' ? ['--unshare-net'] : []),
-    // The sandbox dies with isoforge (abort, kill); without a terminal, a new session also keeps the
-    // command from pushing input into the user's terminal (TIOCSTI).
+    // No --new-session: the namespace's init and the command stay in bwrap's process group, which
+    // is what an abort signals (tools/exec.ts starts it as the leader of a session of its own, with
+    // no terminal to push input into). --die-with-parent covers isoforge itself dying.
     '--die-with-parent',
-    ...(spec.terminal ? [] : ['--new-session']),
     ...['--bind', spec.root, '/'],
     ...['--proc', '/proc', '--dev', '/dev', '--ro-bind', '/sys', '/sys', '--bind', spec.run, '/run'],
     ...spec.binds.flatMap(({ source, dest }) => ['--bind', source, dest]),
