@@ -14,6 +14,11 @@ export interface ChecksumFile {
 
 const HEX_LENGTH: Record<ChecksumAlgorithm, number> = { md5: 32, sha1: 40, sha256: 64, sha512: 128 };
 
+/** How many hex digits a digest in ALGORITHM has. */
+export function hexLengthOf(algorithm: ChecksumAlgorithm): number {
+  return HEX_LENGTH[algorithm];
+}
+
 /** Every name a checksum file goes by, with the algorithm it holds (live-build writes ALGsum.txt). */
 export const CHECKSUM_FILES: readonly ChecksumFile[] = (['md5', 'sha1', 'sha256', 'sha512'] as const).flatMap(
   (algorithm) => [

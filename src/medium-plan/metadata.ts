@@ -1,8 +1,7 @@
-import { createHash } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { updateInstallSourcesSizes } from '../distro/casper-meta.ts';
-import { findChecksumFiles, updateChecksums } from '../distro/checksums.ts';
+import { findChecksumFiles, hexLengthOf, updateChecksums } from '../distro/checksums.ts';
 import type { IsoChanges } from '../output/write-iso.ts';
 import { excludedFromChecksums } from './checksum-exclusions.ts';
 import { digestUnderWay, hashFile } from '../layer/file-hash.ts';
@@ -91,9 +90,13 @@ async function updateChecksumFiles(
     const deferred: { placeholder: string; digest: Promise<string> }[] = [];
     for (const entry of replaced) {
       const underWay = await digestUnderWay(entry.localPath, file.algorithm);
-      const placeholder = underWay && makePlaceholder(hashLength(file.algorithm));
-      if (underWay && placeholder) deferred.push({ placeholder, digest: underWay.digest });
-      hashes.set(entry.isoPath, placeholder || (await hashFile(entry.localPath, file.algorithm)));
+      if (!underWay) {
+        hashes.set(entry.isoPath, await hashFile(entry.localPath, file.algorithm));
+        continue;
+      }
+      const placeholder = makePlaceholder(hexLengthOf(file.algorithm));
+      deferred.push({ placeholder, digest: underWay.digest });
+      hashes.set(entry.isoPath, placeholder);
     }
     const updated = updateChecksums(text, hashes, changes.remove, { algorithm: file.algorithm, excluded });
     await put(file.path, updated);
@@ -106,8 +109,4 @@ async function updateChecksumFiles(
     const later = deferred.length ? ` (${deferred.length} put in as the ISO is written)` : '';
     say(`${file.path}: ${file.algorithm} of ${hashes.size} replaced files updated${later}`);
   }
-}
-
-function hashLength(algorithm: string): number {
-  return createHash(algorithm).digest('hex').length;
 }
