@@ -76,6 +76,13 @@ export class NeedsRootError extends IsoforgeError {
   }
 }
 
+/** A layer build by an ordinary user on a machine without what rootless mode needs (rootless/requirements.ts). */
+export class RootlessUnavailableError extends IsoforgeError {
+  constructor(message: string, details: ErrorDetails = {}) {
+    super('EROOTLESS', ExitCode.missingTool, message, details);
+  }
+}
+
 /** A refusal that protects the user's data or the host: a mount below a path to delete, a symlink escape. */
 export class SafetyError extends IsoforgeError {
   constructor(message: string, details: ErrorDetails = {}) {

@@ -3,6 +3,7 @@ import { fileIdentity } from '../layer/file-hash.ts';
 import { join } from 'node:path';
 import type { ReportData } from '../report/model.ts';
 import { BUILDS, type LayerCache, linkOrCopy } from './layer-cache.ts';
+import { hostPid } from '../safety/host-proc.ts';
 
 /** What an entry keeps besides the ISO and the report data. */
 export interface StoredBuild {
@@ -66,7 +67,7 @@ export class BuildCache {
     say: (line: string) => void,
   ): Promise<void> {
     await mkdir(this.dir, { recursive: true });
-    const draft = join(this.dir, `.draft-${key}-${process.pid}`);
+    const draft = join(this.dir, `.draft-${key}-${hostPid()}`);
     await rm(draft, { recursive: true, force: true });
     await mkdir(draft);
     await linkOrCopy(build.iso, join(draft, ISO));

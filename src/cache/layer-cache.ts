@@ -19,6 +19,8 @@ import { cacheDir } from '../sample/cache.ts';
 import type { LiveBootFiles } from '../layer/boot-files.ts';
 import type { LayerResult } from '../layer/customize.ts';
 import type { WorkPaths } from '../layer/paths.ts';
+import { hostPid } from '../safety/host-proc.ts';
+import { isProcessAlive } from '../safety/processes.ts';
 
 /** 20 GiB: a few layers of a real Ubuntu ISO, and still small beside one build's work tree. */
 export const DEFAULT_CACHE_LIMIT = 20 * 1024 ** 3;
@@ -96,7 +98,7 @@ export class LayerCache {
   async store(key: string, result: LayerResult, say: (line: string) => void): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     await this.removeAbandonedDrafts();
-    const draft = join(this.dir, `.draft-${key}-${process.pid}`);
+    const draft = join(this.dir, `.draft-${key}-${hostPid()}`);
     await rm(draft, { recursive: true, force: true });
     await mkdir(draft);
     await linkOrCopy(result.squashfs, join(draft, SQUASHFS));
@@ -127,7 +129,7 @@ export class LayerCache {
   private async removeAbandonedDrafts(): Promise<void> {
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
       const pid = Number(/^\.draft-[0-9a-f]{64}-(\d+)$/.exec(name)?.[1] ?? NaN);
-      if (Number.isNaN(pid) || pid === process.pid || isAlive(pid)) continue;
+      if (Number.isNaN(pid) || pid === hostPid() || (await isProcessAlive(pid))) continue;
       await rm(join(this.dir, name), { recursive: true, force: true });
     }
   }
@@ -239,13 +241,4 @@ export async function linkOrCopy(from: string, to: string, copyMode?: number): P
     await copyFile(from, to, constants.COPYFILE_FICLONE);
     if (copyMode !== undefined) await chmod(to, copyMode);
   });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { ExitCode, isIsoforgeError, IsoforgeError } from '../errors.ts';
 import { closeLogFile, log, setVerbose } from '../ui/log.ts';
+import { RunInNamespace, runInNamespace, watchOuterProcess } from '../rootless/namespace.ts';
 import { selectCommands } from './commands/index.ts';
 import { makeInterruptContext } from './context.ts';
 
@@ -10,6 +11,8 @@ import { makeInterruptContext } from './context.ts';
  */
 async function main(argv: string[]): Promise<number> {
   const context = makeInterruptContext((line) => process.stderr.write(`${line}\n`));
+  // The rootless half of a command ends itself, cleanly, when its outer process is killed.
+  watchOuterProcess(() => process.kill(process.pid, 'SIGTERM'));
   const program = new Command('isoforge')
     .description('Remaster Ubuntu and Debian live installer ISOs from a recipe')
     .version(readPackageVersion())
@@ -22,6 +25,7 @@ async function main(argv: string[]): Promise<number> {
     await program.parseAsync(argv);
     return process.exitCode === undefined ? ExitCode.ok : Number(process.exitCode);
   } catch (error) {
+    if (error instanceof RunInNamespace) return runInNamespace(argv, context.signal);
     return reportError(error);
   } finally {
     await closeLogFile();

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { LayerExtent } from '../rootfs/overlay.ts';
 import type { TreeSnapshot } from '../rootfs/snapshot.ts';
 import type { SquashfsNode } from '../squashfs/model.ts';
-import { lookupInStack, OPAQUE } from '../squashfs/overlay.ts';
+import { overlayXattrPrefix } from '../rootless/mode.ts';
+import { lookupInStack } from '../squashfs/overlay.ts';
 import { openStack } from '../squashfs/stack.ts';
 import { runGetfattrNames } from '../tools/attr.ts';
 import { TRANSIENT } from './cleanup.ts';
@@ -89,7 +90,7 @@ export async function isCopiedUpOnly(
  * folders with trusted.overlay.origin or .impure too; only .opaque hides.
  */
 export async function hasOpaqueMark(dir: string): Promise<boolean> {
-  return (await runGetfattrNames(dir)).includes(OPAQUE);
+  return (await runGetfattrNames(dir)).includes(`${overlayXattrPrefix()}opaque`);
 }
 
 /** A lock file the layer already had and the session only touched gets its mtime back. */

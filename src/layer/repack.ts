@@ -3,7 +3,8 @@ import { dirname, join } from 'node:path';
 import { FormatError } from '../errors.ts';
 import { fragmentReuse, type FragmentReuse, indexFiles } from '../squashfs/graft.ts';
 import type { DirectoryNode } from '../squashfs/model.ts';
-import { applyOverlayUpper, lookupInStack } from '../squashfs/overlay.ts';
+import { isRootless } from '../rootless/mode.ts';
+import { adoptUserOverlayMarks, applyOverlayUpper, lookupInStack } from '../squashfs/overlay.ts';
 import { estimateUnpackedBytes } from '../squashfs/usage.ts';
 import { openSquashfs, type SquashfsImage } from '../squashfs/read.ts';
 import { writeSquashfs, type WriteSquashfsResult } from '../squashfs/write.ts';
@@ -82,6 +83,7 @@ export async function makeBlockReuseLayer(options: BlockReuseOptions): Promise<B
 /** LAYER with the upper dir's tree (DELTA) folded in, and what that does to its unpacked size. */
 function foldUpper(layer: SquashfsImage, delta: SquashfsImage, below: readonly SquashfsImage[]) {
   const roots = below.map((image) => image.root);
+  if (isRootless()) adoptUserOverlayMarks(delta.root);
   const merged = applyOverlayUpper(layer.root, delta.root, (path) => lookupInStack(roots, path));
   const { blockSize } = layer.info;
   const unpackedBytes = {

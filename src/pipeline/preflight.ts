@@ -5,6 +5,7 @@ import { checkReportPath } from '../report/build-report.ts';
 import { recoverMounts } from '../rootfs/mounts.ts';
 import { type PendingOutput, prepareOutput } from '../safety/atomic.ts';
 import { acquireWorkLock } from '../safety/lock.ts';
+import { enterRootlessMode } from '../rootless/namespace.ts';
 import { readPrivileges } from '../safety/privileges.ts';
 import { checkRemovable } from '../safety/remove.ts';
 import {
@@ -26,6 +27,8 @@ import type { WorkDir } from './work-dir.ts';
  * runs nothing), the files steps read, the report's folder, and changes a layer above would hide.
  */
 export async function checkBeforeWork(plan: BuildPlan, options: BuildOptions): Promise<void> {
+  // Decided before anything is said or written: an ordinary user's build runs again in rootless mode.
+  if (!options.dryRun && plan.layers.length) await enterRootlessMode();
   for (const notice of plan.medium.notices) options.onNotice?.(notice);
   if (plan.writeSetup.changes.length)
     options.onNotice?.(`boot setup: ${plan.writeSetup.changes.join(', ')} (standardBootSetup)`);

@@ -4,6 +4,7 @@ import { delimiter, join } from 'node:path';
 import { InputError, MissingToolError, NeedsRootError, RecipeError } from '../errors.ts';
 import { stepOf } from '../steps/registry.ts';
 import { resolveRecipePath } from '../safety/confine.ts';
+import { isRootless } from '../rootless/mode.ts';
 import type { Privileges } from '../safety/privileges.ts';
 
 import { aptPackageOf } from '../tools/programs.ts';
@@ -13,6 +14,7 @@ import type { BuildPlan } from './plan.ts';
 export function parseNeededPrograms(plan: Pick<BuildPlan, 'layers' | 'sign' | 'recipeVerify'>): string[] {
   const programs = ['xorriso'];
   if (plan.layers.length) programs.push('unsquashfs', 'mksquashfs', 'mount', 'umount', 'bwrap');
+  if (plan.layers.length && isRootless()) programs.push('squashfuse');
   // An upper layer's cleanup reads the xattrs of the directories the session copied up.
   if (plan.layers.some((layer) => layer.ancestors.length > 0)) programs.push('getfattr');
   if (plan.sign) programs.push('gpg');
@@ -83,17 +85,14 @@ export async function checkStepInputs(plan: Pick<BuildPlan, 'layers' | 'recipeDi
 }
 
 /**
- * A recipe that customizes layers mounts overlays and chroots into them: root's work, with the
- * right to mount, which root in an ordinary container lacks. Either is told in one line before
- * anything is read beyond the plan; a medium-only recipe (iso: alone) runs as any user, anywhere.
+ * A recipe that customizes layers mounts overlays: root's work (an ordinary user's build runs in
+ * rootless mode, as root of a user namespace), with the right to mount, which root in an ordinary
+ * container lacks. That is told in one line before anything is read beyond the plan; a
+ * medium-only recipe (iso: alone) runs as any user, anywhere.
  */
 export function checkLayerPrivileges(plan: Pick<BuildPlan, 'layers'>, privileges: Privileges): void {
   if (!plan.layers.length) return;
   const layers = plan.layers.map((l) => l.layer.name).join(', ');
-  if (privileges.uid !== undefined && privileges.uid !== 0)
-    throw new NeedsRootError(`customizing layers (${layers}) mounts and chroots, which needs root`, {
-      hint: 'run the build as root (sudo -E isoforge build ...); a recipe with iso: changes only runs as any user',
-    });
   if (!privileges.canMount)
     throw new NeedsRootError(
       `customizing layers (${layers}) mounts squashfs, loop and overlay file systems, and this root may not mount (no CAP_SYS_ADMIN: an ordinary container)`,

@@ -12,6 +12,7 @@ import { type MountArguments, runMakeRslave, runMount, runUmount } from '../tool
 import { WORKER_PROGRAMS } from '../tools/programs.ts';
 import { log } from '../ui/log.ts';
 import { writeFileAtomic } from '../safety/atomic.ts';
+import { hostPid } from '../safety/host-proc.ts';
 
 export type MountRequest = MountArguments;
 
@@ -40,7 +41,7 @@ export class MountStack implements AsyncDisposable {
   /** Opens a stack for WORKDIR (created if missing); its journal lives in WORKDIR/.isoforge/. */
   static async open(workDir: string): Promise<MountStack> {
     await mkdir(join(workDir, '.isoforge'), { recursive: true });
-    return new MountStack(await realpath(workDir), await readProcessStartTime(process.pid));
+    return new MountStack(await realpath(workDir), await readProcessStartTime(hostPid()));
   }
 
   /** Mounts REQUEST.source on REQUEST.target, which must already exist strictly inside the work dir. */
@@ -123,7 +124,7 @@ export class MountStack implements AsyncDisposable {
     if (stacks.size) openStacks.set(this.workDir, stacks);
     else openStacks.delete(this.workDir);
     const mounts = [...stacks].flatMap((stack) => stack.entries);
-    await writeJournalFile(this.workDir, { pid: process.pid, startTime: this.startTime, mounts });
+    await writeJournalFile(this.workDir, { pid: hostPid(), startTime: this.startTime, mounts });
   }
 }
 
@@ -187,14 +188,14 @@ export async function recoverMounts(workDir: string): Promise<string[]> {
     });
   }
   await mkdir(join(root, '.isoforge'), { recursive: true }).catch(() => undefined);
-  await writeJournalFile(root, { pid: process.pid, mounts: [] }).catch(() => undefined);
+  await writeJournalFile(root, { pid: hostPid(), mounts: [] }).catch(() => undefined);
   return leftovers;
 }
 
 // A journal whose writer still runs belongs to a live build: its mounts are in use, not leftovers.
 async function checkNoLiveOwner(root: string): Promise<void> {
   const journal = await readMountJournal(root);
-  if (!journal || journal.pid === process.pid || !journal.mounts.length) return;
+  if (!journal || journal.pid === hostPid() || !journal.mounts.length) return;
   if (await isProcessAlive(journal.pid, journal.startTime)) {
     throw new LockedError(`the mounts below ${root} belong to a running isoforge (pid ${journal.pid})`, {
       hint: 'wait for it to finish or stop it first',

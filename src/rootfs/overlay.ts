@@ -1,5 +1,8 @@
 import { chmod, chown, lstat, mkdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
+import { squashfuseSource } from '../rootless/lower-views.ts';
+import { isRootless } from '../rootless/mode.ts';
+import { SQUASHFUSE } from '../tools/mount.ts';
 import type { MountRequest, MountStack } from './mounts.ts';
 
 /** Where a squashfs layer lies inside the ISO file: ISO 9660 files are contiguous extents. */
@@ -14,7 +17,8 @@ export interface LayerExtent {
 /** Mounts a layer straight out of the ISO file (loop with offset, read-only): no extraction, no copy. */
 export async function mountLayer(mounts: MountStack, layer: LayerExtent, target: string) {
   await mkdir(target, { recursive: true });
-  await mounts.mount(layerMount(layer, target));
+  const source = isRootless() ? { ...layer, ...(await squashfuseSource(layer, `${target}.squashfs`)) } : layer;
+  await mounts.mount(layerMount(source, target));
 }
 
 /** Mounts each layer of CHAIN (bottom first) at MOUNTPOINT(layer, index); the mount points top first, as overlayfs lists lowerdirs. */
@@ -43,6 +47,8 @@ export function overlayMount(
 ): MountRequest {
   const options = [`lowerdir=${lowerDirs.join(':')}`];
   if (upper) options.push(`upperdir=${upper.upper}`, `workdir=${upper.work}`);
+  // In a user namespace overlayfs may not write trusted.* xattrs: its marks go to user.overlay.*.
+  if (isRootless()) options.push('userxattr');
   if (upper?.index) options.push('index=on');
   return {
     source: 'overlay',
@@ -53,8 +59,15 @@ export function overlayMount(
   };
 }
 
-/** The read-only loop mount of a squashfs layer inside the ISO at MOUNTPOINT. */
+/**
+ * The read-only mount of a squashfs layer inside the ISO at MOUNTPOINT: a loop device with an
+ * offset, or in rootless mode squashfuse with one (no loop device there).
+ */
 export function layerMount(layer: LayerExtent, mountPoint: string): MountRequest {
+  if (isRootless()) {
+    const options = ['ro', ...(layer.offset ? [`offset=${layer.offset}`] : [])];
+    return { source: layer.file, target: mountPoint, fstype: SQUASHFUSE, options };
+  }
   return {
     source: layer.file,
     target: mountPoint,

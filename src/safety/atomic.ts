@@ -2,6 +2,7 @@ import { open, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { isProcessAlive } from './processes.ts';
+import { hostPid } from './host-proc.ts';
 
 export interface PendingOutput extends AsyncDisposable {
   /** Where the producer writes; same directory as the final path so rename is atomic. */
@@ -11,7 +12,7 @@ export interface PendingOutput extends AsyncDisposable {
 }
 
 /** The temporary name of FINALPATH while PID writes it: hidden, same directory, recognisable. */
-export function tempPathFor(finalPath: string, pid = process.pid): string {
+export function tempPathFor(finalPath: string, pid = hostPid()): string {
   return join(dirname(finalPath), `.${basename(finalPath)}.isoforge-tmp-${pid}`);
 }
 
@@ -105,7 +106,7 @@ export async function removeStaleTemps(finalPath: string): Promise<string[]> {
  * A SIGKILL mid-write leaves the old file (or none) and a temporary no reader opens.
  */
 export async function writeFileAtomic(path: string, data: string): Promise<void> {
-  const draft = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const draft = join(dirname(path), `.${basename(path)}.${hostPid()}.tmp`);
   await writeFile(draft, data);
   await rename(draft, path);
 }

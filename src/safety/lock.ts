@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LockedError } from '../errors.ts';
 import { log } from '../ui/log.ts';
 import { isProcessAlive, readProcessStartTime } from './processes.ts';
+import { hostPid } from './host-proc.ts';
 
 /** What the lock file holds: enough to tell a live holder from a dead one whose pid was reused. */
 export interface LockHolder {
@@ -45,8 +46,8 @@ export async function acquireWorkLock(workDir: string, options: LockOptions = {}
 
 async function describeSelf(): Promise<LockHolder> {
   return {
-    pid: process.pid,
-    startTime: await readProcessStartTime(process.pid),
+    pid: hostPid(),
+    startTime: await readProcessStartTime(hostPid()),
     host: hostname(),
     command: process.argv.slice(2).join(' ') || 'isoforge',
     since: new Date().toISOString(),
@@ -56,7 +57,7 @@ async function describeSelf(): Promise<LockHolder> {
 // The lock appears complete or not at all: written to a private name, then link(2)ed into place,
 // which fails with EEXIST like O_EXCL, so a concurrent reader never sees an empty lock and takes it.
 async function createExclusive(file: string, me: LockHolder): Promise<boolean> {
-  const draft = `${file}.${process.pid}.tmp`;
+  const draft = `${file}.${hostPid()}.tmp`;
   const handle = await open(draft, 'w', 0o644);
   try {
     await handle.writeFile(`${JSON.stringify(me)}\n`);
@@ -88,7 +89,7 @@ export async function readLockHolder(file: string): Promise<LockHolder | undefin
 // Two runs may find the same stale lock. Renaming it away is atomic, so only one of them moves the
 // stale file; the other's rename then moves the winner's fresh lock, which it checks and puts back.
 async function takeOverStale(file: string, stale: LockHolder | undefined, notify: (line: string) => void) {
-  const aside = `${file}.stale-${process.pid}`;
+  const aside = `${file}.stale-${hostPid()}`;
   try {
     await rename(file, aside);
   } catch (error) {

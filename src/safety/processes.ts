@@ -1,5 +1,6 @@
 import { readdir, readFile, readlink } from 'node:fs/promises';
 import { log } from '../ui/log.ts';
+import { hostProc } from './host-proc.ts';
 import { isAtOrBelow } from './mountinfo.ts';
 
 /**
@@ -14,10 +15,10 @@ export function parseStartTime(statText: string): string | undefined {
   return rest[19];
 }
 
-/** The start time of PID, or undefined when no such process exists. */
+/** The start time of PID (as the host numbers processes), or undefined when no such process exists. */
 export async function readProcessStartTime(pid: number): Promise<string | undefined> {
   try {
-    return parseStartTime(await readFile(`/proc/${pid}/stat`, 'utf8'));
+    return parseStartTime(await readFile(`${hostProc()}/${pid}/stat`, 'utf8'));
   } catch {
     return undefined;
   }

@@ -8,6 +8,27 @@ import type { DirectoryNode, SquashfsNode, Xattr } from './model.ts';
 
 export const OPAQUE = 'trusted.overlay.opaque';
 
+const USER_OVERLAY = 'user.overlay.';
+const TRUSTED_OVERLAY = 'trusted.overlay.';
+
+/**
+ * An upper dir an overlay wrote in a user namespace (mounted with userxattr) keeps its marks in
+ * user.overlay.*, where a shipped layer must keep them in trusted.overlay.*, as casper's overlay
+ * (mounted by root) reads them. Renames them in place in the tree under ROOT; hard links are one node.
+ */
+export function adoptUserOverlayMarks(root: DirectoryNode): void {
+  const seen = new Set<SquashfsNode>();
+  const visit = (node: SquashfsNode): void => {
+    if (seen.has(node)) return;
+    seen.add(node);
+    node.xattrs = node.xattrs.map((x) =>
+      x.name.startsWith(USER_OVERLAY) ? { ...x, name: TRUSTED_OVERLAY + x.name.slice(USER_OVERLAY.length) } : x,
+    );
+    if (node.type === 'dir') for (const child of node.entries.values()) visit(child);
+  };
+  visit(root);
+}
+
 export function isWhiteout(node: SquashfsNode): boolean {
   return node.type === 'char' && node.rdev === 0;
 }

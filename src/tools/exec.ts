@@ -26,6 +26,10 @@ export interface RunOptions {
   reportFd?: boolean;
   /** The user's terminal attached (stdin, stdout, stderr inherited): an interactive shell. */
   interactive?: boolean;
+  /** Open file descriptors of this process handed on, after fd 3 (a directory kept open across a namespace change). */
+  shareFds?: readonly number[];
+  /** Told the child's pid as soon as it runs. */
+  onSpawn?: (pid: number) => void;
   /** Put the child in its own process group so the whole tree is killed on abort. */
   detached?: boolean;
   timeoutMs?: number;
@@ -59,6 +63,7 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
   log.debug({ cwd: options.cwd }, `+ ${renderCommand(argv)}`);
   const started = performance.now();
   const child = startChild(file, args, options);
+  if (child.pid !== undefined) options.onSpawn?.(child.pid);
   // Detached children lead their own process group: abort must reach the whole group, not just the leader.
   const releaseGroup = options.detached ? guardProcessGroup(child.pid, options.signal) : undefined;
   if (options.onLine) forwardLines(child, options.onLine);
@@ -74,7 +79,11 @@ export async function runCommand(argv: readonly string[], options: RunOptions = 
 
 function startChild(file: string, args: string[], options: RunOptions): ResultPromise {
   if (options.reportFd && options.extraFds?.length) throw new Error('reportFd and extraFds both take fd 3');
-  const extra = options.reportFd ? ['pipe' as const] : (options.extraFds ?? []).map(toBytes);
+  const extra = [
+    ...(options.reportFd ? ['pipe' as const] : (options.extraFds ?? []).map(toBytes)),
+    // execa types extra fds 3..9 only; node's spawn takes any open descriptor of this process.
+    ...((options.shareFds ?? []) as 3[]),
+  ];
   const stdin = options.input === undefined ? 'ignore' : 'pipe';
   const execaOptions: Options = {
     cwd: options.cwd,

@@ -19,8 +19,16 @@ export async function runMount(request: MountArguments): Promise<void> {
   await runCommand(mountArgv(request));
 }
 
-/** The mount(8) command for REQUEST (also printed by --dry-run). */
+/** FUSE's squashfs reader, for rootless mode: the kernel does not let a user namespace mount squashfs. */
+export const SQUASHFUSE = 'fuse.squashfuse';
+
+/** The mount(8) command for REQUEST (also printed by --dry-run); squashfuse(1) mounts its own type. */
 export function mountArgv(request: MountArguments): string[] {
+  if (request.fstype === SQUASHFUSE) {
+    const options = (request.options ?? []).join(',');
+    // No "--": squashfuse hands it on to libfuse, which then refuses its own options. Callers pass absolute paths.
+    return ['squashfuse', ...(options ? ['-o', options] : []), request.source, request.target];
+  }
   return ['mount', ...mountFlags(request), '--', request.source, request.target];
 }
 
