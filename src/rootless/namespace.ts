@@ -37,6 +37,12 @@ export async function enterRootlessMode(): Promise<void> {
   throw new RunInNamespace();
 }
 
+/** For an ordinary user's command that may need it (clean): the namespace when this machine has it, else this process. */
+export async function enterRootlessModeIfReady(): Promise<void> {
+  if (process.getuid?.() === 0 || isRootless()) return;
+  if (describeMissing(await checkRootlessNeeds()) === undefined) throw new RunInNamespace();
+}
+
 /** The unshare command that starts ARGV as root of new user, mount and PID namespaces. */
 export function namespaceArgv(argv: readonly string[]): string[] {
   return [

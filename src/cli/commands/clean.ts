@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatBytes } from '../../inspect/sectormap.ts';
 import { DEFAULT_WORK_DIR } from '../../pipeline/config.ts';
+import { enterRootlessModeIfReady } from '../../rootless/namespace.ts';
 import { cleanWorkDir } from '../../pipeline/clean.ts';
 import { DEFAULT_CACHE_LIMIT, LayerCache, layerCacheDir } from '../../cache/layer-cache.ts';
 
@@ -20,6 +21,8 @@ export function registerClean(program: Command): void {
     .action(async (options: { workdir: string; cache?: boolean }) => {
       const say = (line: string) => process.stdout.write(`${line}\n`);
       if (!options.cache) {
+        // A killed rootless build leaves files owned by the user's subordinate ids: only root of its namespace may delete them.
+        await enterRootlessModeIfReady();
         await cleanWorkDir(options.workdir, say);
         return;
       }

@@ -1,0 +1,247 @@
+import { createHash } from 'node:crypto';
+import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBootTest } from '../../src/boottest/index.ts';
+import { runCommand } from '../../src/tools/exec.ts';
+import { installPackedIsoforge } from '../../scripts/pack-install.ts';
+import { runIsoforge } from '../support/cli.ts';
+import { makeTestDeb } from '../support/deb.ts';
+import { ensureSampleIso } from '../support/sample.ts';
+
+// A layer build by an ordinary user with a subordinate id range (rootless mode), against the same
+// recipe built by root: the layers must be equal as unsquashfs and getfattr see them. Also what a
+// SIGKILL leaves (nothing) and the refusal for a user without a range (exit 4, one line).
+const USER = 'isoforge-rootless';
+const SUBORDINATE = '300000-365535';
+const TOP = 'ubuntu-server-minimal.ubuntu-server';
+const LAYER = `/casper/${TOP}.squashfs`;
+const EPOCH = '1700000000';
+const TIMEOUT = 900_000;
+let dir: string;
+let bin: string;
+let fuseMode: number;
+let inputSha: string;
+
+const RECIPE = `input: sample.iso
+output: out/oem.iso
+layers:
+  ${TOP}:
+    steps:
+      - debs: [debs/isoforge-nic-driver_1.0_all.deb]
+      - apt: { install: [tree], hold: [isoforge-nic-driver] }
+      - copy: { src: files/50-oem.conf, dest: /etc/sysctl.d/50-oem.conf, mode: "0640", owner: "1234:4321" }
+      - run: |
+          echo isoforge-built > /etc/isoforge-release
+          apt-mark showhold > /etc/oem-holds
+          useradd --system --no-create-home isoforge-svc
+          install -d -o isoforge-svc -m 0750 /var/lib/isoforge-svc
+`;
+
+function asUser(
+  user: string,
+  args: readonly string[],
+  onLine?: (line: string) => void,
+  onSpawn?: (pid: number) => void,
+) {
+  return runCommand(['runuser', '-u', user, '--', bin, ...args], {
+    okExitCodes: [1, 2, 3, 4, 5],
+    cwd: dir,
+    env: { NO_COLOR: '1', HOME: join(dir, 'home'), TMPDIR: join(dir, 'tmp'), SOURCE_DATE_EPOCH: EPOCH },
+    onLine,
+    onSpawn,
+  });
+}
+
+async function sha256(file: string): Promise<string> {
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
+}
+
+/** The layer of ISO as unsquashfs and getfattr see it: listing, every file's sha256, every xattr. */
+async function describeLayer(iso: string, name: string) {
+  const image = join(dir, `${name}.squashfs`);
+  const tree = join(dir, `${name}-tree`);
+  await runCommand(['xorriso', '-osirrox', 'on', '-indev', iso, '-extract', LAYER, image]);
+  const { stdout: listing } = await runCommand(['unsquashfs', '-lln', image], { env: { TZ: 'UTC' } });
+  await runCommand(['unsquashfs', '-q', '-n', '-d', tree, image]);
+  const { stdout: sums } = await runCommand(
+    ['sh', '-c', 'find . -type f -print0 | sort -z | xargs -0 sha256sum'],
+    {
+      cwd: tree,
+    },
+  );
+  const { stdout: xattrs } = await runCommand(['getfattr', '-R', '-P', '-d', '-m', '-', '.'], { cwd: tree });
+  // dpkg stamps its log with the wall clock (it ignores SOURCE_DATE_EPOCH): the entries must match.
+  const dpkgLog = (await readFile(join(tree, 'var/log/dpkg.log'), 'utf8')).replace(/^\S+ \S+ /gm, '');
+  return { listing: listing.split('\n').slice(1), sums: sums.split('\n'), xattrs, dpkgLog };
+}
+
+/** SIGKILLs the isoforge runuser started (runuser itself would leave it running). */
+async function killIsoforgeUnder(runuser: number): Promise<void> {
+  const children = await readFile(`/proc/${runuser}/task/${runuser}/children`, 'utf8');
+  for (const child of children.trim().split(/\s+/).filter(Boolean)) process.kill(Number(child), 'SIGKILL');
+}
+
+/** Processes of the user or its subordinate ids, and squashfuse anywhere. */
+async function leftProcesses(): Promise<string[]> {
+  const { stdout } = await runCommand(['ps', '-e', '-o', 'uid=,comm=']);
+  const first = Number(SUBORDINATE.split('-')[0]);
+  const { stdout: uid } = await runCommand(['id', '-u', USER]);
+  return stdout
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/))
+    .filter(([id, comm]) => Number(id) === Number(uid) || Number(id) >= first || comm === 'squashfuse')
+    .map((fields) => fields.join(' '));
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp('/tmp/isoforge-rootless-');
+  await chmod(dir, 0o777);
+  for (const sub of ['tmp', 'home', 'debs', 'files']) await mkdir(join(dir, sub), { mode: 0o777 });
+  await runCommand(['chmod', '0777', join(dir, 'tmp'), join(dir, 'home')]);
+  const exists = await runCommand(['id', USER], { okExitCodes: [1] });
+  if (exists.exitCode !== 0) await runCommand(['useradd', '--no-create-home', '--shell', '/bin/sh', USER]);
+  const ranges = await readFile('/etc/subuid', 'utf8');
+  if (!ranges.split('\n').some((line) => line.startsWith(`${USER}:`)))
+    await runCommand(['usermod', '--add-subuids', SUBORDINATE, '--add-subgids', SUBORDINATE, USER]);
+  // udev makes /dev/fuse 0666 on a real machine; a container without udev leaves it 0600.
+  fuseMode = (await stat('/dev/fuse')).mode & 0o777;
+  await chmod('/dev/fuse', 0o666);
+  await copyFile(await ensureSampleIso(), join(dir, 'sample.iso'));
+  await chmod(join(dir, 'sample.iso'), 0o444);
+  inputSha = await sha256(join(dir, 'sample.iso'));
+  await makeTestDeb(join(dir, 'debs'), 'isoforge-nic-driver', '1.0', {
+    path: 'usr/share/isoforge-nic-driver/firmware.bin',
+    content: 'firmware\n',
+  });
+  await writeFile(join(dir, 'files/50-oem.conf'), 'net.core.somaxconn = 4096\n');
+  await writeFile(join(dir, 'oem.yaml'), RECIPE);
+  await runCommand(['chmod', '-R', 'a+rX', dir]);
+  bin = (await installPackedIsoforge(dir)).bin;
+}, TIMEOUT);
+
+afterAll(async () => {
+  await chmod('/dev/fuse', fuseMode).catch(() => undefined);
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('a layer build by an ordinary user (rootless mode)', () => {
+  it(
+    'gives the layer root builds: same listing with owners and modes, same files, same xattrs; it verifies and boots',
+    async () => {
+      const rootless = await asUser(USER, ['build', 'oem.yaml', '--workdir', join(dir, 'work-user')]);
+      expect(rootless.exitCode, rootless.stderr).toBe(0);
+      const root = await runIsoforge(
+        ['build', 'oem.yaml', '--workdir', join(dir, 'work-root'), '--out', join(dir, 'root.iso')],
+        { cwd: dir, env: { SOURCE_DATE_EPOCH: EPOCH } },
+      );
+      expect(root.exitCode, root.stderr).toBe(0);
+      const [byUser, byRoot] = [
+        await describeLayer(join(dir, 'out/oem.iso'), 'user'),
+        await describeLayer(join(dir, 'root.iso'), 'root'),
+      ];
+      expect(byUser.listing).toEqual(byRoot.listing);
+      expect(byUser.listing.join('\n')).toMatch(
+        /^-rw-r----- 1234\/4321 .* squashfs-root\/etc\/sysctl\.d\/50-oem\.conf$/m,
+      );
+      expect(byUser.listing.join('\n')).toMatch(
+        /^drwxr-x--- \d+\/\d+ .* squashfs-root\/var\/lib\/isoforge-svc$/m,
+      );
+      expect(byUser.sums.filter((line) => !line.endsWith('./var/log/dpkg.log'))).toEqual(
+        byRoot.sums.filter((line) => !line.endsWith('./var/log/dpkg.log')),
+      );
+      expect(byUser.dpkgLog).toBe(byRoot.dpkgLog);
+      expect(byUser.xattrs).toBe(byRoot.xattrs);
+      expect(byUser.xattrs).toMatch(/trusted\.overlay\./);
+      const verify = await runIsoforge([
+        'verify',
+        join(dir, 'out/oem.iso'),
+        '--original',
+        join(dir, 'sample.iso'),
+      ]);
+      expect(verify.exitCode, verify.stdout).toBe(0);
+      expect(await sha256(join(dir, 'sample.iso'))).toBe(inputSha);
+      expect(await leftProcesses()).toEqual([]);
+      const boot = await runBootTest({
+        iso: join(dir, 'out/oem.iso'),
+        firmware: 'bios',
+        media: 'cdrom',
+        logDir: join(dir, 'boot'),
+      });
+      expect(boot.matched, boot.tail.join('\n')).toMatch(/ISOFORGE-SAMPLE-BOOT ok release=isoforge-built /);
+    },
+    TIMEOUT,
+  );
+
+  it.each([
+    ['with the layers mounted', /mounted over the layer/],
+    ['while a step runs apt', /step: apt install/],
+    ['while the ISO is written', /❯ write the ISO/],
+  ])(
+    'SIGKILLed %s, leaves no process, no mount and no change to the input; the next build succeeds',
+    async (_moment, when) => {
+      let pid: number | undefined;
+      let killed = false;
+      const run = await asUser(
+        USER,
+        [
+          'build',
+          'oem.yaml',
+          '--workdir',
+          join(dir, 'work-kill'),
+          '--out',
+          join(dir, 'kill.iso'),
+          '--no-cache',
+          '-f',
+        ],
+        (line) => {
+          if (!killed && pid && when.test(line)) {
+            killed = true;
+            void killIsoforgeUnder(pid);
+          }
+        },
+        (spawned) => (pid = spawned),
+      ).catch((error: unknown) => ({ exitCode: -1, stderr: String(error) }));
+      expect(killed, run.stderr).toBe(true);
+      // runuser waits for isoforge: its SIGKILL ends the outer process, the inner one then ends itself.
+      await expect.poll(leftProcesses, { timeout: 30_000, interval: 500 }).toEqual([]);
+      const { stdout: fuse } = await runCommand(['findmnt', '-t', 'fuse.squashfuse', '-n'], {
+        okExitCodes: [1],
+      });
+      expect(fuse).toBe('');
+      expect(await sha256(join(dir, 'sample.iso'))).toBe(inputSha);
+      const again = await asUser(USER, [
+        'build',
+        'oem.yaml',
+        '--workdir',
+        join(dir, 'work-kill'),
+        '--out',
+        join(dir, 'kill.iso'),
+        '-f',
+      ]);
+      expect(again.exitCode, again.stderr).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  it('refuses a user without a subordinate id range: one line, exit 4, nothing written', async () => {
+    const run = await asUser('nobody', [
+      'build',
+      'oem.yaml',
+      '--workdir',
+      join(dir, 'work-nobody'),
+      '--out',
+      join(dir, 'nobody.iso'),
+    ]);
+    expect(run.exitCode).toBe(4);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^isoforge: error: a layer build by an ordinary user needs rootless mode, and this machine lacks: subuid range \(none for nobody/,
+      ),
+    ]);
+    await expect(stat(join(dir, 'work-nobody'))).rejects.toThrow();
+    await expect(stat(join(dir, 'nobody.iso'))).rejects.toThrow();
+  });
+});
