@@ -17,7 +17,9 @@ export interface LayerExtent {
 /** Mounts a layer straight out of the ISO file (loop with offset, read-only): no extraction, no copy. */
 export async function mountLayer(mounts: MountStack, layer: LayerExtent, target: string) {
   await mkdir(target, { recursive: true });
-  const source = isRootless() ? { ...layer, ...(await squashfuseSource(layer, `${target}.squashfs`)) } : layer;
+  const source = isRootless()
+    ? { ...layer, ...(await squashfuseSource(layer, `${target}.squashfs`)) }
+    : layer;
   await mounts.mount(layerMount(source, target));
 }
 

@@ -22,7 +22,9 @@ export function adoptUserOverlayMarks(root: DirectoryNode): void {
     if (seen.has(node)) return;
     seen.add(node);
     node.xattrs = node.xattrs.map((x) =>
-      x.name.startsWith(USER_OVERLAY) ? { ...x, name: TRUSTED_OVERLAY + x.name.slice(USER_OVERLAY.length) } : x,
+      x.name.startsWith(USER_OVERLAY)
+        ? { ...x, name: TRUSTED_OVERLAY + x.name.slice(USER_OVERLAY.length) }
+        : x,
     );
     if (node.type === 'dir') for (const child of node.entries.values()) visit(child);
   };
