@@ -34,14 +34,14 @@ export function scaleInterval(results: ScaleResults) {
   );
 }
 
-function median(values: readonly number[]): number {
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
 /** Each stage's median and range over the runs, in the order the build ran them. */
-function stageRows(runs: readonly BuildRun[]): string[][] {
+export function stageRows(runs: readonly BuildRun[]): string[][] {
   const titles = [...new Set(runs.flatMap((run) => Object.keys(run.stages)))];
   const f = (x: number) => x.toFixed(2);
   const row = (title: string, values: number[]) => [

@@ -7,20 +7,25 @@ import { runCommand } from '../../src/tools/exec.ts';
 import { installPackedIsoforge } from '../../scripts/pack-install.ts';
 import { runIsoforge } from '../support/cli.ts';
 import { makeTestDeb } from '../support/deb.ts';
+import { suiteLiveBuildIsos } from '../support/fixtures.ts';
+import { ROOTLESS_USER, ensureRootlessUser, rootlessProcesses } from '../support/rootless-user.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
 // A layer build by an ordinary user with a subordinate id range (rootless mode), against the same
 // recipe built by root: the layers must be equal as unsquashfs and getfattr see them. Also what a
 // SIGKILL leaves (nothing) and the refusal for a user without a range (exit 4, one line).
-const USER = 'isoforge-rootless';
-const SUBORDINATE = '300000-365535';
+const USER = ROOTLESS_USER;
 const TOP = 'ubuntu-server-minimal.ubuntu-server';
 const LAYER = `/casper/${TOP}.squashfs`;
 const EPOCH = '1700000000';
 const TIMEOUT = 900_000;
+// The first live-build fixture, waited for at collection (the global set-up builds it beside other tests).
+const [fixture] = await suiteLiveBuildIsos();
+if (!fixture) throw new Error('no live-build fixture in this run');
+const live = fixture.iso;
 let dir: string;
 let bin: string;
-let fuseMode: number;
+let restoreFuse: () => Promise<void>;
 let inputSha: string;
 
 const RECIPE = `input: sample.iso
@@ -60,10 +65,10 @@ async function sha256(file: string): Promise<string> {
 }
 
 /** The layer of ISO as unsquashfs and getfattr see it: listing, every file's sha256, every xattr. */
-async function describeLayer(iso: string, name: string) {
+async function describeLayer(iso: string, name: string, layer = LAYER) {
   const image = join(dir, `${name}.squashfs`);
   const tree = join(dir, `${name}-tree`);
-  await runCommand(['xorriso', '-osirrox', 'on', '-indev', iso, '-extract', LAYER, image]);
+  await runCommand(['xorriso', '-osirrox', 'on', '-indev', iso, '-extract', layer, image]);
   const { stdout: listing } = await runCommand(['unsquashfs', '-lln', image], { env: { TZ: 'UTC' } });
   await runCommand(['unsquashfs', '-q', '-n', '-d', tree, image]);
   const { stdout: sums } = await runCommand(
@@ -72,10 +77,13 @@ async function describeLayer(iso: string, name: string) {
       cwd: tree,
     },
   );
-  const { stdout: xattrs } = await runCommand(['getfattr', '-R', '-P', '-d', '-m', '-', '.'], { cwd: tree });
+  const { stdout: xattrs } = await runCommand(['getfattr', '-R', '-P', '-h', '-d', '-m', '-', '.'], {
+    cwd: tree,
+  });
   // dpkg stamps its log with the wall clock (it ignores SOURCE_DATE_EPOCH): the entries must match.
   const dpkgLog = (await readFile(join(tree, 'var/log/dpkg.log'), 'utf8')).replace(/^\S+ \S+ /gm, '');
-  return { listing: listing.split('\n').slice(1), sums: sums.split('\n'), xattrs, dpkgLog };
+  const content = sums.split('\n').filter((line) => !line.endsWith('./var/log/dpkg.log'));
+  return { listing: listing.split('\n').slice(1), sums: content, xattrs, dpkgLog };
 }
 
 /** SIGKILLs the isoforge runuser started (runuser itself would leave it running). */
@@ -84,31 +92,12 @@ async function killIsoforgeUnder(runuser: number): Promise<void> {
   for (const child of children.trim().split(/\s+/).filter(Boolean)) process.kill(Number(child), 'SIGKILL');
 }
 
-/** Processes of the user or its subordinate ids, and squashfuse anywhere. */
-async function leftProcesses(): Promise<string[]> {
-  const { stdout } = await runCommand(['ps', '-e', '-o', 'uid=,comm=']);
-  const first = Number(SUBORDINATE.split('-')[0]);
-  const { stdout: uid } = await runCommand(['id', '-u', USER]);
-  return stdout
-    .split('\n')
-    .map((line) => line.trim().split(/\s+/))
-    .filter(([id, comm]) => Number(id) === Number(uid) || Number(id) >= first || comm === 'squashfuse')
-    .map((fields) => fields.join(' '));
-}
-
 beforeAll(async () => {
   dir = await mkdtemp('/tmp/isoforge-rootless-');
   await chmod(dir, 0o777);
   for (const sub of ['tmp', 'home', 'debs', 'files']) await mkdir(join(dir, sub), { mode: 0o777 });
   await runCommand(['chmod', '0777', join(dir, 'tmp'), join(dir, 'home')]);
-  const exists = await runCommand(['id', USER], { okExitCodes: [1] });
-  if (exists.exitCode !== 0) await runCommand(['useradd', '--no-create-home', '--shell', '/bin/sh', USER]);
-  const ranges = await readFile('/etc/subuid', 'utf8');
-  if (!ranges.split('\n').some((line) => line.startsWith(`${USER}:`)))
-    await runCommand(['usermod', '--add-subuids', SUBORDINATE, '--add-subgids', SUBORDINATE, USER]);
-  // udev makes /dev/fuse 0666 on a real machine; a container without udev leaves it 0600.
-  fuseMode = (await stat('/dev/fuse')).mode & 0o777;
-  await chmod('/dev/fuse', 0o666);
+  restoreFuse = (await ensureRootlessUser()).restore;
   await copyFile(await ensureSampleIso(), join(dir, 'sample.iso'));
   await chmod(join(dir, 'sample.iso'), 0o444);
   inputSha = await sha256(join(dir, 'sample.iso'));
@@ -123,7 +112,7 @@ beforeAll(async () => {
 }, TIMEOUT);
 
 afterAll(async () => {
-  await chmod('/dev/fuse', fuseMode).catch(() => undefined);
+  await restoreFuse();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -149,9 +138,7 @@ describe('a layer build by an ordinary user (rootless mode)', () => {
       expect(byUser.listing.join('\n')).toMatch(
         /^drwxr-x--- \d+\/\d+ .* squashfs-root\/var\/lib\/isoforge-svc$/m,
       );
-      expect(byUser.sums.filter((line) => !line.endsWith('./var/log/dpkg.log'))).toEqual(
-        byRoot.sums.filter((line) => !line.endsWith('./var/log/dpkg.log')),
-      );
+      expect(byUser.sums).toEqual(byRoot.sums);
       expect(byUser.dpkgLog).toBe(byRoot.dpkgLog);
       expect(byUser.xattrs).toBe(byRoot.xattrs);
       expect(byUser.xattrs).toMatch(/trusted\.overlay\./);
@@ -163,7 +150,7 @@ describe('a layer build by an ordinary user (rootless mode)', () => {
       ]);
       expect(verify.exitCode, verify.stdout).toBe(0);
       expect(await sha256(join(dir, 'sample.iso'))).toBe(inputSha);
-      expect(await leftProcesses()).toEqual([]);
+      expect(await rootlessProcesses()).toEqual([]);
       const boot = await runBootTest({
         iso: join(dir, 'out/oem.iso'),
         firmware: 'bios',
@@ -206,7 +193,7 @@ describe('a layer build by an ordinary user (rootless mode)', () => {
       ).catch((error: unknown) => ({ exitCode: -1, stderr: String(error) }));
       expect(killed, run.stderr).toBe(true);
       // runuser waits for isoforge: its SIGKILL ends the outer process, the inner one then ends itself.
-      await expect.poll(leftProcesses, { timeout: 30_000, interval: 500 }).toEqual([]);
+      await expect.poll(rootlessProcesses, { timeout: 30_000, interval: 500 }).toEqual([]);
       const { stdout: fuse } = await runCommand(['findmnt', '-t', 'fuse.squashfuse', '-n'], {
         okExitCodes: [1],
       });
@@ -222,6 +209,47 @@ describe('a layer build by an ordinary user (rootless mode)', () => {
         '-f',
       ]);
       expect(again.exitCode, again.stderr).toBe(0);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "builds live-build's Debian layer by block reuse as root does",
+    async () => {
+      await copyFile(live, join(dir, 'live.iso'));
+      await chmod(join(dir, 'live.iso'), 0o444);
+      const recipe = `input: live.iso\noutput: out/live.iso\nlayers:\n  filesystem:\n    steps:\n      - debs: [debs/isoforge-nic-driver_1.0_all.deb]\n      - run: echo rootless > /etc/isoforge-release\n      - run: touch /usr/bin/ping\n`;
+      await writeFile(join(dir, 'live.yaml'), recipe);
+      await chmod(join(dir, 'live.yaml'), 0o644);
+      const byUser = await asUser(USER, ['build', 'live.yaml', '--workdir', join(dir, 'work-live-user')]);
+      expect(byUser.exitCode, byUser.stderr).toBe(0);
+      expect(byUser.stdout + byUser.stderr).toMatch(/block reuse: blocks of \d+ unchanged files copied/);
+      const byRoot = await runIsoforge(
+        ['build', 'live.yaml', '--workdir', join(dir, 'work-live-root'), '--out', join(dir, 'live-root.iso')],
+        { cwd: dir, env: { SOURCE_DATE_EPOCH: EPOCH } },
+      );
+      expect(byRoot.exitCode, byRoot.stderr).toBe(0);
+      const layer = '/live/filesystem.squashfs';
+      const user = await describeLayer(join(dir, 'out/live.iso'), 'live-user', layer);
+      const root = await describeLayer(join(dir, 'live-root.iso'), 'live-root', layer);
+      expect(user.listing).toEqual(root.listing);
+      expect(user.sums).toEqual(root.sums);
+      expect(user.dpkgLog).toBe(root.dpkgLog);
+      expect(user.xattrs).toBe(root.xattrs);
+      // ping, copied up by the touch, keeps its file capability through squashfuse and the namespace.
+      expect(user.xattrs).toMatch(/# file: usr\/bin\/ping\nsecurity\.capability=/);
+      expect(user.listing.join('\n')).toMatch(/^-rwxr-xr-x 0\/0 .* squashfs-root\/usr\/bin\/ping$/m);
+      const { stdout: status } = await runCommand([
+        'dpkg-query',
+        '--admindir',
+        join(dir, 'live-user-tree/var/lib/dpkg'),
+        '-W',
+        'isoforge-nic-driver',
+      ]);
+      expect(status.trim()).toBe('isoforge-nic-driver\t1.0');
+      const verify = await runIsoforge(['verify', join(dir, 'out/live.iso'), '--original', live]);
+      expect(verify.exitCode, verify.stdout).toBe(0);
+      expect(await rootlessProcesses()).toEqual([]);
     },
     TIMEOUT,
   );

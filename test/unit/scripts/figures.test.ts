@@ -8,6 +8,7 @@ import {
 } from '../../../scripts/figures/render.ts';
 import { type FleetResults, renderFleetSection } from '../../../bench/fleet-report.ts';
 import { type BenchResults, renderBenchSection } from '../../../bench/remaster-report.ts';
+import { renderRootlessSection, type RootlessResults } from '../../../bench/rootless-report.ts';
 import { renderScaleSection, type ScaleResults } from '../../../bench/scale-report.ts';
 import { README_CONSTANTS } from '../../../scripts/figures/readme-constants.ts';
 import { unmarkedFigures } from '../../../scripts/figures/unmarked.ts';
@@ -77,6 +78,13 @@ describe('README figures', () => {
     const results = JSON.parse(await readFile('docs/bench-scale.json', 'utf8')) as ScaleResults;
     const section = /<!-- bench:scale -->\n\n([\s\S]*?)\n<!-- \/bench:scale -->/.exec(readme)?.[1];
     expect(section).toBe(renderScaleSection(results));
+  });
+
+  it('the rootless bench section equals its rendering from docs/bench-rootless.json', async () => {
+    const readme = await readFile('README.md', 'utf8');
+    const results = JSON.parse(await readFile('docs/bench-rootless.json', 'utf8')) as RootlessResults;
+    const section = /<!-- bench:rootless -->\n\n([\s\S]*?)\n<!-- \/bench:rootless -->/.exec(readme)?.[1];
+    expect(section).toBe(renderRootlessSection(results));
   });
 
   it('writeFigureSections replaces block and inline sections and leaves the rest of the text alone', () => {
