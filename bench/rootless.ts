@@ -9,8 +9,8 @@
  */
 import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
-import { cacheDir } from '../src/sample/cache.ts';
+import { join } from 'node:path';
+import { installPackedIsoforge } from '../scripts/pack-install.ts';
 import { runCommand } from '../src/tools/exec.ts';
 import { makeTestDeb } from '../test/support/deb.ts';
 import { BOOKWORM_HYBRID, ensureLiveBuildIso } from '../test/support/live-build.ts';
@@ -22,7 +22,7 @@ import { renderRootlessSection, rootlessInterval, type RootlessResults } from '.
 import type { BuildRun } from './scale-report.ts';
 
 const RESULTS_FILE = 'docs/bench-rootless.json';
-const BIN = resolve('bin/isoforge');
+const BENCH_DIR = '/var/tmp/isoforge-bench-rootless';
 const DEB = 'isoforge-bench-driver_1.0_all.deb';
 const RECIPE = `input: ../live.iso
 output: out.iso
@@ -34,13 +34,13 @@ layers:
       - file: { dest: /etc/isoforge-bench, content: "one file\\n" }
 `;
 
-async function timedBuild(dir: string, asUser: boolean): Promise<BuildRun> {
+async function timedBuild(bin: string, dir: string, asUser: boolean): Promise<BuildRun> {
   await writeFile(join(dir, 'recipe.yaml'), RECIPE);
   // A step's files must lie in the recipe's folder.
   await copyFile(join(dir, '..', 'debs', DEB), join(dir, DEB));
   await runCommand(['chmod', '-R', 'a+rX', dir]);
   const args = ['build', 'recipe.yaml', '--workdir', join(dir, 'work'), '--json', '--force', '--no-cache'];
-  const argv = asUser ? ['runuser', '-u', ROOTLESS_USER, '--', BIN, ...args] : [BIN, ...args];
+  const argv = asUser ? ['runuser', '-u', ROOTLESS_USER, '--', bin, ...args] : [bin, ...args];
   const started = performance.now();
   const { stdout } = await runCommand(argv, {
     cwd: dir,
@@ -73,9 +73,13 @@ async function main(): Promise<void> {
   await runCommand(['bash', 'scripts/build.sh']);
   const { restore } = await ensureRootlessUser();
   try {
-    const benchDir = join(cacheDir(), 'bench-rootless');
+    // Below a folder the user can reach (root's cache is 0700), with isoforge installed as users
+    // install it (npm pack), which both sides run: the checkout may sit where only root reaches.
+    const benchDir = BENCH_DIR;
+    await rm(benchDir, { recursive: true, force: true });
     await mkdir(benchDir, { recursive: true });
     await chmod(benchDir, 0o755);
+    const { bin } = await installPackedIsoforge(benchDir);
     const live = join(benchDir, 'live.iso');
     await copyFile(await ensureLiveBuildIso(BOOKWORM_HYBRID), live);
     await rm(join(benchDir, 'debs'), { recursive: true, force: true });
@@ -98,7 +102,7 @@ async function main(): Promise<void> {
     for (let round = 1; round <= rounds.max; round++) {
       for (const side of ['root', 'rootless', 'rootless', 'root'] as const) {
         results.pageCacheDropped = (await dropPageCache()) && results.pageCacheDropped;
-        const run = await inFreshDir(benchDir, (dir) => timedBuild(dir, side === 'rootless'));
+        const run = await inFreshDir(benchDir, (dir) => timedBuild(bin, dir, side === 'rootless'));
         results[side].push(run);
         process.stderr.write(`bench:rootless round ${round}: ${side} ${run.wall.toFixed(2)} s\n`);
       }

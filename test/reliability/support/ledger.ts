@@ -28,6 +28,11 @@ export interface FaultRecord {
   /** Files the fault left in the output folder: new since before it, not the finished output (must be 0). */
   partialOutputs: number;
   partialOutputNames: string[];
+  /**
+   * Processes the fault left running, as ps(1) lists them, where the test counts them (rootless
+   * builds: the user's, its subordinate ids', squashfuse); absent where not counted (must be 0).
+   */
+  processesLeft?: number;
 }
 
 const LEDGER_ENV = 'ISOFORGE_RELIABILITY_LEDGER';

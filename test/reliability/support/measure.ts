@@ -71,7 +71,14 @@ export async function measureFault(
   scene: Measured,
   fault: string,
   runs: readonly RunOutcome[],
-  options: { final?: string; work?: string; injected?: boolean; planted?: readonly string[] } = {},
+  options: {
+    final?: string;
+    work?: string;
+    injected?: boolean;
+    planted?: readonly string[];
+    /** Lists the processes the fault may have left (counted only where the test passes it). */
+    processes?: () => Promise<readonly string[]>;
+  } = {},
 ): Promise<FaultRecord> {
   const mounts = await findmntAtOrBelow(options.work ?? scene.work);
   const lastSucceeded = runs.at(-1)?.succeeded ?? false;
@@ -90,6 +97,7 @@ export async function measureFault(
     inputBytesChanged: await countInputBytesChanged(scene),
     partialOutputs: partial.length,
     partialOutputNames: partial,
+    ...(options.processes ? { processesLeft: (await options.processes()).length } : {}),
   };
   recordFault(record);
   return record;

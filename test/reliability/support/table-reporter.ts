@@ -10,6 +10,7 @@ const COLUMNS = [
   'mounts leaked',
   'input bytes changed',
   'partial outputs',
+  'processes left',
 ];
 
 /**
@@ -26,9 +27,9 @@ export default class ReliabilityTableReporter implements Reporter {
     const records = readLedger();
     const byFault = new Map<string, FaultRecord[]>();
     for (const record of records) byFault.set(record.fault, [...(byFault.get(record.fault) ?? []), record]);
-    const rows = [...byFault].map(([fault, list]) => [fault, ...totals(list).map(String)]);
+    const rows = [...byFault].map(([fault, list]) => [fault, ...totals(list)]);
     process.stdout.write(`\nreliability: faults by kind\n${formatTable([['fault', ...COLUMNS], ...rows])}\n`);
-    const summary = formatTable([COLUMNS, totals(records).map(String)]);
+    const summary = formatTable([COLUMNS, totals(records)]);
     process.stdout.write(`\nreliability summary\n${summary}\n`);
     const partial = records.flatMap((record) =>
       record.partialOutputNames.map((name) => `${record.fault}: ${name}`),
@@ -38,7 +39,7 @@ export default class ReliabilityTableReporter implements Reporter {
   }
 }
 
-export function totals(records: readonly FaultRecord[]): number[] {
+export function totals(records: readonly FaultRecord[]): string[] {
   const sum = (pick: (record: FaultRecord) => number) =>
     records.reduce((total, record) => total + pick(record), 0);
   return [
@@ -49,5 +50,16 @@ export function totals(records: readonly FaultRecord[]): number[] {
     sum((record) => record.mountsLeaked),
     sum((record) => record.inputBytesChanged),
     sum((record) => record.partialOutputs),
-  ];
+  ]
+    .map(String)
+    .concat(countedOnly(records, (record) => record.processesLeft));
+}
+
+/** The sum over the records that counted it, or "-" when none did: a cell nobody counted is not a 0. */
+function countedOnly(
+  records: readonly FaultRecord[],
+  pick: (record: FaultRecord) => number | undefined,
+): string {
+  const counted = records.map(pick).filter((value): value is number => value !== undefined);
+  return counted.length ? String(counted.reduce((a, b) => a + b, 0)) : '-';
 }
