@@ -1,4 +1,5 @@
 import type { LoadedRecipe } from '../recipe/load.ts';
+import { enterRootlessMode } from '../rootless/namespace.ts';
 import type { BuildConfig, BuildRun } from './config.ts';
 import { makeDryRunScript } from './dry-run.ts';
 import { makeBuildPlan } from './plan.ts';
@@ -17,6 +18,9 @@ export async function runBuild(
 ): Promise<BuildResult> {
   const options = { ...config, ...run };
   const workDir = new WorkDir(options.workDir);
+  // A recipe with layers needs root or rootless mode: decided before the input is even read
+  // (checkBeforeWork decides again for layers only the plan adds, a pool's key).
+  if (!options.dryRun && Object.keys(loaded.recipe.layers).length) await enterRootlessMode();
   const plan = await makeBuildPlan(loaded, options);
   if (!options.dryRun) return runBuildStages({ plan, options, workDir }, loaded);
   await checkBeforeWork(plan, options);

@@ -215,4 +215,19 @@ describe('a layer build by an ordinary user (rootless mode)', () => {
     await expect(stat(join(dir, 'work-nobody'))).rejects.toThrow();
     await expect(stat(join(dir, 'nobody.iso'))).rejects.toThrow();
   });
+
+  it('doctor, run by each user, says whether rootless mode is ready for them and what is missing', async () => {
+    type Need = { name: string; ok: boolean; fix: string };
+    const needsOf = async (user: string) => {
+      const run = await asUser(user, ['doctor', '--json']);
+      return (JSON.parse(run.stdout) as { rootless: Need[] }).rootless;
+    };
+    const nobody = await needsOf('nobody');
+    expect(nobody.filter((need) => !need.ok).map((need) => need.name)).toEqual([
+      'subuid range',
+      'subgid range',
+    ]);
+    expect(nobody[0]?.fix).toBe('as root: usermod --add-subuids 100000-165535 nobody');
+    expect((await needsOf(USER)).every((need) => need.ok)).toBe(true);
+  });
 });
