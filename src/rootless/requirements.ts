@@ -136,7 +136,7 @@ async function userNamespaceNeed(machine: MachineFiles): Promise<RootlessNeed> {
       ...base,
       ok: false,
       found: 'restricted by AppArmor (kernel.apparmor_restrict_unprivileged_userns=1)',
-      fix: 'as root: give node an AppArmor profile with "userns," (README: Layer builds without root), or sysctl kernel.apparmor_restrict_unprivileged_userns=0',
+      fix: 'as root: give /usr/bin/unshare an AppArmor profile with "userns," (README: Layer builds without root), or sysctl kernel.apparmor_restrict_unprivileged_userns=0',
     };
   return { ...base, ok: true, found: 'allowed', fix: '' };
 }
