@@ -7,7 +7,7 @@
  * median and range and the ratio; writes docs/bench-rootless.json and the README's
  * bench:rootless section. Run as root on an otherwise idle machine.
  */
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { installPackedIsoforge } from '../scripts/pack-install.ts';
@@ -15,6 +15,7 @@ import { runCommand } from '../src/tools/exec.ts';
 import { makeTestDeb } from '../test/support/deb.ts';
 import { BOOKWORM_HYBRID, ensureLiveBuildIso } from '../test/support/live-build.ts';
 import { ensureRootlessUser, ROOTLESS_USER } from '../test/support/rootless-user.ts';
+import { inFreshDir, readBuildRun } from './build-runs.ts';
 import { argument, readCommit } from './cli-args.ts';
 import { isNarrow } from './ratio-interval.ts';
 import { dropPageCache } from './remaster-runs.ts';
@@ -46,26 +47,7 @@ async function timedBuild(bin: string, dir: string, asUser: boolean): Promise<Bu
     cwd: dir,
     env: { ISOFORGE_NO_CACHE: '1', HOME: dir, TMPDIR: dir },
   });
-  const wall = (performance.now() - started) / 1000;
-  const report = JSON.parse(stdout) as { timings: { title: string; seconds: number }[] };
-  const stages = Object.fromEntries(
-    report.timings.map((t) => [
-      t.title.replace(/ layer .*/, ' layer').replace(/ \(boot setup: .*\)/, ''),
-      t.seconds,
-    ]),
-  );
-  return { wall, stages };
-}
-
-async function inFreshDir<T>(parent: string, work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(parent, 'run-'));
-  await chmod(dir, 0o777);
-  try {
-    return await work(dir);
-  } finally {
-    // What the user's build left belongs to its subordinate ids: root removes it.
-    await rm(dir, { recursive: true, force: true });
-  }
+  return readBuildRun(stdout, (performance.now() - started) / 1000);
 }
 
 async function main(): Promise<void> {
@@ -102,7 +84,8 @@ async function main(): Promise<void> {
     for (let round = 1; round <= rounds.max; round++) {
       for (const side of ['root', 'rootless', 'rootless', 'root'] as const) {
         results.pageCacheDropped = (await dropPageCache()) && results.pageCacheDropped;
-        const run = await inFreshDir(benchDir, (dir) => timedBuild(bin, dir, side === 'rootless'));
+        // The user's build writes in it; what it leaves belongs to its subordinate ids: root removes it.
+        const run = await inFreshDir(benchDir, (dir) => timedBuild(bin, dir, side === 'rootless'), 0o777);
         results[side].push(run);
         process.stderr.write(`bench:rootless round ${round}: ${side} ${run.wall.toFixed(2)} s\n`);
       }

@@ -7,13 +7,14 @@
  * the ratio and its interval; writes docs/bench-scale.json and the README's bench:scale section.
  * Run as root on an otherwise idle machine.
  */
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { inspectIso } from '../src/inspect/inspect.ts';
 import { cacheDir } from '../src/sample/cache.ts';
 import { ensureCachedSampleIso } from '../src/sample/index.ts';
 import { runCommand } from '../src/tools/exec.ts';
+import { inFreshDir, readBuildRun } from './build-runs.ts';
 import { argument, readCommit } from './cli-args.ts';
 import { isNarrow } from './ratio-interval.ts';
 import { dropPageCache } from './remaster-runs.ts';
@@ -43,24 +44,7 @@ async function timedBuild(iso: string, dir: string): Promise<BuildRun> {
     [BIN, 'build', recipe, '--workdir', join(dir, 'work'), '--json', '--force', '--no-cache'],
     { env: { ISOFORGE_NO_CACHE: '1' } },
   );
-  const wall = (performance.now() - started) / 1000;
-  const report = JSON.parse(stdout) as { timings: { title: string; seconds: number }[] };
-  const stages = Object.fromEntries(
-    report.timings.map((t) => [
-      t.title.replace(/ layer .*/, ' layer').replace(/ \(boot setup: .*\)/, ''),
-      t.seconds,
-    ]),
-  );
-  return { wall, stages };
-}
-
-async function inFreshDir<T>(parent: string, work: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(parent, 'run-'));
-  try {
-    return await work(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  return readBuildRun(stdout, (performance.now() - started) / 1000);
 }
 
 async function main(): Promise<void> {

@@ -10,6 +10,7 @@ import { readMountPoints } from '../../src/safety/mountinfo.ts';
 import { runIsoforge } from '../support/cli.ts';
 import { makeTestDeb } from '../support/deb.ts';
 import { listLayer, readFromLayer } from '../support/layer.ts';
+import { oemRecipe } from '../support/oem-recipe.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
 const TOP = 'ubuntu-server-minimal.ubuntu-server';
@@ -30,18 +31,7 @@ async function writeRecipe(name: string, text: string): Promise<string> {
   return file;
 }
 
-const RECIPE = (output: string, extra = '') => `input: sample.iso
-output: ${output}
-${extra}layers:
-  ${TOP}:
-    steps:
-      - debs: [debs/isoforge-nic-driver_1.0_all.deb]
-      - apt: { install: [tree], hold: [isoforge-nic-driver] }
-      - copy: { src: files/50-oem.conf, dest: /etc/sysctl.d/50-oem.conf, mode: "0640", owner: "1234:4321" }
-      - run: |
-          echo isoforge-built > /etc/isoforge-release
-          apt-mark showhold > /etc/oem-holds
-`;
+const RECIPE = (output: string) => oemRecipe(output);
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'isoforge-build-'));

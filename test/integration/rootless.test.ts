@@ -7,6 +7,7 @@ import { runCommand } from '../../src/tools/exec.ts';
 import { installPackedIsoforge } from '../../scripts/pack-install.ts';
 import { runIsoforge } from '../support/cli.ts';
 import { makeTestDeb } from '../support/deb.ts';
+import { OEM_LAYER, oemRecipe } from '../support/oem-recipe.ts';
 import { suiteLiveBuildIsos } from '../support/fixtures.ts';
 import { ROOTLESS_USER, ensureRootlessUser, rootlessProcesses } from '../support/rootless-user.ts';
 import { ensureSampleIso } from '../support/sample.ts';
@@ -15,7 +16,7 @@ import { ensureSampleIso } from '../support/sample.ts';
 // recipe built by root: the layers must be equal as unsquashfs and getfattr see them. Also the
 // refusal for a user without a range (exit 4, one line). SIGKILLs: test/reliability/rootless.test.ts.
 const USER = ROOTLESS_USER;
-const TOP = 'ubuntu-server-minimal.ubuntu-server';
+const TOP = OEM_LAYER;
 const LAYER = `/casper/${TOP}.squashfs`;
 const EPOCH = '1700000000';
 const TIMEOUT = 900_000;
@@ -28,20 +29,12 @@ let bin: string;
 let restoreFuse: () => Promise<void>;
 let inputSha: string;
 
-const RECIPE = `input: sample.iso
-output: out/oem.iso
-layers:
-  ${TOP}:
-    steps:
-      - debs: [debs/isoforge-nic-driver_1.0_all.deb]
-      - apt: { install: [tree], hold: [isoforge-nic-driver] }
-      - copy: { src: files/50-oem.conf, dest: /etc/sysctl.d/50-oem.conf, mode: "0640", owner: "1234:4321" }
-      - run: |
-          echo isoforge-built > /etc/isoforge-release
-          apt-mark showhold > /etc/oem-holds
-          useradd --system --no-create-home isoforge-svc
-          install -d -o isoforge-svc -m 0750 /var/lib/isoforge-svc
-`;
+const RECIPE = oemRecipe('out/oem.iso', {
+  extraRun: [
+    'useradd --system --no-create-home isoforge-svc',
+    'install -d -o isoforge-svc -m 0750 /var/lib/isoforge-svc',
+  ],
+});
 
 function asUser(
   user: string,
