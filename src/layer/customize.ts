@@ -12,6 +12,10 @@ export type { CustomizeContext, LayerResult } from './workspace.ts';
  * whose own whiteouts a merged view would not show).
  */
 export function customizeLayer(plan: LayerPlan, context: CustomizeContext): Promise<LayerResult> {
-  const overMount = plan.repack === 'reuse' || plan.ancestors.length === 0;
-  return overMount ? customizeOverMount(plan, context) : customizeUnpacked(plan, context);
+  return isUnpacked(plan) ? customizeUnpacked(plan, context) : customizeOverMount(plan, context);
+}
+
+/** A full repack of a layer with ancestors: unsquashfs, the steps, mksquashfs of the whole tree. */
+export function isUnpacked(plan: Pick<LayerPlan, 'repack' | 'ancestors'>): boolean {
+  return plan.repack !== 'reuse' && plan.ancestors.length > 0;
 }

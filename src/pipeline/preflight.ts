@@ -18,7 +18,13 @@ import { runRemoveTree } from '../tools/coreutils.ts';
 import { openLogFile } from '../ui/log.ts';
 import type { BuildOptions } from './config.ts';
 import type { BuildPlan } from './plan.ts';
-import { checkBuildTools, checkLayerPrivileges, checkStepInputs, checkTerminalSteps } from './tools.ts';
+import {
+  checkBuildTools,
+  checkLayerPrivileges,
+  checkRootlessRepack,
+  checkStepInputs,
+  checkTerminalSteps,
+} from './tools.ts';
 import type { WorkDir } from './work-dir.ts';
 
 /**
@@ -33,6 +39,7 @@ export async function checkBeforeWork(plan: BuildPlan, options: BuildOptions): P
   if (plan.writeSetup.changes.length)
     options.onNotice?.(`boot setup: ${plan.writeSetup.changes.join(', ')} (standardBootSetup)`);
   if (!options.dryRun) checkLayerPrivileges(plan, readPrivileges());
+  checkRootlessRepack(plan);
   if (!options.dryRun) await checkBuildTools(plan);
   if (!options.dryRun) checkTerminalSteps(plan, Boolean(process.stdin.isTTY));
   await checkStepInputs(plan);

@@ -4,6 +4,7 @@ import { delimiter, join } from 'node:path';
 import { InputError, MissingToolError, NeedsRootError, RecipeError } from '../errors.ts';
 import { stepOf } from '../steps/registry.ts';
 import { resolveRecipePath } from '../safety/confine.ts';
+import { isUnpacked } from '../layer/customize.ts';
 import { isRootless } from '../rootless/mode.ts';
 import type { Privileges } from '../safety/privileges.ts';
 
@@ -50,6 +51,21 @@ export async function checkBuildTools(
     first,
     packages.join(' '),
     `the build needs ${missing.join(', ')}, not found on PATH`,
+  );
+}
+
+/**
+ * Rootless mode cannot unpack a layer whole: unsquashfs may not write the trusted.overlay.* xattrs
+ * an upper layer carries there (root of a user namespace). Refused before any work; block reuse,
+ * the default, works.
+ */
+export function checkRootlessRepack(plan: Pick<BuildPlan, 'layers'>): void {
+  if (!isRootless()) return;
+  const layer = plan.layers.find((l) => isUnpacked(l));
+  if (!layer) return;
+  throw new RecipeError(
+    `layer ${layer.layer.name} asks for repack: full, which unpacks it whole, and rootless mode cannot (unsquashfs may not write its trusted.* xattrs in a user namespace)`,
+    { hint: 'drop repack: full (block reuse, the default, works rootless), or build as root' },
   );
 }
 
