@@ -190,6 +190,53 @@ describe('a layer build by an ordinary user (rootless mode)', () => {
     TIMEOUT,
   );
 
+  it(
+    "sees a lower layer's opaque folder as the boot does: what it hides stays hidden from the steps",
+    async () => {
+      // Root makes the input: a folder of the layer below removed and made again in the top layer,
+      // which block reuse keeps as an opaque folder (trusted.overlay.opaque).
+      const opaque = (name: string, output: string, run: string) =>
+        `input: ${name}\noutput: ${output}\nlayers:\n  ${TOP}:\n    steps:\n      - run: ${run}\n`;
+      await writeFile(
+        join(dir, 'opaque-in.yaml'),
+        opaque(
+          'sample.iso',
+          'opaque-in.iso',
+          'rm -rf /usr/share/doc/apt && mkdir /usr/share/doc/apt && echo mine > /usr/share/doc/apt/only',
+        ),
+      );
+      const made = await runIsoforge(['build', 'opaque-in.yaml', '--workdir', join(dir, 'work-opaque-in')], {
+        cwd: dir,
+      });
+      expect(made.exitCode, made.stderr).toBe(0);
+      const { stdout: marks } = await runCommand(
+        [
+          'sh',
+          '-c',
+          `xorriso -osirrox on -indev opaque-in.iso -extract ${LAYER} opaque-in.squashfs && unsquashfs -q -n -d opaque-in-tree opaque-in.squashfs usr/share/doc/apt && getfattr -n trusted.overlay.opaque --only-values opaque-in-tree/usr/share/doc/apt`,
+        ],
+        { cwd: dir },
+      );
+      expect(marks).toBe('y');
+      await chmod(join(dir, 'opaque-in.iso'), 0o444);
+      const list = 'ls -A /usr/share/doc/apt > /etc/apt-doc-listing';
+      await writeFile(join(dir, 'opaque.yaml'), opaque('opaque-in.iso', 'out/opaque.iso', list));
+      await chmod(join(dir, 'opaque.yaml'), 0o644);
+      const byUser = await asUser(USER, ['build', 'opaque.yaml', '--workdir', join(dir, 'work-opaque')]);
+      expect(byUser.exitCode, byUser.stderr).toBe(0);
+      const { stdout: listing } = await runCommand(
+        [
+          'sh',
+          '-c',
+          `xorriso -osirrox on -indev out/opaque.iso -extract ${LAYER} opaque.squashfs && unsquashfs -q -cat opaque.squashfs etc/apt-doc-listing`,
+        ],
+        { cwd: dir },
+      );
+      expect(listing).toBe('only\n');
+    },
+    TIMEOUT,
+  );
+
   it('refuses a user without a subordinate id range: one line, exit 4, nothing written', async () => {
     const run = await asUser('nobody', [
       'build',
