@@ -59,6 +59,12 @@ export class IsoImage implements AsyncDisposable {
 
   static async open(path: string): Promise<IsoImage> {
     const info = await stat(path).catch((error: unknown) => {
+      // An ordinary user (rootless mode) often meets a path below a folder only root may enter.
+      if ((error as NodeJS.ErrnoException).code === 'EACCES')
+        throw new InputError(`${path} cannot be reached: permission denied`, {
+          cause: error,
+          hint: 'put the ISO where this user may read it, or make its folders searchable',
+        });
       throw new InputError(`${path} does not exist`, { cause: error, hint: 'check the path to the ISO' });
     });
     if (info.isDirectory()) throw new InputError(`${path} is a directory, not an ISO image`);

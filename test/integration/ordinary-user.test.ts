@@ -85,4 +85,16 @@ describe('an ordinary user', () => {
     ]);
     expect(verify.exitCode).toBe(0);
   });
+
+  it('is told an ISO below a folder it may not enter cannot be reached, not that it does not exist', async () => {
+    const locked = join(dir, 'locked');
+    await mkdir(locked, { mode: 0o700 });
+    await chmod(locked, 0o700);
+    await copyFile(join(dir, 'sample.iso'), join(locked, 'sample.iso'));
+    const run = await asNobody(['inspect', join(locked, 'sample.iso')]);
+    expect(run.exitCode).toBe(2);
+    expect(run.stderr.trim()).toBe(
+      `isoforge: error: ${join(locked, 'sample.iso')} cannot be reached: permission denied (put the ISO where this user may read it, or make its folders searchable)`,
+    );
+  });
 });
