@@ -10,6 +10,7 @@ import { makeTestDeb } from '../support/deb.ts';
 import { OEM_LAYER, oemRecipe } from '../support/oem-recipe.ts';
 import { suiteLiveBuildIsos } from '../support/fixtures.ts';
 import { ROOTLESS_USER, ensureRootlessUser, rootlessProcesses } from '../support/rootless-user.ts';
+import { readFromLayer } from '../support/layer.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
 // A layer build by an ordinary user with a subordinate id range (rootless mode), against the same
@@ -29,12 +30,19 @@ let bin: string;
 let restoreFuse: () => Promise<void>;
 let inputSha: string;
 
-const RECIPE = oemRecipe('out/oem.iso', {
-  extraRun: [
-    'useradd --system --no-create-home isoforge-svc',
-    'install -d -o isoforge-svc -m 0750 /var/lib/isoforge-svc',
-  ],
-});
+// The generic kernel's layer of the live installer, four layers up: its kernel is held.
+const KERNEL_LAYER = `${OEM_LAYER}.installer.generic`;
+
+/** The root tests' recipe, a system user with a folder of its own, and the kernel layer's kernel held. */
+function recipeHoldingKernel(kernelPackage: string): string {
+  const oem = oemRecipe('out/oem.iso', {
+    extraRun: [
+      'useradd --system --no-create-home isoforge-svc',
+      'install -d -o isoforge-svc -m 0750 /var/lib/isoforge-svc',
+    ],
+  });
+  return `${oem}  ${KERNEL_LAYER}:\n    steps:\n      - apt: { hold: [${kernelPackage}] }\n`;
+}
 
 function asUser(
   user: string,
@@ -74,7 +82,8 @@ async function describeLayer(iso: string, name: string, layer = LAYER) {
     cwd: tree,
   });
   // dpkg stamps its log with the wall clock (it ignores SOURCE_DATE_EPOCH): the entries must match.
-  const dpkgLog = (await readFile(join(tree, 'var/log/dpkg.log'), 'utf8')).replace(/^\S+ \S+ /gm, '');
+  const log = await readFile(join(tree, 'var/log/dpkg.log'), 'utf8').catch(() => '');
+  const dpkgLog = log.replace(/^\S+ \S+ /gm, '');
   const content = sums.split('\n').filter((line) => !line.endsWith('./var/log/dpkg.log'));
   return { listing: listing.split('\n').slice(1), sums: content, xattrs, dpkgLog };
 }
@@ -93,7 +102,10 @@ beforeAll(async () => {
     content: 'firmware\n',
   });
   await writeFile(join(dir, 'files/50-oem.conf'), 'net.core.somaxconn = 4096\n');
-  await writeFile(join(dir, 'oem.yaml'), RECIPE);
+  const status = await readFromLayer(join(dir, 'sample.iso'), KERNEL_LAYER, 'var/lib/dpkg/status');
+  const kernel = /^Package: (linux-image-\S+)$/m.exec(status)?.[1];
+  if (!kernel) throw new Error(`no linux-image package in ${KERNEL_LAYER}'s dpkg status`);
+  await writeFile(join(dir, 'oem.yaml'), recipeHoldingKernel(kernel));
   await runCommand(['chmod', '-R', 'a+rX', dir]);
   bin = (await installPackedIsoforge(dir)).bin;
 }, TIMEOUT);
@@ -105,7 +117,7 @@ afterAll(async () => {
 
 describe('a layer build by an ordinary user (rootless mode)', () => {
   it(
-    'gives the layer root builds: same listing with owners and modes, same files, same xattrs; it verifies and boots',
+    'gives the layers root builds: same listing with owners and modes, same files, same xattrs; it verifies and boots',
     async () => {
       const rootless = await asUser(USER, ['build', 'oem.yaml', '--workdir', join(dir, 'work-user')]);
       expect(rootless.exitCode, rootless.stderr).toBe(0);
@@ -129,6 +141,22 @@ describe('a layer build by an ordinary user (rootless mode)', () => {
       expect(byUser.dpkgLog).toBe(byRoot.dpkgLog);
       expect(byUser.xattrs).toBe(byRoot.xattrs);
       expect(byUser.xattrs).toMatch(/trusted\.overlay\./);
+      const kernelLayer = `/casper/${KERNEL_LAYER}.squashfs`;
+      const [kernelByUser, kernelByRoot] = [
+        await describeLayer(join(dir, 'out/oem.iso'), 'user-kernel', kernelLayer),
+        await describeLayer(join(dir, 'root.iso'), 'root-kernel', kernelLayer),
+      ];
+      expect(kernelByUser).toEqual(kernelByRoot);
+      const { stdout: holds } = await runCommand([
+        'dpkg-query',
+        '--admindir',
+        join(dir, 'user-kernel-tree/var/lib/dpkg'),
+        '-W',
+        '-f',
+        '${db:Status-Want} ${Package}\n',
+        'linux-image-*',
+      ]);
+      expect(holds).toMatch(/^hold linux-image-\S+$/m);
       const verify = await runIsoforge([
         'verify',
         join(dir, 'out/oem.iso'),
