@@ -2,6 +2,7 @@ import { mkdir, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { MountStack } from '../rootfs/mounts.ts';
 import { type DeltaWorkspace, mountChangedLayer, openDeltaWorkspace } from '../rootfs/overlay.ts';
+import { removeUntouchedSeeds } from '../rootless/capability-seeds.ts';
 import { lookupInStack } from '../squashfs/overlay.ts';
 import type { SquashfsImage } from '../squashfs/read.ts';
 import { openStack } from '../squashfs/stack.ts';
@@ -44,6 +45,9 @@ export async function customizeOverMount(plan: LayerPlan, context: CustomizeCont
   const facts = await runStepsAndReadFacts(host, plan, tree);
   context.say(`steps done in ${elapsed()}`);
   await host.unmountAll();
+  const unseeded = await removeUntouchedSeeds(ws.upper, ws.seeds);
+  if (unseeded.length)
+    context.say(`file capabilities kept in place: ${unseeded.length} seeded files no step touched`);
   const stack = await openStack([...ancestors, plan.extent]);
   try {
     const [layer, ...below] = stack.map((image) => image.root);

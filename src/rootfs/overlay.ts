@@ -1,6 +1,8 @@
 import { chmod, chown, lstat, mkdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
-import { squashfuseSource } from '../rootless/lower-views.ts';
+import { onlyFileSecurityXattrs, type Seed, seedSecurityXattrs } from '../rootless/capability-seeds.ts';
+import { squashfuseSource, type ViewOptions } from '../rootless/lower-views.ts';
+import { openStack } from '../squashfs/stack.ts';
 import { isRootless } from '../rootless/mode.ts';
 import { SQUASHFUSE } from '../tools/mount.ts';
 import type { MountRequest, MountStack } from './mounts.ts';
@@ -15,11 +17,15 @@ export interface LayerExtent {
 }
 
 /** Mounts a layer straight out of the ISO file (loop with offset, read-only): no extraction, no copy. */
-export async function mountLayer(mounts: MountStack, layer: LayerExtent, target: string) {
+export async function mountLayer(
+  mounts: MountStack,
+  layer: LayerExtent,
+  target: string,
+  options: ViewOptions = {},
+) {
   await mkdir(target, { recursive: true });
-  const source = isRootless()
-    ? { ...layer, ...(await squashfuseSource(layer, `${target}.squashfs`)) }
-    : layer;
+  const viewed = isRootless() && !options.seedsStandIn;
+  const source = viewed ? { ...layer, ...(await squashfuseSource(layer, `${target}.squashfs`)) } : layer;
   await mounts.mount(layerMount(source, target));
 }
 
@@ -28,10 +34,11 @@ export async function mountLayerChain(
   mounts: MountStack,
   chain: readonly LayerExtent[],
   mountPoint: (layer: LayerExtent, index: number) => string,
+  options: ViewOptions = {},
 ): Promise<string[]> {
   const lowerDirs: string[] = [];
   for (const [index, layer] of chain.entries()) {
-    await mountLayer(mounts, layer, mountPoint(layer, index));
+    await mountLayer(mounts, layer, mountPoint(layer, index), options);
     lowerDirs.unshift(mountPoint(layer, index));
   }
   return lowerDirs;
@@ -88,6 +95,8 @@ export interface DeltaWorkspace {
   lowerView: string | null;
   /** overlayfs's index folder: the lower hard links it copied up (layer/hard-links.ts). */
   overlayIndex: string;
+  /** Rootless mode: files put in the upper dir with their file capabilities before the steps (capability-seeds.ts). */
+  seeds: Seed[];
 }
 
 /**
@@ -107,13 +116,41 @@ export async function openDeltaWorkspace(options: {
   const merged = join(dir, 'merged');
   const overlayWork = join(dir, 'work');
   for (const folder of [upper, merged, overlayWork]) await mkdir(folder, { recursive: true });
-  const lowerDirs = await mountLayerChain(mounts, [...ancestors, target], (layer) =>
-    options.lowerMountPoint(layer.name),
-  );
+  const chain = [...ancestors, target];
+  const seeding = isRootless() ? await planSeeds(chain, upper) : undefined;
+  const lowerDirs = await mountLayerChain(mounts, chain, (layer) => options.lowerMountPoint(layer.name), {
+    seedsStandIn: seeding !== undefined,
+  });
   await copyRootAttributes(lowerDirs[0]!, upper);
+  const seeds = seeding ? await seeding() : [];
   await mounts.mount(overlayMount(merged, lowerDirs, { upper, work: overlayWork, index: true }));
   const lowerView = await mountLowerView(dir, lowerDirs.slice(1), mounts);
-  return { upper, root: merged, lowerView, overlayIndex: join(overlayWork, 'index') };
+  return { upper, root: merged, lowerView, overlayIndex: join(overlayWork, 'index'), seeds };
+}
+
+/**
+ * Rootless mode: when no layer of CHAIN has privileged xattrs but security.* on files, the seeding
+ * of UPPER to run once its root is in place (capability-seeds.ts); undefined when views are needed.
+ */
+async function planSeeds(
+  chain: readonly LayerExtent[],
+  upper: string,
+): Promise<(() => Promise<Seed[]>) | undefined> {
+  const stack = await openStack(chain);
+  const close = async () => {
+    for (const image of stack) await image.close();
+  };
+  if (!stack.every((image) => onlyFileSecurityXattrs(image.root))) {
+    await close();
+    return undefined;
+  }
+  return async () => {
+    try {
+      return await seedSecurityXattrs(stack, upper);
+    } finally {
+      await close();
+    }
+  };
 }
 
 /**

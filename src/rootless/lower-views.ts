@@ -26,6 +26,14 @@ interface LayerSource {
   offset: number;
 }
 
+export interface ViewOptions {
+  /**
+   * The steps' upper dir holds the chain's files with security.* xattrs, and the chain has no other
+   * privileged xattrs (capability-seeds.ts): no view needed. Never for a merged view packed whole.
+   */
+  seedsStandIn?: boolean;
+}
+
 /** A layer for squashfuse: the original when nothing needs changing, else a view written to OUT. */
 export async function squashfuseSource(layer: LayerSource, out: string): Promise<LayerSource> {
   await using image = await openSquashfs(layer.file, layer.offset);

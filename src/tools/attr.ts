@@ -14,3 +14,9 @@ export async function runGetfattrNames(path: string, signal?: AbortSignal): Prom
 export function parseGetfattrNames(text: string): string[] {
   return text.split('\n').filter((line) => line && !line.startsWith('# file: '));
 }
+
+/** Sets the extended attribute NAME of PATH (not following a symlink) to VALUE, passed base64-encoded. */
+export async function runSetfattr(path: string, name: string, value: Uint8Array): Promise<void> {
+  const encoded = `0s${Buffer.from(value).toString('base64')}`;
+  await runCommand(['setfattr', '--no-dereference', '-n', name, '-v', encoded, '--', path]);
+}

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { onlyFileSecurityXattrs } from '../../../src/rootless/capability-seeds.ts';
 import { viewXattrs } from '../../../src/rootless/lower-views.ts';
 import type { DirectoryNode } from '../../../src/squashfs/model.ts';
 import { adoptUserOverlayMarks } from '../../../src/squashfs/overlay.ts';
@@ -50,5 +51,27 @@ describe('what squashfuse is given in rootless mode', () => {
     adoptUserOverlayMarks(root);
     expect(dir.xattrs.map((x) => x.name)).toEqual(['trusted.overlay.opaque', 'user.keep']);
     expect(file.xattrs.map((x) => x.name)).toEqual(['trusted.overlay.origin']);
+  });
+});
+
+describe('when seeds stand in for a view', () => {
+  const node = (type: string, names: string[]) => ({
+    type,
+    mode: 0o755,
+    uid: 0,
+    gid: 0,
+    mtime: 0,
+    xattrs: names.map((name) => ({ name, value })),
+    ...(type === 'dir' ? { entries: new Map() } : {}),
+  });
+  const tree = (...children: [string, ReturnType<typeof node>][]) =>
+    ({ ...node('dir', []), entries: new Map(children) }) as unknown as DirectoryNode;
+
+  it('only for a layer whose privileged xattrs are security.* on regular files', () => {
+    expect(onlyFileSecurityXattrs(tree(['ping', node('file', ['security.capability', 'user.x'])]))).toBe(
+      true,
+    );
+    expect(onlyFileSecurityXattrs(tree(['etc', node('dir', ['trusted.overlay.opaque'])]))).toBe(false);
+    expect(onlyFileSecurityXattrs(tree(['etc', node('dir', ['security.selinux'])]))).toBe(false);
   });
 });
