@@ -25,7 +25,9 @@ export async function mountLayer(
 ) {
   await mkdir(target, { recursive: true });
   const viewed = isRootless() && !options.seedsStandIn;
-  const source = viewed ? { ...layer, ...(await squashfuseSource(layer, `${target}.squashfs`)) } : layer;
+  const source = viewed
+    ? { ...layer, ...(await squashfuseSource(layer, `${target}.squashfs`, mounts)) }
+    : layer;
   await mounts.mount(layerMount(source, target));
 }
 

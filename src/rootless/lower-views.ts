@@ -6,7 +6,8 @@ import { openSquashfs } from '../squashfs/read.ts';
 import { writeSquashfs } from '../squashfs/write.ts';
 import { runCommand } from '../tools/exec.ts';
 import { runGetfattrNames } from '../tools/attr.ts';
-import { runUmount } from '../tools/mount.ts';
+import { SQUASHFUSE } from '../tools/mount.ts';
+import type { MountStack } from '../rootfs/mounts.ts';
 
 /**
  * What a layer must look like to squashfuse for an overlay in a user namespace to show what the
@@ -35,10 +36,14 @@ export interface ViewOptions {
 }
 
 /** A layer for squashfuse: the original when nothing needs changing, else a view written to OUT. */
-export async function squashfuseSource(layer: LayerSource, out: string): Promise<LayerSource> {
+export async function squashfuseSource(
+  layer: LayerSource,
+  out: string,
+  mounts: MountStack,
+): Promise<LayerSource> {
   await using image = await openSquashfs(layer.file, layer.offset);
   if (!hasPrivilegedXattrs(image.root)) return layer;
-  const swapped = await squashfuseSwapsNamespaces(dirname(out));
+  const swapped = await squashfuseSwapsNamespaces(dirname(out), mounts);
   const root = viewTree(image.root, (xattrs) => viewXattrs(xattrs, swapped));
   await writeSquashfs(root, out, { info: image.info, mkfsTime: image.info.mkfsTime });
   return { file: out, offset: 0 };
@@ -92,16 +97,16 @@ const swapProbes = new Map<string, Promise<boolean>>();
  * Whether this squashfuse shows an image's trusted.* xattrs as security.* (0.1.x): asked of
  * squashfuse itself, with a one-file image holding trusted.isoforge-probe, mounted in DIR.
  */
-export function squashfuseSwapsNamespaces(dir: string): Promise<boolean> {
+export function squashfuseSwapsNamespaces(dir: string, mounts: MountStack): Promise<boolean> {
   let probe = swapProbes.get(dir);
   if (!probe) {
-    probe = probeSwap(dir);
+    probe = probeSwap(dir, mounts);
     swapProbes.set(dir, probe);
   }
   return probe;
 }
 
-async function probeSwap(dir: string): Promise<boolean> {
+async function probeSwap(dir: string, mounts: MountStack): Promise<boolean> {
   await mkdir(dir, { recursive: true });
   const temp = await mkdtemp(join(dir, '.squashfuse-probe-'));
   try {
@@ -109,12 +114,12 @@ async function probeSwap(dir: string): Promise<boolean> {
     const mountPoint = join(temp, 'mnt');
     await mkdir(mountPoint);
     await writeProbeImage(join(temp, 'tree'), image);
-    await runCommand(['squashfuse', image, mountPoint]);
+    await mounts.mount({ source: image, target: mountPoint, fstype: SQUASHFUSE, options: ['ro'] });
     try {
       const names = await runGetfattrNames(mountPoint);
       return names.includes('security.isoforge-probe');
     } finally {
-      await runUmount(mountPoint);
+      await mounts.unmountNewest(mountPoint);
     }
   } finally {
     await rm(temp, { recursive: true, force: true });
