@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InputError, IsoforgeError } from '../errors.ts';
 import { type BuildResult, type BuildRun, runBuild } from '../pipeline/build.ts';
+import { RunInNamespace } from '../rootless/namespace.ts';
 import { type BuildEnvironment, type BuildFlags, resolveBuildConfig } from '../pipeline/config.ts';
 import type { LoadedRecipe } from '../recipe/load.ts';
 import { chooseVariants, expandVariant, variantOutput } from '../recipe/variants.ts';
@@ -38,6 +39,8 @@ export async function runVariantBuilds(
     /\.iso$/,
     '.html',
   );
+  // An ordinary user's layer build runs again in rootless mode: that run writes the index, not this one.
+  let rerun = false;
   try {
     for (const [i, name] of names.entries()) {
       run.onNotice?.(`variant ${name} (${i + 1} of ${names.length})`);
@@ -48,6 +51,8 @@ export async function runVariantBuilds(
         builds.push({ name, result, seconds });
         rows.push(rowOf(name, result, seconds));
       } catch (error) {
+        rerun = error instanceof RunInNamespace;
+        if (rerun) throw error;
         const output = resolve(
           loaded.dir,
           loaded.recipe.variants?.[name]?.output ?? variantOutput(loaded.recipe.output, name),
@@ -64,7 +69,7 @@ export async function runVariantBuilds(
       }
     }
   } finally {
-    if (names.length > 1 && !flags.dryRun)
+    if (names.length > 1 && !flags.dryRun && !rerun)
       await writeAtomically(indexPath, renderVariantsPage(loaded.file, rows, indexPath));
   }
   return { builds, index: names.length > 1 && !flags.dryRun ? indexPath : undefined };
