@@ -38,18 +38,19 @@ export async function customizeOverMount(plan: LayerPlan, context: CustomizeCont
   const { mounts } = host;
   const target = workspaceFor(plan, context, mounts);
   const { ancestors } = target;
-  const ws = await openDeltaWorkspace(target);
-  context.say(`mounted over the layer in ${elapsed()} (nothing unpacked)`);
-  const steps = [...plan.recipe.steps, ...(context.extraSteps ?? [])];
-  const tree = { root: ws.root, lowerView: ws.lowerView ?? undefined, steps };
-  const facts = await runStepsAndReadFacts(host, plan, tree);
-  context.say(`steps done in ${elapsed()}`);
-  await host.unmountAll();
-  const unseeded = await removeUntouchedSeeds(ws.upper, ws.seeds);
-  if (unseeded.length)
-    context.say(`file capabilities kept in place: ${unseeded.length} seeded files no step touched`);
+  // The layer and its ancestors read in place (top first): for rootless seeds, then the fold.
   const stack = await openStack([...ancestors, plan.extent]);
   try {
+    const ws = await openDeltaWorkspace({ ...target, stack });
+    context.say(`mounted over the layer in ${elapsed()} (nothing unpacked)`);
+    const steps = [...plan.recipe.steps, ...(context.extraSteps ?? [])];
+    const tree = { root: ws.root, lowerView: ws.lowerView ?? undefined, steps };
+    const facts = await runStepsAndReadFacts(host, plan, tree);
+    context.say(`steps done in ${elapsed()}`);
+    await host.unmountAll();
+    const unseeded = await removeUntouchedSeeds(ws.upper, ws.seeds);
+    if (unseeded.length)
+      context.say(`file capabilities kept in place: ${unseeded.length} seeded files no step touched`);
     const [layer, ...below] = stack.map((image) => image.root);
     const cleaned = await cleanDeltaUpper(ws.upper, {
       inLayer: (path) => lookupInStack([layer!], path),

@@ -2,7 +2,7 @@ import { chmod, chown, lstat, mkdir, utimes } from 'node:fs/promises';
 import { join } from 'node:path';
 import { onlyFileSecurityXattrs, type Seed, seedSecurityXattrs } from '../rootless/capability-seeds.ts';
 import { squashfuseSource, type ViewOptions } from '../rootless/lower-views.ts';
-import { openStack } from '../squashfs/stack.ts';
+import type { SquashfsImage } from '../squashfs/read.ts';
 import { isRootless } from '../rootless/mode.ts';
 import { SQUASHFUSE } from '../tools/mount.ts';
 import type { MountRequest, MountStack } from './mounts.ts';
@@ -112,6 +112,8 @@ export async function openDeltaWorkspace(options: {
   target: LayerExtent;
   ancestors: readonly LayerExtent[];
   mounts: MountStack;
+  /** The chain opened in place, top first (rootless mode reads its xattrs to seed the upper dir). */
+  stack: readonly SquashfsImage[];
 }): Promise<DeltaWorkspace> {
   const { dir, target, ancestors, mounts } = options;
   const upper = join(dir, 'upper');
@@ -119,40 +121,16 @@ export async function openDeltaWorkspace(options: {
   const overlayWork = join(dir, 'work');
   for (const folder of [upper, merged, overlayWork]) await mkdir(folder, { recursive: true });
   const chain = [...ancestors, target];
-  const seeding = isRootless() ? await planSeeds(chain, upper) : undefined;
+  // Rootless mode: a chain whose only privileged xattrs are file capabilities is seeded, not viewed.
+  const seeded = isRootless() && options.stack.every((image) => onlyFileSecurityXattrs(image.root));
   const lowerDirs = await mountLayerChain(mounts, chain, (layer) => options.lowerMountPoint(layer.name), {
-    seedsStandIn: seeding !== undefined,
+    seedsStandIn: seeded,
   });
   await copyRootAttributes(lowerDirs[0]!, upper);
-  const seeds = seeding ? await seeding() : [];
+  const seeds = seeded ? await seedSecurityXattrs(options.stack, upper) : [];
   await mounts.mount(overlayMount(merged, lowerDirs, { upper, work: overlayWork, index: true }));
   const lowerView = await mountLowerView(dir, lowerDirs.slice(1), mounts);
   return { upper, root: merged, lowerView, overlayIndex: join(overlayWork, 'index'), seeds };
-}
-
-/**
- * Rootless mode: when no layer of CHAIN has privileged xattrs but security.* on files, the seeding
- * of UPPER to run once its root is in place (capability-seeds.ts); undefined when views are needed.
- */
-async function planSeeds(
-  chain: readonly LayerExtent[],
-  upper: string,
-): Promise<(() => Promise<Seed[]>) | undefined> {
-  const stack = await openStack(chain);
-  const close = async () => {
-    for (const image of stack) await image.close();
-  };
-  if (!stack.every((image) => onlyFileSecurityXattrs(image.root))) {
-    await close();
-    return undefined;
-  }
-  return async () => {
-    try {
-      return await seedSecurityXattrs(stack, upper);
-    } finally {
-      await close();
-    }
-  };
 }
 
 /**
