@@ -33,11 +33,13 @@ layers:
 
 function build(): Driven {
   const args = ['build', join(dir, 'oem.yaml'), '--workdir', scene.work, '--no-cache', '--force'];
-  const driven = drive(['runuser', '-u', ROOTLESS_USER, '--', bin, ...args], {
-    NO_COLOR: '1',
-    HOME: join(dir, 'home'),
-    TMPDIR: join(dir, 'tmp'),
-  });
+  // From a folder the user may enter: the checkout's may sit below one only root reaches, and
+  // every program isoforge starts is started in its working directory.
+  const driven = drive(
+    ['runuser', '-u', ROOTLESS_USER, '--', bin, ...args],
+    { NO_COLOR: '1', HOME: join(dir, 'home'), TMPDIR: join(dir, 'tmp') },
+    dir,
+  );
   return driven;
 }
 

@@ -20,9 +20,10 @@ export interface Driven {
   faultFired(): Promise<boolean>;
 }
 
-export function drive(argv: readonly string[], env: Record<string, string> = {}): Driven {
+export function drive(argv: readonly string[], env: Record<string, string> = {}, cwd?: string): Driven {
   const [file, ...args] = argv;
   const child = spawn(file ?? '', args, {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
