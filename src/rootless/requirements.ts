@@ -44,6 +44,8 @@ export interface MachineFiles {
   read: (path: string) => Promise<string | undefined>;
   canReadWrite: (path: string) => Promise<boolean>;
   onPath: (program: string) => Promise<boolean>;
+  /** The folder isoforge runs in, if this user may enter it (its programs start there), else undefined. */
+  enterableCwd: () => Promise<{ path: string; ok: boolean }>;
   /** Whether `unshare --user --map-auto --map-root-user true` works: the last word on namespaces. */
   probe: () => Promise<string | undefined>;
 }
@@ -60,6 +62,7 @@ export async function checkRootlessNeeds(
     await programNeed(machine, 'squashfuse', 'squashfuse'),
     await userNamespaceNeed(machine),
     await fuseNeed(machine),
+    await cwdNeed(machine),
   ];
   if (needs.every((need) => need.ok)) needs.push(await probeNeed(machine));
   return needs;
@@ -151,6 +154,17 @@ async function fuseNeed(machine: MachineFiles): Promise<RootlessNeed> {
   };
 }
 
+// execa starts every program in the working directory: one the user may not enter fails them all.
+async function cwdNeed(machine: MachineFiles): Promise<RootlessNeed> {
+  const { path, ok } = await machine.enterableCwd();
+  return {
+    name: 'the working directory',
+    ok,
+    found: ok ? path : `${path} cannot be entered by this user`,
+    fix: 'cd to a folder this user may enter',
+  };
+}
+
 async function probeNeed(machine: MachineFiles): Promise<RootlessNeed> {
   const failure = await machine.probe();
   return {
@@ -179,6 +193,14 @@ const liveMachine: MachineFiles = {
         return true;
     }
     return false;
+  },
+  enterableCwd: async () => {
+    const path = process.cwd();
+    const ok = await access(path, constants.X_OK).then(
+      () => true,
+      () => false,
+    );
+    return { path, ok };
   },
   probe: async () => {
     try {

@@ -13,6 +13,7 @@ function machine(files: Record<string, string>, overrides: Partial<MachineFiles>
     read: async (path) => files[path],
     canReadWrite: async () => true,
     onPath: async () => true,
+    enterableCwd: async () => ({ path: '/home/builder', ok: true }),
     probe: async () => undefined,
     ...overrides,
   };
@@ -34,7 +35,7 @@ describe('rootless requirements', () => {
 
   it('is ready when every need is met, the probe included', async () => {
     const needs = await checkRootlessNeeds(machine(READY), USER);
-    expect(needs.map((need) => need.ok)).toEqual([true, true, true, true, true, true, true]);
+    expect(needs.map((need) => need.ok)).toEqual([true, true, true, true, true, true, true, true]);
     expect(describeMissing(needs)).toBeUndefined();
   });
 
@@ -55,6 +56,16 @@ describe('rootless requirements', () => {
     );
     // The probe runs only when the static checks pass: its failure would repeat them.
     expect(needs.map((need) => need.name)).not.toContain('a user namespace with the subordinate ids');
+  });
+
+  it('names a working directory the user may not enter (every program starts there)', async () => {
+    const needs = await checkRootlessNeeds(
+      machine(READY, { enterableCwd: async () => ({ path: '/root', ok: false }) }),
+      USER,
+    );
+    expect(describeMissing(needs)?.message).toMatch(
+      /the working directory \(\/root cannot be entered by this user\)$/,
+    );
   });
 
   it('tells a disabled user namespace switch from a failed probe', async () => {
