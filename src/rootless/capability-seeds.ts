@@ -92,10 +92,16 @@ async function applyAttributes(target: string, node: SquashfsNode): Promise<void
   await utimes(target, node.mtime, node.mtime);
 }
 
-function* walk(root: DirectoryNode, prefix = ''): Generator<[string, SquashfsNode]> {
-  for (const [name, node] of root.entries) {
+/** ROOT (path "") and every node below it with its path ("/etc/x"), parents first. */
+export function* walk(root: DirectoryNode): Generator<[string, SquashfsNode]> {
+  yield ['', root];
+  yield* walkBelow(root, '');
+}
+
+function* walkBelow(dir: DirectoryNode, prefix: string): Generator<[string, SquashfsNode]> {
+  for (const [name, node] of dir.entries) {
     const path = `${prefix}/${name}`;
     yield [path, node];
-    if (node.type === 'dir') yield* walk(node, path);
+    if (node.type === 'dir') yield* walkBelow(node, path);
   }
 }

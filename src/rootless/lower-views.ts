@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DirectoryNode, SquashfsNode, Xattr } from '../squashfs/model.ts';
 import { OPAQUE } from '../squashfs/overlay.ts';
+import { walk } from './capability-seeds.ts';
 import { openSquashfs } from '../squashfs/read.ts';
 import { writeSquashfs } from '../squashfs/write.ts';
 import { runCommand } from '../tools/exec.ts';
@@ -50,12 +51,7 @@ export async function squashfuseSource(
 }
 
 function hasPrivilegedXattrs(root: DirectoryNode): boolean {
-  const stack: SquashfsNode[] = [root];
-  while (stack.length) {
-    const node = stack.pop()!;
-    if (node.xattrs.some((x) => !x.name.startsWith('user.'))) return true;
-    if (node.type === 'dir') stack.push(...node.entries.values());
-  }
+  for (const [, node] of walk(root)) if (node.xattrs.some((x) => !x.name.startsWith('user.'))) return true;
   return false;
 }
 

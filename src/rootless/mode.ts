@@ -6,9 +6,6 @@
  */
 export const ROOTLESS_ENV = 'ISOFORGE_ROOTLESS';
 
-/** The work dir the outer process holds the lock on: the inner run must not take it again. */
-export const LOCKED_WORK_DIR_ENV = 'ISOFORGE_LOCKED_WORKDIR';
-
 export function isRootless(): boolean {
   return process.env[ROOTLESS_ENV] === '1' && process.getuid?.() === 0;
 }
