@@ -8,13 +8,11 @@ import { fileURLToPath } from 'node:url';
  * Cache keys of the sample: a hash of the code and assets that decide its bytes, so a cached sample
  * is never older than the code that would build it (a changed source means a new cache name).
  */
-// The repository's src/, whether this module runs from src/sample or compiled from dist/sample. An
-// installed package ships dist/ alone: there the compiled files stand for their sources.
+// The repository's src/, whether this module runs from src/sample or bundled into dist/cli. An
+// installed package ships the bundle alone: there the whole bundle stands for the sources.
 const HERE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPOSITORY_SRC = resolve(HERE, '..', 'src');
 const INSTALLED = !existsSync(REPOSITORY_SRC);
-const SRC = INSTALLED ? HERE : REPOSITORY_SRC;
-const sourceName = (path: string) => (INSTALLED ? path.replace(/\.ts$/, '.js') : path);
 
 // The layers are the slow part (debootstrap, mksquashfs): their key covers only what shapes them, so
 // a boot-files or ISO-tree change rebuilds the ISO in seconds from the cached layers.
@@ -43,7 +41,8 @@ const KEY_LENGTH = 12;
 
 /** The layers' key: their sources and their spec (names, packages, removals). */
 export async function makeLayersKey(spec: unknown): Promise<string> {
-  return hashParts([...(await readSources(LAYER_SOURCES)), ['spec', JSON.stringify(spec)]]);
+  const sources = INSTALLED ? await readBundle() : await readSources(LAYER_SOURCES);
+  return hashParts([...sources, ['spec', JSON.stringify(spec)]]);
 }
 
 /** The sample's key: every file of src/sample, the ISO-shaping adapters, the .debs it uses, its release. */
@@ -52,23 +51,38 @@ export async function makeSampleKey(
   debs: ReadonlyMap<string, string>,
   release: unknown,
 ): Promise<string> {
-  const sampleFiles = (await readdir(join(SRC, 'sample'), { recursive: true, withFileTypes: true }))
-    .filter((entry) => entry.isFile())
-    .map((entry) => relative(SRC, join(entry.parentPath, entry.name)));
+  const sources = INSTALLED
+    ? await readBundle()
+    : await readSources([...(await filesBelow(join(REPOSITORY_SRC, 'sample'))), ...SAMPLE_ADAPTERS]);
   const debNames = [...debs].map(([name, path]) => `${name}=${path.slice(path.lastIndexOf('/') + 1)}`);
   return hashParts([
-    ...(await readSources([...sampleFiles, ...SAMPLE_ADAPTERS])),
+    ...sources,
     ['layers', layersKey],
     ['debs', debNames.sort().join('\n')],
     ['release', JSON.stringify(release)],
   ]);
 }
 
-async function readSources(paths: readonly string[]): Promise<[string, Buffer][]> {
+/** The files below DIR, by path relative to src/. */
+async function filesBelow(dir: string): Promise<string[]> {
+  return (await readdir(dir, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile())
+    .map((entry) => relative(REPOSITORY_SRC, join(entry.parentPath, entry.name)));
+}
+
+async function readSources(paths: readonly string[], root = REPOSITORY_SRC): Promise<[string, Buffer][]> {
   const sorted = [...new Set(paths)].sort();
   return Promise.all(
-    sorted.map(async (path) => [path, await readFile(join(SRC, sourceName(path)))] as [string, Buffer]),
+    sorted.map(async (path) => [path, await readFile(join(root, path))] as [string, Buffer]),
   );
+}
+
+/** Every file of the installed bundle (dist/): its chunks name no sources, so all of it keys the sample. */
+async function readBundle(): Promise<[string, Buffer][]> {
+  const files = (await readdir(HERE, { recursive: true, withFileTypes: true }))
+    .filter((entry) => entry.isFile() && entry.name !== '.built')
+    .map((entry) => relative(HERE, join(entry.parentPath, entry.name)));
+  return readSources(files, HERE);
 }
 
 // Each part is "name NUL length NUL bytes": no two different sets of parts hash the same input.
