@@ -9,13 +9,14 @@ import { isRootless } from '../rootless/mode.ts';
 import type { Privileges } from '../safety/privileges.ts';
 
 import { aptPackageOf } from '../tools/programs.ts';
+import { SQUASHFUSE_PROGRAM } from '../tools/mount.ts';
 import type { BuildPlan } from './plan.ts';
 
 /** The programs a build of PLAN runs: named up front so a missing one stops it before any work. */
 export function parseNeededPrograms(plan: Pick<BuildPlan, 'layers' | 'sign' | 'recipeVerify'>): string[] {
   const programs = ['xorriso'];
   if (plan.layers.length) programs.push('unsquashfs', 'mksquashfs', 'mount', 'umount', 'bwrap');
-  if (plan.layers.length && isRootless()) programs.push('squashfuse');
+  if (plan.layers.length && isRootless()) programs.push(SQUASHFUSE_PROGRAM);
   // An upper layer's cleanup reads the xattrs of the directories the session copied up.
   if (plan.layers.some((layer) => layer.ancestors.length > 0)) programs.push('getfattr');
   if (plan.sign) programs.push('gpg');

@@ -3,6 +3,7 @@ import { access, readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { runCommand } from '../tools/exec.ts';
+import { SQUASHFUSE_PROGRAM } from '../tools/mount.ts';
 
 /**
  * What a layer build by an ordinary user needs from the machine (rootless mode, README: Layer builds
@@ -59,7 +60,7 @@ export async function checkRootlessNeeds(
     await subordinateNeed(machine, user, '/etc/subuid', 'subuid'),
     await subordinateNeed(machine, user, '/etc/subgid', 'subgid'),
     await programNeed(machine, 'newuidmap', 'uidmap'),
-    await programNeed(machine, 'squashfuse', 'squashfuse'),
+    await programNeed(machine, SQUASHFUSE_PROGRAM, 'squashfuse'),
     await userNamespaceNeed(machine),
     await fuseNeed(machine),
     await cwdNeed(machine),

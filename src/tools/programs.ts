@@ -161,8 +161,14 @@ export const DATA_FILES: readonly { path: string; aptPackage: string; purpose: s
   { path: '/usr/share/seabios/bios-256k.bin', aptPackage: 'seabios', purpose: 'BIOS firmware for boot-test' },
 ];
 
+/** Programs only rootless mode runs (requirements.ts checks them there), by the package that has them. */
+const ROOTLESS_PROGRAMS: Readonly<Record<string, string>> = {
+  squashfuse_ll: 'squashfuse',
+  newuidmap: 'uidmap',
+};
+
 export function aptPackageOf(program: string): string {
-  return PROGRAMS.find((spec) => spec.name === program)?.aptPackage ?? program;
+  return PROGRAMS.find((spec) => spec.name === program)?.aptPackage ?? ROOTLESS_PROGRAMS[program] ?? program;
 }
 
 /** Compares dotted versions numerically: "1.5.4" >= "1.5.0". */

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installPackedIsoforge } from '../../scripts/pack-install.ts';
 import { runCommand } from '../../src/tools/exec.ts';
+import { SQUASHFUSE } from '../../src/tools/mount.ts';
 import { ensureRootlessUser, ROOTLESS_USER, rootlessProcesses } from '../support/rootless-user.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 import { drive, type Driven } from './support/driver.ts';
@@ -114,7 +115,7 @@ describe('a rootless build SIGKILLed', () => {
         partialOutputs: 0,
         processesLeft: 0,
       });
-      const { stdout: fuse } = await runCommand(['findmnt', '-t', 'fuse.squashfuse', '-n'], {
+      const { stdout: fuse } = await runCommand(['findmnt', '-t', SQUASHFUSE, '-n'], {
         okExitCodes: [1],
       });
       expect(fuse).toBe('');

@@ -36,6 +36,8 @@ export async function rootlessProcesses(): Promise<string[]> {
   return stdout
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .filter(([id, comm]) => Number(id) === Number(uid) || subordinate(Number(id)) || comm === 'squashfuse')
+    .filter(
+      ([id, comm]) => Number(id) === Number(uid) || subordinate(Number(id)) || comm?.startsWith('squashfuse'),
+    )
     .map((fields) => fields.join(' '));
 }

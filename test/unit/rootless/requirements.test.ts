@@ -43,13 +43,13 @@ describe('rootless requirements', () => {
     const needs = await checkRootlessNeeds(
       machine(
         { ...READY, '/etc/subuid': '', '/proc/sys/kernel/apparmor_restrict_unprivileged_userns': '1\n' },
-        { canReadWrite: async () => false, onPath: async (program) => program !== 'squashfuse' },
+        { canReadWrite: async () => false, onPath: async (program) => program !== 'squashfuse_ll' },
       ),
       USER,
     );
     const missing = describeMissing(needs);
     expect(missing?.message).toBe(
-      'a layer build by an ordinary user needs rootless mode, and this machine lacks: subuid range (none for builder in /etc/subuid); squashfuse (not on PATH); unprivileged user namespaces (restricted by AppArmor (kernel.apparmor_restrict_unprivileged_userns=1)); /dev/fuse (not read-write for this user)',
+      'a layer build by an ordinary user needs rootless mode, and this machine lacks: subuid range (none for builder in /etc/subuid); squashfuse_ll (not on PATH); unprivileged user namespaces (restricted by AppArmor (kernel.apparmor_restrict_unprivileged_userns=1)); /dev/fuse (not read-write for this user)',
     );
     expect(missing?.hint).toMatch(
       /usermod --add-subuids .* builder; as root: apt-get install -y squashfuse; .*AppArmor/,
