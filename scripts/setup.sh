@@ -16,6 +16,7 @@ APT_PACKAGES=(
   chromium # test/e2e/report-browser.test.ts loads the build report in it (playwright-core, no browser download)
   attr libcap2-bin # setfattr/getfattr, setcap: the xattrs of the squashfs reader tests (test/support/squashfs-trees.ts)
   podman mmdebstrap runc iptables # npm run image and test/integration/container.test.ts (iptables: podman's bridge network)
+  catatonit # podman kube play's pod needs a pause image, which podman builds around catatonit (only recommended, so not pulled in)
 )
 
 missing=()

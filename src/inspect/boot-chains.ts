@@ -43,9 +43,17 @@ export async function readBootChains(
   const names = report.layers.map((layer) => layer.name);
   const confs = new Map<string, Promise<InitrdConf>>();
   const readConf = (initrd: string) => {
-    if (!confs.has(initrd)) confs.set(initrd, readInitrdConf(image, initrd));
+    if (!confs.has(initrd)) {
+      const conf = readInitrdConf(image, initrd);
+      conf.catch(() => undefined); // awaited in the entries' order below, which reports a failure
+      confs.set(initrd, conf);
+    }
     return confs.get(initrd) as Promise<InitrdConf>;
   };
+  // Every initrd is decompressed at once (a zstd each; two cores): Ubuntu's medium has two.
+  for (const menu of report.bootMenus)
+    for (const entry of menu.entries)
+      if (entry.kernel && entry.initrd) void readConf(isoPathOf(entry.initrd));
   const chains: EntryBootChain[] = [];
   for (const menu of report.bootMenus)
     for (const entry of menu.entries) {
