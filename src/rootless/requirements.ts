@@ -45,7 +45,7 @@ export interface MachineFiles {
   read: (path: string) => Promise<string | undefined>;
   canReadWrite: (path: string) => Promise<boolean>;
   onPath: (program: string) => Promise<boolean>;
-  /** The folder isoforge runs in, if this user may enter it (its programs start there), else undefined. */
+  /** The folder isoforge runs in, and whether this user may enter it (its programs start there). */
   enterableCwd: () => Promise<{ path: string; ok: boolean }>;
   /** Whether `unshare --user --map-auto --map-root-user true` works: the last word on namespaces. */
   probe: () => Promise<string | undefined>;

@@ -63,11 +63,11 @@ export async function makeSampleKey(
   ]);
 }
 
-/** The files below DIR, by path relative to src/. */
-async function filesBelow(dir: string): Promise<string[]> {
+/** The files below DIR, by path relative to ROOT. */
+async function filesBelow(dir: string, root = REPOSITORY_SRC): Promise<string[]> {
   return (await readdir(dir, { recursive: true, withFileTypes: true }))
     .filter((entry) => entry.isFile())
-    .map((entry) => relative(REPOSITORY_SRC, join(entry.parentPath, entry.name)));
+    .map((entry) => relative(root, join(entry.parentPath, entry.name)));
 }
 
 async function readSources(paths: readonly string[], root = REPOSITORY_SRC): Promise<[string, Buffer][]> {
@@ -79,9 +79,7 @@ async function readSources(paths: readonly string[], root = REPOSITORY_SRC): Pro
 
 /** Every file of the installed bundle (dist/): its chunks name no sources, so all of it keys the sample. */
 async function readBundle(): Promise<[string, Buffer][]> {
-  const files = (await readdir(HERE, { recursive: true, withFileTypes: true }))
-    .filter((entry) => entry.isFile() && entry.name !== '.built')
-    .map((entry) => relative(HERE, join(entry.parentPath, entry.name)));
+  const files = (await filesBelow(HERE, HERE)).filter((path) => path !== '.built');
   return readSources(files, HERE);
 }
 
