@@ -2,18 +2,13 @@ import { lstat, rm, utimes } from 'node:fs/promises';
 import { InputError } from '../errors.ts';
 import { inspectIso, type IsoReport } from '../inspect/inspect.ts';
 import { makeModifyArgs, runXorriso, runXorrisoReport } from '../tools/xorriso.ts';
-import { applyDigestPatches, type DigestPatch } from './digest-patches.ts';
+import type { IsoChanges } from './changes.ts';
+import { applyDigestPatches } from './digest-patches.ts';
 import { makeWriteSetupArgs, readWriteSetup, type WriteSetup } from './write-setup.ts';
 import { hashWhileIsoIsWritten, type ListedFile, type WrittenDigests } from './written-digests.ts';
+import { type SpliceRequest, writeSpliced } from './splice/write-spliced.ts';
 
-/** What changes between the original ISO and the new one. */
-export interface IsoChanges {
-  replace: { isoPath: string; localPath: string }[];
-  remove: string[];
-  volumeId?: string;
-  /** Digests written into checksum files once the ISO is written (digest-patches.ts). */
-  patches?: DigestPatch[];
-}
+export type { IsoChanges } from './changes.ts';
 
 export interface WriteIsoOptions {
   input: string;
@@ -33,6 +28,9 @@ export interface WriteIsoOptions {
   onProgress?: (percent: number) => void;
   /** Files the new medium's checksum files list: hashed as xorriso writes them (written-digests.ts). */
   listed?: readonly ListedFile[];
+  /** A large replaced file isoforge puts in place itself rather than xorriso (splice/write-spliced.ts). */
+  splice?: SpliceRequest;
+  say?: (line: string) => void;
 }
 
 /**
@@ -41,6 +39,24 @@ export interface WriteIsoOptions {
  */
 export async function writeIso(options: WriteIsoOptions): Promise<WrittenDigests> {
   checkChanges(options.changes);
+  const write = (changes: IsoChanges, output: string, listed: readonly ListedFile[]) =>
+    writeWithXorriso({ ...options, changes, output, listed });
+  const spliced =
+    options.splice &&
+    (await writeSpliced(
+      options.splice,
+      options.changes,
+      options.output,
+      options.listed ?? [],
+      write,
+      options.say ?? (() => undefined),
+      options.signal,
+    ));
+  return spliced || write(options.changes, options.output, options.listed ?? []);
+}
+
+/** OUTPUT written by xorriso alone, the LISTED files hashed as it writes them. */
+async function writeWithXorriso(options: WriteIsoOptions): Promise<WrittenDigests> {
   const original = options.original ?? (await inspectIso(options.input));
   const setup = options.setup ?? readWriteSetup(original);
   const setupArgs = makeWriteSetupArgs(setup, original.gpt !== null);

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { lstat, readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { BootResult } from '../boottest/index.ts';
 import { bootTestWrittenIso } from '../boottest/output.ts';
@@ -17,6 +17,7 @@ import type { ReportData } from '../report/model.ts';
 import { type PendingOutput, startWriteback } from '../safety/atomic.ts';
 import { type IsoChanges, writeIso } from '../output/write-iso.ts';
 import type { ListedFile, WrittenDigests } from '../output/written-digests.ts';
+import type { SpliceRequest } from '../output/splice/write-spliced.ts';
 import { IDENTITY_ALGORITHM, readKnownDigests } from '../layer/file-hash.ts';
 import { prepareBuildReport } from '../report/build-report.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
@@ -133,9 +134,27 @@ export async function writeIsoOf(build: Build, changes: IsoChanges, reporter: St
     sourceDateEpoch: plan.sourceDateEpoch,
     signal: build.options.signal,
     onProgress: reporter.progress,
+    splice: await spliceRequest(changes, build.options.keepWorkDir),
+    say: reporter.say,
   });
   startWriteback(build.tempPath);
   return digests;
+}
+
+/** Below this size xorriso copies a file faster than a splice puts it in place (a spawn, reads of the tree). */
+const SPLICE_FROM_BYTES = 8 * 2 ** 20;
+
+/**
+ * The largest file the build made (a new layer) is put in place by isoforge, not copied by
+ * xorriso; it may become the output itself unless the work dir is kept.
+ */
+async function spliceRequest(changes: IsoChanges, keepWorkDir: boolean): Promise<SpliceRequest | undefined> {
+  const sized = await Promise.all(
+    changes.replace.map(async (file) => ({ file, size: (await lstat(file.localPath)).size })),
+  );
+  const largest = sized.sort((a, b) => b.size - a.size)[0];
+  if (!largest || largest.size < SPLICE_FROM_BYTES) return undefined;
+  return { isoPath: largest.file.isoPath, disposable: !keepWorkDir };
 }
 
 /** A listed file the build wrote and hashed already (a new layer) gets its digests: its extent is then checked by sha256 alone. */

@@ -16,7 +16,12 @@ export interface ModifyArgsOptions {
   volumeId?: string;
   /** The flags that keep (or set) what modification mode decides itself: Joliet, TOC emulation, padding. */
   setupArgs: readonly string[];
+  /** A file whose data goes after all other file data (a splice's stand-in, output/splice/). */
+  last?: string;
 }
+
+/** Far below any weight xorriso gives, yet far from -2^31: libisofs orders by the weights' difference. */
+const LAST_WEIGHT = '-1000000000';
 
 /**
  * xorriso's modification mode: the original's boot setup carried over as it was (-boot_image any
@@ -37,6 +42,8 @@ export function makeModifyArgs(options: ModifyArgsOptions): string[] {
   // which would hide the boot catalog).
   for (const path of options.remove) args.push('-rm_r', path, '--');
   for (const file of options.replace) args.push('-map', file.localPath, file.isoPath);
+  // Native mode has no -sort_weight in xorriso 1.5.4; its mkisofs emulation does.
+  if (options.last) args.push('-as', 'mkisofs', '--sort-weight', LAST_WEIGHT, options.last, '--');
   return [...args, '-commit'];
 }
 

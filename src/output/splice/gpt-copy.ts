@@ -1,0 +1,50 @@
+import { crc32 } from '../../iso/bytes.ts';
+import { LOGICAL_BLOCK } from '../../iso/gpt.ts';
+
+/** GPT header fields (UEFI 2.10 table 5.5), byte offsets. */
+const HEADER_CRC = 16;
+const MY_LBA = 24;
+const ALTERNATE_LBA = 32;
+const ENTRIES_LBA = 72;
+const ENTRIES_CRC = 88;
+
+export interface GptWrite {
+  header: Uint8Array;
+  headerOffset: number;
+  entries: Uint8Array;
+  entriesOffset: number;
+}
+
+/**
+ * The backup GPT for a disk whose last 512-byte sector is LASTLBA: the entry array just before
+ * the header in that last sector (where libisofs puts them), the header naming both.
+ */
+export function backupGpt(primary: { header: Uint8Array; entries: Uint8Array }, lastLba: number): GptWrite {
+  const entrySectors = Math.ceil(primary.entries.length / LOGICAL_BLOCK);
+  const entriesLba = lastLba - entrySectors;
+  const header = withHeaderFields(primary.header, {
+    [MY_LBA]: lastLba,
+    [ALTERNATE_LBA]: 1,
+    [ENTRIES_LBA]: entriesLba,
+  });
+  return {
+    header,
+    headerOffset: lastLba * LOGICAL_BLOCK,
+    entries: primary.entries,
+    entriesOffset: entriesLba * LOGICAL_BLOCK,
+  };
+}
+
+/** HEADER with 64-bit FIELDS (by byte offset) set, its entry array CRC taken from ENTRIES, and its own CRC made again. */
+export function withHeaderFields(
+  header: Uint8Array,
+  fields: Readonly<Record<number, number>>,
+  entries?: Uint8Array,
+): Uint8Array {
+  const copy = Buffer.from(header);
+  for (const [offset, value] of Object.entries(fields)) copy.writeBigUInt64LE(BigInt(value), Number(offset));
+  if (entries) copy.writeUInt32LE(crc32(entries), ENTRIES_CRC);
+  copy.writeUInt32LE(0, HEADER_CRC);
+  copy.writeUInt32LE(crc32(copy), HEADER_CRC);
+  return copy;
+}

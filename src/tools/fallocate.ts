@@ -1,0 +1,26 @@
+import { statfs } from 'node:fs/promises';
+import { runCommand } from './exec.ts';
+
+/**
+ * util-linux fallocate: opens a hole of LENGTH bytes at OFFSET of FILE and moves what follows up
+ * by LENGTH, by remapping the file's extents rather than copying its bytes
+ * (FALLOC_FL_INSERT_RANGE; ext4 and xfs have it, tmpfs and btrfs do not). OFFSET and LENGTH must
+ * be multiples of the file system's block size (fileSystemBlockSize). Fails, leaving FILE as it
+ * was, where the file system cannot.
+ */
+export async function insertRange(
+  file: string,
+  offset: number,
+  length: number,
+  signal?: AbortSignal,
+): Promise<void> {
+  await runCommand(
+    ['fallocate', '--insert-range', '--offset', String(offset), '--length', String(length), file],
+    { signal },
+  );
+}
+
+/** The block size of the file system holding PATH: what insertRange's offsets are counted in. */
+export async function fileSystemBlockSize(path: string): Promise<number> {
+  return (await statfs(path)).bsize;
+}
