@@ -18,7 +18,7 @@ import { type PendingOutput, startWriteback } from '../safety/atomic.ts';
 import { type IsoChanges, writeIso } from '../output/write-iso.ts';
 import type { ListedFile, WrittenDigests } from '../output/written-digests.ts';
 import type { SpliceRequest } from '../output/splice/write-spliced.ts';
-import { IDENTITY_ALGORITHM, readKnownDigests } from '../layer/file-hash.ts';
+import { digestUnderWay, IDENTITY_ALGORITHM, readKnownDigests } from '../layer/file-hash.ts';
 import { prepareBuildReport } from '../report/build-report.ts';
 import type { LayerExtent } from '../rootfs/overlay.ts';
 import type { RecipeStep } from '../steps/registry.ts';
@@ -123,8 +123,9 @@ export async function writeIsoOf(build: Build, changes: IsoChanges, reporter: St
   // On a small medium, hashing while it is written costs more (a worker, polling) than reading it again.
   const follow = plan.original.sizeBytes >= FOLLOW_WRITE_FROM_BYTES;
   const listed = follow ? await listChecksummedFiles(plan.original.checksumFiles, newText) : [];
+  const splice = await spliceRequest(changes, listed, build.options.keepWorkDir);
   const digests = await writeIso({
-    listed: await withIdentities(listed, changes),
+    listed: await withIdentities(listed, changes, splice?.isoPath),
     input: plan.input,
     output: build.tempPath,
     changes,
@@ -134,7 +135,7 @@ export async function writeIsoOf(build: Build, changes: IsoChanges, reporter: St
     sourceDateEpoch: plan.sourceDateEpoch,
     signal: build.options.signal,
     onProgress: reporter.progress,
-    splice: await spliceRequest(changes, build.options.keepWorkDir),
+    splice,
     say: reporter.say,
   });
   startWriteback(build.tempPath);
@@ -146,21 +147,42 @@ const SPLICE_FROM_BYTES = 8 * 2 ** 20;
 
 /**
  * The largest file the build made (a new layer) is put in place by isoforge, not copied by
- * xorriso; it may become the output itself unless the work dir is kept.
+ * xorriso; it may become the output itself unless the work dir is kept. Its digests as it was
+ * written are taken now, while it is still where it was made.
  */
-async function spliceRequest(changes: IsoChanges, keepWorkDir: boolean): Promise<SpliceRequest | undefined> {
+async function spliceRequest(
+  changes: IsoChanges,
+  listed: readonly ListedFile[],
+  keepWorkDir: boolean,
+): Promise<SpliceRequest | undefined> {
   const sized = await Promise.all(
     changes.replace.map(async (file) => ({ file, size: (await lstat(file.localPath)).size })),
   );
   const largest = sized.sort((a, b) => b.size - a.size)[0];
   if (!largest || largest.size < SPLICE_FROM_BYTES) return undefined;
-  return { isoPath: largest.file.isoPath, disposable: !keepWorkDir };
+  const { isoPath, localPath } = largest.file;
+  const algorithms = listed.find((file) => file.isoPath === isoPath)?.algorithms ?? [];
+  const digests: Record<string, Promise<string>> = {};
+  for (const algorithm of algorithms) {
+    const underWay = await digestUnderWay(localPath, algorithm);
+    if (underWay) digests[algorithm] = underWay.digest;
+  }
+  return { isoPath, disposable: !keepWorkDir, digests };
 }
 
-/** A listed file the build wrote and hashed already (a new layer) gets its digests: its extent is then checked by sha256 alone. */
-async function withIdentities(listed: ListedFile[], changes: IsoChanges): Promise<ListedFile[]> {
+/**
+ * A listed file the build wrote and hashed already (a new layer) gets its digests: its extent is
+ * then checked by sha256 alone. Not the spliced one: its digests are the splice's, and waiting
+ * for them here would hold the write back until its md5 is done.
+ */
+async function withIdentities(
+  listed: ListedFile[],
+  changes: IsoChanges,
+  spliced: string | undefined,
+): Promise<ListedFile[]> {
   return Promise.all(
     listed.map(async (file) => {
+      if (file.isoPath === spliced) return file;
       const local = changes.replace.find((entry) => entry.isoPath === file.isoPath)?.localPath;
       const known = local ? await readKnownDigests(local) : {};
       const sha256 = known[IDENTITY_ALGORITHM];

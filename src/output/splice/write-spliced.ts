@@ -11,6 +11,8 @@ import { readSkeletonLayout } from './skeleton-layout.ts';
 export interface SpliceRequest {
   isoPath: string;
   disposable: boolean;
+  /** Its digests by algorithm, taken as it was written (hashWhileWriting): the output's own once it is moved there. */
+  digests?: Readonly<Record<string, Promise<string>>>;
 }
 
 /** What writeSpliced needs of a write: a xorriso run of CHANGES to OUTPUT, hashing LISTED as it goes. */
@@ -29,8 +31,8 @@ const MAX_BYTES = 0xffffffff;
  * 2 KiB reads, each handed between its threads: about a million of each for a 2 GB layer.
  * xorriso writes a skeleton with a one-byte stand-in placed last of all file data; the file then
  * takes the stand-in's place (assemble.ts). The digests of LISTED come from the skeleton's write
- * and, for the file itself, from what it was hashed to as it was written (its identity), checked
- * again on a copy. Returns null when the splice does not apply (said through SAY): the caller then
+ * and, for the file itself, from its hashing as it was written when it was moved into place, or
+ * from the output when it was copied. Returns null when the splice does not apply (said through SAY): the caller then
  * writes with xorriso alone.
  */
 export async function writeSpliced(
@@ -78,7 +80,7 @@ export async function writeSpliced(
     await applyDigestPatches(output, changes.patches ?? []);
     say(`${request.isoPath} put in place at block ${assembled.placement.lba}, not copied by xorriso`);
     const own = listed.find((entry) => entry.isoPath === request.isoPath);
-    return own ? withOwnDigests(digests, own, output, assembled) : digests;
+    return own ? withOwnDigests(digests, own, request, output, assembled, signal) : digests;
   } finally {
     await rm(standIn, { force: true });
     await rm(skeleton, { force: true });
@@ -96,22 +98,22 @@ async function writeStandIn(path: string, like: Awaited<ReturnType<typeof lstat>
 
 /**
  * The file's digests where the output has it. Renamed into place, its blocks are the ones hashed
- * as they were written; a copy is hashed again (sha256) and must match.
+ * as they were written; a copy, or a digest not taken then, is hashed from the output.
  */
 async function withOwnDigests(
   digests: WrittenDigests,
   own: ListedFile,
+  request: SpliceRequest,
   output: string,
   { placement, moved }: Assembled,
+  signal?: AbortSignal,
 ): Promise<WrittenDigests> {
-  if (!own.identity) return digests;
-  if (!moved) {
-    const copied = await hashFileRange(output, placement.lba * SECTOR, placement.size, 'sha256');
-    if (copied !== own.identity.sha256)
-      throw new Error(`the copy of ${own.isoPath} in the new ISO differs from the file built`);
-  }
   const all = new Map(digests);
-  for (const [algorithm, digest] of Object.entries(own.identity.digests))
-    all.set(digestKey(algorithm, placement.lba, placement.size), digest);
+  const { lba, size } = placement;
+  for (const algorithm of own.algorithms) {
+    const asWritten = moved ? request.digests?.[algorithm] : undefined;
+    const digest = await (asWritten ?? hashFileRange(output, lba * SECTOR, size, algorithm, signal));
+    all.set(digestKey(algorithm, lba, size), digest);
+  }
   return all;
 }
