@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   xorriso squashfs-tools gnupg mtools dosfstools fdisk debootstrap bubblewrap
+  xfsprogs # xfs_io copy_range: block reuse copies a layer's unchanged data in the kernel (any file system)
   squashfuse fuse3 uidmap # rootless mode: layers read without a loop device, the subordinate id mappings
   qemu-system-x86 qemu-utils ovmf seabios
   grub-pc-bin grub-efi-amd64-bin grub-common

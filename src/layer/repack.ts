@@ -1,3 +1,4 @@
+import { copyFileRanges } from '../tools/xfs-io.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FormatError } from '../errors.ts';
@@ -65,6 +66,8 @@ export async function makeBlockReuseLayer(options: BlockReuseOptions): Promise<B
     const write = await writeSquashfs(fold.merged.root, options.out, {
       info: { ...delta.info, compressorOptions },
       mkfsTime: delta.info.mkfsTime,
+      copier: copyFileRanges,
+      signal: options.signal,
     });
     const reused = reusedFiles(original.root, fold.merged.root);
     return {

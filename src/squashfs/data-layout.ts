@@ -2,6 +2,22 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { DATA_UNCOMPRESSED } from './format.ts';
 import type { FileNode, SquashfsSource, StoredFragment } from './model.ts';
 
+/** LENGTH bytes from byte FROM of source SOURCE (an index into SOURCEFDS) to byte TO of the target. */
+export interface RangeCopy {
+  source: number;
+  from: number;
+  to: number;
+  length: number;
+}
+
+/** Copies ranges of open files into TARGET in the kernel (copy_file_range); throws where it cannot. */
+export type KernelCopier = (
+  target: string,
+  sourceFds: readonly number[],
+  copies: readonly RangeCopy[],
+  signal?: AbortSignal,
+) => Promise<void>;
+
 /** Where a byte range of a source image lands in the new image. */
 interface CopyRun {
   source: SquashfsSource;
@@ -90,11 +106,60 @@ export class DataLayout {
   }
 
   /**
+   * Copies every run into OUT (open at OUTPATH): by COPIER where one is given and it can
+   * (copyInKernel), else through this process's buffers.
+   */
+  async copyInto(
+    out: FileHandle,
+    outPath: string,
+    options: { copier?: KernelCopier; signal?: AbortSignal } = {},
+  ): Promise<void> {
+    const { copier, signal } = options;
+    if (copier && (await this.copyInKernel(copier, outPath, signal))) return;
+    signal?.throwIfAborted();
+    await this.copyThroughBuffers(out);
+  }
+
+  /**
+   * Every run copied by copy_file_range: a 2 GB layer took half the time of the buffered
+   * copy here, and none of its CPU, which the md5 of the new layer needs. False where the copier
+   * fails (a missing program, or EXDEV: the kernel will not copy across file systems).
+   */
+  private async copyInKernel(copier: KernelCopier, outPath: string, signal?: AbortSignal): Promise<boolean> {
+    const files = [...new Set(this.runs.map((run) => run.source.file))];
+    const handles: FileHandle[] = [];
+    try {
+      for (const file of files) handles.push(await open(file, 'r'));
+      const sizes = await Promise.all(handles.map(async (handle) => (await handle.stat()).size));
+      const copies = this.runs.map((run) => {
+        const source = files.indexOf(run.source.file);
+        const from = run.source.offset + run.start;
+        const length = run.end - run.start;
+        if (from + length > (sizes[source] ?? 0))
+          throw new Error(`squashfs writer: ${run.source.file} ends at ${sizes[source]}`);
+        return { source, from, to: run.target, length };
+      });
+      await copier(
+        outPath,
+        handles.map((handle) => handle.fd),
+        copies,
+        signal,
+      );
+      return true;
+    } catch (error) {
+      if (signal?.aborted || (error as Error).message.startsWith('squashfs writer:')) throw error;
+      return false;
+    } finally {
+      for (const handle of handles) await handle.close();
+    }
+  }
+
+  /**
    * Copies every run with large positioned reads and writes (not block by block), the next chunk
    * read while the one before is written: a 2 GB layer is read from disk and written to the page
    * cache at once instead of in turn.
    */
-  async copyInto(out: FileHandle, chunkSize = 8 << 20): Promise<void> {
+  private async copyThroughBuffers(out: FileHandle, chunkSize = 8 << 20): Promise<void> {
     const handles = new Map<string, FileHandle>();
     const buffers = [Buffer.alloc(chunkSize), Buffer.alloc(chunkSize)];
     let pending: Promise<unknown> = Promise.resolve();

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { DataLayout } from './data-layout.ts';
+import { DataLayout, type KernelCopier } from './data-layout.ts';
 import { encodeListing, type ListingEntry, needsExtendedDirectory } from './directory-listing.ts';
 import {
   COMPRESSOR_IDS,
@@ -31,6 +31,9 @@ export interface WriteSquashfsOptions {
   info: Pick<SquashfsImageInfo, 'compressor' | 'blockSize' | 'compressorOptions' | 'flags'>;
   /** Seconds since the epoch. */
   mkfsTime: number;
+  /** Copies the reused data in the kernel (tools/xfs-io.ts); else it passes through buffers. */
+  copier?: KernelCopier;
+  signal?: AbortSignal;
 }
 
 export interface WriteSquashfsResult {
@@ -89,7 +92,7 @@ export async function writeSquashfs(
   try {
     await out.write(superblock, 0, superblock.length, 0);
     if (optionsBlock.length) await out.write(optionsBlock, 0, optionsBlock.length, SUPERBLOCK_SIZE);
-    await layout.copyInto(out);
+    await layout.copyInto(out, outFile, { copier: options.copier, signal: options.signal });
     await out.write(tables.bytes, 0, tables.bytes.length, tableStart);
     await out.truncate(padded);
   } finally {

@@ -88,6 +88,22 @@ export const PROGRAMS: readonly ProgramSpec[] = [
     optional: true,
   },
   {
+    name: 'xfs_io',
+    aptPackage: 'xfsprogs',
+    versionArgs: ['-V'],
+    versionPattern: /xfs_io version (\d+\.\d+\.\d+)/,
+    purpose: "copy a layer's unchanged data in the kernel (copy_range); without it, through buffers",
+    optional: true,
+  },
+  {
+    name: 'fallocate',
+    aptPackage: 'util-linux',
+    versionArgs: ['--version'],
+    versionPattern: /util-linux (\d+\.\d+(?:\.\d+)?)/,
+    purpose: 'put a new layer in its place in the ISO without copying it (--insert-range)',
+    optional: true,
+  },
+  {
     name: 'debootstrap',
     aptPackage: 'debootstrap',
     versionArgs: ['--version'],

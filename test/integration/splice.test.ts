@@ -1,0 +1,229 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { access, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeCopyWithoutElToritoEfi } from '../../src/boottest/esp-only.ts';
+import { runBootTest } from '../../src/boottest/index.ts';
+import type { IsoChanges } from '../../src/output/changes.ts';
+import { writeIso } from '../../src/output/write-iso.ts';
+import { runCommand } from '../../src/tools/exec.ts';
+import { runXorriso } from '../../src/tools/xorriso.ts';
+import { PACKAGED_ISOS } from '../support/packaged-isos.ts';
+import { ensureSampleIso } from '../support/sample.ts';
+
+// Issue 24: a large new file is put in place by isoforge, not copied by xorriso. The reference is
+// xorriso itself: the same changes written by xorriso alone, with the file placed last as the
+// splice places it. Where the file lands on the same block, the two ISOs are the same bytes; where
+// the file system's 4 KiB blocks put it one ISO block later, xorriso still reads every file back,
+// sfdisk and fdisk find the partition tables whole, and the result boots.
+
+const EPOCH = 1_700_000_000;
+const SAMPLE_LAYER = '/casper/ubuntu-server-minimal.squashfs';
+const SAMPLE_RELEASE = /ISOFORGE-SAMPLE-BOOT ok release=ubuntu-server-minimal\.ubuntu-server/;
+const BOOT_TIMEOUT = 240_000;
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'isoforge-splice-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function sha256(path: string, start = 0, length?: number): Promise<string> {
+  const hash = createHash('sha256');
+  const end = length === undefined ? undefined : start + length - 1;
+  for await (const chunk of createReadStream(path, { start, end })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** Each file of ISO as xorriso lists it: path, first block, size. */
+async function filesOf(iso: string): Promise<Map<string, { lba: number; size: number }>> {
+  const out = await runXorriso(['-indev', iso, '-find', '/', '-type', 'f', '-exec', 'report_lba']);
+  const files = new Map<string, { lba: number; size: number }>();
+  for (const match of out.matchAll(/File data lba:\s*\d+ ,\s*(\d+) ,\s*\d+ ,\s*(\d+) , '(.*)'/g))
+    files.set(match[3] ?? '', { lba: Number(match[1]), size: Number(match[2]) });
+  return files;
+}
+
+/** xorriso's own account of the boot setup, every number taken out (positions move by a block). */
+async function bootSetupShape(iso: string): Promise<string[]> {
+  const { stdout } = await runCommand(
+    ['xorriso', '-indev', iso, '-report_el_torito', 'plain', '-report_system_area', 'plain'],
+    { okExitCodes: [32] },
+  );
+  return stdout
+    .split('\n')
+    .filter((line) => /^(El Torito|System area|MBR|GPT|Boot record)/.test(line))
+    .map((line) => line.replace(/[0-9a-f]{2,}|\d+/g, 'N'));
+}
+
+/** sfdisk's and fdisk's verdict on the partition tables, where the ISO has any. */
+async function partitionTableComplaints(iso: string): Promise<string[]> {
+  const verify = await runCommand(['sfdisk', '--verify', iso], { okExitCodes: [1] });
+  const fdisk = await runCommand(['fdisk', '-l', iso], { okExitCodes: [1] });
+  const said = `${verify.stdout}\n${verify.stderr}\n${fdisk.stderr}`;
+  return said.split('\n').filter((line) => /error|corrupt|mismatch|not on the end|invalid/i.test(line));
+}
+
+interface Medium {
+  name: string;
+  iso: () => Promise<string>;
+  /** The large file: an existing path replaced by BYTES, or a new one. */
+  isoPath: string;
+  bytes: (local: string) => Promise<void>;
+}
+
+/** The sample's base layer replaced by its own bytes: a medium that still boots. */
+const sample: Medium = {
+  name: 'the sample (Ubuntu 22.04 layout)',
+  iso: () => ensureSampleIso(),
+  isoPath: SAMPLE_LAYER,
+  bytes: async (local) => {
+    await runXorriso(['-osirrox', 'on', '-indev', await ensureSampleIso(), '-extract', SAMPLE_LAYER, local]);
+  },
+};
+
+/** ISOs other people's tools made: a new 9 MiB file of random bytes is added. */
+const packaged: Medium[] = PACKAGED_ISOS.map((packagedIso) => ({
+  name: `${basename(packagedIso.path)} (${packagedIso.debianPackage})`,
+  iso: async () => packagedIso.path,
+  isoPath: '/isoforge-splice.bin',
+  bytes: (local) => writeFile(local, randomBytes(9 * 2 ** 20 + 7)),
+}));
+
+interface Written {
+  iso: string;
+  said: string[];
+}
+
+type Pair = Awaited<ReturnType<typeof writePair>>;
+const pairs = new Map<string, Promise<Pair>>();
+
+/** The medium written twice, once per test file: by the splice (A) and by xorriso alone with the file last (X). */
+function writeBoth(medium: Medium, parity: boolean): Promise<Pair> {
+  const key = `${medium.name} ${parity}`;
+  let pair = pairs.get(key);
+  if (!pair) {
+    pair = writePair(medium, parity, `pair-${pairs.size}`);
+    pairs.set(key, pair);
+  }
+  return pair;
+}
+
+/** The block the splice put the file on, less the one xorriso did: 0, or 1 where 4 KiB alignment moved it. */
+async function blocksLater({ spliced, xorriso }: Pair, isoPath: string): Promise<number> {
+  const [a, x] = [await filesOf(spliced.iso), await filesOf(xorriso)];
+  return (a.get(isoPath)?.lba ?? Number.NaN) - (x.get(isoPath)?.lba ?? Number.NaN);
+}
+
+async function writePair(medium: Medium, parity: boolean, name: string) {
+  const at = join(dir, name);
+  await mkdir(at, { recursive: true });
+  const local = join(at, 'big');
+  await medium.bytes(local);
+  const replace = [{ isoPath: medium.isoPath, localPath: local }];
+  if (parity) {
+    // One block more before the file flips which ISO block it lands on.
+    await writeFile(join(at, 'parity'), 'one block\n');
+    replace.push({ isoPath: '/isoforge-parity.txt', localPath: join(at, 'parity') });
+  }
+  const changes: IsoChanges = { replace, remove: [] };
+  const input = await medium.iso();
+  const common = { input, bootSetup: 'replay' as const, sourceDateEpoch: EPOCH };
+  const spliced: Written = { iso: join(at, 'spliced.iso'), said: [] };
+  await writeIso({
+    ...common,
+    output: spliced.iso,
+    changes,
+    splice: { isoPath: medium.isoPath, disposable: false },
+    say: (line) => spliced.said.push(line),
+  });
+  const xorriso = join(at, 'xorriso.iso');
+  await writeIso({ ...common, output: xorriso, changes: { ...changes, last: medium.isoPath } });
+  return { spliced, xorriso, local };
+}
+
+describe.each([sample, ...packaged])('a large file put in place on $name', (medium) => {
+  it.each([false, true])(
+    'matches what xorriso writes alone (an extra block before the file: %s)',
+    async (parity) => {
+      const { spliced, xorriso, local } = await writeBoth(medium, parity);
+      const placed = spliced.said.find((line) => line.includes('put in place'));
+      if (!placed) {
+        // Not spliced: the reason is said, and xorriso wrote the same ISO as on its own.
+        expect(spliced.said.join('\n')).toMatch(/^xorriso copies \S+: .+/);
+        expect(await sha256(spliced.iso)).toBe(await sha256(xorriso));
+        return;
+      }
+      const [a, x] = [await filesOf(spliced.iso), await filesOf(xorriso)];
+      const [fileA, fileX] = [a.get(medium.isoPath), x.get(medium.isoPath)];
+      expect(fileA?.size).toBe(fileX?.size);
+      if (fileA?.lba === fileX?.lba) {
+        expect(await sha256(spliced.iso)).toBe(await sha256(xorriso));
+        return;
+      }
+      expect(fileA?.lba).toBe((fileX?.lba ?? 0) + 1);
+      expect([...a.keys()].sort()).toEqual([...x.keys()].sort());
+      for (const [path, file] of x) expect(a.get(path)?.size, path).toBe(file.size);
+      expect(await sha256(spliced.iso, (fileA?.lba ?? 0) * 2048, fileA?.size)).toBe(await sha256(local));
+      expect(await bootSetupShape(spliced.iso)).toEqual(await bootSetupShape(xorriso));
+      expect(await partitionTableComplaints(spliced.iso)).toEqual(await partitionTableComplaints(xorriso));
+    },
+    120_000,
+  );
+});
+
+describe('a splice on the sample', () => {
+  it('is taken on the Ubuntu layout, on an even block (4 KiB file system blocks)', async () => {
+    for (const parity of [false, true]) {
+      const { spliced } = await writeBoth(sample, parity);
+      const placed = /put in place at block (\d+)/.exec(spliced.said.join('\n'));
+      expect(Number(placed?.[1]) % 2).toBe(0);
+      expect((await filesOf(spliced.iso)).get(SAMPLE_LAYER)?.lba).toBe(Number(placed?.[1]));
+    }
+  });
+
+  it('moves the layer file itself into the output when the build has no more use for it', async () => {
+    const { spliced, local } = await writeBoth(sample, false);
+    const moved = join(dir, 'moved.iso');
+    const again = join(dir, 'moved-layer');
+    await copyFile(local, again);
+    await writeIso({
+      input: await ensureSampleIso(),
+      output: moved,
+      bootSetup: 'replay',
+      sourceDateEpoch: EPOCH,
+      changes: { replace: [{ isoPath: SAMPLE_LAYER, localPath: again }], remove: [] },
+      splice: { isoPath: SAMPLE_LAYER, disposable: true },
+    });
+    await expect(access(again)).rejects.toThrow();
+    expect(await sha256(moved)).toBe(await sha256(spliced.iso));
+  });
+
+  it(
+    'boots where the layer moved a block: BIOS from USB (MBR), UEFI from CD (El Torito) and from the GPT EFI partition alone',
+    async () => {
+      const pairs = [await writeBoth(sample, false), await writeBoth(sample, true)];
+      const later = await Promise.all(pairs.map((pair) => blocksLater(pair, SAMPLE_LAYER)));
+      expect([...later].sort()).toEqual([0, 1]);
+      const iso = (pairs[later.indexOf(1)] as Pair).spliced.iso;
+      const espOnly = join(dir, 'esp-only.iso');
+      expect(await makeCopyWithoutElToritoEfi(iso, espOnly)).toBe(1);
+      const boots = [
+        { iso, firmware: 'bios', media: 'usb' },
+        { iso, firmware: 'uefi', media: 'cdrom' },
+        { iso: espOnly, firmware: 'uefi', media: 'usb' },
+      ] as const;
+      for (const [index, boot] of boots.entries()) {
+        const result = await runBootTest({ ...boot, logDir: join(dir, `boot-logs-${index}`) });
+        expect(result.matched, `${boot.firmware}/${boot.media}:\n${result.tail.join('\n')}`).toMatch(
+          SAMPLE_RELEASE,
+        );
+      }
+    },
+    BOOT_TIMEOUT * 3,
+  );
+});
