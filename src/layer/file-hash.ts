@@ -2,6 +2,7 @@ import { stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
 import { GrowingFileHasher } from '../safety/growing-file-hash.ts';
 import { hashFileRange } from '../safety/hash-range.ts';
+import { log } from '../ui/log.ts';
 
 /** Read size of the worker's stream: 4 MiB chunks, as hashFileRange reads. */
 const HASH_READ_BYTES = 4 << 20;
@@ -40,6 +41,7 @@ export async function hashWhileWriting<T>(
 ): Promise<T> {
   if (!algorithms.length) return write();
   const wanted = [...new Set(algorithms)];
+  const since = performance.now();
   const hashers = wanted.map((algorithm) => new GrowingFileHasher(file, [{ start: 0 }], [algorithm]));
   let result: T;
   try {
@@ -58,7 +60,10 @@ export async function hashWhileWriting<T>(
         ([range]) => range?.digests[algorithm] ?? hashFileRange(file, 0, size, algorithm),
         () => hashFileRange(file, 0, size, algorithm),
       );
-    digest.catch(() => undefined); // a failure is hashFile's to report, when it awaits the digest
+    digest.then(
+      () => log.debug({ file, algorithm, ms: Math.round(performance.now() - since) }, 'hashed as written'),
+      () => undefined, // a failure is hashFile's to report, when it awaits the digest
+    );
     started.set(`${algorithm} ${file}`, { identity, digest });
   }
   return result;

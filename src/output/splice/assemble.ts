@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { constants, createReadStream, createWriteStream } from 'node:fs';
 import { copyFile, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -68,7 +68,10 @@ function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);
 }
 
-/** FILE renamed to OUTPUT when it may be (same file system), else copied (copy_file_range: in the kernel). */
+/**
+ * FILE renamed to OUTPUT when it may be (same file system), else copied: a clone sharing its
+ * blocks where the file system can (xfs, btrfs), else copy_file_range(2) (libuv's copyFile).
+ */
 async function placeFile(file: SpliceFile, output: string): Promise<boolean> {
   await rm(output, { force: true });
   if (file.disposable && (await stat(file.localPath)).nlink === 1) {
@@ -81,7 +84,7 @@ async function placeFile(file: SpliceFile, output: string): Promise<boolean> {
     );
     if (renamed) return true;
   }
-  await copyFile(file.localPath, output);
+  await copyFile(file.localPath, output, constants.COPYFILE_FICLONE);
   return false;
 }
 
