@@ -8,6 +8,7 @@ import type { SquashfsImage } from '../squashfs/read.ts';
 import { openStack } from '../squashfs/stack.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
 import { cleanDeltaUpper } from './delta-cleanup.ts';
+import { startWriteback } from '../safety/atomic.ts';
 import { hashAhead, hashWhileWriting, IDENTITY_ALGORITHM } from './file-hash.ts';
 import { relinkCopiedUpHardLinks } from './hard-links.ts';
 import { checkChangesVisible, runStepsAndReadFacts } from './harness.ts';
@@ -105,6 +106,9 @@ async function packByBlockReuse({ context, ws, stack, squashfs }: PackInput): Pr
   context.say(
     `block reuse: blocks of ${result.reusedFiles} unchanged files copied, the changes packed by mksquashfs (${result.deltaBytes} bytes)`,
   );
+  // The new layer goes to disk while the build goes on: it becomes the output (output/splice/) or
+  // the layer cache's copy, so the disk would write it anyway, later and in the build's way.
+  startWriteback(squashfs);
   return result;
 }
 
