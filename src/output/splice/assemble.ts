@@ -39,9 +39,10 @@ export async function assembleSplice(
   const moved = await placeFile(file, output);
   try {
     await insertRange(output, 0, lba * SECTOR, signal);
-  } catch {
+  } catch (error) {
     if (moved) await rename(output, file.localPath);
     else await rm(output, { force: true });
+    if (signal?.aborted) throw error;
     return null;
   }
   await copyRange(skeleton, 0, layout.standIn * SECTOR, output, 0, signal);
