@@ -18,6 +18,8 @@ export const README_CONSTANTS: readonly ReadmeConstant[] = [
   { text: 'the same 1.9 GiB', why: 'BIG_BYTES in bench/diff.ts' },
   { text: 'an input of 512 MiB or more', why: 'FOLLOW_WRITE_FROM_BYTES in src/pipeline/stage-context.ts' },
   { text: 'one 2 KiB ISO block each', why: 'the ISO 9660 block size libisofs reads a mapped file in' },
+  { text: 'in 2 KiB reads, each handed', why: 'the ISO 9660 block size libisofs reads a mapped file in' },
+  { text: 'made (8 MiB or more)', why: 'SPLICE_FROM_BYTES in src/pipeline/stage-context.ts' },
   { text: 'fsyncs every 16 MB', why: "xorriso's -stdio_sync default" },
   {
     text: 'cost on a 2 GB-class medium',

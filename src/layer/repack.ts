@@ -1,4 +1,3 @@
-import { copyFileRanges } from '../tools/xfs-io.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { FormatError } from '../errors.ts';
@@ -10,6 +9,7 @@ import { estimateUnpackedBytes } from '../squashfs/usage.ts';
 import { openSquashfs, type SquashfsImage } from '../squashfs/read.ts';
 import { writeSquashfs, type WriteSquashfsResult } from '../squashfs/write.ts';
 import { runMksquashfs } from '../tools/squashfs.ts';
+import { copyFileRanges } from '../tools/xfs-io.ts';
 import { compressorArgsFor } from './compressor-args.ts';
 
 export interface BlockReuseOptions {
