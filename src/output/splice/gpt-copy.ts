@@ -1,12 +1,17 @@
 import { crc32 } from '../../iso/bytes.ts';
 import { LOGICAL_BLOCK } from '../../iso/gpt.ts';
 
-/** GPT header fields (UEFI 2.10 table 5.5), byte offsets. */
-const HEADER_CRC = 16;
-const MY_LBA = 24;
-const ALTERNATE_LBA = 32;
-const ENTRIES_LBA = 72;
-const ENTRIES_CRC = 88;
+/** Byte offsets of GPT header fields (UEFI 2.10 table 5.5) and partition entry fields (table 5.6). */
+export const GPT_HEADER = {
+  crc: 16,
+  myLba: 24,
+  alternateLba: 32,
+  lastUsableLba: 48,
+  entriesLba: 72,
+  entrySize: 84,
+  entriesCrc: 88,
+};
+export const GPT_ENTRY = { firstLba: 32, lastLba: 40 };
 
 export interface GptWrite {
   header: Uint8Array;
@@ -23,9 +28,9 @@ export function backupGpt(primary: { header: Uint8Array; entries: Uint8Array }, 
   const entrySectors = Math.ceil(primary.entries.length / LOGICAL_BLOCK);
   const entriesLba = lastLba - entrySectors;
   const header = withHeaderFields(primary.header, {
-    [MY_LBA]: lastLba,
-    [ALTERNATE_LBA]: 1,
-    [ENTRIES_LBA]: entriesLba,
+    [GPT_HEADER.myLba]: lastLba,
+    [GPT_HEADER.alternateLba]: 1,
+    [GPT_HEADER.entriesLba]: entriesLba,
   });
   return {
     header,
@@ -43,8 +48,8 @@ export function withHeaderFields(
 ): Uint8Array {
   const copy = Buffer.from(header);
   for (const [offset, value] of Object.entries(fields)) copy.writeBigUInt64LE(BigInt(value), Number(offset));
-  if (entries) copy.writeUInt32LE(crc32(entries), ENTRIES_CRC);
-  copy.writeUInt32LE(0, HEADER_CRC);
-  copy.writeUInt32LE(crc32(copy), HEADER_CRC);
+  if (entries) copy.writeUInt32LE(crc32(entries), GPT_HEADER.entriesCrc);
+  copy.writeUInt32LE(0, GPT_HEADER.crc);
+  copy.writeUInt32LE(crc32(copy), GPT_HEADER.crc);
   return copy;
 }

@@ -1,7 +1,7 @@
 import { ByteView } from '../../iso/bytes.ts';
 import { LOGICAL_BLOCK } from '../../iso/gpt.ts';
 import { SECTOR } from '../../iso/volume.ts';
-import { backupGpt, withHeaderFields } from './gpt-copy.ts';
+import { backupGpt, GPT_ENTRY, GPT_HEADER, withHeaderFields } from './gpt-copy.ts';
 import { agreedChs } from './mbr-chs.ts';
 import type { MbrEntry, SkeletonLayout } from './skeleton-layout.ts';
 
@@ -105,11 +105,6 @@ function mbrEntry(
   return bytes;
 }
 
-const FIRST_LBA = 32;
-const LAST_LBA = 40;
-const ALTERNATE_LBA = 32;
-const LAST_USABLE = 48;
-
 function gptWrites(
   gpt: NonNullable<SkeletonLayout['gpt']>,
   standIn: number,
@@ -117,23 +112,27 @@ function gptWrites(
   sizeBytes: number,
 ): ByteWrite[] {
   const header = new ByteView(gpt.header, 'GPT header');
-  const entrySize = header.u32le(84);
+  const entrySize = header.u32le(GPT_HEADER.entrySize);
   const entries = Buffer.from(gpt.entries);
   for (let at = 0; at + entrySize <= entries.length; at += entrySize) {
     if (entries.subarray(at, at + 16).every((byte) => byte === 0)) continue;
     const range = moved(
-      Number(entries.readBigUInt64LE(at + FIRST_LBA)),
-      Number(entries.readBigUInt64LE(at + LAST_LBA)),
+      Number(entries.readBigUInt64LE(at + GPT_ENTRY.firstLba)),
+      Number(entries.readBigUInt64LE(at + GPT_ENTRY.lastLba)),
       standIn,
       shift,
     );
-    entries.writeBigUInt64LE(BigInt(range.start), at + FIRST_LBA);
-    entries.writeBigUInt64LE(BigInt(range.last), at + LAST_LBA);
+    entries.writeBigUInt64LE(BigInt(range.start), at + GPT_ENTRY.firstLba);
+    entries.writeBigUInt64LE(BigInt(range.last), at + GPT_ENTRY.lastLba);
   }
   const lastLba = sizeBytes / LOGICAL_BLOCK - 1;
-  const lastUsable = moved(0, header.u64le(LAST_USABLE), standIn, shift).last;
+  const lastUsable = moved(0, header.u64le(GPT_HEADER.lastUsableLba), standIn, shift).last;
   const primary = {
-    header: withHeaderFields(gpt.header, { [ALTERNATE_LBA]: lastLba, [LAST_USABLE]: lastUsable }, entries),
+    header: withHeaderFields(
+      gpt.header,
+      { [GPT_HEADER.alternateLba]: lastLba, [GPT_HEADER.lastUsableLba]: lastUsable },
+      entries,
+    ),
     entries,
   };
   const backup = backupGpt(primary, lastLba);

@@ -5,7 +5,7 @@ import { IsoImage } from '../../iso/image.ts';
 import { DescriptorType, FIRST_DESCRIPTOR_LBA, parseDescriptorHeader, SECTOR } from '../../iso/volume.ts';
 import { type PlacedRecord, readTreeRecords } from './directory-records.ts';
 import { type ChsEntry, type Geometry, geometriesOf } from './mbr-chs.ts';
-import { backupGpt } from './gpt-copy.ts';
+import { backupGpt, GPT_HEADER } from './gpt-copy.ts';
 
 /** A field of the image holding a block address or count, and its value. */
 export interface AddressField {
@@ -198,7 +198,7 @@ async function readGpt(
 
 function gptStarts(gpt: GptTables): number[] {
   const view = new ByteView(gpt.header, 'GPT header');
-  const size = view.u32le(84);
+  const size = view.u32le(GPT_HEADER.entrySize);
   const table = new ByteView(gpt.entries, 'GPT entries');
   const starts: number[] = [];
   for (let at = 0; at + size <= gpt.entries.length; at += size)
