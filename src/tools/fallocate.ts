@@ -20,6 +20,14 @@ export async function insertRange(
   );
 }
 
+// statfs(2) f_type of the file systems whose Linux drivers implement FALLOC_FL_INSERT_RANGE.
+const INSERTING_FILE_SYSTEMS = new Set([0xef53 /* ext4 */, 0x58465342 /* xfs */, 0xf2f52010 /* f2fs */]);
+
+/** Whether the file system holding DIR can insert a range: asked before anything is copied there. */
+export async function insertsRanges(dir: string): Promise<boolean> {
+  return INSERTING_FILE_SYSTEMS.has((await statfs(dir)).type);
+}
+
 /** The block size of the file system holding PATH: what insertRange's offsets are counted in. */
 export async function fileSystemBlockSize(path: string): Promise<number> {
   return (await statfs(path)).bsize;

@@ -35,7 +35,8 @@ export function makeModifyArgs(options: ModifyArgsOptions): string[] {
   // xorriso's default fsyncs the output every 16 MB, which halves its speed on a 2 GB medium; the
   // build fsyncs the finished ISO once before it is published (safety/atomic.ts).
   args.push('-stdio_sync', 'off');
-  args.push('-indev', options.input, '-outdev', options.output, '-boot_image', 'any', 'replay');
+  args.push('-indev', driveAddress(options.input), '-outdev', driveAddress(options.output));
+  args.push('-boot_image', 'any', 'replay');
   args.push(...options.setupArgs);
   if (options.volumeId) args.push('-volid', options.volumeId);
   // -rm takes a list of paths ended by "--"; single files and subtrees only (never -update_r over /,
@@ -45,6 +46,14 @@ export function makeModifyArgs(options: ModifyArgsOptions): string[] {
   // Native mode has no -sort_weight in xorriso 1.5.4; its mkisofs emulation does.
   if (options.last) args.push('-as', 'mkisofs', '--sort-weight', LAST_WEIGHT, options.last, '--');
   return [...args, '-commit'];
+}
+
+/**
+ * A file as xorriso's -indev or -outdev takes it. xorriso refuses a new file below /dev (as
+ * /dev/shm/out.iso) unless its address says it is a plain file: "stdio:".
+ */
+export function driveAddress(path: string): string {
+  return path.startsWith('/dev/') ? `stdio:${path}` : path;
 }
 
 export interface MkisofsArgsOptions {

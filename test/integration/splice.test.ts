@@ -233,6 +233,33 @@ describe('a splice on the sample', () => {
     expect(await sha256(moved)).toBe(await sha256(spliced.iso));
   });
 
+  it('leaves the layer where it is on a file system that cannot insert a range (tmpfs), and xorriso writes the ISO', async () => {
+    const { local } = await writeBoth(sample, false);
+    const shm = await mkdtemp('/dev/shm/isoforge-splice-');
+    try {
+      const said: string[] = [];
+      const output = join(shm, 'out.iso');
+      const changes: IsoChanges = { replace: [{ isoPath: SAMPLE_LAYER, localPath: local }], remove: [] };
+      const common = { input: await ensureSampleIso(), bootSetup: 'replay' as const, sourceDateEpoch: EPOCH };
+      await writeIso({
+        ...common,
+        output,
+        changes,
+        splice: { isoPath: SAMPLE_LAYER, disposable: true },
+        say: (line) => said.push(line),
+      });
+      expect(said).toEqual([
+        `xorriso copies ${SAMPLE_LAYER}: the file system of ${output} cannot insert a range`,
+      ]);
+      await access(local);
+      const reference = join(shm, 'reference.iso');
+      await writeIso({ ...common, output: reference, changes });
+      expect(await sha256(output)).toBe(await sha256(reference));
+    } finally {
+      await rm(shm, { recursive: true, force: true });
+    }
+  });
+
   it(
     'boots where the layer moved a block: BIOS from USB (MBR), UEFI from CD (El Torito) and from the GPT EFI partition alone',
     async () => {

@@ -3,7 +3,7 @@ import { copyFile, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { SECTOR } from '../../iso/volume.ts';
-import { fileSystemBlockSize, insertRange } from '../../tools/fallocate.ts';
+import { fileSystemBlockSize, insertRange, insertsRanges } from '../../tools/fallocate.ts';
 import { type Placement, planSplice } from './patches.ts';
 import type { SkeletonLayout } from './skeleton-layout.ts';
 
@@ -24,7 +24,8 @@ export interface Assembled {
  * (or is copied to) OUTPUT, a hole the size of the skeleton's head is inserted before its bytes
  * (fallocate --insert-range: no byte of FILE is read or written again), the head and what
  * followed the stand-in are copied from the skeleton, and every address that changed is written.
- * Returns null, with FILE as it was and no OUTPUT, where the file system cannot insert a range.
+ * Returns null, with FILE as it was and no OUTPUT, where the file system cannot insert a range
+ * (known before FILE is copied there: tmpfs, btrfs, NFS...).
  */
 export async function assembleSplice(
   skeleton: string,
@@ -33,6 +34,7 @@ export async function assembleSplice(
   output: string,
   signal?: AbortSignal,
 ): Promise<Assembled | null> {
+  if (!(await insertsRanges(dirname(output)))) return null;
   const size = (await stat(file.localPath)).size;
   const lba = await alignedBlock(layout.standIn, dirname(output));
   const plan = planSplice(layout, { lba, size });
