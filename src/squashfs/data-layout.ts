@@ -139,16 +139,15 @@ export class DataLayout {
           throw new Error(`squashfs writer: ${run.source.file} ends at ${sizes[source]}`);
         return { source, from, to: run.target, length };
       });
-      await copier(
-        outPath,
-        handles.map((handle) => handle.fd),
-        copies,
-        signal,
+      const fds = handles.map((handle) => handle.fd);
+      const copied = await copier(outPath, fds, copies, signal).then(
+        () => true,
+        (error: unknown) => {
+          if (signal?.aborted) throw error;
+          return false;
+        },
       );
-      return true;
-    } catch (error) {
-      if (signal?.aborted || (error as Error).message.startsWith('squashfs writer:')) throw error;
-      return false;
+      return copied;
     } finally {
       for (const handle of handles) await handle.close();
     }

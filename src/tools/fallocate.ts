@@ -5,7 +5,7 @@ import { runCommand } from './exec.ts';
  * util-linux fallocate: opens a hole of LENGTH bytes at OFFSET of FILE and moves what follows up
  * by LENGTH, by remapping the file's extents rather than copying its bytes
  * (FALLOC_FL_INSERT_RANGE; ext4 and xfs have it, tmpfs and btrfs do not). OFFSET and LENGTH must
- * be multiples of the file system's block size (fileSystemBlockSize). Fails, leaving FILE as it
+ * be multiples of the file system's block size (insertRangeBlockSize). Fails, leaving FILE as it
  * was, where the file system cannot.
  */
 export async function insertRange(
@@ -23,12 +23,11 @@ export async function insertRange(
 // statfs(2) f_type of the file systems whose Linux drivers implement FALLOC_FL_INSERT_RANGE.
 const INSERTING_FILE_SYSTEMS = new Set([0xef53 /* ext4 */, 0x58465342 /* xfs */, 0xf2f52010 /* f2fs */]);
 
-/** Whether the file system holding DIR can insert a range: asked before anything is copied there. */
-export async function insertsRanges(dir: string): Promise<boolean> {
-  return INSERTING_FILE_SYSTEMS.has((await statfs(dir)).type);
-}
-
-/** The block size of the file system holding PATH: what insertRange's offsets are counted in. */
-export async function fileSystemBlockSize(path: string): Promise<number> {
-  return (await statfs(path)).bsize;
+/**
+ * The block size insertRange's offsets are counted in on the file system holding DIR, or null
+ * where that file system cannot insert a range: asked before anything is copied there.
+ */
+export async function insertRangeBlockSize(dir: string): Promise<number | null> {
+  const info = await statfs(dir);
+  return INSERTING_FILE_SYSTEMS.has(info.type) ? info.bsize : null;
 }

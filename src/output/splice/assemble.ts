@@ -3,7 +3,7 @@ import { copyFile, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { SECTOR } from '../../iso/volume.ts';
-import { fileSystemBlockSize, insertRange, insertsRanges } from '../../tools/fallocate.ts';
+import { insertRange, insertRangeBlockSize } from '../../tools/fallocate.ts';
 import { type Placement, planSplice } from './patches.ts';
 import type { SkeletonLayout } from './skeleton-layout.ts';
 
@@ -34,9 +34,10 @@ export async function assembleSplice(
   output: string,
   signal?: AbortSignal,
 ): Promise<Assembled | null> {
-  if (!(await insertsRanges(dirname(output)))) return null;
+  const blockBytes = await insertRangeBlockSize(dirname(output));
+  if (blockBytes === null) return null;
   const size = (await stat(file.localPath)).size;
-  const lba = await alignedBlock(layout.standIn, dirname(output));
+  const lba = alignedBlock(layout.standIn, blockBytes);
   const plan = planSplice(layout, { lba, size });
   const moved = await placeFile(file, output);
   try {
@@ -61,8 +62,7 @@ export async function assembleSplice(
  * size (a 4 KiB ext4 block is two ISO blocks): where the file's bytes can start after a hole is
  * inserted in front of them. A block skipped between stand-in and file stays zero.
  */
-async function alignedBlock(standIn: number, dir: string): Promise<number> {
-  const bytes = await fileSystemBlockSize(dir);
+function alignedBlock(standIn: number, bytes: number): number {
   const step = bytes / gcd(bytes, SECTOR);
   return Math.ceil(standIn / step) * step;
 }

@@ -1,11 +1,17 @@
 import { parseApm } from '../../iso/apm.ts';
 import { ByteView } from '../../iso/bytes.ts';
-import { parseGptHeader, GPT_SIGNATURE, LOGICAL_BLOCK } from '../../iso/gpt.ts';
+import {
+  type GptHeader,
+  GPT_SIGNATURE,
+  LOGICAL_BLOCK,
+  parseGptEntries,
+  parseGptHeader,
+} from '../../iso/gpt.ts';
 import { IsoImage } from '../../iso/image.ts';
 import { DescriptorType, FIRST_DESCRIPTOR_LBA, parseDescriptorHeader, SECTOR } from '../../iso/volume.ts';
 import { type PlacedRecord, readTreeRecords } from './directory-records.ts';
 import { type ChsEntry, type Geometry, geometriesOf } from './mbr-chs.ts';
-import { backupGpt, GPT_HEADER } from './gpt-copy.ts';
+import { backupGpt } from './gpt-copy.ts';
 
 /** A field of the image holding a block address or count, and its value. */
 export interface AddressField {
@@ -137,9 +143,10 @@ async function readSystemArea(
     return { unsupported: 'the image is padded to a whole cylinder (-partition_cyl_align)' };
   const gpt = await readGpt(read, view, sizeBytes);
   if (typeof gpt === 'string') return { unsupported: gpt };
-  const starts = [...entries.map((e) => e.start), ...(gpt ? gptStarts(gpt) : [])].filter(
-    (start) => start > 0 && start % (SECTOR / LOGICAL_BLOCK) === 0,
-  );
+  const gptStarts = gpt ? parseGptEntries(parseGptHeader(gpt.header) as GptHeader, gpt.entries) : [];
+  const starts = [...entries, ...gptStarts]
+    .map((e) => e.start)
+    .filter((start) => start > 0 && start % (SECTOR / LOGICAL_BLOCK) === 0);
   return { mbr: { entries, geometries }, gpt, offsets: starts.map((s) => s / (SECTOR / LOGICAL_BLOCK)) };
 }
 
@@ -191,23 +198,9 @@ async function readGpt(
   const expected = backupGpt(tables, lastLba);
   const header = await read(expected.headerOffset, expected.header.length);
   const entries = await read(expected.entriesOffset, expected.entries.length);
-  if (!sameBytes(header, expected.header) || !sameBytes(entries, expected.entries))
+  if (!Buffer.from(header).equals(expected.header) || !Buffer.from(entries).equals(expected.entries))
     return 'the GPT backup is not a copy of the primary GPT';
   return tables;
-}
-
-function gptStarts(gpt: GptTables): number[] {
-  const view = new ByteView(gpt.header, 'GPT header');
-  const size = view.u32le(GPT_HEADER.entrySize);
-  const table = new ByteView(gpt.entries, 'GPT entries');
-  const starts: number[] = [];
-  for (let at = 0; at + size <= gpt.entries.length; at += size)
-    if (!table.isZero(at, 16)) starts.push(table.u64le(at + 32));
-  return starts;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** Partition starts (in blocks) before the stand-in where a second primary volume descriptor lies. */
