@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { access, copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, mkdtemp, open, rm, writeFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -38,6 +39,25 @@ async function sha256(path: string, start = 0, length?: number): Promise<string>
   const end = length === undefined ? undefined : start + length - 1;
   for await (const chunk of createReadStream(path, { start, end })) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+async function md5(path: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}
+
+/** The md5 of PATH read from a descriptor opened now, a MiB every 20 ms: a hash of the layer still under way. */
+async function md5Slowly(path: string): Promise<string> {
+  await using handle = await open(path, 'r');
+  const hash = createHash('md5');
+  const buffer = Buffer.alloc(2 ** 20);
+  for (;;) {
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length);
+    if (!bytesRead) return hash.digest('hex');
+    hash.update(buffer.subarray(0, bytesRead));
+    await sleep(20);
+  }
 }
 
 /** Each file of ISO as xorriso lists it: path, first block, size. */
@@ -231,6 +251,25 @@ describe('a splice on the sample', () => {
     });
     await expect(access(again)).rejects.toThrow();
     expect(await sha256(moved)).toBe(await sha256(spliced.iso));
+  });
+
+  it('moves the layer only once the digests reading it as it was written are done', async () => {
+    const { local } = await writeBoth(sample, false);
+    const again = join(dir, 'slowly-hashed-layer');
+    await copyFile(local, again);
+    const output = join(dir, 'slowly-hashed.iso');
+    const digests = await writeIso({
+      input: await ensureSampleIso(),
+      output,
+      bootSetup: 'replay',
+      sourceDateEpoch: EPOCH,
+      changes: { replace: [{ isoPath: SAMPLE_LAYER, localPath: again }], remove: [] },
+      listed: [{ isoPath: SAMPLE_LAYER, algorithms: ['md5'] }],
+      splice: { isoPath: SAMPLE_LAYER, disposable: true, digests: { md5: md5Slowly(again) } },
+    });
+    const placed = (await filesOf(output)).get(SAMPLE_LAYER);
+    const key = `md5:${placed?.lba}:${placed?.size}`;
+    expect(digests.get(key)).toBe(await md5(local));
   });
 
   it('leaves the layer where it is on a file system that cannot insert a range (tmpfs), and xorriso writes the ISO', async () => {
