@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InputError } from '../errors.ts';
 import { parseGrubMenu } from '../inspect/menus.ts';
 import { IsoImage } from '../iso/image.ts';
-import { runXorriso } from '../tools/xorriso.ts';
+import { driveAddress, runXorriso } from '../tools/xorriso.ts';
 
 // The GRUB configs a boot starts from: the CD's and the one a loopback stick sources.
 const GRUB_CONFIGS = ['/boot/grub/grub.cfg', '/boot/grub/loopback.cfg'];
@@ -45,7 +45,7 @@ export async function makeCopyBootingEntry(options: {
   const maps = edits.flatMap((edit) => ['-map', edit.localPath, edit.isoPath]);
   await runXorriso(
     [
-      ...['-indev', iso, '-outdev', options.copy, '-boot_image', 'any', 'replay'],
+      ...['-indev', driveAddress(iso), '-outdev', driveAddress(options.copy), '-boot_image', 'any', 'replay'],
       ...['-joliet', 'on', '-compliance', 'no_emul_toc', '-padding', 'included'],
       ...maps,
       '-commit',

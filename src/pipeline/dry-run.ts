@@ -8,6 +8,7 @@ import { PrintingHost } from '../layer/host-print.ts';
 import type { LayerPlan } from '../layer/plan.ts';
 import { excludedFromChecksums } from '../medium-plan/checksum-exclusions.ts';
 import type { MediumPlan } from '../medium-plan/plan.ts';
+import { driveAddress } from '../tools/xorriso.ts';
 import type { BuildPlan } from './plan.ts';
 import type { WorkDir } from './work-dir.ts';
 
@@ -107,7 +108,7 @@ function renderChecksumUpdates(
     lines.push(
       `# ${file.path}: re-hash the replaced files (${file.algorithm})`,
       sh(['mkdir', '-p', dirname(local)]),
-      sh(['xorriso', '-osirrox', 'on', '-indev', plan.input, '-extract', file.path, local]),
+      sh(['xorriso', '-osirrox', 'on', '-indev', driveAddress(plan.input), '-extract', file.path, local]),
       sh(['chmod', 'u+w', local]),
     );
     for (const { isoPath, localPath } of replace.filter((f) => !excluded.has(entryIsoPath(f.isoPath)))) {

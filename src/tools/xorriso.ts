@@ -122,7 +122,10 @@ export interface XorrisoReport {
 export async function runXorrisoReport(iso: string, signal?: AbortSignal): Promise<XorrisoReport> {
   const report = async (...what: string[]) => {
     // xorriso prints its reports, then exits 32 on ISOs with an APM it could not propose to rewrite.
-    const { stdout } = await runCommand(['xorriso', '-indev', iso, ...what], { signal, okExitCodes: [32] });
+    const { stdout } = await runCommand(['xorriso', '-indev', driveAddress(iso), ...what], {
+      signal,
+      okExitCodes: [32],
+    });
     return stdout.split('\n').filter((line) => line.trim());
   };
   // Three runs at once: each is mostly xorriso loading the image's tree.
@@ -142,5 +145,5 @@ export async function extractFromIso(
 ): Promise<void> {
   if (!files.length) return;
   const extracts = files.flatMap((file) => ['-extract', file.isoPath, file.localPath]);
-  await runCommand(['xorriso', '-osirrox', 'on', '-indev', iso, ...extracts], { signal });
+  await runCommand(['xorriso', '-osirrox', 'on', '-indev', driveAddress(iso), ...extracts], { signal });
 }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -59,6 +59,36 @@ describe('verifyIso on the Ubuntu-layout sample', () => {
       );
     },
   );
+});
+
+describe('ISOs below /dev (a tmpfs such as /dev/shm)', () => {
+  // xorriso refuses a drive address below /dev unless it is given as stdio:PATH.
+  it('are read, written and verified', async () => {
+    const shm = await mkdtemp('/dev/shm/isoforge-verify-');
+    try {
+      const input = join(shm, 'input.iso');
+      await copyFile(await ensureSampleIso(), input);
+      const size = join(shm, 'size');
+      await writeFile(size, '4242\n');
+      const output = join(shm, 'output.iso');
+      const isoPath = '/casper/ubuntu-server-minimal.size';
+      await writeIso({
+        input,
+        output,
+        bootSetup: 'replay',
+        changes: { replace: [{ isoPath, localPath: size }], remove: [] },
+      });
+      const extracted = join(shm, 'extracted');
+      await extractFromIso(output, [{ isoPath, localPath: extracted }]);
+      expect(await readFile(extracted, 'utf8')).toBe('4242\n');
+      const report = await verifyIso({ output, original: input, changedSquashfs: [] });
+      const failed = report.checks.filter((c) => c.outcome === 'failed').map((c) => c.name);
+      // The size changed and md5sum.txt was left as it was: that, and only that, is reported.
+      expect(failed).toEqual(['md5sum.txt']);
+    } finally {
+      await rm(shm, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('verifyIso and layer signatures', () => {
