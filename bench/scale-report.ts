@@ -72,7 +72,7 @@ export function renderScaleSection(results: ScaleResults): string {
     : `no interval yet: target ≤ ${TARGET} undecided`;
   return [
     '```text',
-    `one-file change to the ${gib(results.medium.layerBytes)} layer of a ${gib(results.medium.isoBytes)} medium (seconds${results.pageCacheDropped ? ', page cache dropped before each run' : ''})`,
+    `one-file change to the ${gib(results.medium.layerBytes)} layer of a ${gib(results.medium.isoBytes)} medium (default build, caches on; seconds${results.pageCacheDropped ? ', page cache dropped before each run' : ''})`,
     formatTable([
       ['what', 'median', 'range'],
       [

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { RecipeStep } from '../steps/registry.ts';
+import { type RecipeStep, runsProgram } from '../steps/registry.ts';
 import { customizeLayer, type CustomizeContext, type LayerResult } from '../layer/customize.ts';
 import type { LayerCache } from './layer-cache.ts';
 import { makeLayerKey } from './layer-key.ts';
@@ -68,8 +68,22 @@ export async function customizeOrReuse(
   if (cache) context.say(`layer ${name}: not in the cache (key ${key.slice(0, 12)}, made in ${seconds}s)`);
   const result = await customizeLayer(plan, { ...context, extraSteps });
   const reproducibility = records && (await compareWithRecord(records, key, result, context.say));
-  await cache?.store(key, result, context.say);
+  if (cache && worthKeeping(plan, extraSteps)) await cache.store(key, result, context.say);
+  else if (cache)
+    context.say(
+      `layer ${name}: not kept in the cache (its steps run no program: block reuse makes it again in about the time a copy out of the cache takes)`,
+    );
   return { ...result, cached: false, cacheKey: key, reproducibility };
+}
+
+/**
+ * Whether a layer saves more, taken from the cache, than keeping it costs. A layer repacked by
+ * block reuse from steps that only place files is made again in about the time of a copy of it;
+ * kept, it would share its file with the cache, so the write would copy it into the output
+ * (output/splice/) and hash it again, instead of moving the file the build hashed as it wrote it.
+ */
+function worthKeeping(plan: LayerPlan, extraSteps: readonly RecipeStep[]): boolean {
+  return plan.repack === 'full' || [...plan.recipe.steps, ...extraSteps].some(runsProgram);
 }
 
 /**

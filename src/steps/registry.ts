@@ -52,3 +52,12 @@ export function describeStep(step: RecipeStep): string {
   const { definition, params } = stepOf(step);
   return definition.describe(params);
 }
+
+/** Whether STEP runs a program (in the image's sandbox, or on the user's terminal), not only placing files. */
+export function runsProgram(step: RecipeStep): boolean {
+  const { definition, params } = stepOf(step);
+  const { actions, cleanup = [] } = definition.plan(params);
+  return [...actions, ...cleanup].some(
+    (action) => action.kind === 'program' || action.kind === 'interactive',
+  );
+}

@@ -132,9 +132,10 @@ layers:
     TIMEOUT,
   );
 
+  // The boots after the build, two at once (vitest maxConcurrency): one QEMU per core.
   for (const { flavour, title } of ENTRIES)
     for (const firmware of ['bios', 'uefi'] as const)
-      it(
+      it.concurrent(
         `"${title}" (${firmware}): its kernel, its chain, and the driver loaded by that kernel's modprobe`,
         async () => {
           const result = await runBootTest({
@@ -157,7 +158,7 @@ layers:
         TIMEOUT,
       );
 
-  it(
+  it.concurrent(
     "boots the install source's chain (BIOS, CD): dpkg lists the pinned kernel, and the driver loads",
     async () => {
       // The installer layers above carry their own dpkg status: boot the chain an installed system
@@ -173,7 +174,7 @@ layers:
     TIMEOUT,
   );
 
-  it(
+  it.concurrent(
     'the untouched sample boots its install source with kernels=none (the marker tells the two apart)',
     async () => {
       const result = await bootInstallSource(sample, 'sample-install-source');

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ReportData } from '../../src/report/model.ts';
+import { extractFromIso } from '../../src/tools/xorriso.ts';
 import { runIsoforge } from '../support/cli.ts';
 import { ensureSampleIso } from '../support/sample.ts';
 
@@ -195,6 +196,58 @@ describe('the build cache: an unchanged build is up to date', () => {
       expect(cleaned.stdout).toMatch(new RegExp(`: \\d+ layers, ${count} builds, `));
       expect(await buildEntries()).toEqual([]);
       expect((await build('recipe.yaml', 'cleaned/out.iso')).json.cached).toBe(false);
+    },
+    TIMEOUT,
+  );
+});
+
+describe('the layer cache keeps a layer when making it again costs more than keeping it', () => {
+  // A layer of 8 MiB or more: the write puts it in place itself (output/splice/).
+  const LAYER = 'ubuntu-server-minimal.ubuntu-server.installer.generic';
+  /** A build of STEP on the top layer with the cache on; what it said, and the finished layer entries after it. */
+  async function buildWith(name: string, step: string) {
+    const cache = join(dir, `keep-${name}`);
+    await writeFile(
+      join(dir, `${name}.yaml`),
+      `input: sample.iso\noutput: ${name}/out.iso\nlayers:\n  ${LAYER}:\n    steps:\n      - ${step}\n`,
+    );
+    const run = await runIsoforge(
+      ['build', join(dir, `${name}.yaml`), '--workdir', join(dir, `work-${name}`)],
+      {
+        env: { ISOFORGE_CACHE_DIR: cache, ISOFORGE_NO_CACHE: '' },
+      },
+    );
+    expect(run.exitCode, run.stderr).toBe(0);
+    const entries = (await readdir(join(cache, 'layers'))).filter((entry) => /^[0-9a-f]{64}$/.test(entry));
+    return { said: run.stdout + run.stderr, entries: entries.map((entry) => join(cache, 'layers', entry)) };
+  }
+
+  it(
+    'not a layer whose steps only place files: block reuse makes it again in about the time of a copy',
+    async () => {
+      const { said, entries } = await buildWith(
+        'files-only',
+        'file: { dest: /etc/isoforge-kept, content: "no\\n" }',
+      );
+      expect(said).toContain(`layer ${LAYER}: not kept in the cache (its steps run no program`);
+      expect(entries).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'a layer whose steps run a program, and the splice leaves the kept file as it was',
+    async () => {
+      const { said, entries } = await buildWith('program', 'run: echo yes > /etc/isoforge-kept');
+      expect(said).not.toContain('not kept in the cache');
+      expect(said).toMatch(/installer\.generic\.squashfs put in place at block \d+/);
+      expect(entries).toHaveLength(1);
+      // The kept file and the ISO's layer as xorriso reads it back: the same bytes.
+      const extracted = join(dir, 'program-layer.squashfs');
+      await extractFromIso(join(dir, 'program/out.iso'), [
+        { isoPath: `/casper/${LAYER}.squashfs`, localPath: extracted },
+      ]);
+      expect(await sha256(join(entries[0] ?? '', 'layer.squashfs'))).toBe(await sha256(extracted));
     },
     TIMEOUT,
   );
