@@ -125,24 +125,40 @@ export class LayerCache {
     });
   }
 
-  /** Drafts of builds killed while storing: never read (only a renamed entry counts), removed here. */
+  /**
+   * Makes room for a build's output of about BYTES before it is stored, while the build still
+   * writes and verifies it: on ext4, removing a 2 GB ISO takes most of a second.
+   */
+  async makeRoom(bytes: number): Promise<string[]> {
+    await this.removeAbandonedDrafts();
+    return this.locked(() => this.evict(undefined, bytes));
+  }
+
+  /** Drafts of builds killed while storing, or evicting: never read (only a renamed entry counts), removed here. */
   private async removeAbandonedDrafts(): Promise<void> {
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
-      const pid = Number(/^\.draft-[0-9a-f]{64}-(\d+)$/.exec(name)?.[1] ?? NaN);
+      const pid = Number(/^\.(?:draft-[0-9a-f]{64}|evicted-\d+)-(\d+)$/.exec(name)?.[1] ?? NaN);
       if (Number.isNaN(pid) || pid === hostPid() || (await isProcessAlive(pid))) continue;
       await rm(join(this.dir, name), { recursive: true, force: true });
     }
   }
 
-  /** Removes the least recently used entries (layers or builds) until the cache fits its limit; KEEP stays. */
-  async evict(keep: string): Promise<string[]> {
+  /**
+   * Removes the least recently used entries (layers or builds) until the cache fits its limit with
+   * INCOMING bytes more; KEEP stays. Each is renamed out of the cache first: a build killed while
+   * the files go leaves a folder no lookup reads, removed by the next store.
+   */
+  async evict(keep: string | undefined, incoming = 0): Promise<string[]> {
     const entries = await this.list();
     let total = entries.reduce((sum, e) => sum + e.bytes, 0);
     const evicted: string[] = [];
     for (const entry of entries.sort((a, b) => a.usedMs - b.usedMs)) {
-      if (total <= this.limitBytes) break;
+      if (total + incoming <= this.limitBytes) break;
       if (entry.key === keep) continue;
-      await rm(join(this.dir, entry.key), { recursive: true, force: true });
+      const gone = join(this.dir, `.evicted-${evicted.length}-${hostPid()}`);
+      await rm(gone, { recursive: true, force: true });
+      await rename(join(this.dir, entry.key), gone);
+      await rm(gone, { recursive: true, force: true });
       total -= entry.bytes;
       const build = entry.key.startsWith(`${BUILDS}/`);
       evicted.push(

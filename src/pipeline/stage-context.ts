@@ -292,7 +292,7 @@ export async function publish(output: PendingOutput, report: PendingReport): Pro
 }
 
 /** The published build kept under its key, when it has one. */
-export function storeBuildOf(
+export async function storeBuildOf(
   build: Build,
   caches: BuildCaches,
   key: string | undefined,
@@ -301,5 +301,22 @@ export function storeBuildOf(
 ) {
   const { options, plan } = build;
   const say = (line: string) => options.onNotice?.(line);
+  for (const evicted of (await rooms.get(caches)) ?? [])
+    say(`layer cache: evicted ${evicted} (least recently used)`);
   return storeBuild(caches.builds, key, { iso: plan.output, layers: made.layers, report }, say);
+}
+
+/** Evictions under way to make room for a build's ISO, by the build's caches. */
+const rooms = new WeakMap<BuildCaches, Promise<string[]>>();
+
+/**
+ * Starts evicting what the build cache must lose to take this build's ISO (about the input's
+ * size), so that the store at the end finds the room made; a failure there is the store's to report.
+ */
+export function makeRoomFor(build: Build, caches: BuildCaches): void {
+  if (!caches.cache || !caches.builds) return;
+  rooms.set(
+    caches,
+    caches.cache.makeRoom(build.plan.original.sizeBytes).catch(() => []),
+  );
 }

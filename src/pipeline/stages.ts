@@ -25,6 +25,7 @@ import {
   buildPoolOf,
   customizeOne,
   lookUpOf,
+  makeRoomFor,
   makeSignerOf,
   openCachesOf,
   prepareReportOf,
@@ -77,7 +78,7 @@ export async function runBuildStages(
   await using _scratch = await stages.check('empty the scratch', () =>
     openScratch(workDir, options.keepWorkDir),
   );
-  const made = await makeIso(at, stages, caches);
+  const made = await makeIso(at, stages, caches, lookup.key !== undefined);
   await using report = await stages.check('compare with the input and write the report', () =>
     prepareReportOf(at, made),
   );
@@ -95,8 +96,13 @@ export async function runBuildStages(
   };
 }
 
-/** The stages that make the new ISO under its temporary name and check it. */
-async function makeIso(at: Build, stages: StageRunner, caches: BuildCaches): Promise<MadeBuild> {
+/** The stages that make the new ISO under its temporary name and check it (to be STORED in the build cache, or not). */
+async function makeIso(
+  at: Build,
+  stages: StageRunner,
+  caches: BuildCaches,
+  stored: boolean,
+): Promise<MadeBuild> {
   const { plan, options, workDir } = at;
   const signer = plan.sign
     ? await stages.run('prepare the signing key', (r) => makeSignerOf(at, r))
@@ -110,6 +116,8 @@ async function makeIso(at: Build, stages: StageRunner, caches: BuildCaches): Pro
       ),
     );
   for (const line of describeLayersNotReproducible(layers)) options.onNotice?.(line);
+  // The layers are done with the cache: room for the ISO is made while it is written and verified.
+  if (stored) makeRoomFor(at, caches);
   const medium = await stages.run('change the medium (menus, files, seed)', (r) =>
     writeMediumChanges(plan.medium, workDir, r.say),
   );

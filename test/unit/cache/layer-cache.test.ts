@@ -66,6 +66,20 @@ describe('LayerCache', () => {
     expect(said).toEqual([`layer cache: evicted ${KEY_A.slice(0, 12)} (least recently used)`]);
   });
 
+  it('makes room for an incoming ISO ahead of its store: the least recently used go, nothing of them is left', async () => {
+    const cache = new LayerCache(join(dir, 'cache'), 2500);
+    await cache.store(KEY_A, await makeResult('old', 1000), () => {});
+    await cache.store(KEY_B, await makeResult('used', 1000), () => {});
+    await utimes(join(cache.dir, KEY_A), new Date(1_000_000), new Date(1_000_000));
+    const free = 2500 - (await cache.list()).reduce((sum, entry) => sum + entry.bytes, 0);
+    expect(await cache.makeRoom(free)).toEqual([]);
+    expect(await cache.makeRoom(free + 1)).toEqual([KEY_A.slice(0, 12)]);
+    expect(await readdir(cache.dir)).toEqual(expect.arrayContaining([KEY_B]));
+    expect(
+      (await readdir(cache.dir)).filter((name) => name === KEY_A || name.startsWith('.evicted-')),
+    ).toEqual([]);
+  });
+
   it('clear removes every entry and says how many bytes', async () => {
     const cache = new LayerCache(join(dir, 'cache'), 1024 ** 2);
     await cache.store(KEY_A, await makeResult('one', 300), () => {});
