@@ -38,8 +38,8 @@ export async function customizeOrReuse(
   context: CustomizeContext,
   cacheContext: LayerCacheContext,
 ): Promise<BuiltLayer> {
-  const { cache, records, extraSteps } = cacheContext;
-  const cacheDir = cache?.dir ?? records?.cacheDir;
+  const { records, extraSteps } = cacheContext;
+  const cacheDir = cacheContext.cache?.dir ?? records?.cacheDir;
   if (cacheDir === undefined) return customizeLayer(plan, { ...context, extraSteps });
   const started = performance.now();
   const key = await makeKeyUnlessBelowUnkeyed(plan, context, cacheContext, cacheDir);
@@ -51,6 +51,12 @@ export async function customizeOrReuse(
     );
     return customizeLayer(plan, { ...context, extraSteps });
   }
+  // A layer not worth keeping is neither looked up, nor claimed (no other build waits for it), nor stored.
+  const cache = cacheContext.cache && worthKeeping(plan, extraSteps) ? cacheContext.cache : undefined;
+  if (cacheContext.cache && !cache)
+    context.say(
+      `layer ${name}: not kept in the cache (its steps run no program: block reuse makes it again in about the time a copy out of the cache takes)`,
+    );
   const hit = await cache?.restore(key, plan, context.workDir);
   if (hit) {
     context.say(`layer ${name}: reused from cache (key ${key.slice(0, 12)}, made in ${seconds}s)`);
@@ -68,11 +74,7 @@ export async function customizeOrReuse(
   if (cache) context.say(`layer ${name}: not in the cache (key ${key.slice(0, 12)}, made in ${seconds}s)`);
   const result = await customizeLayer(plan, { ...context, extraSteps });
   const reproducibility = records && (await compareWithRecord(records, key, result, context.say));
-  if (cache && worthKeeping(plan, extraSteps)) await cache.store(key, result, context.say);
-  else if (cache)
-    context.say(
-      `layer ${name}: not kept in the cache (its steps run no program: block reuse makes it again in about the time a copy out of the cache takes)`,
-    );
+  await cache?.store(key, result, context.say);
   return { ...result, cached: false, cacheKey: key, reproducibility };
 }
 
