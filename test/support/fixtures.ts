@@ -17,11 +17,13 @@ export function suiteLiveBuildConfigs(
 /** Test files that read a live-build fixture: the global set-up builds one only for a run that has them. */
 export const LIVE_BUILD_READERS = [
   'test/e2e/debian-live.test.ts',
-  'test/integration/live-block-reuse.test.ts',
   'test/integration/inspect-live-build-iso.test.ts',
+  'test/integration/live-block-reuse.test.ts',
   'test/integration/live-build-menus.test.ts',
   'test/integration/live-menu-files.test.ts',
-  'test/integration/read-live-layers.test.ts',
+  'test/integration/read-layers.test.ts',
+  'test/integration/rootless.test.ts',
+  'test/integration/splice.test.ts',
 ] as const;
 
 /**
