@@ -16,12 +16,14 @@ const EPOCH = '1700000000';
 let dir: string;
 let cacheDir: string;
 
+// Each layer's steps run a program: the layer cache keeps only such layers (or full repacks).
 const RECIPE = (medium = '') => `input: sample.iso
 output: out.iso
 ${medium}layers:
   ${BASE}:
     steps:
       - file: { dest: /etc/isoforge-base, content: "base layer\\n" }
+      - run: echo base > /etc/isoforge-base-run
   ${TOP}:
     steps:
       - copy: { src: files/oem.conf, dest: /etc/oem.conf, mode: "0644" }
