@@ -140,14 +140,13 @@ export class DataLayout {
         return { source, from, to: run.target, length };
       });
       const fds = handles.map((handle) => handle.fd);
-      const copied = await copier(outPath, fds, copies, signal).then(
+      return await copier(outPath, fds, copies, signal).then(
         () => true,
         (error: unknown) => {
           if (signal?.aborted) throw error;
           return false;
         },
       );
-      return copied;
     } finally {
       for (const handle of handles) await handle.close();
     }

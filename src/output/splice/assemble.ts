@@ -11,6 +11,8 @@ export interface SpliceFile {
   localPath: string;
   /** Nothing reads the local file after the write: it may become the output itself. */
   disposable: boolean;
+  /** Settles once nothing still reads the file (its digests as written): a moved file waits for it. */
+  read?: Promise<unknown>;
 }
 
 export interface Assembled {
@@ -40,6 +42,8 @@ export async function assembleSplice(
   const lba = alignedBlock(layout.standIn, blockBytes);
   const plan = planSplice(layout, { lba, size });
   const moved = await placeFile(file, output);
+  // The hole goes into the very inode a digest may still be reading.
+  if (moved) await file.read;
   try {
     await insertRange(output, 0, lba * SECTOR, signal);
   } catch (error) {

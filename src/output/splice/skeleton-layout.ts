@@ -1,7 +1,7 @@
 import { parseApm } from '../../iso/apm.ts';
 import { ByteView } from '../../iso/bytes.ts';
 import {
-  type GptHeader,
+  type GptPartition,
   GPT_SIGNATURE,
   LOGICAL_BLOCK,
   parseGptEntries,
@@ -143,11 +143,14 @@ async function readSystemArea(
     return { unsupported: 'the image is padded to a whole cylinder (-partition_cyl_align)' };
   const gpt = await readGpt(read, view, sizeBytes);
   if (typeof gpt === 'string') return { unsupported: gpt };
-  const gptStarts = gpt ? parseGptEntries(parseGptHeader(gpt.header) as GptHeader, gpt.entries) : [];
-  const starts = [...entries, ...gptStarts]
+  const starts = [...entries, ...(gpt?.partitions ?? [])]
     .map((e) => e.start)
     .filter((start) => start > 0 && start % (SECTOR / LOGICAL_BLOCK) === 0);
-  return { mbr: { entries, geometries }, gpt, offsets: starts.map((s) => s / (SECTOR / LOGICAL_BLOCK)) };
+  return {
+    mbr: { entries, geometries },
+    gpt: gpt?.tables ?? null,
+    offsets: starts.map((s) => s / (SECTOR / LOGICAL_BLOCK)),
+  };
 }
 
 function readMbrEntries(view: ByteView): MbrEntry[] {
@@ -182,7 +185,7 @@ async function readGpt(
   read: ReadRange,
   systemArea: ByteView,
   sizeBytes: number,
-): Promise<GptTables | null | string> {
+): Promise<{ tables: GptTables; partitions: GptPartition[] } | null | string> {
   if (systemArea.ascii(LOGICAL_BLOCK, 8) !== GPT_SIGNATURE) return null;
   const parsed = parseGptHeader(systemArea.slice(LOGICAL_BLOCK, LOGICAL_BLOCK));
   if (!parsed) return null;
@@ -200,7 +203,7 @@ async function readGpt(
   const entries = await read(expected.entriesOffset, expected.entries.length);
   if (!Buffer.from(header).equals(expected.header) || !Buffer.from(entries).equals(expected.entries))
     return 'the GPT backup is not a copy of the primary GPT';
-  return tables;
+  return { tables, partitions: parseGptEntries(parsed, tables.entries) };
 }
 
 /** Partition starts (in blocks) before the stand-in where a second primary volume descriptor lies. */

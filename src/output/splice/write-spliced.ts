@@ -66,12 +66,14 @@ export async function writeSpliced(
       say(`xorriso copies ${request.isoPath}: ${reading.unsupported}`);
       return null;
     }
-    // A move then inserts a hole into the very inode those digests are still reading.
-    if (request.disposable) await Promise.allSettled(Object.values(request.digests ?? {}));
     const assembled = await assembleSplice(
       skeleton,
       reading.layout,
-      { localPath: file.localPath, disposable: request.disposable },
+      {
+        localPath: file.localPath,
+        disposable: request.disposable,
+        read: Promise.allSettled(Object.values(request.digests ?? {})),
+      },
       output,
       signal,
     );
